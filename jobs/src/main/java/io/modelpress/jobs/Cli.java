@@ -1,0 +1,52 @@
+package io.modelpress.jobs;
+
+import io.modelpress.config.ConfigException;
+import java.io.PrintStream;
+import java.util.Arrays;
+
+/**
+ * {@code modelpress <command> [options]}: the entry point of {@code bin/modelpress} and of
+ * {@code spark-submit --class io.modelpress.jobs.Cli}. Exit codes: 0 success, 1 failure while running,
+ * 2 caller's mistake (bad config, argument or input), reported as one line without a stack trace.
+ */
+public final class Cli {
+
+  static final String USAGE = String.join("\n",
+      "usage: modelpress <command> [options]",
+      "  sweep  --config FILE [--out DIR] [--run-id ID] [--master URL] [--overwrite]",
+      "         evaluate a compression sweep on Spark and write trials/, frontier/, runs/ under --out",
+      "  train  --model NAME --dataset NAME [--epochs N] [--seed N] [--out FILE]",
+      "         train a zoo model (mlp-64-64, lenet-300-100, lenet5), print its test accuracy, save it",
+      "  help   print this text");
+
+  private Cli() {}
+
+  public static void main(String[] args) {
+    int code = run(args, System.out, System.err);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  /** Runs a command; returns the exit code. */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
+      out.println(USAGE);
+      return args.length == 0 ? 2 : 0;
+    }
+    try {
+      return switch (args[0]) {
+        case "sweep" -> SweepJob.run(Arrays.copyOfRange(args, 1, args.length), out);
+        case "train" -> TrainJob.run(Arrays.copyOfRange(args, 1, args.length), out);
+        default -> throw new UserError("unknown command '" + args[0] + "'; valid: sweep, train, help");
+      };
+    } catch (UserError | ConfigException e) {
+      err.println("modelpress: error: " + e.getMessage());
+      return 2;
+    } catch (RuntimeException e) {
+      err.println("modelpress: failed: " + e);
+      e.printStackTrace(err);
+      return 1;
+    }
+  }
+}

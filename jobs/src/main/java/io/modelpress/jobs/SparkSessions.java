@@ -1,0 +1,37 @@
+package io.modelpress.jobs;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The driver's SparkSession. Precedence for the master: {@code --master}, then {@code spark.master}
+ * (set by spark-submit), then the embedded default {@code local[*]}. Local masters bind to loopback
+ * with the UI off. Executors get {@code OMP_NUM_THREADS=1}: each task is one thread of ND4J work, so
+ * tasks do not oversubscribe the cores.
+ */
+final class SparkSessions {
+
+  static final String DEFAULT_MASTER = "local[*]";
+
+  private SparkSessions() {}
+
+  static SparkSession create(String appName, String masterArg) {
+    SparkConf conf = new SparkConf();
+    if (masterArg != null) {
+      conf.setMaster(masterArg);
+    } else if (!conf.contains("spark.master")) {
+      conf.setMaster(DEFAULT_MASTER);
+    }
+    conf.setAppName(appName);
+    String master = conf.get("spark.master");
+    if (master.startsWith("local")) {
+      conf.setIfMissing("spark.ui.enabled", "false");
+      conf.setIfMissing("spark.driver.host", "127.0.0.1");
+      conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+    }
+    conf.setIfMissing("spark.executorEnv.OMP_NUM_THREADS", "1");
+    conf.setIfMissing("spark.sql.parquet.compression.codec", "snappy");
+    conf.setIfMissing("spark.sql.debug.maxToStringFields", "200");
+    return SparkSession.builder().config(conf).getOrCreate();
+  }
+}

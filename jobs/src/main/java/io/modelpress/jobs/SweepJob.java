@@ -1,0 +1,220 @@
+package io.modelpress.jobs;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.modelpress.config.SweepConfigParser;
+import io.modelpress.data.Datasets;
+import io.modelpress.data.LabeledImages;
+import io.modelpress.model.Dl4jModel;
+import io.modelpress.model.ModelStore;
+import io.modelpress.model.ModelWeights;
+import io.modelpress.model.Versions;
+import io.modelpress.pareto.Objective;
+import io.modelpress.plan.SweepPlan;
+import io.modelpress.plan.SweepPlanner;
+import io.modelpress.spark.ResultTables;
+import io.modelpress.spark.SparkSweepRunner;
+import io.modelpress.spec.ModelSpec;
+import io.modelpress.spec.SweepSpec;
+import io.modelpress.sweep.EvaluatorPool;
+import io.modelpress.sweep.Frontier;
+import io.modelpress.sweep.Measurements;
+import io.modelpress.sweep.RunInfo;
+import io.modelpress.sweep.TrialEvaluator;
+import io.modelpress.sweep.TrialResult;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * {@code modelpress sweep}: config → plan → Spark evaluation → tables → summary. Everything that can be
+ * checked is checked before the first trial runs, and nothing is written under {@code --out} before
+ * the tables themselves.
+ */
+final class SweepJob {
+
+  static final Set<String> OPTIONS = Set.of("--config", "--out", "--run-id", "--master");
+  static final Set<String> FLAGS = Set.of("--overwrite");
+  private static final DateTimeFormatter RUN_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+
+  private SweepJob() {}
+
+  static int run(String[] argv, PrintStream out) {
+    Args args = Args.parse("sweep", argv, 0, OPTIONS, FLAGS);
+    String configPath = args.require("--config", "FILE: the sweep's YAML config (e.g. conf/sweeps/mnist-mlp.yaml)");
+    String configText = readLocalOrNull(configPath);
+    SweepSpec spec = configText == null ? null : SweepConfigParser.parse(configText, configPath);
+    Instant started = Instant.now();
+    String runId = args.get("--run-id").orElse(null);
+    if (runId != null && !runId.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
+      throw new UserError("'--run-id' is set to \"" + runId + "\" but must be letters, digits, '.', '_' or '-'");
+    }
+    SparkSession spark = SparkSessions.create("modelpress sweep", args.get("--master").orElse(null));
+    try {
+      Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+      if (spec == null) {
+        spec = SweepConfigParser.parse(readHadoop(configPath, hadoop), configPath);
+      }
+      String outDir = args.get("--out").orElse(spec.output());
+      if (runId == null) {
+        runId = spec.name() + "-" + RUN_TIME.format(started);
+      }
+      boolean overwrite = args.flag("--overwrite");
+      Prepared p = prepare(spec, outDir, runId, overwrite, hadoop, out);
+
+      long t0 = System.nanoTime();
+      List<TrialResult> results = SparkSweepRunner.run(spark, p.plan, p.modelBytes, p.fingerprint, p.test,
+          p.baseAccuracy, spec.evalBatchSize());
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      Map<String, Integer> ranks = Frontier.ranks(results, spec.objectives());
+      int ok = (int) results.stream().filter(TrialResult::isOk).count();
+      RunInfo run = new RunInfo(runId, spec.name(), started, Instant.now(), results.size(), ok, results.size() - ok,
+          p.baseAccuracy, describe(spec.objectives()), json(spec), describe(spec.model()), ModelStore.hex(p.fingerprint),
+          spec.dataset().name(), p.test.fingerprintHex(), spark.sparkContext().master(), Versions.code(),
+          spark.version(), Versions.dl4j(), System.getProperty("java.version"), System.getProperty("os.arch"));
+      ResultTables.write(spark, outDir, run, results, ranks, overwrite);
+      printSummary(out, spec, run, results, seconds, outDir);
+      return 0;
+    } finally {
+      spark.stop();
+    }
+  }
+
+  /** The inputs of a sweep, all validated. */
+  private record Prepared(SweepPlan plan, byte[] modelBytes, byte[] fingerprint, LabeledImages test, double baseAccuracy) {}
+
+  private static Prepared prepare(SweepSpec spec, String outDir, String runId, boolean overwrite, Configuration hadoop,
+      PrintStream out) {
+    try {
+      ResultTables.checkWritable(outDir, hadoop);
+      if (!overwrite && ResultTables.runExists(outDir, runId, hadoop)) {
+        throw new UserError("run id '" + runId + "' already has results in " + outDir
+            + "; pass --overwrite to replace them or choose another --run-id");
+      }
+      LabeledImages test = Datasets.test(spec.dataset(), hadoop);
+      byte[] modelBytes = modelBytes(spec, hadoop, out);
+      byte[] fingerprint = ModelStore.sha256(modelBytes);
+      Dl4jModel model = Dl4jModel.restore(modelBytes);
+      if (model.inputSize() != test.features()) {
+        throw new UserError("the model takes " + model.inputSize() + " input features but dataset '"
+            + spec.dataset().name() + "' has " + test.features() + " (" + test.rows() + "×" + test.cols()
+            + "); use a model trained on this dataset");
+      }
+      if (model.outputSize() != Datasets.CLASSES) {
+        throw new UserError("the model has " + model.outputSize() + " output classes but dataset '"
+            + spec.dataset().name() + "' has " + Datasets.CLASSES);
+      }
+      ModelWeights weights = model.weights();
+      SweepPlan plan = SweepPlanner.plan(spec, weights, ModelStore.hex(fingerprint), test.fingerprintHex());
+      TrialEvaluator driverEval = EvaluatorPool.create(modelBytes, test, Double.NaN, fingerprint, spec.evalBatchSize());
+      double base = driverEval.accuracyOfBase();
+      return new Prepared(plan, modelBytes, fingerprint, test, base);
+    } catch (UserError e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+  }
+
+  private static byte[] modelBytes(SweepSpec spec, Configuration hadoop, PrintStream out) {
+    if (spec.model() instanceof ModelSpec.Saved s) {
+      return ModelStore.read(s.path(), hadoop);
+    }
+    ModelSpec.Zoo z = (ModelSpec.Zoo) spec.model();
+    LabeledImages train = Datasets.train(spec.dataset(), hadoop);
+    return ModelStore.cachedZoo(z, train, Datasets.cacheDir(), () -> {
+      out.printf(Locale.ROOT, "training %s on %d %s images (%d epochs, batch %d, seed %d) ...%n", z.name(),
+          train.count(), spec.dataset().name(), z.train().epochs(), z.train().batchSize(), z.train().seed());
+      return Dl4jModel.train(z.name(), z.train(), train,
+          (epoch, s) -> out.printf(Locale.ROOT, "  epoch %d/%d  %.1f s%n", epoch, z.train().epochs(), s)).save();
+    });
+  }
+
+  private static String readLocalOrNull(String path) {
+    if (path.matches("^[a-zA-Z][a-zA-Z0-9+.-]+:/.*") && !path.startsWith("file:")) {
+      return null; // a Hadoop path: read once Spark's Hadoop configuration is there
+    }
+    java.nio.file.Path p = java.nio.file.Path.of(path.startsWith("file:") ? path.substring(5) : path);
+    try {
+      return java.nio.file.Files.readString(p, StandardCharsets.UTF_8);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new UserError("'--config' is set to " + path + " but no such file exists");
+    } catch (IOException e) {
+      throw new UserError("cannot read config " + path + ": " + e.getMessage());
+    }
+  }
+
+  private static String readHadoop(String path, Configuration conf) {
+    Path p = new Path(path);
+    try (InputStream in = p.getFileSystem(conf).open(p)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UserError("cannot read config " + path + ": " + e.getMessage());
+    }
+  }
+
+  static String describe(List<Objective> objectives) {
+    return objectives.stream().map(o -> o.metric() + " " + o.direction()).collect(Collectors.joining(", "));
+  }
+
+  static String describe(ModelSpec m) {
+    if (m instanceof ModelSpec.Zoo z) {
+      return "zoo:" + z.name();
+    }
+    return ((ModelSpec.Saved) m).path();
+  }
+
+  static String json(SweepSpec spec) {
+    try {
+      return new ObjectMapper()
+          .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true).writeValueAsString(spec);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void printSummary(PrintStream out, SweepSpec spec, RunInfo run, List<TrialResult> results,
+      double seconds, String outDir) {
+    List<TrialResult> frontier = Frontier.frontier(results, spec.objectives());
+    out.printf(Locale.ROOT, "%nmodelpress sweep '%s' finished: run %s%n", spec.name(), run.runId());
+    out.printf(Locale.ROOT, "  model     %s (sha256 %s…)%n", run.model(), run.modelFingerprint().substring(0, 12));
+    out.printf(Locale.ROOT, "  base      accuracy %.2f %% on %d %s test images%n", 100 * run.baseAccuracy(),
+        results.get(0).measurements().map(Measurements::examples).orElse(0L), run.dataset());
+    out.printf(Locale.ROOT, "  trials    %d ok, %d failed, evaluated in %.1f s (%.1f trials/s) on %s%n", run.trialsOk(),
+        run.trialsFailed(), seconds, results.size() / seconds, run.master());
+    out.printf(Locale.ROOT, "  frontier  %d trials, objectives: %s%n%n", frontier.size(), run.objectives());
+    out.printf(Locale.ROOT, "  %-16s %-18s %-26s %-24s %9s %8s %11s %7s%n", "trial_id", "method", "prune", "quantize",
+        "accuracy", "drop", "encoded_B", "ratio");
+    for (TrialResult r : frontier) {
+      Measurements m = r.measurements().orElseThrow();
+      String prune = r.trial().spec().prune().map(p -> p.scope().id() + " " + p.level() + " " + p.layers().label()).orElse("-");
+      String quant = r.trial().spec().quant().map(q -> q.isInteger()
+          ? q.bits() + "b " + q.scheme().id() + " " + q.granularity().id() : "fp" + q.bits()).orElse("-");
+      out.printf(Locale.ROOT, "  %-16s %-18s %-26s %-24s %8.2f%% %7.2f%% %11d %6.1fx%n", r.trial().trialId(),
+          r.trial().spec().method(), truncate(prune, 26), truncate(quant, 24), 100 * m.accuracy(), 100 * m.accuracyDrop(),
+          m.encodedBytes(), m.compressionRatio());
+    }
+    for (TrialResult r : results) {
+      if (!r.isOk()) {
+        out.printf(Locale.ROOT, "  failed: %s %s: %s%n", r.trial().trialId(), r.errorClass(), r.errorMessage());
+      }
+    }
+    out.printf(Locale.ROOT, "%n  tables    %s/{trials,frontier,runs}/run_id=%s (Parquet)%n", outDir, run.runId());
+  }
+
+  private static String truncate(String s, int n) {
+    return s.length() <= n ? s : s.substring(0, n - 1) + "…";
+  }
+}

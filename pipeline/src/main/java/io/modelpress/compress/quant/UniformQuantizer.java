@@ -1,0 +1,80 @@
+package io.modelpress.compress.quant;
+
+import io.modelpress.model.LayerWeights;
+import io.modelpress.spec.QuantSpec;
+
+/**
+ * Uniform weight quantization (Jacob et al. 2018, "Quantization and Training of Neural Networks for
+ * Efficient Integer-Arithmetic-Only Inference"), the generalisation of {@code W_q = round(W·Q)}.
+ *
+ * <ul>
+ *   <li>Symmetric: levels {@code q ∈ [−(2^(b−1)−1), 2^(b−1)−1]} (2^b − 1 levels, zero exact),
+ *       {@code scale = max|w| / (2^(b−1)−1)}.
+ *   <li>Affine: {@code q ∈ [0, 2^b − 1]}, the range [min, max] widened to contain 0,
+ *       {@code scale = (max − min) / (2^b − 1)}, integer zero point, so 0 stays exactly 0 (pruned weights
+ *       stay pruned).
+ * </ul>
+ * Ranges are min/max over the tensor or over each output channel. Codes are stored unsigned
+ * ({@code u = q + offset}) and dequantized by {@link ValueCoding.Uniform#dequantize}.
+ */
+public final class UniformQuantizer {
+
+  private UniformQuantizer() {}
+
+  /** Codes, scales and zero points of {@code layer} under an integer {@code spec} (2–8 bits). */
+  public static ValueCoding.Uniform quantize(LayerWeights layer, QuantSpec spec) {
+    if (!spec.isInteger()) {
+      throw new IllegalArgumentException("uniform quantization needs 2..8 bits, got " + spec.bits());
+    }
+    int bits = spec.bits();
+    boolean perChannel = spec.granularity() == QuantSpec.Granularity.PER_CHANNEL;
+    int channels = perChannel ? layer.outChannels() : 1;
+    float[] w = layer.weights();
+    float[] min = new float[channels];
+    float[] max = new float[channels];
+    int[] channelOf = new int[w.length];
+    for (int i = 0; i < w.length; i++) {
+      int c = perChannel ? layer.channelOf(i) : 0;
+      channelOf[i] = c;
+      min[c] = Math.min(min[c], w[i]); // starts at 0: the range always contains zero
+      max[c] = Math.max(max[c], w[i]);
+    }
+    float[] scales = new float[channels];
+    int[] zps = new int[channels];
+    int levels = (1 << bits) - 1; // largest unsigned code
+    for (int c = 0; c < channels; c++) {
+      if (spec.scheme() == QuantSpec.Scheme.SYMMETRIC) {
+        int qmax = (1 << (bits - 1)) - 1;
+        float absMax = Math.max(-min[c], max[c]);
+        scales[c] = absMax > 0 ? absMax / qmax : 1f;
+        zps[c] = qmax;
+      } else {
+        float range = max[c] - min[c];
+        scales[c] = range > 0 ? range / levels : 1f;
+        zps[c] = clamp(Math.round(-min[c] / scales[c]), 0, levels);
+      }
+    }
+    int lo = 0;
+    int hi = spec.scheme() == QuantSpec.Scheme.SYMMETRIC ? 2 * ((1 << (bits - 1)) - 1) : levels;
+    int[] codes = new int[w.length];
+    for (int i = 0; i < w.length; i++) {
+      int c = channelOf[i];
+      codes[i] = clamp(Math.round(w[i] / scales[c]) + zps[c], lo, hi);
+    }
+    return new ValueCoding.Uniform(bits, perChannel, scales, zps, codes);
+  }
+
+  /** The dequantized weights of a coding for {@code layer}. */
+  public static float[] dequantize(LayerWeights layer, ValueCoding.Uniform q) {
+    float[] out = new float[q.codes().length];
+    for (int i = 0; i < out.length; i++) {
+      int c = q.perChannel() ? layer.channelOf(i) : 0;
+      out[i] = ValueCoding.Uniform.dequantize(q.scales()[c], q.codes()[i], q.zeroPoints()[c]);
+    }
+    return out;
+  }
+
+  private static int clamp(int v, int lo, int hi) {
+    return Math.max(lo, Math.min(hi, v));
+  }
+}

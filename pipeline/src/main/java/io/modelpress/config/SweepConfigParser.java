@@ -1,0 +1,246 @@
+package io.modelpress.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.modelpress.data.Datasets;
+import io.modelpress.model.Zoo;
+import io.modelpress.pareto.Objective;
+import io.modelpress.spec.DatasetSpec;
+import io.modelpress.spec.LayerSelector;
+import io.modelpress.spec.ModelSpec;
+import io.modelpress.spec.PruneSpec;
+import io.modelpress.spec.QuantSpec;
+import io.modelpress.spec.SweepSpec;
+import io.modelpress.spec.SweepSpec.GridScope;
+import io.modelpress.spec.SweepSpec.PruneGrid;
+import io.modelpress.spec.SweepSpec.QuantGrid;
+import io.modelpress.spec.SweepSpec.SearchBlock;
+import io.modelpress.spec.TrainSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Sweep YAML (format {@code version: 1}, kebab-case keys) → {@link SweepSpec}. Unknown keys, wrong
+ * types and out-of-range values are {@link ConfigException}s naming the key, the value and the valid
+ * choices. Defaults are the named constants of the spec records.
+ */
+public final class SweepConfigParser {
+
+  public static final int VERSION = 1;
+
+  /** Metrics that may be objectives: numeric columns of the trials table. */
+  public static final Set<String> OBJECTIVE_METRICS = Set.of("accuracy", "accuracy_drop", "macro_f1", "encoded_bytes",
+      "compression_ratio", "macs", "effective_macs", "params", "nonzero_params", "sparsity");
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  private SweepConfigParser() {}
+
+  /** Parses YAML text; {@code source} names the file in messages. */
+  public static SweepSpec parse(String yaml, String source) {
+    JsonNode root;
+    try {
+      root = YAML.readTree(yaml);
+    } catch (JsonProcessingException e) {
+      String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
+          + e.getLocation().getColumnNr();
+      throw new ConfigException("config " + source + " is not valid YAML" + where + ": " + e.getOriginalMessage());
+    }
+    if (root == null || root.isMissingNode() || root.isNull()) {
+      throw new ConfigException("config " + source + " is empty; start it with 'version: 1'");
+    }
+    Node top = new Node(root, "");
+    top.requireKeys("version", "name", "seed", "model", "dataset", "search", "objectives", "output", "eval-batch-size");
+    if (!top.has("version")) {
+      throw new ConfigException("missing key 'version' in " + source + "; add 'version: 1' as the first line");
+    }
+    long version = top.get("version").asLong();
+    if (version != VERSION) {
+      throw new ConfigException("'version' is set to " + version + " but this modelpress reads version " + VERSION);
+    }
+    String name = top.string("name", "sweep");
+    if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
+      throw new ConfigException("'name' is set to \"" + name + "\" but must be letters, digits, '.', '_' or '-'");
+    }
+    long seed = top.has("seed") ? top.get("seed").asLong() : SweepSpec.DEFAULT_SEED;
+    ModelSpec model = model(top.get("model"), seed);
+    DatasetSpec dataset = dataset(top.get("dataset"));
+    List<SearchBlock> search = new ArrayList<>();
+    if (!top.has("search")) {
+      throw new ConfigException("missing key 'search': list the prune/quantize blocks to sweep");
+    }
+    List<Node> blocks = top.get("search").elements();
+    if (blocks.isEmpty()) {
+      throw new ConfigException("'search' is empty; add at least one block with 'prune' and/or 'quantize'");
+    }
+    for (Node b : blocks) {
+      search.add(block(b, search.size()));
+    }
+    List<Objective> objectives = top.has("objectives") ? objectives(top.get("objectives")) : SweepSpec.DEFAULT_OBJECTIVES;
+    String output = top.string("output", SweepSpec.DEFAULT_OUTPUT);
+    int evalBatch = top.has("eval-batch-size") ? top.get("eval-batch-size").asInt() : SweepSpec.DEFAULT_EVAL_BATCH_SIZE;
+    if (evalBatch < 1) {
+      throw new ConfigException("'eval-batch-size' is set to " + evalBatch + " but must be >= 1");
+    }
+    return new SweepSpec(name, seed, model, dataset, search, objectives, output, evalBatch);
+  }
+
+  private static ModelSpec model(Node m, long seed) {
+    m.requireKeys("zoo", "path", "train");
+    if (m.has("zoo") == m.has("path")) {
+      throw new ConfigException("'model' needs exactly one of 'zoo' (one of " + Zoo.NAMES + ") or 'path' (a saved DL4J model)");
+    }
+    if (m.has("path")) {
+      if (m.has("train")) {
+        throw new ConfigException("'model.train' applies to 'model.zoo' only; remove it or use 'zoo'");
+      }
+      return new ModelSpec.Saved(m.get("path").asText());
+    }
+    String zoo = m.get("zoo").asText();
+    if (!Zoo.NAMES.contains(zoo)) {
+      throw new ConfigException("'model.zoo' is set to \"" + zoo + "\" but must be one of " + Zoo.NAMES);
+    }
+    TrainSpec train;
+    if (m.has("train")) {
+      Node t = m.get("train").requireKeys("epochs", "batch-size", "learning-rate", "seed");
+      int epochs = t.has("epochs") ? t.get("epochs").asInt() : TrainSpec.DEFAULT_EPOCHS;
+      int batch = t.has("batch-size") ? t.get("batch-size").asInt() : TrainSpec.DEFAULT_BATCH_SIZE;
+      double lr = t.has("learning-rate") ? t.get("learning-rate").asDouble() : TrainSpec.DEFAULT_LEARNING_RATE;
+      long s = t.has("seed") ? t.get("seed").asLong() : seed;
+      train = t.checked(() -> new TrainSpec(epochs, batch, lr, s));
+    } else {
+      train = new TrainSpec(TrainSpec.DEFAULT_EPOCHS, TrainSpec.DEFAULT_BATCH_SIZE, TrainSpec.DEFAULT_LEARNING_RATE, seed);
+    }
+    return new ModelSpec.Zoo(zoo, train);
+  }
+
+  private static DatasetSpec dataset(Node d) {
+    if (d.json.isTextual()) {
+      return dataset(new Node(YAML.createObjectNode().put("name", d.json.asText()), d.path));
+    }
+    d.requireKeys("name", "dir", "train-limit", "test-limit");
+    String name = d.get("name").asText();
+    if (!Datasets.NAMES.contains(name)) {
+      throw new ConfigException("'dataset.name' is set to \"" + name + "\" but must be one of " + Datasets.NAMES);
+    }
+    int trainLimit = d.has("train-limit") ? d.get("train-limit").asInt() : 0;
+    int testLimit = d.has("test-limit") ? d.get("test-limit").asInt() : 0;
+    return d.checked(() -> new DatasetSpec(name, d.string("dir", ""), trainLimit, testLimit));
+  }
+
+  private static SearchBlock block(Node b, int index) {
+    b.requireKeys("name", "prune", "quantize");
+    String name = b.string("name", "block" + index);
+    List<PruneGrid> prune = new ArrayList<>();
+    List<QuantGrid> quant = new ArrayList<>();
+    if (b.has("prune")) {
+      prune.add(prune(b.get("prune")));
+    }
+    if (b.has("quantize")) {
+      quant.add(quant(b.get("quantize")));
+    }
+    if (prune.isEmpty() && quant.isEmpty()) {
+      throw new ConfigException("'" + b.path + "' has neither 'prune' nor 'quantize'; give one or both");
+    }
+    return new SearchBlock(name, prune, quant);
+  }
+
+  private static PruneGrid prune(Node p) {
+    p.requireKeys("method", "scope", "sparsities", "thresholds", "layers");
+    String method = p.string("method", "magnitude");
+    if (!method.equals("magnitude")) {
+      throw new ConfigException("'" + p.path + ".method' is set to \"" + method + "\" but must be one of [magnitude]");
+    }
+    String scopeText = p.string("scope", "layer");
+    GridScope scope = enumValue(GridScope.values(), scopeText, p.path + ".scope");
+    LayerSelector layers = p.has("layers") ? selector(p.get("layers")) : LayerSelector.ALL;
+    List<Double> levels;
+    if (scope == GridScope.THRESHOLD) {
+      if (p.has("sparsities") || !p.has("thresholds")) {
+        throw new ConfigException("'" + p.path + "' with scope threshold needs 'thresholds' (not 'sparsities')");
+      }
+      levels = p.get("thresholds").list(n -> n.checked(() -> {
+        double v = n.asDouble();
+        new PruneSpec(PruneSpec.Scope.THRESHOLD, v, LayerSelector.ALL);
+        return v;
+      }));
+    } else {
+      if (p.has("thresholds") || !p.has("sparsities")) {
+        throw new ConfigException("'" + p.path + "' with scope " + scope.id() + " needs 'sparsities' (not 'thresholds')");
+      }
+      levels = p.get("sparsities").list(n -> {
+        double v = n.asDouble();
+        if (!(v >= 0 && v < 1)) {
+          throw new ConfigException("'" + n.path + "' is set to " + v + " but must be in [0, 1)");
+        }
+        return v;
+      });
+    }
+    return new PruneGrid(scope, levels, layers);
+  }
+
+  private static QuantGrid quant(Node q) {
+    q.requireKeys("bits", "scheme", "granularity", "layers");
+    List<Integer> bits = q.get("bits").list(n -> {
+      int v = n.asInt();
+      if (!QuantSpec.isValidBits(v)) {
+        throw new ConfigException("'" + n.path + "' is set to " + v + " but must be in 2..8, 16 or 32");
+      }
+      return v;
+    });
+    List<QuantSpec.Scheme> schemes = q.has("scheme")
+        ? q.get("scheme").list(n -> enumValue(QuantSpec.Scheme.values(), n.asText(), n.path))
+        : List.of(QuantSpec.Scheme.SYMMETRIC);
+    List<QuantSpec.Granularity> grans = q.has("granularity")
+        ? q.get("granularity").list(n -> enumValue(QuantSpec.Granularity.values(), n.asText(), n.path))
+        : List.of(QuantSpec.Granularity.PER_CHANNEL);
+    LayerSelector layers = q.has("layers") ? selector(q.get("layers")) : LayerSelector.ALL;
+    return new QuantGrid(bits, schemes, grans, layers);
+  }
+
+  private static LayerSelector selector(Node l) {
+    l.requireKeys("names", "regex", "types", "exclude");
+    List<String> names = l.has("names") ? l.get("names").list(Node::asText) : List.of();
+    List<String> types = l.has("types") ? l.get("types").list(Node::asText) : List.of();
+    List<String> exclude = l.has("exclude") ? l.get("exclude").list(Node::asText) : List.of();
+    String regex = l.string("regex", "");
+    return l.checked(() -> new LayerSelector(names, regex, types, exclude));
+  }
+
+  private static List<Objective> objectives(Node o) {
+    List<Objective> out = new ArrayList<>();
+    for (Node n : o.elements()) {
+      n.requireKeys("metric", "direction");
+      String metric = n.get("metric").asText();
+      if (!OBJECTIVE_METRICS.contains(metric)) {
+        throw new ConfigException("'" + n.path + ".metric' is set to \"" + metric + "\" but must be one of "
+            + new java.util.TreeSet<>(OBJECTIVE_METRICS));
+      }
+      String dir = n.get("direction").asText();
+      if (!dir.equals("maximize") && !dir.equals("minimize")) {
+        throw new ConfigException("'" + n.path + ".direction' is set to \"" + dir + "\" but must be maximize or minimize");
+      }
+      out.add(new Objective(metric, dir.equals("maximize")));
+    }
+    if (out.isEmpty()) {
+      throw new ConfigException("'objectives' is empty; name at least one metric to optimise");
+    }
+    return out;
+  }
+
+  private static <E extends Enum<E>> E enumValue(E[] values, String text, String key) {
+    List<String> ids = new ArrayList<>();
+    for (E v : values) {
+      String id = v.name().toLowerCase(Locale.ROOT).replace('_', '-');
+      ids.add(id);
+      if (id.equals(text)) {
+        return v;
+      }
+    }
+    throw new ConfigException("'" + key + "' is set to \"" + text + "\" but must be one of " + ids);
+  }
+}

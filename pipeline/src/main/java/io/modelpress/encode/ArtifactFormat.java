@@ -1,0 +1,47 @@
+package io.modelpress.encode;
+
+/**
+ * Constants of the compressed-model artifact, format 1 (file extension {@code .mpz}). Big-endian.
+ *
+ * <pre>
+ * magic        4 bytes  "MPZ1"
+ * version      u8       1
+ * fingerprint  32 bytes SHA-256 of the original model file (zeros if unknown)
+ * layers       u16
+ * per layer:
+ *   name       modified UTF-8 (DataOutput.writeUTF)
+ *   kind       u8       0 dense, 1 conv, 2 output
+ *   rank       u8, then rank × i32 shape; outAxis u8; positions i32
+ *   values     u8       0 fp32, 1 fp16, 2 uniform
+ *     uniform: bits u8, perChannel u8, channels i32, channels × (scale f32, zeroPoint u8)
+ *   index      u8       0 dense (every position stored), 1 bitmap (1 bit per position),
+ *                       2 relative (gap to the previous stored position, indexBits each)
+ *     relative: indexBits u8
+ *   entries    i32      number of stored values (relative: including padding entries)
+ *   payload    i32 byte length, then bits: [bitmap | per entry: gap], then per entry: value
+ *   bias       i32 count, count × f32
+ * </pre>
+ *
+ * Relative indices follow Deep Compression (Han et al. 2016): a gap larger than 2^indexBits − 1 is
+ * bridged by a padding entry that stores the value zero. The encoder computes the exact size of every
+ * index coding and keeps the smallest.
+ */
+public final class ArtifactFormat {
+
+  private ArtifactFormat() {}
+
+  static final byte[] MAGIC = {'M', 'P', 'Z', '1'};
+  static final int VERSION = 1;
+  static final int FINGERPRINT_BYTES = 32;
+
+  static final int VALUES_FP32 = 0;
+  static final int VALUES_FP16 = 1;
+  static final int VALUES_UNIFORM = 2;
+
+  static final int INDEX_DENSE = 0;
+  static final int INDEX_BITMAP = 1;
+  static final int INDEX_RELATIVE = 2;
+
+  /** Relative index widths the encoder tries. */
+  static final int[] RELATIVE_INDEX_BITS = {2, 3, 4, 5, 6, 8, 10, 12};
+}

@@ -1,0 +1,251 @@
+package io.modelpress.model;
+
+import io.modelpress.data.LabeledImages;
+import io.modelpress.spec.TrainSpec;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The one door to DeepLearning4J: restore and save models, read and write their weights as
+ * {@link ModelWeights}, predict, train. Nothing outside {@code io.modelpress.model} sees a DL4J type.
+ * An instance is not thread-safe: use one per task.
+ */
+public final class Dl4jModel {
+
+  private final MultiLayerNetwork net;
+  private final List<Integer> weightedLayers = new ArrayList<>();
+  private final List<String> names = new ArrayList<>();
+  private int[] positions;
+
+  private Dl4jModel(MultiLayerNetwork net) {
+    this.net = net;
+    MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
+    for (int i = 0; i < net.getnLayers(); i++) {
+      Layer l = conf.getConf(i).getLayer();
+      if (l instanceof FeedForwardLayer && net.getLayer(i).numParams() > 0) {
+        weightedLayers.add(i);
+        String n = l.getLayerName();
+        names.add(n == null || n.isEmpty() || n.equals(String.valueOf(i)) ? "layer" + i : n);
+      }
+    }
+    if (weightedLayers.isEmpty()) {
+      throw new IllegalArgumentException("model has no dense, convolution or output layer");
+    }
+  }
+
+  /** Restores a model saved with DL4J's ModelSerializer. */
+  public static Dl4jModel restore(byte[] zip) {
+    try {
+      return new Dl4jModel(ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(zip), false));
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException("not a DL4J MultiLayerNetwork model file ("
+          + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")", e);
+    }
+  }
+
+  /** Saved bytes (ModelSerializer zip, without updater state). */
+  public byte[] save() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      ModelSerializer.writeModel(net, out, false);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    return out.toByteArray();
+  }
+
+  /** Number of input features the model expects per example. */
+  public int inputSize() {
+    MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
+    InputPreProcessor pre = conf.getInputPreProcess(0);
+    if (pre instanceof FeedForwardToCnnPreProcessor p) {
+      return (int) (p.getInputHeight() * p.getInputWidth() * p.getNumChannels());
+    }
+    return (int) ((FeedForwardLayer) conf.getConf(0).getLayer()).getNIn();
+  }
+
+  /** Number of classes of the output layer. */
+  public int outputSize() {
+    Layer last = net.getLayerWiseConfigurations().getConf(net.getnLayers() - 1).getLayer();
+    if (!(last instanceof OutputLayer o)) {
+      throw new IllegalArgumentException("the last layer is " + last.getClass().getSimpleName() + ", not an output layer");
+    }
+    return (int) o.getNOut();
+  }
+
+  public long numParams() {
+    return net.numParams();
+  }
+
+  /** The weights of every weighted layer as plain arrays (copies). */
+  public ModelWeights weights() {
+    int[] pos = positions();
+    List<LayerWeights> out = new ArrayList<>();
+    MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
+    for (int k = 0; k < weightedLayers.size(); k++) {
+      int i = weightedLayers.get(k);
+      Layer l = conf.getConf(i).getLayer();
+      INDArray w = net.getLayer(i).getParam("W");
+      INDArray b = net.getLayer(i).getParam("b");
+      long[] shape = w.shape();
+      int[] s = new int[shape.length];
+      for (int d = 0; d < s.length; d++) {
+        s[d] = Math.toIntExact(shape[d]);
+      }
+      LayerKind kind = l instanceof ConvolutionLayer ? LayerKind.CONV
+          : l instanceof OutputLayer ? LayerKind.OUTPUT : LayerKind.DENSE;
+      int outAxis = kind == LayerKind.CONV ? 0 : 1;
+      float[] weights = w.dup('c').data().asFloat();
+      float[] bias = b == null ? new float[0] : b.dup('c').data().asFloat();
+      for (float v : weights) {
+        if (!Float.isFinite(v)) {
+          throw new IllegalArgumentException("layer '" + names.get(k) + "' has a non-finite weight (" + v
+              + "); the model file is damaged or training diverged");
+        }
+      }
+      out.add(new LayerWeights(names.get(k), kind, s, outAxis, pos[k], weights, bias));
+    }
+    return new ModelWeights(out);
+  }
+
+  /** Writes {@code w} into this model's parameters (shapes must match). */
+  public void load(ModelWeights w) {
+    if (w.layers().size() != weightedLayers.size()) {
+      throw new IllegalArgumentException("weights for " + w.layers().size() + " layers, model has " + weightedLayers.size());
+    }
+    for (int k = 0; k < weightedLayers.size(); k++) {
+      LayerWeights lw = w.layers().get(k);
+      int i = weightedLayers.get(k);
+      long[] shape = new long[lw.shape().length];
+      for (int d = 0; d < shape.length; d++) {
+        shape[d] = lw.shape()[d];
+      }
+      net.getLayer(i).setParam("W", Nd4j.create(lw.weights(), shape, 'c'));
+      if (lw.bias().length > 0) {
+        net.getLayer(i).setParam("b", Nd4j.create(lw.bias(), new long[] {1, lw.bias().length}, 'c'));
+      }
+    }
+  }
+
+  /** A reusable input matrix for predictions on {@code data} (build once, predict many times). */
+  public Inputs inputs(LabeledImages data) {
+    if (data.features() != inputSize()) {
+      throw new IllegalArgumentException("model input size " + inputSize() + " does not match the dataset's "
+          + data.features() + " features per example");
+    }
+    return new Inputs(Nd4j.create(data.features(0, data.count()), new long[] {data.count(), data.features()}, 'c'));
+  }
+
+  /** Predictions prepared by {@link #inputs}: an opaque holder of the input matrix. */
+  public static final class Inputs {
+    private final INDArray features;
+
+    private Inputs(INDArray features) {
+      this.features = features;
+    }
+
+    public int count() {
+      return (int) features.rows();
+    }
+  }
+
+  /** Top-1 class of every example, evaluated in batches of {@code batch}. */
+  public int[] predict(Inputs in, int batch) {
+    int n = in.count();
+    int[] out = new int[n];
+    for (int from = 0; from < n; from += batch) {
+      int to = Math.min(n, from + batch);
+      INDArray x = from == 0 && to == n ? in.features : in.features.get(
+          org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to), org.nd4j.linalg.indexing.NDArrayIndex.all());
+      INDArray probs = net.output(x, false);
+      int[] p = Nd4j.argMax(probs, 1).toIntVector();
+      System.arraycopy(p, 0, out, from, p.length);
+    }
+    return out;
+  }
+
+  /**
+   * Trains a zoo architecture with Adam on {@code train}, shuffling with the spec's seed every epoch.
+   *
+   * @param listener called after each epoch with (epoch, seconds)
+   */
+  public static Dl4jModel train(String zoo, TrainSpec spec, LabeledImages train, EpochListener listener) {
+    MultiLayerNetwork net = new MultiLayerNetwork(
+        Zoo.config(zoo, spec.seed(), spec.learningRate(), train.rows(), train.cols(), 10));
+    net.init();
+    Random rnd = new Random(spec.seed());
+    int n = train.count();
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    int f = train.features();
+    for (int epoch = 1; epoch <= spec.epochs(); epoch++) {
+      long t0 = System.nanoTime();
+      for (int i = n - 1; i > 0; i--) {
+        int j = rnd.nextInt(i + 1);
+        int t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+      }
+      List<DataSet> batches = new ArrayList<>();
+      for (int from = 0; from < n; from += spec.batchSize()) {
+        int to = Math.min(n, from + spec.batchSize());
+        float[] x = new float[(to - from) * f];
+        float[] y = new float[(to - from) * 10];
+        for (int r = 0; r < to - from; r++) {
+          int e = order[from + r];
+          for (int c = 0; c < f; c++) {
+            x[r * f + c] = (train.pixels()[e * f + c] & 0xff) / 255f;
+          }
+          y[r * 10 + train.labels()[e]] = 1f;
+        }
+        batches.add(new DataSet(Nd4j.create(x, new long[] {to - from, f}, 'c'),
+            Nd4j.create(y, new long[] {to - from, 10}, 'c')));
+      }
+      // batch size 1 per list element: the batches are already formed
+      net.fit(new ListDataSetIterator<>(batches, 1));
+      listener.epochDone(epoch, (System.nanoTime() - t0) / 1e9);
+    }
+    return new Dl4jModel(net);
+  }
+
+  /** Progress of {@link #train}. */
+  @FunctionalInterface
+  public interface EpochListener {
+    void epochDone(int epoch, double seconds);
+  }
+
+  /** Output positions per weight of each weighted layer: 1 for dense, H×W of the output for convolution. */
+  private int[] positions() {
+    if (positions != null) {
+      return positions;
+    }
+    int[] pos = new int[weightedLayers.size()];
+    INDArray probe = Nd4j.zeros(1, inputSize());
+    List<INDArray> acts = net.feedForward(probe, false);
+    for (int k = 0; k < weightedLayers.size(); k++) {
+      INDArray a = acts.get(weightedLayers.get(k) + 1);
+      pos[k] = a.rank() == 4 ? (int) (a.size(2) * a.size(3)) : 1;
+    }
+    positions = pos;
+    return pos;
+  }
+}

@@ -1,0 +1,130 @@
+package io.modelpress.plan;
+
+import io.modelpress.model.ModelWeights;
+import io.modelpress.spec.CompressionStep;
+import io.modelpress.spec.LayerSelector;
+import io.modelpress.spec.PruneSpec;
+import io.modelpress.spec.QuantSpec;
+import io.modelpress.spec.SweepSpec;
+import io.modelpress.spec.SweepSpec.PruneGrid;
+import io.modelpress.spec.SweepSpec.QuantGrid;
+import io.modelpress.spec.SweepSpec.SearchBlock;
+import io.modelpress.spec.TrialSpec;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Expands a sweep's search space into an ordered plan: the base model first, then each block in config
+ * order, prune levels outermost. Layer selectors are resolved against the model (an unknown layer is an
+ * error before any work starts). Equal trials are kept once, at their first position.
+ *
+ * <p>Trial id = first 16 hex digits of SHA-256(canonical trial JSON | model fingerprint | dataset
+ * fingerprint): the same trial of the same model on the same data has the same id in every run.
+ * Seeds derive from the root seed and the trial's canonical JSON, so adding blocks does not change the
+ * seeds of existing trials.
+ */
+public final class SweepPlanner {
+
+  private SweepPlanner() {}
+
+  public static SweepPlan plan(SweepSpec sweep, ModelWeights model, String modelFingerprint, String datasetFingerprint) {
+    Map<String, PlannedTrial> trials = new LinkedHashMap<>();
+    add(trials, "base", TrialSpec.BASE, sweep.seed(), modelFingerprint, datasetFingerprint);
+    for (SearchBlock block : sweep.search()) {
+      List<PruneSpec> prunes = new ArrayList<>();
+      for (PruneGrid g : block.prune()) {
+        prunes.addAll(expand(g, model));
+      }
+      List<QuantSpec> quants = new ArrayList<>();
+      for (QuantGrid g : block.quantize()) {
+        quants.addAll(expand(g, model));
+      }
+      if (prunes.isEmpty()) {
+        for (QuantSpec q : quants) {
+          add(trials, block.name(), new TrialSpec(List.of(q)), sweep.seed(), modelFingerprint, datasetFingerprint);
+        }
+      } else if (quants.isEmpty()) {
+        for (PruneSpec p : prunes) {
+          add(trials, block.name(), new TrialSpec(List.of(p)), sweep.seed(), modelFingerprint, datasetFingerprint);
+        }
+      } else {
+        for (PruneSpec p : prunes) {
+          for (QuantSpec q : quants) {
+            add(trials, block.name(), new TrialSpec(List.<CompressionStep>of(p, q)), sweep.seed(),
+                modelFingerprint, datasetFingerprint);
+          }
+        }
+      }
+    }
+    return new SweepPlan(modelFingerprint, datasetFingerprint, new ArrayList<>(trials.values()));
+  }
+
+  static List<PruneSpec> expand(PruneGrid g, ModelWeights model) {
+    List<String> layers = g.layers().resolve(model);
+    List<PruneSpec> out = new ArrayList<>();
+    switch (g.scope()) {
+      case SINGLE_LAYER -> {
+        for (String layer : layers) {
+          for (double level : g.levels()) {
+            out.add(new PruneSpec(PruneSpec.Scope.LAYER, level, LayerSelector.named(layer)));
+          }
+        }
+      }
+      case LAYER -> g.levels().forEach(l -> out.add(new PruneSpec(PruneSpec.Scope.LAYER, l, g.layers())));
+      case GLOBAL -> g.levels().forEach(l -> out.add(new PruneSpec(PruneSpec.Scope.GLOBAL, l, g.layers())));
+      case THRESHOLD -> g.levels().forEach(l -> out.add(new PruneSpec(PruneSpec.Scope.THRESHOLD, l, g.layers())));
+    }
+    return out;
+  }
+
+  static List<QuantSpec> expand(QuantGrid g, ModelWeights model) {
+    g.layers().resolve(model);
+    List<QuantSpec> out = new ArrayList<>();
+    for (int bits : g.bits()) {
+      if (bits > 8) {
+        // fp16 / fp32 have no scheme or granularity: one trial per width
+        out.add(new QuantSpec(bits, QuantSpec.Scheme.SYMMETRIC, QuantSpec.Granularity.PER_TENSOR, g.layers()));
+        continue;
+      }
+      for (QuantSpec.Scheme s : g.schemes()) {
+        for (QuantSpec.Granularity gr : g.granularities()) {
+          out.add(new QuantSpec(bits, s, gr, g.layers()));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static void add(Map<String, PlannedTrial> trials, String block, TrialSpec spec, long rootSeed,
+      String modelFp, String dataFp) {
+    String json = spec.canonicalJson();
+    String id = trialId(json, modelFp, dataFp);
+    if (!trials.containsKey(id)) {
+      trials.put(id, new PlannedTrial(id, trials.size(), block, seed(rootSeed, json), spec));
+    }
+  }
+
+  public static String trialId(String canonicalJson, String modelFp, String dataFp) {
+    byte[] h = sha256(canonicalJson + "|" + modelFp + "|" + dataFp);
+    return HexFormat.of().formatHex(h, 0, 8);
+  }
+
+  static long seed(long root, String canonicalJson) {
+    return ByteBuffer.wrap(sha256(root + "|" + canonicalJson)).getLong();
+  }
+
+  private static byte[] sha256(String s) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

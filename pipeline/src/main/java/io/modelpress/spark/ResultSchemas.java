@@ -1,0 +1,156 @@
+package io.modelpress.spark;
+
+import io.modelpress.plan.PlannedTrial;
+import io.modelpress.spec.PruneSpec;
+import io.modelpress.spec.QuantSpec;
+import io.modelpress.sweep.Measurements;
+import io.modelpress.sweep.TrialResult;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The schemas of the results tables, defined once. {@code trials} and {@code frontier} share one schema
+ * (the frontier holds the rank-0 trials); {@code runs} has one row of provenance per run. Every table is
+ * partitioned by {@code run_id}. Column meanings are documented in README.md.
+ */
+public final class ResultSchemas {
+
+  private ResultSchemas() {}
+
+  public static final String RUN_ID = "run_id";
+  public static final String TRIAL_ID = "trial_id";
+  public static final String ACCURACY = "accuracy";
+  public static final String STATUS = "status";
+
+  public static final StructType TRIALS = new StructType(new StructField[] {
+      f(RUN_ID, DataTypes.StringType, false),
+      f(TRIAL_ID, DataTypes.StringType, false),
+      f("trial_index", DataTypes.IntegerType, false),
+      f("block", DataTypes.StringType, false),
+      f("seed", DataTypes.LongType, false),
+      f("method", DataTypes.StringType, false),
+      f("spec_json", DataTypes.StringType, false),
+      f("prune_scope", DataTypes.StringType, true),
+      f("prune_sparsity", DataTypes.DoubleType, true),
+      f("prune_threshold", DataTypes.DoubleType, true),
+      f("prune_layers", DataTypes.StringType, true),
+      f("quant_bits", DataTypes.IntegerType, true),
+      f("quant_scheme", DataTypes.StringType, true),
+      f("quant_granularity", DataTypes.StringType, true),
+      f("quant_layers", DataTypes.StringType, true),
+      f(STATUS, DataTypes.StringType, false),
+      f("error_class", DataTypes.StringType, true),
+      f("error_message", DataTypes.StringType, true),
+      f(ACCURACY, DataTypes.DoubleType, true),
+      f("accuracy_drop", DataTypes.DoubleType, true),
+      f("macro_precision", DataTypes.DoubleType, true),
+      f("macro_recall", DataTypes.DoubleType, true),
+      f("macro_f1", DataTypes.DoubleType, true),
+      f("examples", DataTypes.LongType, true),
+      f("params", DataTypes.LongType, true),
+      f("nonzero_params", DataTypes.LongType, true),
+      f("sparsity", DataTypes.DoubleType, true),
+      f("pruned_sparsity", DataTypes.DoubleType, true),
+      f("dense_bytes", DataTypes.LongType, true),
+      f("encoded_bytes", DataTypes.LongType, true),
+      f("compression_ratio", DataTypes.DoubleType, true),
+      f("macs", DataTypes.LongType, true),
+      f("effective_macs", DataTypes.LongType, true),
+      f("compress_ms", DataTypes.DoubleType, true),
+      f("eval_ms", DataTypes.DoubleType, true),
+      f("encode_ms", DataTypes.DoubleType, true),
+      f("pareto_rank", DataTypes.IntegerType, true),
+      f("executor", DataTypes.StringType, false),
+  });
+
+  public static final StructType RUNS = new StructType(new StructField[] {
+      f(RUN_ID, DataTypes.StringType, false),
+      f("name", DataTypes.StringType, false),
+      f("started_at", DataTypes.TimestampType, false),
+      f("finished_at", DataTypes.TimestampType, false),
+      f("wall_seconds", DataTypes.DoubleType, false),
+      f("trials_total", DataTypes.IntegerType, false),
+      f("trials_ok", DataTypes.IntegerType, false),
+      f("trials_failed", DataTypes.IntegerType, false),
+      f("base_accuracy", DataTypes.DoubleType, false),
+      f("objectives", DataTypes.StringType, false),
+      f("config_json", DataTypes.StringType, false),
+      f("model", DataTypes.StringType, false),
+      f("model_fingerprint", DataTypes.StringType, false),
+      f("dataset", DataTypes.StringType, false),
+      f("dataset_fingerprint", DataTypes.StringType, false),
+      f("master", DataTypes.StringType, false),
+      f("code_version", DataTypes.StringType, false),
+      f("spark_version", DataTypes.StringType, false),
+      f("dl4j_version", DataTypes.StringType, false),
+      f("java_version", DataTypes.StringType, false),
+      f("os_arch", DataTypes.StringType, false),
+  });
+
+  private static StructField f(String name, DataType type, boolean nullable) {
+    return DataTypes.createStructField(name, type, nullable);
+  }
+
+  /** One trials row; {@code rank} is null for failed trials. */
+  public static Row trialRow(String runId, TrialResult r, Integer rank) {
+    PlannedTrial t = r.trial();
+    List<Object> v = new ArrayList<>();
+    v.add(runId);
+    v.add(t.trialId());
+    v.add(t.index());
+    v.add(t.block());
+    v.add(t.seed());
+    v.add(t.spec().method());
+    v.add(t.spec().canonicalJson());
+    PruneSpec p = t.spec().prune().orElse(null);
+    v.add(p == null ? null : p.scope().id());
+    v.add(p == null || p.scope() == PruneSpec.Scope.THRESHOLD ? null : p.level());
+    v.add(p == null || p.scope() != PruneSpec.Scope.THRESHOLD ? null : p.level());
+    v.add(p == null ? null : p.layers().label());
+    QuantSpec q = t.spec().quant().orElse(null);
+    v.add(q == null ? null : q.bits());
+    v.add(q == null || !q.isInteger() ? null : q.scheme().id());
+    v.add(q == null || !q.isInteger() ? null : q.granularity().id());
+    v.add(q == null ? null : q.layers().label());
+    v.add(r.status());
+    v.add(r.isOk() ? null : r.errorClass());
+    v.add(r.isOk() ? null : r.errorMessage());
+    Measurements m = r.measurements().orElse(null);
+    if (m == null) {
+      for (int i = 0; i < 18; i++) {
+        v.add(null);
+      }
+    } else {
+      v.add(m.accuracy());
+      v.add(m.accuracyDrop());
+      v.add(m.macroPrecision());
+      v.add(m.macroRecall());
+      v.add(m.macroF1());
+      v.add(m.examples());
+      v.add(m.params());
+      v.add(m.nonzeroParams());
+      v.add(m.sparsity());
+      v.add(Double.isNaN(m.prunedSparsity()) ? null : m.prunedSparsity());
+      v.add(m.denseBytes());
+      v.add(m.encodedBytes());
+      v.add(m.compressionRatio());
+      v.add(m.macs());
+      v.add(m.effectiveMacs());
+      v.add(m.compressMs());
+      v.add(m.evalMs());
+      v.add(m.encodeMs());
+    }
+    v.add(rank);
+    v.add(r.executor());
+    if (v.size() != TRIALS.size()) {
+      throw new IllegalStateException("trials row has " + v.size() + " values for " + TRIALS.size() + " columns");
+    }
+    return RowFactory.create(v.toArray());
+  }
+}

@@ -1,0 +1,96 @@
+package io.modelpress.spark;
+
+import io.modelpress.data.LabeledImages;
+import io.modelpress.plan.PlannedTrial;
+import io.modelpress.plan.SweepPlan;
+import io.modelpress.sweep.EvaluatorPool;
+import io.modelpress.sweep.TrialEvaluator;
+import io.modelpress.sweep.TrialResult;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Evaluates a {@link SweepPlan} on Spark. The model bytes and the evaluation set are broadcast once;
+ * trials are spread over {@code 4 × defaultParallelism} partitions; on each executor the model is
+ * restored once per concurrently running task and reused for every later trial ({@link EvaluatorPool}).
+ * A trial that throws becomes a failed row. Results come back in plan order.
+ */
+public final class SparkSweepRunner {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SparkSweepRunner.class);
+
+  private SparkSweepRunner() {}
+
+  public static List<TrialResult> run(SparkSession spark, SweepPlan plan, byte[] modelBytes, byte[] modelFingerprint,
+      LabeledImages eval, double baseAccuracy, int evalBatch) {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Broadcast<byte[]> model = jsc.broadcast(modelBytes);
+    Broadcast<LabeledImages> data = jsc.broadcast(eval);
+    int slices = Math.max(1, Math.min(plan.size(), 4 * jsc.defaultParallelism()));
+    String key = plan.modelFingerprint() + "/" + plan.datasetFingerprint() + "/" + eval.count() + "/" + baseAccuracy;
+    LOG.info("Evaluating {} trials in {} partitions", plan.size(), slices);
+    jsc.setJobDescription("modelpress: evaluate " + plan.size() + " trials");
+    List<TrialResult> results = new ArrayList<>(jsc.parallelize(plan.trials(), slices)
+        .mapPartitions(new EvaluatePartition(key, model, data, modelFingerprint, baseAccuracy, evalBatch))
+        .collect());
+    results.sort(Comparator.comparingInt(r -> r.trial().index()));
+    model.destroy();
+    data.destroy();
+    return results;
+  }
+
+  /** The executor side: borrow an evaluator, run the partition's trials, give it back. */
+  private static final class EvaluatePartition implements FlatMapFunction<Iterator<PlannedTrial>, TrialResult> {
+    private final String key;
+    private final Broadcast<byte[]> model;
+    private final Broadcast<LabeledImages> data;
+    private final byte[] fingerprint;
+    private final double baseAccuracy;
+    private final int batch;
+
+    EvaluatePartition(String key, Broadcast<byte[]> model, Broadcast<LabeledImages> data, byte[] fingerprint,
+        double baseAccuracy, int batch) {
+      this.key = key;
+      this.model = model;
+      this.data = data;
+      this.fingerprint = fingerprint;
+      this.baseAccuracy = baseAccuracy;
+      this.batch = batch;
+    }
+
+    @Override
+    public Iterator<TrialResult> call(Iterator<PlannedTrial> trials) {
+      String executor = executorName();
+      TrialEvaluator ev = EvaluatorPool.borrow(key,
+          () -> EvaluatorPool.create(model.value(), data.value(), baseAccuracy, fingerprint, batch));
+      List<TrialResult> out = new ArrayList<>();
+      try {
+        while (trials.hasNext()) {
+          out.add(ev.evaluate(trials.next(), executor));
+        }
+      } finally {
+        EvaluatorPool.release(key, ev);
+      }
+      return out.iterator();
+    }
+  }
+
+  private static String executorName() {
+    String id = SparkEnv.get() == null ? "?" : SparkEnv.get().executorId();
+    try {
+      return InetAddress.getLocalHost().getHostName() + "/" + id;
+    } catch (java.net.UnknownHostException e) {
+      return "unknown/" + id;
+    }
+  }
+}

@@ -1,0 +1,67 @@
+package io.modelpress.spec;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * Weight quantization of the selected layers. {@code bits} 2–8 is uniform integer quantization
+ * (symmetric or affine, per tensor or per output channel); 16 is IEEE half precision; 32 keeps fp32
+ * (a control point in a grid). Evaluation always runs on the dequantized weights.
+ */
+public record QuantSpec(int bits, Scheme scheme, Granularity granularity, LayerSelector layers)
+    implements CompressionStep {
+
+  public enum Scheme {
+    SYMMETRIC, AFFINE;
+
+    public String id() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  public enum Granularity {
+    PER_TENSOR, PER_CHANNEL;
+
+    public String id() {
+      return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+  }
+
+  public QuantSpec {
+    Objects.requireNonNull(scheme, "scheme");
+    Objects.requireNonNull(granularity, "granularity");
+    Objects.requireNonNull(layers, "layers");
+    if (!isValidBits(bits)) {
+      throw new IllegalArgumentException("'bits' is set to " + bits + " but must be in 2..8, 16 or 32");
+    }
+  }
+
+  public static boolean isValidBits(int bits) {
+    return (bits >= 2 && bits <= 8) || bits == 16 || bits == 32;
+  }
+
+  public boolean isInteger() {
+    return bits <= 8;
+  }
+
+  @Override
+  public String method() {
+    return bits <= 8 ? "uniform" : "fp" + bits;
+  }
+
+  @Override
+  public Map<String, Object> canonical() {
+    Map<String, Object> m = new TreeMap<>();
+    m.put("step", "quantize");
+    m.put("method", method());
+    m.put("bits", bits);
+    if (isInteger()) {
+      m.put("scheme", scheme.id());
+      m.put("granularity", granularity.id());
+    }
+    m.put("layers", layers.canonical());
+    return m;
+  }
+}

@@ -1,0 +1,97 @@
+package io.modelpress.spec;
+
+import io.modelpress.pareto.Objective;
+import java.io.Serializable;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A sweep as configured: base model, dataset, search space, objectives, output root and seed. The
+ * search space is expanded into trials by {@link io.modelpress.plan.SweepPlanner} once the model's
+ * layers are known.
+ */
+public record SweepSpec(
+    String name,
+    long seed,
+    ModelSpec model,
+    DatasetSpec dataset,
+    List<SearchBlock> search,
+    List<Objective> objectives,
+    String output,
+    int evalBatchSize) implements Serializable {
+
+  public static final String DEFAULT_OUTPUT = "./modelpress-out";
+  public static final long DEFAULT_SEED = 42;
+  public static final int DEFAULT_EVAL_BATCH_SIZE = 10_000;
+  public static final List<Objective> DEFAULT_OBJECTIVES = List.of(
+      new Objective("accuracy", true), new Objective("encoded_bytes", false), new Objective("macs", false));
+
+  public SweepSpec {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(dataset, "dataset");
+    search = List.copyOf(search);
+    objectives = List.copyOf(objectives);
+    Objects.requireNonNull(output, "output");
+    if (search.isEmpty()) {
+      throw new IllegalArgumentException("'search' is empty; add at least one block with 'prune' and/or 'quantize'");
+    }
+    if (objectives.isEmpty()) {
+      throw new IllegalArgumentException("'objectives' is empty; name at least one metric to optimise");
+    }
+    if (evalBatchSize < 1) {
+      throw new IllegalArgumentException("'eval-batch-size' is set to " + evalBatchSize + " but must be >= 1");
+    }
+  }
+
+  /** One block of the search space: the cartesian product of its prune and quantize grids. */
+  public record SearchBlock(String name, List<PruneGrid> prune, List<QuantGrid> quantize) implements Serializable {
+    public SearchBlock {
+      Objects.requireNonNull(name, "name");
+      prune = List.copyOf(prune);
+      quantize = List.copyOf(quantize);
+      if (prune.size() > 1 || quantize.size() > 1) {
+        throw new IllegalArgumentException("search block '" + name + "' has more than one prune or quantize grid");
+      }
+      if (prune.isEmpty() && quantize.isEmpty()) {
+        throw new IllegalArgumentException("search block '" + name + "' has neither 'prune' nor 'quantize'");
+      }
+    }
+  }
+
+  /** Scopes of a prune grid: the three {@link PruneSpec.Scope}s plus {@code single-layer} (one trial per layer). */
+  public enum GridScope {
+    LAYER, GLOBAL, THRESHOLD, SINGLE_LAYER;
+
+    public String id() {
+      return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+  }
+
+  /** Prune levels (sparsities, or thresholds for {@code threshold}) over a layer selection. */
+  public record PruneGrid(GridScope scope, List<Double> levels, LayerSelector layers) implements Serializable {
+    public PruneGrid {
+      Objects.requireNonNull(scope, "scope");
+      levels = List.copyOf(levels);
+      Objects.requireNonNull(layers, "layers");
+      if (levels.isEmpty()) {
+        throw new IllegalArgumentException("a prune grid needs at least one level");
+      }
+    }
+  }
+
+  /** Bit widths × schemes × granularities over a layer selection. */
+  public record QuantGrid(
+      List<Integer> bits, List<QuantSpec.Scheme> schemes, List<QuantSpec.Granularity> granularities, LayerSelector layers)
+      implements Serializable {
+    public QuantGrid {
+      bits = List.copyOf(bits);
+      schemes = List.copyOf(schemes);
+      granularities = List.copyOf(granularities);
+      Objects.requireNonNull(layers, "layers");
+      if (bits.isEmpty() || schemes.isEmpty() || granularities.isEmpty()) {
+        throw new IllegalArgumentException("a quantize grid needs at least one bit width, scheme and granularity");
+      }
+    }
+  }
+}

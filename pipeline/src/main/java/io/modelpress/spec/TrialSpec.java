@@ -1,0 +1,85 @@
+package io.modelpress.spec;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What one trial does to the base model: an ordered list of steps (at most one prune, then at most one
+ * quantize). The empty list is the base model itself, which every sweep evaluates.
+ */
+public record TrialSpec(List<CompressionStep> steps) implements Serializable {
+
+  private static final ObjectMapper CANONICAL = new ObjectMapper()
+      .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+
+  public TrialSpec {
+    steps = List.copyOf(Objects.requireNonNull(steps, "steps"));
+    int prunes = 0;
+    int quants = 0;
+    for (CompressionStep s : steps) {
+      if (s instanceof PruneSpec) {
+        if (quants > 0) {
+          throw new IllegalArgumentException("a trial prunes before it quantizes; got " + steps);
+        }
+        prunes++;
+      } else if (s instanceof QuantSpec) {
+        quants++;
+      }
+    }
+    if (prunes > 1 || quants > 1) {
+      throw new IllegalArgumentException("a trial has at most one prune and one quantize step; got " + steps);
+    }
+  }
+
+  public static final TrialSpec BASE = new TrialSpec(List.of());
+
+  public Optional<PruneSpec> prune() {
+    for (CompressionStep s : steps) {
+      if (s instanceof PruneSpec p) {
+        return Optional.of(p);
+      }
+    }
+    return Optional.empty();
+  }
+
+  public Optional<QuantSpec> quant() {
+    for (CompressionStep s : steps) {
+      if (s instanceof QuantSpec q) {
+        return Optional.of(q);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Method column: {@code base}, {@code magnitude}, {@code uniform}, {@code magnitude+uniform}, ... */
+  public String method() {
+    if (steps.isEmpty()) {
+      return "base";
+    }
+    List<String> m = new ArrayList<>();
+    for (CompressionStep s : steps) {
+      m.add(s.method());
+    }
+    return String.join("+", m);
+  }
+
+  /** Canonical JSON: sorted keys, no whitespace. Equal specs give equal strings, and so equal trial ids. */
+  public String canonicalJson() {
+    List<Map<String, Object>> list = new ArrayList<>();
+    for (CompressionStep s : steps) {
+      list.add(s.canonical());
+    }
+    try {
+      return CANONICAL.writeValueAsString(Map.of("steps", list));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

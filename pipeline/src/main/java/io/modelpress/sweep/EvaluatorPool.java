@@ -1,0 +1,37 @@
+package io.modelpress.sweep;
+
+import io.modelpress.data.LabeledImages;
+import io.modelpress.model.Dl4jModel;
+import io.modelpress.model.ModelWeights;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Supplier;
+
+/**
+ * Per-JVM pool of {@link TrialEvaluator}s keyed by (model, data) fingerprints, so an executor restores
+ * the model and builds the input matrix once per concurrently running task, not once per trial or task.
+ */
+public final class EvaluatorPool {
+
+  private static final ConcurrentHashMap<String, ConcurrentLinkedQueue<TrialEvaluator>> IDLE = new ConcurrentHashMap<>();
+
+  private EvaluatorPool() {}
+
+  /** An idle evaluator for {@code key}, or a new one from {@code create}. Give it back with {@link #release}. */
+  public static TrialEvaluator borrow(String key, Supplier<TrialEvaluator> create) {
+    TrialEvaluator e = IDLE.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>()).poll();
+    return e != null ? e : create.get();
+  }
+
+  public static void release(String key, TrialEvaluator e) {
+    IDLE.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>()).add(e);
+  }
+
+  /** Builds an evaluator from a saved model's bytes (restore + weights extraction happen here). */
+  public static TrialEvaluator create(byte[] modelBytes, LabeledImages eval, double baseAccuracy, byte[] fingerprint,
+      int batch) {
+    Dl4jModel m = Dl4jModel.restore(modelBytes);
+    ModelWeights base = m.weights();
+    return new TrialEvaluator(m, base, eval, baseAccuracy, fingerprint, batch);
+  }
+}

@@ -1,0 +1,58 @@
+package io.modelpress.sweep;
+
+import io.modelpress.pareto.Objective;
+import io.modelpress.pareto.ParetoFront;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Dominance ranks of a sweep's successful trials over its objectives, and the frontier (rank 0) in a
+ * deterministic order: by the objectives in their order (best first), then by trial id.
+ */
+public final class Frontier {
+
+  private Frontier() {}
+
+  /** Rank of every successful trial by trial id; failed trials have no rank. */
+  public static Map<String, Integer> ranks(List<TrialResult> results, List<Objective> objectives) {
+    List<TrialResult> ok = results.stream().filter(TrialResult::isOk).toList();
+    List<double[]> points = new ArrayList<>();
+    for (TrialResult r : ok) {
+      points.add(point(r, objectives));
+    }
+    int[] rank = ParetoFront.ranks(points, objectives);
+    Map<String, Integer> out = new HashMap<>();
+    for (int i = 0; i < ok.size(); i++) {
+      out.put(ok.get(i).trial().trialId(), rank[i]);
+    }
+    return out;
+  }
+
+  /** The non-dominated trials, sorted deterministically. */
+  public static List<TrialResult> frontier(List<TrialResult> results, List<Objective> objectives) {
+    Map<String, Integer> ranks = ranks(results, objectives);
+    Comparator<TrialResult> order = (a, b) -> 0;
+    for (int k = 0; k < objectives.size(); k++) {
+      final int idx = k;
+      Comparator<TrialResult> byK = Comparator.comparingDouble(r -> point(r, objectives)[idx]);
+      order = order.thenComparing(objectives.get(k).maximize() ? byK.reversed() : byK);
+    }
+    order = order.thenComparing(r -> r.trial().trialId());
+    return results.stream()
+        .filter(r -> Integer.valueOf(0).equals(ranks.get(r.trial().trialId())))
+        .sorted(order)
+        .toList();
+  }
+
+  static double[] point(TrialResult r, List<Objective> objectives) {
+    Measurements m = r.measurements().orElseThrow();
+    double[] p = new double[objectives.size()];
+    for (int k = 0; k < p.length; k++) {
+      p[k] = m.metric(objectives.get(k).metric());
+    }
+    return p;
+  }
+}

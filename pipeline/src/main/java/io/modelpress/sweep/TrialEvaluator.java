@@ -1,0 +1,82 @@
+package io.modelpress.sweep;
+
+import io.modelpress.compress.CompressedModel;
+import io.modelpress.compress.TrialCompressor;
+import io.modelpress.data.LabeledImages;
+import io.modelpress.encode.ArtifactEncoder;
+import io.modelpress.measure.ClassificationMetrics;
+import io.modelpress.measure.ModelSize;
+import io.modelpress.model.Dl4jModel;
+import io.modelpress.model.ModelWeights;
+import io.modelpress.plan.PlannedTrial;
+
+/**
+ * Runs trials against one restored model: compress the base weights, load them into the network,
+ * predict the evaluation set, encode the artifact, measure. One instance per thread (it owns a network).
+ * A trial that throws becomes a failed {@link TrialResult}; it never fails the caller.
+ */
+public final class TrialEvaluator {
+
+  private final Dl4jModel model;
+  private final ModelWeights base;
+  private final Dl4jModel.Inputs inputs;
+  private final int[] labels;
+  private final int classes;
+  private final double baseAccuracy;
+  private final byte[] fingerprint;
+  private final int batch;
+
+  /**
+   * @param baseAccuracy accuracy of the uncompressed model, for {@code accuracy_drop} (NaN: the drop is NaN)
+   * @param fingerprint SHA-256 of the original model file, recorded in every artifact
+   */
+  public TrialEvaluator(Dl4jModel model, ModelWeights base, LabeledImages eval, double baseAccuracy, byte[] fingerprint,
+      int batch) {
+    this.model = model;
+    this.base = base;
+    this.inputs = model.inputs(eval);
+    this.labels = eval.labels();
+    this.classes = model.outputSize();
+    this.baseAccuracy = baseAccuracy;
+    this.fingerprint = fingerprint;
+    this.batch = batch;
+  }
+
+  public TrialResult evaluate(PlannedTrial trial, String executor) {
+    try {
+      return TrialResult.ok(trial, measure(trial), executor);
+    } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
+      return TrialResult.failed(trial, e, executor);
+    }
+  }
+
+  /** Accuracy of the base weights as they are. */
+  public double accuracyOfBase() {
+    model.load(base);
+    return ClassificationMetrics.of(labels, model.predict(inputs, batch), classes).accuracy();
+  }
+
+  private Measurements measure(PlannedTrial trial) {
+    long t0 = System.nanoTime();
+    CompressedModel c = TrialCompressor.apply(base, trial.spec());
+    long t1 = System.nanoTime();
+    model.load(c.weights());
+    ClassificationMetrics m = ClassificationMetrics.of(labels, model.predict(inputs, batch), classes);
+    long t2 = System.nanoTime();
+    byte[] artifact = ArtifactEncoder.encode(c, fingerprint);
+    long t3 = System.nanoTime();
+    ModelSize size = ModelSize.of(c.weights());
+    long weights = 0;
+    long zeros = 0;
+    for (var l : c.weights().layers()) {
+      weights += l.size();
+      zeros += l.size() - l.nonZeros();
+    }
+    return new Measurements(
+        m.accuracy(), baseAccuracy - m.accuracy(), m.macroPrecision(), m.macroRecall(), m.macroF1(), m.examples(),
+        size.params(), size.nonZeroParams(), (double) zeros / weights, c.prunedSparsity(),
+        size.denseBytes(), artifact.length, (double) size.denseBytes() / artifact.length,
+        size.macs(), size.effectiveMacs(),
+        (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6);
+  }
+}

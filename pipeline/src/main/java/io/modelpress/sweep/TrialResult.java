@@ -1,0 +1,77 @@
+package io.modelpress.sweep;
+
+import io.modelpress.plan.PlannedTrial;
+import java.io.Serializable;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The outcome of one trial: measurements when it succeeded, the error's class and message when it
+ * failed. Every planned trial produces exactly one result. (A class rather than a record so the
+ * optional measurements can cross Spark's Java serialization.)
+ */
+public final class TrialResult implements Serializable {
+
+  public static final String OK = "ok";
+  public static final String FAILED = "failed";
+
+  private final PlannedTrial trial;
+  private final String status;
+  private final String errorClass;
+  private final String errorMessage;
+  private final Measurements measurements; // null when failed
+  private final String executor;
+
+  private TrialResult(PlannedTrial trial, String status, String errorClass, String errorMessage,
+      Measurements measurements, String executor) {
+    this.trial = Objects.requireNonNull(trial, "trial");
+    this.status = Objects.requireNonNull(status, "status");
+    this.errorClass = Objects.requireNonNull(errorClass, "errorClass");
+    this.errorMessage = Objects.requireNonNull(errorMessage, "errorMessage");
+    this.measurements = measurements;
+    this.executor = Objects.requireNonNull(executor, "executor");
+  }
+
+  public static TrialResult ok(PlannedTrial t, Measurements m, String executor) {
+    return new TrialResult(t, OK, "", "", Objects.requireNonNull(m, "measurements"), executor);
+  }
+
+  public static TrialResult failed(PlannedTrial t, Throwable e, String executor) {
+    String msg = e.getMessage() == null ? "" : e.getMessage();
+    return new TrialResult(t, FAILED, e.getClass().getName(), msg, null, executor);
+  }
+
+  public PlannedTrial trial() {
+    return trial;
+  }
+
+  public String status() {
+    return status;
+  }
+
+  public String errorClass() {
+    return errorClass;
+  }
+
+  public String errorMessage() {
+    return errorMessage;
+  }
+
+  public Optional<Measurements> measurements() {
+    return Optional.ofNullable(measurements);
+  }
+
+  public String executor() {
+    return executor;
+  }
+
+  public boolean isOk() {
+    return measurements != null;
+  }
+
+  @Override
+  public String toString() {
+    return "TrialResult[" + trial.trialId() + " " + status + (isOk() ? " " + measurements : " " + errorClass + ": "
+        + errorMessage) + "]";
+  }
+}
