@@ -46,9 +46,7 @@ public final class SweepConfigParser {
     try {
       root = YAML.readTree(yaml);
     } catch (JsonProcessingException e) {
-      String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
-          + e.getLocation().getColumnNr();
-      throw new ConfigException("config " + source + " is not valid YAML" + where + ": " + e.getOriginalMessage());
+      throw new ConfigException("config " + source + " is not valid YAML" + yamlProblem(e));
     }
     if (root == null || root.isMissingNode() || root.isNull()) {
       throw new ConfigException("config " + source + " is empty; start it with 'version: 1'");
@@ -87,6 +85,17 @@ public final class SweepConfigParser {
       throw new ConfigException("'eval-batch-size' is set to " + evalBatch + " but must be >= 1");
     }
     return new SweepSpec(name, seed, model, dataset, search, objectives, output, evalBatch);
+  }
+
+  /** " at line L, column C: problem" on one line, from SnakeYAML's multi-line message. */
+  private static String yamlProblem(JsonProcessingException e) {
+    if (e.getCause() instanceof org.yaml.snakeyaml.error.MarkedYAMLException m && m.getProblemMark() != null) {
+      return " at line " + (m.getProblemMark().getLine() + 1) + ", column " + (m.getProblemMark().getColumn() + 1)
+          + ": " + m.getProblem();
+    }
+    String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
+        + e.getLocation().getColumnNr();
+    return where + ": " + e.getOriginalMessage().lines().findFirst().orElse("").strip();
   }
 
   private static ModelSpec model(Node m, long seed) {

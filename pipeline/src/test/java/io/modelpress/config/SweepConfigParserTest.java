@@ -1,0 +1,77 @@
+package io.modelpress.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.modelpress.spec.ModelSpec;
+import io.modelpress.spec.SweepSpec;
+import io.modelpress.spec.SweepSpec.GridScope;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class SweepConfigParserTest {
+
+  static final String MINIMAL = """
+      version: 1
+      model: {zoo: mlp-64-64}
+      dataset: mnist
+      search:
+        - prune: {scope: global, sparsities: [0.5, 0.9]}
+      """;
+
+  @Test
+  void minimalConfigGetsTheDocumentedDefaults() {
+    SweepSpec s = SweepConfigParser.parse(MINIMAL, "t.yaml");
+    assertThat(s.name()).isEqualTo("sweep");
+    assertThat(s.seed()).isEqualTo(SweepSpec.DEFAULT_SEED);
+    assertThat(s.output()).isEqualTo(SweepSpec.DEFAULT_OUTPUT);
+    assertThat(s.objectives()).isEqualTo(SweepSpec.DEFAULT_OBJECTIVES);
+    assertThat(((ModelSpec.Zoo) s.model()).train().epochs()).isEqualTo(3);
+    assertThat(s.search().get(0).prune().get(0).scope()).isEqualTo(GridScope.GLOBAL);
+    assertThat(s.search().get(0).prune().get(0).levels()).containsExactly(0.5, 0.9);
+  }
+
+  @Test
+  void theShippedDefaultSweepParses() throws Exception {
+    Path p = Path.of("..", "conf", "sweeps", "mnist-mlp.yaml");
+    SweepSpec s = SweepConfigParser.parse(Files.readString(p), p.toString());
+    assertThat(s.name()).isEqualTo("mnist-mlp");
+    assertThat(s.search()).hasSizeGreaterThanOrEqualTo(5);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      unknown top key   | version: 1\\nmodle: {zoo: mlp-64-64}                     | unknown key 'modle'; valid keys at the top level: dataset, eval-batch-size, model, name, objectives, output, search, seed, version
+      missing version   | name: x                                                   | missing key 'version' in t.yaml; add 'version: 1' as the first line
+      wrong version     | version: 2                                                | 'version' is set to 2 but this modelpress reads version 1
+      seed not a number | version: 1\\nseed: abc                                     | 'seed' is set to "abc" but must be an integer
+      sparsity >= 1     | BASE\\n  - prune: {scope: layer, sparsities: [0.5, 1.5]}   | 'search[1].prune.sparsities[1]' is set to 1.5 but must be in [0, 1)
+      bits 9            | BASE\\n  - quantize: {bits: [4, 9]}                        | 'search[1].quantize.bits[1]' is set to 9 but must be in 2..8, 16 or 32
+      unknown prune key | BASE\\n  - prune: {scope: layer, sparsity: 0.5}            | unknown key 'search[1].prune.sparsity'; valid keys in 'search[1].prune': layers, method, scope, sparsities, thresholds
+      unknown scope     | BASE\\n  - prune: {scope: channel, sparsities: 0.5}        | 'search[1].prune.scope' is set to "channel" but must be one of [layer, global, threshold, single-layer]
+      unknown scheme    | BASE\\n  - quantize: {bits: 4, scheme: log}                | 'search[1].quantize.scheme' is set to "log" but must be one of [symmetric, affine]
+      unknown zoo       | version: 1\\nmodel: {zoo: resnet}\\ndataset: mnist           | 'model.zoo' is set to "resnet" but must be one of [mlp-64-64, lenet-300-100, lenet5]
+      zoo and path      | version: 1\\nmodel: {zoo: mlp-64-64, path: m.zip}          | 'model' needs exactly one of 'zoo' (one of [mlp-64-64, lenet-300-100, lenet5]) or 'path' (a saved DL4J model)
+      unknown dataset   | version: 1\\nmodel: {zoo: mlp-64-64}\\ndataset: cifar        | 'dataset.name' is set to "cifar" but must be one of [mnist, fashion-mnist]
+      empty search      | version: 1\\nmodel: {zoo: mlp-64-64}\\ndataset: mnist\\nsearch: [] | 'search' is empty; add at least one block with 'prune' and/or 'quantize'
+      bad regex         | BASE\\n  - prune: {scope: layer, sparsities: 0.5, layers: {regex: 'fc['}} | 'search[1].prune.layers': 'layers.regex' is set to 'fc[' which is not a valid regular expression: Unclosed character class
+      unknown metric    | BASE\\nobjectives: [{metric: speed, direction: maximize}]  | 'objectives[0].metric' is set to "speed" but must be one of [accuracy, accuracy_drop, compression_ratio, effective_macs, encoded_bytes, macro_f1, macs, nonzero_params, params, sparsity]
+      epochs 0          | version: 1\\nmodel: {zoo: mlp-64-64, train: {epochs: 0}}   | 'model.train': 'model.train.epochs' is set to 0 but must be in 1..1000
+      """)
+  void badConfigsGetOneLineNamingKeyValueAndFix(String name, String yaml, String message) {
+    String text = yaml.replace("\\n", "\n").replace("BASE", MINIMAL.strip());
+    assertThatThrownBy(() -> SweepConfigParser.parse(text, "t.yaml"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(message);
+  }
+
+  @Test
+  void malformedYamlNamesTheLine() {
+    assertThatThrownBy(() -> SweepConfigParser.parse("version: 1\nmodel: [zoo\n", "t.yaml"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("config t.yaml is not valid YAML at line 3, column 1: expected ',' or ']', but got <stream end>");
+  }
+}

@@ -1,0 +1,46 @@
+package io.modelpress.measure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Offset.offset;
+
+import io.modelpress.TestData;
+import io.modelpress.model.ModelWeights;
+import org.junit.jupiter.api.Test;
+
+class ClassificationMetricsTest {
+
+  @Test
+  void macroAveragesMatchAHandComputedConfusionMatrix() {
+    // class 0: tp 2, fp 1, fn 0; class 1: tp 1, fp 0, fn 1; class 2: never predicted, one example
+    int[] y = {0, 0, 1, 1, 2};
+    int[] p = {0, 0, 1, 0, 1};
+    ClassificationMetrics m = ClassificationMetrics.of(y, p, 3);
+    assertThat(m.accuracy()).isEqualTo(0.6);
+    double p0 = 2.0 / 3;
+    double p1 = 1.0 / 2;
+    assertThat(m.macroPrecision()).isCloseTo((p0 + p1 + 0) / 3, offset(1e-12));
+    assertThat(m.macroRecall()).isCloseTo((1 + 0.5 + 0) / 3, offset(1e-12));
+    double f0 = 2 * p0 * 1 / (p0 + 1);
+    double f1 = 2 * p1 * 0.5 / (p1 + 0.5);
+    assertThat(m.macroF1()).isCloseTo((f0 + f1) / 3, offset(1e-12));
+  }
+
+  @Test
+  void refusesMismatchedOrOutOfRangeInput() {
+    assertThatThrownBy(() -> ClassificationMetrics.of(new int[] {0}, new int[] {0, 1}, 2))
+        .hasMessage("1 labels but 2 predictions");
+    assertThatThrownBy(() -> ClassificationMetrics.of(new int[] {3}, new int[] {0}, 2))
+        .hasMessage("class index out of [0, 2): label 3, prediction 0");
+  }
+
+  @Test
+  void sizeCountsParamsBytesAndMacs() {
+    ModelWeights m = TestData.smallModel(1);
+    ModelSize s = ModelSize.of(m);
+    long weights = 20 * 8 + 8 * 6 + 6 * 4;
+    assertThat(s.params()).isEqualTo(weights + 8 + 6 + 4);
+    assertThat(s.denseBytes()).isEqualTo(4 * s.params());
+    assertThat(s.macs()).isEqualTo(weights);
+  }
+}

@@ -1,0 +1,116 @@
+package io.modelpress.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.modelpress.TestData;
+import io.modelpress.data.LabeledImages;
+import io.modelpress.measure.ClassificationMetrics;
+import io.modelpress.plan.PlannedTrial;
+import io.modelpress.spec.LayerSelector;
+import io.modelpress.spec.PruneSpec;
+import io.modelpress.spec.TrainSpec;
+import io.modelpress.spec.TrialSpec;
+import io.modelpress.sweep.Measurements;
+import io.modelpress.sweep.TrialEvaluator;
+import io.modelpress.sweep.TrialResult;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class Dl4jModelTest {
+
+  static LabeledImages train;
+  static LabeledImages test;
+  static byte[] trained;
+
+  @BeforeAll
+  static void trainSmallModel() {
+    train = TestData.mnistTrain(6000);
+    test = TestData.mnistTest(1000);
+    trained = Dl4jModel.train("mlp-64-64", new TrainSpec(2, 64, 1e-3, 7), train, (e, s) -> { }).save();
+  }
+
+  @Test
+  void zooShapesAndTrainingOnRealMnist() {
+    Dl4jModel m = Dl4jModel.restore(trained);
+    assertThat(m.inputSize()).isEqualTo(784);
+    assertThat(m.outputSize()).isEqualTo(10);
+    ModelWeights w = m.weights();
+    assertThat(w.names()).containsExactly("fc1", "fc2", "out");
+    assertThat(w.layer("fc1").shape()).containsExactly(784, 64);
+    assertThat(w.layer("out").kind()).isEqualTo(LayerKind.OUTPUT);
+    assertThat(w.params()).isEqualTo(m.numParams()).isEqualTo(784 * 64 + 64 + 64 * 64 + 64 + 64 * 10 + 10);
+    double acc = ClassificationMetrics.of(test.labels(), m.predict(m.inputs(test), 256), 10).accuracy();
+    assertThat(acc).isBetween(0.88, 1.0); // 2 epochs on 6,000 images
+  }
+
+  @Test
+  void weightsLoadedBackGiveIdenticalPredictionsAndSavedBytesRestoreTheSameWeights() {
+    Dl4jModel a = Dl4jModel.restore(trained);
+    Dl4jModel b = Dl4jModel.restore(Dl4jModel.restore(trained).save());
+    b.load(a.weights());
+    assertThat(b.predict(b.inputs(test), 1000)).isEqualTo(a.predict(a.inputs(test), 333));
+    for (int l = 0; l < 3; l++) {
+      assertThat(b.weights().layers().get(l).weights()).isEqualTo(a.weights().layers().get(l).weights());
+    }
+  }
+
+  @Test
+  void lenet5HasConvLayersWithOutputPositions() {
+    Dl4jModel m = Dl4jModel.train("lenet5", new TrainSpec(1, 100, 1e-3, 1), train.head(200), (e, s) -> { });
+    ModelWeights w = m.weights();
+    assertThat(w.names()).containsExactly("conv1", "conv2", "fc1", "out");
+    assertThat(w.layer("conv1").shape()).containsExactly(20, 1, 5, 5);
+    assertThat(w.layer("conv1").positions()).isEqualTo(24 * 24);
+    assertThat(w.layer("conv2").positions()).isEqualTo(8 * 8);
+    assertThat(w.layer("fc1").shape()).containsExactly(4 * 4 * 50, 500);
+    assertThat(m.inputSize()).isEqualTo(784);
+  }
+
+  @Test
+  void evaluatorMeasuresAndKeepsPrunedWeightsAtZeroInTheNetwork() {
+    Dl4jModel m = Dl4jModel.restore(trained);
+    TrialEvaluator ev = new TrialEvaluator(m, m.weights(), test, 0.9, new byte[32], 1000);
+    double base = ev.accuracyOfBase();
+    TrialSpec spec = new TrialSpec(List.of(new PruneSpec(PruneSpec.Scope.LAYER, 0.8, LayerSelector.named("fc1"))));
+    TrialResult r = ev.evaluate(new PlannedTrial("t1", 1, "b", 1, spec), "here");
+    assertThat(r.isOk()).isTrue();
+    Measurements x = r.measurements().orElseThrow();
+    assertThat(x.accuracyDrop()).isEqualTo(0.9 - x.accuracy());
+    assertThat(x.prunedSparsity()).isEqualTo(Math.round(0.8 * 784 * 64) / (784.0 * 64));
+    assertThat(x.encodedBytes()).isLessThan(x.denseBytes());
+    assertThat(m.weights().layer("fc1").nonZeros()).isEqualTo(784 * 64 - Math.round(0.8 * 784 * 64));
+    assertThat(base).isBetween(0.88, 1.0);
+    // the same trial twice gives identical metrics
+    Measurements again = ev.evaluate(new PlannedTrial("t1", 1, "b", 1, spec), "here").measurements().orElseThrow();
+    assertThat(again.accuracy()).isEqualTo(x.accuracy());
+    assertThat(again.encodedBytes()).isEqualTo(x.encodedBytes());
+  }
+
+  @Test
+  void aThrowingTrialBecomesAFailedResult() {
+    Dl4jModel m = Dl4jModel.restore(trained);
+    TrialEvaluator ev = new TrialEvaluator(m, m.weights(), test, 0.9, new byte[32], 1000);
+    TrialSpec spec = new TrialSpec(List.of(new PruneSpec(PruneSpec.Scope.LAYER, 0.5, LayerSelector.named("nope"))));
+    TrialResult r = ev.evaluate(new PlannedTrial("t2", 2, "b", 1, spec), "here");
+    assertThat(r.isOk()).isFalse();
+    assertThat(r.errorClass()).isEqualTo("java.lang.IllegalArgumentException");
+    assertThat(r.errorMessage()).contains("'nope'");
+  }
+
+  @Test
+  void garbageIsNotAModel() {
+    assertThatThrownBy(() -> Dl4jModel.restore(new byte[] {1, 2, 3}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("not a DL4J MultiLayerNetwork model file");
+  }
+
+  @Test
+  void inputSizeMismatchIsReported() {
+    Dl4jModel m = Dl4jModel.restore(trained);
+    LabeledImages small = new LabeledImages(1, 2, 2, new byte[4], new int[] {0}, new byte[32]);
+    assertThatThrownBy(() -> m.inputs(small))
+        .hasMessage("model input size 784 does not match the dataset's 4 features per example");
+  }
+}

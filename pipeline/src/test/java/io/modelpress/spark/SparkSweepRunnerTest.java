@@ -1,0 +1,154 @@
+package io.modelpress.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.modelpress.TestData;
+import io.modelpress.config.SweepConfigParser;
+import io.modelpress.data.LabeledImages;
+import io.modelpress.model.Dl4jModel;
+import io.modelpress.model.ModelStore;
+import io.modelpress.pareto.ParetoFront;
+import io.modelpress.plan.SweepPlan;
+import io.modelpress.plan.SweepPlanner;
+import io.modelpress.spec.SweepSpec;
+import io.modelpress.spec.TrainSpec;
+import io.modelpress.sweep.EvaluatorPool;
+import io.modelpress.sweep.Frontier;
+import io.modelpress.sweep.RunInfo;
+import io.modelpress.sweep.TrialResult;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.hadoop.example.GroupReadSupport;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A real sweep on real MNIST rows through a shared local[2] session, read back with Spark and without. */
+class SparkSweepRunnerTest {
+
+  static SparkSession spark;
+  static byte[] model;
+  static LabeledImages test;
+
+  @TempDir
+  Path tmp;
+
+  @BeforeAll
+  static void start() {
+    spark = SparkSession.builder().master("local[2]").appName("modelpress-test")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.sql.shuffle.partitions", "2")
+        .getOrCreate();
+    model = Dl4jModel.train("mlp-64-64", new TrainSpec(2, 64, 1e-3, 3), TestData.mnistTrain(5000), (e, s) -> { }).save();
+    test = TestData.mnistTest(1000);
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  static final String CONFIG = """
+      version: 1
+      model: {zoo: mlp-64-64}
+      dataset: mnist
+      search:
+        - prune: {scope: single-layer, sparsities: [0.5, 0.9]}
+        - quantize: {bits: [2, 4, 8], scheme: [symmetric, affine]}
+        - prune: {scope: global, sparsities: [0.8]}
+          quantize: {bits: 4}
+      """;
+
+  @Test
+  void sweepEvaluatesEveryTrialOnceAndWritesReadableTables() throws Exception {
+    SweepSpec spec = SweepConfigParser.parse(CONFIG, "t");
+    byte[] fp = ModelStore.sha256(model);
+    Dl4jModel m = Dl4jModel.restore(model);
+    SweepPlan plan = SweepPlanner.plan(spec, m.weights(), ModelStore.hex(fp), test.fingerprintHex());
+    double base = EvaluatorPool.create(model, test, Double.NaN, fp, 1000).accuracyOfBase();
+
+    List<TrialResult> results = SparkSweepRunner.run(spark, plan, model, fp, test, base, 1000);
+
+    assertThat(results).hasSize(plan.size()).hasSize(1 + 6 + 6 + 1);
+    assertThat(results).allMatch(TrialResult::isOk);
+    assertThat(results.stream().map(r -> r.trial().trialId()).distinct()).hasSize(plan.size());
+    assertThat(results.get(0).measurements().orElseThrow().accuracy()).isEqualTo(base);
+    assertThat(base).isBetween(0.85, 1.0);
+
+    // the same plan again gives the same metrics (deterministic trials)
+    List<TrialResult> again = SparkSweepRunner.run(spark, plan, model, fp, test, base, 1000);
+    for (int i = 0; i < results.size(); i++) {
+      assertThat(again.get(i).measurements().orElseThrow().accuracy())
+          .isEqualTo(results.get(i).measurements().orElseThrow().accuracy());
+      assertThat(again.get(i).measurements().orElseThrow().encodedBytes())
+          .isEqualTo(results.get(i).measurements().orElseThrow().encodedBytes());
+    }
+
+    Map<String, Integer> ranks = Frontier.ranks(results, spec.objectives());
+    String out = tmp.resolve("out").toString();
+    RunInfo run = new RunInfo("r1", "t", Instant.now(), Instant.now(), results.size(), results.size(), 0, base,
+        "accuracy maximize", "{}", "zoo:mlp-64-64", ModelStore.hex(fp), "mnist", test.fingerprintHex(), "local[2]",
+        "test", spark.version(), "1.0.0-M2", "17", "amd64");
+    assertThat(ResultTables.runExists(out, "r1", new Configuration())).isFalse();
+    ResultTables.write(spark, out, run, results, ranks, false);
+    assertThat(ResultTables.runExists(out, "r1", new Configuration())).isTrue();
+
+    // Spark reads the tables back
+    Dataset<Row> trials = spark.read().parquet(out + "/trials");
+    assertThat(trials.count()).isEqualTo(plan.size());
+    assertThat(trials.schema().fieldNames()).contains("run_id", "trial_id", "accuracy", "status", "accuracy_drop",
+        "dense_bytes", "encoded_bytes", "compression_ratio", "params", "nonzero_params", "macs", "seed");
+    assertThat(trials.where("status = 'ok' and accuracy between 0 and 1").count()).isEqualTo(plan.size());
+    Dataset<Row> frontier = spark.read().parquet(out + "/frontier");
+    assertThat(frontier.count()).isEqualTo(ranks.values().stream().filter(r -> r == 0).count());
+    assertThat(spark.read().parquet(out + "/runs").where("run_id = 'r1'").count()).isEqualTo(1);
+
+    // a plain Parquet reader (no Spark) reads the frontier, and its rows are mutually non-dominated
+    List<double[]> points = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(Path.of(out, "frontier"))) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".parquet")).toList()) {
+        try (ParquetReader<Group> r = ParquetReader.builder(new GroupReadSupport(),
+            new org.apache.hadoop.fs.Path(f.toUri())).build()) {
+          for (Group g = r.read(); g != null; g = r.read()) {
+            points.add(new double[] {g.getDouble("accuracy", 0), g.getLong("encoded_bytes", 0), g.getLong("macs", 0)});
+            assertThat(g.getString("status", 0)).isEqualTo("ok");
+          }
+        }
+      }
+    }
+    assertThat(points).hasSize((int) frontier.count());
+    for (double[] a : points) {
+      for (double[] b : points) {
+        assertThat(ParetoFront.dominates(a, b, spec.objectives())).isFalse();
+      }
+    }
+    // every trial not on the frontier is dominated by a frontier row
+    Map<String, double[]> all = new HashMap<>();
+    for (Row r : trials.collectAsList()) {
+      all.put(r.getAs("trial_id"), new double[] {r.<Double>getAs("accuracy"), r.<Long>getAs("encoded_bytes"),
+          r.<Long>getAs("macs")});
+    }
+    for (Map.Entry<String, Integer> e : ranks.entrySet()) {
+      if (e.getValue() > 0) {
+        assertThat(points.stream().anyMatch(f -> ParetoFront.dominates(f, all.get(e.getKey()), spec.objectives()))).isTrue();
+      }
+    }
+    assertThat(new File(out, "trials/run_id=r1").isDirectory()).isTrue();
+  }
+}
