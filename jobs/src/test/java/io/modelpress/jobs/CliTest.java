@@ -1,0 +1,173 @@
+package io.modelpress.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.modelpress.data.Datasets;
+import io.modelpress.data.LabeledImages;
+import io.modelpress.model.Dl4jModel;
+import io.modelpress.spec.DatasetSpec;
+import io.modelpress.spec.TrainSpec;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The CLI as users run it: real MNIST, a real saved model, local[2], Parquet tables; bad input refused. */
+class CliTest {
+
+  @TempDir
+  static Path dir;
+
+  static Path model;
+  static Path model10x10;
+
+  @BeforeAll
+  static void models() throws Exception {
+    Path mnist = Path.of(Datasets.cacheDir(), "data", "mnist");
+    if (!Files.exists(mnist.resolve("train-images-idx3-ubyte"))) {
+      throw new IllegalStateException("MNIST is not in " + mnist + "; run bin/fetch-data mnist first");
+    }
+    LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 4000, 0), new Configuration());
+    model = dir.resolve("mlp.zip");
+    Files.write(model, Dl4jModel.train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 1), train, (e, s) -> { }).save());
+    // a model for 10×10 images: the wrong input size for MNIST
+    Random r = new Random(1);
+    byte[] px = new byte[50 * 100];
+    r.nextBytes(px);
+    int[] y = new int[50];
+    LabeledImages tiny = new LabeledImages(50, 10, 10, px, y, new byte[32]);
+    model10x10 = dir.resolve("mlp10x10.zip");
+    Files.write(model10x10, Dl4jModel.train("mlp-64-64", new TrainSpec(1, 50, 1e-3, 1), tiny, (e, s) -> { }).save());
+  }
+
+  static String config(String modelPath, String extra) {
+    return """
+        version: 1
+        name: cli-test
+        model: {path: "%s"}
+        dataset: {name: mnist, test-limit: 1000}
+        search:
+          - name: single
+            prune: {scope: single-layer, sparsities: [0.5, 0.9]}
+          - name: quant
+            quantize: {bits: [4, 8], granularity: [per-tensor, per-channel]}
+        %s
+        """.formatted(modelPath, extra);
+  }
+
+  record Run(int code, String out, String err) {}
+
+  static Run cli(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = Cli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void sweepWritesTablesAndRefusesToReuseARunIdWithoutOverwrite() throws Exception {
+    Path cfg = dir.resolve("ok.yaml");
+    Files.writeString(cfg, config(model.toString(), ""));
+    Path out = dir.resolve("out-ok");
+    Run first = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "r1", "--master", "local[2]");
+    assertThat(first.code()).as(first.err()).isEqualTo(0);
+    assertThat(first.out()).contains("modelpress sweep 'cli-test' finished: run r1", "11 ok, 0 failed", "frontier");
+    assertThat(out.resolve("trials/run_id=r1")).isDirectory();
+    assertThat(out.resolve("frontier/run_id=r1")).isDirectory();
+    assertThat(out.resolve("runs/run_id=r1")).isDirectory();
+
+    Run again = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "r1", "--master", "local[2]");
+    assertThat(again.code()).isEqualTo(2);
+    assertThat(again.err()).isEqualTo("modelpress: error: run id 'r1' already has results in " + out
+        + "; pass --overwrite to replace them or choose another --run-id" + System.lineSeparator());
+
+    Run over = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "r1", "--master", "local[2]",
+        "--overwrite");
+    assertThat(over.code()).as(over.err()).isEqualTo(0);
+    Run second = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "r2", "--master", "local[2]");
+    assertThat(second.code()).isEqualTo(0);
+
+    SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+    try {
+      // overwrite replaced r1 (no duplicates) and left r2 alone; trial ids are the same in both runs
+      assertThat(spark.read().parquet(out + "/trials").where("run_id = 'r1'").count()).isEqualTo(11);
+      assertThat(spark.read().parquet(out + "/trials").where("run_id = 'r2'").count()).isEqualTo(11);
+      assertThat(spark.read().parquet(out + "/trials").select("trial_id").distinct().count()).isEqualTo(11);
+      assertThat(spark.read().parquet(out + "/runs").count()).isEqualTo(2);
+      var run = spark.read().parquet(out + "/runs").where("run_id = 'r2'").first();
+      assertThat(run.<String>getAs("model_fingerprint")).matches("[0-9a-f]{64}");
+      assertThat(run.<String>getAs("spark_version")).isEqualTo("3.5.9");
+      assertThat(run.<String>getAs("config_json")).contains("cli-test");
+    } finally {
+      spark.stop();
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      unknown key      | MODEL | sead: 3                                    | unknown key 'sead'; valid keys at the top level: dataset, eval-batch-size, model, name, objectives, output, search, seed, version
+      sparsity 1.5     | MODEL | search: [{prune: {sparsities: [1.5]}}]      | 'search[0].prune.sparsities[0]' is set to 1.5 but must be in [0, 1)
+      bits 9           | MODEL | search: [{quantize: {bits: 9}}]             | 'search[0].quantize.bits' is set to 9 but must be in 2..8, 16 or 32
+      missing model    | NONE  |                                            | 'model.path' is set to NONE but no such file exists; train one with 'modelpress train' or fix the path
+      wrong input size | SMALL |                                            | the model takes 100 input features but dataset 'mnist' has 784 (28×28); use a model trained on this dataset
+      truncated model  | TRUNC |                                            | not a DL4J MultiLayerNetwork model file
+      unknown layer    | MODEL | search: [{prune: {sparsities: 0.5, layers: {names: [conv1]}}}] | layer selector names layer 'conv1' which the model does not have; layers: [fc1, fc2, out]
+      missing dataset  | MODEL | dataset: {name: mnist, dir: EMPTY}          | 'dataset' mnist is missing t10k-images-idx3-ubyte[.gz] in EMPTY; run bin/fetch-data mnist or set 'dataset.dir' to the folder holding the IDX files
+      """)
+  void badInputGetsOneLineExitTwoAndWritesNothing(String name, String modelKind, String extra, String message)
+      throws Exception {
+    Path empty = Files.createDirectories(dir.resolve("empty"));
+    Path truncated = dir.resolve("truncated.zip");
+    byte[] bytes = Files.readAllBytes(model);
+    Files.write(truncated, Arrays.copyOf(bytes, bytes.length / 3));
+    String modelPath = switch (modelKind) {
+      case "NONE" -> dir.resolve("no-such-model.zip").toString();
+      case "SMALL" -> model10x10.toString();
+      case "TRUNC" -> truncated.toString();
+      default -> model.toString();
+    };
+    String yaml = config(modelPath, extra == null ? "" : extra.replace("EMPTY", empty.toString()));
+    if (extra != null && (extra.startsWith("search:") || extra.startsWith("dataset:"))) {
+      // replace the block rather than adding a second one
+      String key = extra.substring(0, extra.indexOf(':'));
+      yaml = yaml.replaceAll("(?s)\\n" + key + ":.*?(?=\\n[a-z]|\\n\\s*$)", "\n");
+      yaml = yaml + extra.replace("EMPTY", empty.toString()) + "\n";
+    }
+    Path cfg = dir.resolve(name.replace(' ', '-') + ".yaml");
+    Files.writeString(cfg, yaml);
+    Path out = dir.resolve("out-" + name.replace(' ', '-'));
+    Run r = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--master", "local[1]");
+    assertThat(r.code()).as(r.out() + r.err()).isEqualTo(2);
+    String expected = "modelpress: error: " + message.replace("NONE", modelPath).replace("EMPTY", empty.toString());
+    assertThat(r.err().lines().toList()).hasSize(1);
+    assertThat(r.err().strip()).startsWith(expected);
+    assertThat(out).doesNotExist();
+  }
+
+  @Test
+  void argumentMistakesAreOneLineToo() {
+    Run noConfig = cli("sweep", "--out", "x");
+    assertThat(noConfig.code()).isEqualTo(2);
+    assertThat(noConfig.err().strip()).isEqualTo(
+        "modelpress: error: missing --config FILE: the sweep's YAML config (e.g. conf/sweeps/mnist-mlp.yaml)");
+    Run unknown = cli("sweep", "--confg", "x.yaml");
+    assertThat(unknown.err().strip()).startsWith("modelpress: error: unknown argument '--confg' for 'sweep'; valid: ");
+    Run missing = cli("sweep", "--config", dir.resolve("nope.yaml").toString());
+    assertThat(missing.err().strip()).isEqualTo(
+        "modelpress: error: '--config' is set to " + dir.resolve("nope.yaml") + " but no such file exists");
+    Run cmd = cli("swep");
+    assertThat(cmd.code()).isEqualTo(2);
+    assertThat(cmd.err().strip()).isEqualTo("modelpress: error: unknown command 'swep'; valid: sweep, train, help");
+  }
+}

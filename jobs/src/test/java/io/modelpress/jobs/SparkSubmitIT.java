@@ -1,0 +1,80 @@
+package io.modelpress.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.modelpress.data.Datasets;
+import io.modelpress.data.LabeledImages;
+import io.modelpress.model.Dl4jModel;
+import io.modelpress.spec.DatasetSpec;
+import io.modelpress.spec.TrainSpec;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The cluster jar as a cluster runs it: {@code SparkSubmit} in its own JVM with only Spark's jars on
+ * the classpath (what a Spark distribution provides) and the shaded jar as the application.
+ */
+class SparkSubmitIT {
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void clusterJarRunsASweepThroughSparkSubmit() throws Exception {
+    Path jar = Path.of(System.getProperty("modelpress.clusterJar"));
+    String sparkCp = Files.readString(Path.of(System.getProperty("modelpress.sparkClasspath"))).strip();
+    try (JarFile j = new JarFile(jar.toFile())) {
+      assertThat(j.getEntry("io/modelpress/jobs/Cli.class")).isNotNull();
+      assertThat(j.getEntry("org/nd4j/linalg/factory/Nd4j.class")).isNotNull();
+      assertThat(j.getEntry("org/apache/spark/SparkContext.class")).as("Spark must stay provided").isNull();
+    }
+    LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 3000, 0), new Configuration());
+    Path model = dir.resolve("m.zip");
+    Files.write(model, Dl4jModel.train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 5), train, (e, s) -> { }).save());
+    Path cfg = dir.resolve("c.yaml");
+    Files.writeString(cfg, """
+        version: 1
+        name: submit
+        model: {path: "%s"}
+        dataset: {name: mnist, test-limit: 1000}
+        search:
+          - prune: {scope: global, sparsities: [0.5, 0.9]}
+            quantize: {bits: [4, 8]}
+        """.formatted(model));
+    Path out = dir.resolve("out");
+
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(Arrays.asList(System.getProperty("modelpress.java17Opens").trim().split("\\s+")));
+    cmd.addAll(List.of("-cp", sparkCp, "org.apache.spark.deploy.SparkSubmit", "--master", "local[2]",
+        "--conf", "spark.ui.enabled=false", "--conf", "spark.driver.host=127.0.0.1",
+        "--class", "io.modelpress.jobs.Cli", jar.toString(),
+        "sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "submitted"));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("log.txt").toFile());
+    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    pb.environment().put("SPARK_SCALA_VERSION", "2.12");
+    Process p = pb.start();
+    boolean done = p.waitFor(5, TimeUnit.MINUTES);
+    String log = Files.readString(dir.resolve("log.txt"), StandardCharsets.UTF_8);
+    if (!done) {
+      p.destroyForcibly();
+    }
+    assertThat(done).as(log).isTrue();
+    assertThat(p.exitValue()).as(log).isEqualTo(0);
+    assertThat(log).contains("modelpress sweep 'submit' finished: run submitted", "5 ok, 0 failed");
+    assertThat(new File(out.toFile(), "trials/run_id=submitted")).isDirectory();
+    assertThat(new File(out.toFile(), "frontier/run_id=submitted")).isDirectory();
+    assertThat(new File(out.toFile(), "runs/run_id=submitted")).isDirectory();
+  }
+}
