@@ -8,6 +8,9 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -60,13 +63,31 @@ public final class Dl4jModel {
     }
   }
 
-  /** Saved bytes (ModelSerializer zip, without updater state). */
+  /**
+   * Saved bytes: a ModelSerializer zip without updater state, rewritten with fixed entry times so that
+   * equal models give equal bytes (and so equal fingerprints and trial ids).
+   */
   public byte[] save() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
       ModelSerializer.writeModel(net, out, false);
+      return normalizeZip(out.toByteArray());
     } catch (IOException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  private static byte[] normalizeZip(byte[] zip) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(zip.length);
+    try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip));
+        ZipOutputStream z = new ZipOutputStream(out)) {
+      for (ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+        ZipEntry copy = new ZipEntry(e.getName());
+        copy.setTime(0L);
+        z.putNextEntry(copy);
+        in.transferTo(z);
+        z.closeEntry();
+      }
     }
     return out.toByteArray();
   }

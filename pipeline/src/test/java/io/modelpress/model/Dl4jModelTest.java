@@ -57,6 +57,15 @@ class Dl4jModelTest {
   }
 
   @Test
+  void trainingWithTheSameSeedGivesTheSameBytesAndFingerprint() {
+    LabeledImages small = train.head(1000);
+    byte[] a = Dl4jModel.train("mlp-64-64", new TrainSpec(1, 100, 1e-3, 9), small, (e, s) -> { }).save();
+    byte[] b = Dl4jModel.train("mlp-64-64", new TrainSpec(1, 100, 1e-3, 9), small, (e, s) -> { }).save();
+    assertThat(ModelStore.hex(ModelStore.sha256(a))).isEqualTo(ModelStore.hex(ModelStore.sha256(b)));
+    assertThat(Dl4jModel.restore(a).save()).isEqualTo(a);
+  }
+
+  @Test
   void lenet5HasConvLayersWithOutputPositions() {
     Dl4jModel m = Dl4jModel.train("lenet5", new TrainSpec(1, 100, 1e-3, 1), train.head(200), (e, s) -> { });
     ModelWeights w = m.weights();
