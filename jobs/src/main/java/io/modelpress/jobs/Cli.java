@@ -15,7 +15,8 @@ public final class Cli {
       "usage: modelpress <command> [options]",
       "  sweep  --config FILE [--out DIR] [--run-id ID] [--master URL] [--overwrite]",
       "         evaluate a compression sweep on Spark and write trials/, frontier/, runs/ under --out",
-      "  train  --model NAME --dataset NAME [--epochs N] [--seed N] [--out FILE]",
+      "  train  --model NAME [--dataset mnist|fashion-mnist] [--dataset-dir DIR] [--epochs N] [--batch-size N]",
+      "         [--learning-rate X] [--seed N] [--out FILE]",
       "         train a zoo model (mlp-64-64, lenet-300-100, lenet5), print its test accuracy, save it",
       "  help   print this text");
 
@@ -26,6 +27,11 @@ public final class Cli {
     if (code != 0) {
       System.exit(code);
     }
+  }
+
+  /** A message on one line: user values with line breaks must not split the error line. */
+  static String oneLine(String message) {
+    return message == null ? "" : message.replaceAll("\\s*\\R\\s*", " ").strip();
   }
 
   /** Runs a command; returns the exit code. */
@@ -41,10 +47,10 @@ public final class Cli {
         default -> throw new UserError("unknown command '" + args[0] + "'; valid: sweep, train, help");
       };
     } catch (UserError | ConfigException e) {
-      err.println("modelpress: error: " + e.getMessage());
+      err.println("modelpress: error: " + oneLine(e.getMessage()));
       return 2;
-    } catch (RuntimeException e) {
-      err.println("modelpress: failed: " + e);
+    } catch (Exception e) { // Spark and Hadoop throw checked exceptions through Scala code
+      err.println("modelpress: failed: " + oneLine(String.valueOf(e)));
       e.printStackTrace(err);
       return 1;
     }

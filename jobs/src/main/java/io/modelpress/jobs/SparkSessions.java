@@ -12,6 +12,9 @@ import org.apache.spark.sql.SparkSession;
 final class SparkSessions {
 
   static final String DEFAULT_MASTER = "local[*]";
+  static final java.util.regex.Pattern MASTER = java.util.regex.Pattern.compile(
+      "local|local\\[(\\*|[1-9][0-9]*)(,\\s*[0-9]+)?\\]|local-cluster\\[[0-9]+,\\s*[0-9]+,\\s*[0-9]+\\]"
+          + "|(spark|k8s|mesos)://\\S+|yarn");
 
   private SparkSessions() {}
 
@@ -24,6 +27,10 @@ final class SparkSessions {
     }
     conf.setAppName(appName);
     String master = conf.get("spark.master");
+    if (!MASTER.matcher(master).matches()) {
+      throw new UserError("'--master' is set to '" + master + "' which is not a Spark master URL; use local[*], "
+          + "local[N], local-cluster[N,C,M], spark://HOST:PORT, yarn or k8s://HOST:PORT");
+    }
     if (master.startsWith("local")) {
       conf.setIfMissing("spark.ui.enabled", "false");
       conf.setIfMissing("spark.driver.host", "127.0.0.1");
@@ -32,6 +39,11 @@ final class SparkSessions {
     conf.setIfMissing("spark.executorEnv.OMP_NUM_THREADS", "1");
     conf.setIfMissing("spark.sql.parquet.compression.codec", "snappy");
     conf.setIfMissing("spark.sql.debug.maxToStringFields", "200");
-    return SparkSession.builder().config(conf).getOrCreate();
+    try {
+      return SparkSession.builder().config(conf).getOrCreate();
+    } catch (Exception e) { // SparkException is checked but thrown undeclared from Scala
+      throw new UserError("Spark cannot start with master '" + master + "': " + e.getMessage()
+          + "; use local[*], local[N], spark://HOST:PORT, yarn or k8s://...");
+    }
   }
 }

@@ -47,6 +47,7 @@ final class SweepJob {
 
   static final Set<String> OPTIONS = Set.of("--config", "--out", "--run-id", "--master");
   static final Set<String> FLAGS = Set.of("--overwrite");
+  static final java.util.regex.Pattern RUN_ID = java.util.regex.Pattern.compile("(?=.*[A-Za-z])[A-Za-z0-9][A-Za-z0-9_.-]*");
   private static final DateTimeFormatter RUN_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
   private SweepJob() {}
@@ -54,13 +55,14 @@ final class SweepJob {
   static int run(String[] argv, PrintStream out) {
     Args args = Args.parse("sweep", argv, 0, OPTIONS, FLAGS);
     String configPath = args.require("--config", "FILE: the sweep's YAML config (e.g. conf/sweeps/mnist-mlp.yaml)");
+    String runId = args.get("--run-id").orElse(null);
+    if (runId != null && !RUN_ID.matcher(runId).matches()) {
+      throw new UserError("'--run-id' is set to \"" + Cli.oneLine(runId) + "\" but must be letters, digits, '.', '_' or '-'"
+          + " with at least one letter (so that tables never read it as a number or a date)");
+    }
     String configText = readLocalOrNull(configPath);
     SweepSpec spec = configText == null ? null : SweepConfigParser.parse(configText, configPath);
     Instant started = Instant.now();
-    String runId = args.get("--run-id").orElse(null);
-    if (runId != null && !runId.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
-      throw new UserError("'--run-id' is set to \"" + runId + "\" but must be letters, digits, '.', '_' or '-'");
-    }
     SparkSession spark = SparkSessions.create("modelpress sweep", args.get("--master").orElse(null));
     try {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();

@@ -47,6 +47,7 @@ final class TrainJob {
     }
     String outFile = args.get("--out").orElse("models/" + zoo + "-" + dataset + ".zip");
     Configuration conf = new Configuration();
+    checkOutputFile(outFile);
     DatasetSpec ds = new DatasetSpec(dataset, args.get("--dataset-dir").orElse(""), 0, 0);
     LabeledImages train;
     LabeledImages test;
@@ -62,11 +63,33 @@ final class TrainJob {
         (epoch, s) -> out.printf(Locale.ROOT, "  epoch %d/%d  %.1f s%n", epoch, spec.epochs(), s));
     ClassificationMetrics m = ClassificationMetrics.of(test.labels(), model.predict(model.inputs(test), 10_000), 10);
     byte[] bytes = model.save();
-    ModelStore.write(bytes, outFile, conf);
+    try {
+      ModelStore.write(bytes, outFile, conf);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
     out.printf(Locale.ROOT, "test accuracy %.2f %% (%d/%d), macro F1 %.4f, %d parameters%n", 100 * m.accuracy(), m.correct(),
         m.examples(), m.macroF1(), model.numParams());
     out.printf(Locale.ROOT, "saved %s (%d bytes, sha256 %s)%n", outFile, bytes.length, ModelStore.hex(ModelStore.sha256(bytes)));
     return 0;
+  }
+
+  /** A local --out must be a file path whose nearest existing ancestor is a writable folder. */
+  private static void checkOutputFile(String out) {
+    if (out.matches("^[a-zA-Z][a-zA-Z0-9+.-]+:/.*") && !out.startsWith("file:")) {
+      return; // a remote Hadoop path: checked when written
+    }
+    java.io.File f = new java.io.File(out.startsWith("file:") ? out.substring(5) : out).getAbsoluteFile();
+    if (f.isDirectory()) {
+      throw new UserError("'--out' is set to " + out + " which is a folder; give a file name such as " + out + "/model.zip");
+    }
+    java.io.File p = f.getParentFile();
+    while (p != null && !p.exists()) {
+      p = p.getParentFile();
+    }
+    if (p == null || !p.isDirectory() || !p.canWrite()) {
+      throw new UserError("'--out' is set to " + out + " but " + p + " is not a writable folder; choose another --out");
+    }
   }
 
   private static int intArg(Args a, String key, int dflt) {

@@ -156,6 +156,28 @@ class CliTest {
   }
 
   @Test
+  void aMasterSparkCannotUseAndAnOutputThatIsAFileAreRefusedBeforeAnyWork() throws Exception {
+    Path cfg = dir.resolve("ok2.yaml");
+    Files.writeString(cfg, config(model.toString(), ""));
+    Path out = dir.resolve("out-master");
+    Run master = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--master", "foo");
+    assertThat(master.code()).isEqualTo(2);
+    assertThat(master.err().lines().toList()).hasSize(1);
+    assertThat(master.err()).startsWith("modelpress: error: '--master' is set to 'foo' which is not a Spark master URL");
+    assertThat(out).doesNotExist();
+
+    Path blocked = Files.createDirectories(dir.resolve("out-blocked"));
+    Files.writeString(blocked.resolve("frontier"), "not a folder");
+    Run r = cli("sweep", "--config", cfg.toString(), "--out", blocked.toString(), "--master", "local[1]");
+    assertThat(r.code()).as(r.err()).isEqualTo(2);
+    assertThat(r.err().strip()).isEqualTo("modelpress: error: '--out' is set to " + blocked + " but "
+        + blocked.resolve("frontier") + " is a file, not a folder; choose another --out");
+    try (var files = Files.list(blocked)) {
+      assertThat(files.map(p -> p.getFileName().toString()).toList()).containsExactly("frontier");
+    }
+  }
+
+  @Test
   void argumentMistakesAreOneLineToo() {
     Run noConfig = cli("sweep", "--out", "x");
     assertThat(noConfig.code()).isEqualTo(2);
@@ -166,6 +188,15 @@ class CliTest {
     Run missing = cli("sweep", "--config", dir.resolve("nope.yaml").toString());
     assertThat(missing.err().strip()).isEqualTo(
         "modelpress: error: '--config' is set to " + dir.resolve("nope.yaml") + " but no such file exists");
+    Run badId = cli("sweep", "--config", "x.yaml", "--run-id", "2026-11-28");
+    assertThat(badId.code()).isEqualTo(2);
+    assertThat(badId.err().strip()).startsWith("modelpress: error: '--run-id' is set to \"2026-11-28\" but must be");
+    Run twoLines = cli("sweep", "--config", "x.yaml", "--run-id", "a\nb");
+    assertThat(twoLines.err().lines().toList()).hasSize(1);
+    Run train = cli("train", "--model", "mlp-64-64", "--out", "/dev/null/m.zip");
+    assertThat(train.code()).isEqualTo(2);
+    assertThat(train.err().strip()).isEqualTo(
+        "modelpress: error: '--out' is set to /dev/null/m.zip but /dev/null is not a writable folder; choose another --out");
     Run cmd = cli("swep");
     assertThat(cmd.code()).isEqualTo(2);
     assertThat(cmd.err().strip()).isEqualTo("modelpress: error: unknown command 'swep'; valid: sweep, train, help");

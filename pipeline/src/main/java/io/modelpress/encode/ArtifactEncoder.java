@@ -66,16 +66,18 @@ public final class ArtifactEncoder {
         nnz++;
       }
     }
-    long best = (long) n * vb;
+    // exact bytes of each index coding: payload (byte-aligned streams) plus the relative coding's width byte
+    long best = bytes((long) n * vb);
     int kind = ArtifactFormat.INDEX_DENSE;
     int bestIndexBits = 0;
-    long bitmap = n + (long) nnz * vb;
+    long bitmap = bytes(n + (long) nnz * vb);
     if (bitmap < best) {
       best = bitmap;
       kind = ArtifactFormat.INDEX_BITMAP;
     }
     for (int ib : ArtifactFormat.RELATIVE_INDEX_BITS) {
-      long cost = relativeEntries(stored, ib) * (ib + vb);
+      long entries = relativeEntries(stored, ib);
+      long cost = 1 + bytes(entries * ib) + bytes(entries * vb);
       if (cost < best) {
         best = cost;
         kind = ArtifactFormat.INDEX_RELATIVE;
@@ -153,6 +155,10 @@ public final class ArtifactEncoder {
       s[i] = Float.floatToRawIntBits(w[i]) != 0;
     }
     return s;
+  }
+
+  private static long bytes(long bits) {
+    return (bits + 7) / 8;
   }
 
   static long relativeEntries(boolean[] stored, int indexBits) {

@@ -18,7 +18,10 @@ package io.modelpress.encode;
  *                       2 relative (gap to the previous stored position, indexBits each)
  *     relative: indexBits u8
  *   entries    i32      number of stored values (relative: including padding entries)
- *   payload    i32 byte length, then bits: [bitmap | per entry: gap], then per entry: value
+ *   payload    i32 byte length, then bit-packed (MSB first):
+ *                dense:    n values
+ *                bitmap:   n presence bits, then one value per set bit (one continuous bit stream)
+ *                relative: entries gaps, padded to a byte boundary, then entries values
  *   bias       i32 count, count × f32
  * </pre>
  *

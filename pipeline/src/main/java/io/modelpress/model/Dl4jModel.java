@@ -42,11 +42,18 @@ public final class Dl4jModel {
     MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
     for (int i = 0; i < net.getnLayers(); i++) {
       Layer l = conf.getConf(i).getLayer();
-      if (l instanceof FeedForwardLayer && net.getLayer(i).numParams() > 0) {
-        weightedLayers.add(i);
-        String n = l.getLayerName();
-        names.add(n == null || n.isEmpty() || n.equals(String.valueOf(i)) ? "layer" + i : n);
+      if (net.getLayer(i).numParams() == 0) {
+        continue;
       }
+      boolean supported = l instanceof org.deeplearning4j.nn.conf.layers.DenseLayer || l instanceof ConvolutionLayer
+          || l instanceof OutputLayer;
+      if (!supported || net.getLayer(i).getParam("W") == null) {
+        throw new IllegalArgumentException("layer " + i + " (" + l.getClass().getSimpleName() + ") is not supported: "
+            + "modelpress compresses models made of dense, convolution, subsampling and output layers");
+      }
+      weightedLayers.add(i);
+      String n = l.getLayerName();
+      names.add(n == null || n.isEmpty() || n.equals(String.valueOf(i)) ? "layer" + i : n);
     }
     if (weightedLayers.isEmpty()) {
       throw new IllegalArgumentException("model has no dense, convolution or output layer");
@@ -55,12 +62,14 @@ public final class Dl4jModel {
 
   /** Restores a model saved with DL4J's ModelSerializer. */
   public static Dl4jModel restore(byte[] zip) {
+    MultiLayerNetwork net;
     try {
-      return new Dl4jModel(ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(zip), false));
+      net = ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(zip), false);
     } catch (IOException | RuntimeException e) {
       throw new IllegalArgumentException("not a DL4J MultiLayerNetwork model file ("
           + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")", e);
     }
+    return new Dl4jModel(net);
   }
 
   /**
@@ -99,7 +108,11 @@ public final class Dl4jModel {
     if (pre instanceof FeedForwardToCnnPreProcessor p) {
       return (int) (p.getInputHeight() * p.getInputWidth() * p.getNumChannels());
     }
-    return (int) ((FeedForwardLayer) conf.getConf(0).getLayer()).getNIn();
+    if (!(conf.getConf(0).getLayer() instanceof FeedForwardLayer first)) {
+      throw new IllegalArgumentException("the first layer is " + conf.getConf(0).getLayer().getClass().getSimpleName()
+          + "; modelpress needs a dense or convolution input layer");
+    }
+    return (int) first.getNIn();
   }
 
   /** Number of classes of the output layer. */

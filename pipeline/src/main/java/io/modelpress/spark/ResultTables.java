@@ -46,8 +46,10 @@ public final class ResultTables {
   }
 
   /**
-   * Writes a run's tables. With {@code overwrite} only this run's partitions are replaced (dynamic
-   * partition overwrite); other runs are never touched.
+   * Writes a run's tables. With {@code overwrite} the run's old partitions are deleted first —
+   * {@code runs} before {@code trials} and {@code frontier}, so that a crash in between never leaves a
+   * runs row next to tables of another attempt. Every write uses dynamic partition overwrite, which
+   * stages files in a folder of its own job and so never touches other runs, even concurrent ones.
    */
   public static void write(SparkSession spark, String out, RunInfo run, List<TrialResult> results,
       Map<String, Integer> ranks, boolean overwrite) {
@@ -63,17 +65,38 @@ public final class ResultTables {
         frontier.add(ResultSchemas.trialRow(run.runId(), r, 0));
       }
     }
-    save(spark, trials, ResultSchemas.TRIALS, new Path(out, TRIALS).toString(), overwrite);
-    save(spark, frontier, ResultSchemas.TRIALS, new Path(out, FRONTIER).toString(), overwrite);
-    save(spark, List.of(runRow(run)), ResultSchemas.RUNS, new Path(out, RUNS).toString(), overwrite);
+    if (overwrite) {
+      deleteRun(out, run.runId(), spark.sparkContext().hadoopConfiguration());
+    }
+    save(spark, trials, ResultSchemas.TRIALS, new Path(out, TRIALS).toString());
+    save(spark, frontier, ResultSchemas.TRIALS, new Path(out, FRONTIER).toString());
+    save(spark, List.of(runRow(run)), ResultSchemas.RUNS, new Path(out, RUNS).toString());
+  }
+
+  /** Deletes every partition of {@code runId}: runs first, then trials and frontier. */
+  static void deleteRun(String out, String runId, Configuration conf) {
+    try {
+      for (String table : List.of(RUNS, TRIALS, FRONTIER)) {
+        Path p = new Path(new Path(out, table), ResultSchemas.RUN_ID + "=" + runId);
+        FileSystem fs = p.getFileSystem(conf);
+        if (fs.exists(p) && !fs.delete(p, true)) {
+          throw new IOException("could not delete " + p);
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot replace run " + runId + " in " + out + ": " + e.getMessage(), e);
+    }
   }
 
   private static void save(SparkSession spark, List<Row> rows, org.apache.spark.sql.types.StructType schema,
-      String path, boolean overwrite) {
+      String path) {
+    if (rows.isEmpty()) {
+      return; // nothing to add; an empty write would still create files
+    }
     spark.createDataFrame(rows, schema)
         .coalesce(1)
         .write()
-        .mode(overwrite ? SaveMode.Overwrite : SaveMode.Append)
+        .mode(SaveMode.Overwrite)
         .option("partitionOverwriteMode", "dynamic")
         .partitionBy(ResultSchemas.RUN_ID)
         .parquet(path);
@@ -86,22 +109,33 @@ public final class ResultTables {
         r.codeVersion(), r.sparkVersion(), r.dl4jVersion(), r.javaVersion(), r.osArch());
   }
 
-  /** Checks that {@code out} can be created or written, before any work starts. */
+  /**
+   * Checks, before any work starts, that {@code out} and its table folders are folders or can be created,
+   * and (for local paths) that the nearest existing folder is writable.
+   */
   public static void checkWritable(String out, Configuration conf) {
-    Path p = new Path(out);
+    Path root = new Path(out);
     try {
-      FileSystem fs = p.getFileSystem(conf);
-      Path probe = p;
+      FileSystem fs = root.getFileSystem(conf);
+      for (Path p : List.of(root, new Path(root, TRIALS), new Path(root, FRONTIER), new Path(root, RUNS))) {
+        if (fs.exists(p) && !fs.getFileStatus(p).isDirectory()) {
+          throw new IllegalArgumentException("'--out' is set to " + out + " but " + p + " is a file, not a folder; "
+              + "choose another --out");
+        }
+      }
+      Path probe = root;
       while (probe != null && !fs.exists(probe)) {
         probe = probe.getParent();
       }
       if (probe != null && !fs.getFileStatus(probe).isDirectory()) {
-        throw new IllegalArgumentException("'--out' is set to " + out + " but " + probe + " is a file, not a folder");
+        throw new IllegalArgumentException("'--out' is set to " + out + " but " + probe + " is a file, not a folder; "
+            + "choose another --out");
       }
       if (probe != null && "file".equals(fs.getUri().getScheme())) {
         java.io.File f = new java.io.File(probe.toUri().getPath());
         if (!f.canWrite()) {
-          throw new IllegalArgumentException("'--out' is set to " + out + " but " + f + " is not writable; choose another folder");
+          throw new IllegalArgumentException("'--out' is set to " + out + " but " + f + " is not writable; "
+              + "choose another --out");
         }
       }
     } catch (IOException e) {

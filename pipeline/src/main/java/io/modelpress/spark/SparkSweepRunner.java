@@ -37,7 +37,8 @@ public final class SparkSweepRunner {
     Broadcast<byte[]> model = jsc.broadcast(modelBytes);
     Broadcast<LabeledImages> data = jsc.broadcast(eval);
     int slices = Math.max(1, Math.min(plan.size(), 4 * jsc.defaultParallelism()));
-    String key = plan.modelFingerprint() + "/" + plan.datasetFingerprint() + "/" + eval.count() + "/" + baseAccuracy;
+    String key = plan.modelFingerprint() + "/" + plan.datasetFingerprint() + "/" + eval.count() + "/" + baseAccuracy
+        + "/" + evalBatch + "/" + jsc.sc().applicationId();
     LOG.info("Evaluating {} trials in {} partitions", plan.size(), slices);
     jsc.setJobDescription("modelpress: evaluate " + plan.size() + " trials");
     List<TrialResult> results = new ArrayList<>(jsc.parallelize(plan.trials(), slices)
@@ -46,6 +47,7 @@ public final class SparkSweepRunner {
     results.sort(Comparator.comparingInt(r -> r.trial().index()));
     model.destroy();
     data.destroy();
+    EvaluatorPool.clear(key); // the driver's own pool in local mode; executors end with the application
     return results;
   }
 

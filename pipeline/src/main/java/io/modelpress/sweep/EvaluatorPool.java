@@ -23,8 +23,16 @@ public final class EvaluatorPool {
     return e != null ? e : create.get();
   }
 
+  /** Returns an evaluator to the pool, unless it saw a JVM error (its state is then not trusted). */
   public static void release(String key, TrialEvaluator e) {
-    IDLE.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>()).add(e);
+    if (!e.sawError()) {
+      IDLE.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>()).add(e);
+    }
+  }
+
+  /** Drops the idle evaluators of {@code key} (their networks and input matrices) once a run is over. */
+  public static void clear(String key) {
+    IDLE.remove(key);
   }
 
   /** Builds an evaluator from a saved model's bytes (restore + weights extraction happen here). */

@@ -25,6 +25,7 @@ public final class TrialEvaluator {
   private final double baseAccuracy;
   private final byte[] fingerprint;
   private final int batch;
+  private volatile boolean sawError;
 
   /**
    * @param baseAccuracy accuracy of the uncompressed model, for {@code accuracy_drop} (NaN: the drop is NaN)
@@ -45,9 +46,17 @@ public final class TrialEvaluator {
   public TrialResult evaluate(PlannedTrial trial, String executor) {
     try {
       return TrialResult.ok(trial, measure(trial), executor);
-    } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
+    } catch (RuntimeException e) {
+      return TrialResult.failed(trial, e, executor);
+    } catch (OutOfMemoryError | StackOverflowError e) {
+      sawError = true;
       return TrialResult.failed(trial, e, executor);
     }
+  }
+
+  /** Whether a trial ended in a JVM error; such an evaluator is not reused. */
+  public boolean sawError() {
+    return sawError;
   }
 
   /** Accuracy of the base weights as they are. */

@@ -30,6 +30,19 @@ class MasksTest {
   }
 
   @Test
+  void pruneCountRoundsTheDecimalProductHalfUp() {
+    assertThat(Masks.pruneCount(0.35, 90)).isEqualTo(32); // 31.5 exactly; binary floating point gives 31
+    assertThat(Masks.pruneCount(0.5, 3)).isEqualTo(2);
+    assertThat(Masks.pruneCount(0.0, 1000)).isZero();
+  }
+
+  @Test
+  void negativeZeroScoresTieWithZeroByPosition() {
+    boolean[] keep = Masks.topK(new float[] {0f, -0f, 0f, 1f}, 0.5);
+    assertThat(keep).containsExactly(false, false, true, true);
+  }
+
+  @Test
   void prunesTheSmallestScores() {
     float[] scores = randomScores(1000, 2);
     boolean[] keep = Masks.topK(scores, 0.7);

@@ -108,6 +108,18 @@ class QuantizationTest {
   }
 
   @Test
+  void degenerateRangesQuantizeToZeroOrAreRefused() {
+    LayerWeights tiny = new LayerWeights("t", io.modelpress.model.LayerKind.DENSE, new int[] {2, 1}, 1, 1,
+        new float[] {1e-44f, -1e-44f}, new float[0]);
+    float[] d = UniformQuantizer.dequantize(tiny, UniformQuantizer.quantize(tiny,
+        new QuantSpec(4, Scheme.SYMMETRIC, Granularity.PER_TENSOR, LayerSelector.ALL)));
+    assertThat(d).containsExactly(0f, 0f);
+    LayerWeights huge = tiny.withWeights(new float[] {3e38f, -3e38f});
+    assertThatThrownBy(() -> UniformQuantizer.quantize(huge, new QuantSpec(4, Scheme.AFFINE, Granularity.PER_TENSOR,
+        LayerSelector.ALL))).hasMessageStartingWith("layer 't' has weights in [-3.0E38, 3.0E38], too wide to quantize");
+  }
+
+  @Test
   void bitsOutsideTheRangeAreRefused() {
     assertThatThrownBy(() -> new QuantSpec(9, Scheme.SYMMETRIC, Granularity.PER_TENSOR, LayerSelector.ALL))
         .hasMessage("'bits' is set to 9 but must be in 2..8, 16 or 32");

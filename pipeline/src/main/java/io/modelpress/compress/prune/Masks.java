@@ -20,7 +20,9 @@ public final class Masks {
     if (!(sparsity >= 0 && sparsity < 1)) {
       throw new IllegalArgumentException("'sparsity' is set to " + sparsity + " but must be in [0, 1)");
     }
-    return (long) Math.floor(sparsity * n + 0.5);
+    // decimal arithmetic: 0.35 × 90 is 31.5 exactly and rounds to 32 (binary floating point gives 31)
+    return java.math.BigDecimal.valueOf(sparsity).multiply(java.math.BigDecimal.valueOf(n))
+        .setScale(0, java.math.RoundingMode.HALF_UP).longValueExact();
   }
 
   /** Keeps all but the {@code round(s·n)} lowest-scoring weights of one layer. */
@@ -41,7 +43,8 @@ public final class Masks {
     long[] keys = new long[Math.toIntExact(total)];
     int k = 0;
     for (float[] s : scores) {
-      for (float v : s) {
+      for (float raw : s) {
+        float v = raw + 0.0f; // -0.0 → +0.0, so ties among zeros still break by position
         if (!(v >= 0) || Float.isInfinite(v)) {
           throw new IllegalArgumentException("importance score " + v + " at position " + k + " is not a finite number >= 0");
         }

@@ -54,6 +54,15 @@ public final class UniformQuantizer {
         zps[c] = clamp(Math.round(-min[c] / scales[c]), 0, levels);
       }
     }
+    for (int c = 0; c < channels; c++) {
+      if (!Float.isFinite(scales[c])) {
+        throw new IllegalArgumentException("layer '" + layer.name() + "' has weights in [" + min[c] + ", " + max[c]
+            + "], too wide to quantize in float");
+      }
+      if (scales[c] < Float.MIN_NORMAL) {
+        scales[c] = Float.MIN_NORMAL; // a range this small rounds every weight to zero
+      }
+    }
     int lo = 0;
     int hi = spec.scheme() == QuantSpec.Scheme.SYMMETRIC ? 2 * ((1 << (bits - 1)) - 1) : levels;
     int[] codes = new int[w.length];
