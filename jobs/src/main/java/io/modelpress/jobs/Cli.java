@@ -18,6 +18,8 @@ public final class Cli {
       "  train  --model NAME [--dataset mnist|fashion-mnist] [--dataset-dir DIR] [--epochs N] [--batch-size N]",
       "         [--learning-rate X] [--seed N] [--out FILE]",
       "         train a zoo model (mlp-64-64, lenet-300-100, lenet5), print its test accuracy, save it",
+      "  bench  [--config FILE] [--runs N] [--masters local[1],local[2]] [--growth 100,1000] [--out DIR]",
+      "         the benchmark harness: GEMM ceiling, data loading, training epoch, eval-only sweeps per master",
       "  help   print this text");
 
   private Cli() {}
@@ -44,7 +46,8 @@ public final class Cli {
       return switch (args[0]) {
         case "sweep" -> SweepJob.run(Arrays.copyOfRange(args, 1, args.length), out);
         case "train" -> TrainJob.run(Arrays.copyOfRange(args, 1, args.length), out);
-        default -> throw new UserError("unknown command '" + args[0] + "'; valid: sweep, train, help");
+        case "bench" -> BenchJob.run(Arrays.copyOfRange(args, 1, args.length), out);
+        default -> throw new UserError("unknown command '" + args[0] + "'; valid: sweep, train, bench, help");
       };
     } catch (UserError | ConfigException e) {
       err.println("modelpress: error: " + oneLine(e.getMessage()));

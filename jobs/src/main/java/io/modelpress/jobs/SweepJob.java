@@ -73,25 +73,43 @@ final class SweepJob {
       if (runId == null) {
         runId = spec.name() + "-" + RUN_TIME.format(started);
       }
-      boolean overwrite = args.flag("--overwrite");
-      Prepared p = prepare(spec, outDir, runId, overwrite, hadoop, out);
-
-      long t0 = System.nanoTime();
-      List<TrialResult> results = SparkSweepRunner.run(spark, p.plan, p.modelBytes, p.fingerprint, p.test,
-          p.baseAccuracy, spec.evalBatchSize());
-      double seconds = (System.nanoTime() - t0) / 1e9;
-      Map<String, Integer> ranks = Frontier.ranks(results, spec.objectives());
-      int ok = (int) results.stream().filter(TrialResult::isOk).count();
-      RunInfo run = new RunInfo(runId, spec.name(), started, Instant.now(), results.size(), ok, results.size() - ok,
-          p.baseAccuracy, describe(spec.objectives()), json(spec), describe(spec.model()), ModelStore.hex(p.fingerprint),
-          spec.dataset().name(), p.test.fingerprintHex(), spark.sparkContext().master(), Versions.code(),
-          spark.version(), Versions.dl4j(), System.getProperty("java.version"), System.getProperty("os.arch"));
-      ResultTables.write(spark, outDir, run, results, ranks, overwrite);
-      printSummary(out, spec, run, results, seconds, outDir);
+      Outcome o = execute(spark, spec, outDir, runId, args.flag("--overwrite"), started, 0, out);
+      printSummary(out, spec, o.run(), o.results(), o.evalSeconds(), outDir);
       return 0;
     } finally {
       spark.stop();
     }
+  }
+
+  /** What a sweep produced, with where its time went (seconds). */
+  record Outcome(RunInfo run, List<TrialResult> results, double prepareSeconds, double evalSeconds,
+      double writeSeconds) {}
+
+  /**
+   * Validates the inputs, evaluates the plan (its first {@code maxTrials} trials when &gt; 0) on Spark and
+   * writes the tables.
+   */
+  static Outcome execute(SparkSession spark, SweepSpec spec, String outDir, String runId, boolean overwrite,
+      Instant started, int maxTrials, PrintStream out) {
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    long t0 = System.nanoTime();
+    Prepared p = prepare(spec, outDir, runId, overwrite, hadoop, out);
+    SweepPlan plan = maxTrials > 0 && maxTrials < p.plan.size()
+        ? new SweepPlan(p.plan.modelFingerprint(), p.plan.datasetFingerprint(), p.plan.trials().subList(0, maxTrials))
+        : p.plan;
+    long t1 = System.nanoTime();
+    List<TrialResult> results = SparkSweepRunner.run(spark, plan, p.modelBytes, p.fingerprint, p.test,
+        p.baseAccuracy, spec.evalBatchSize());
+    long t2 = System.nanoTime();
+    Map<String, Integer> ranks = Frontier.ranks(results, spec.objectives());
+    int ok = (int) results.stream().filter(TrialResult::isOk).count();
+    RunInfo run = new RunInfo(runId, spec.name(), started, Instant.now(), results.size(), ok, results.size() - ok,
+        p.baseAccuracy, describe(spec.objectives()), json(spec), describe(spec.model()), ModelStore.hex(p.fingerprint),
+        spec.dataset().name(), p.test.fingerprintHex(), spark.sparkContext().master(), Versions.code(),
+        spark.version(), Versions.dl4j(), System.getProperty("java.version"), System.getProperty("os.arch"));
+    ResultTables.write(spark, outDir, run, results, ranks, overwrite);
+    long t3 = System.nanoTime();
+    return new Outcome(run, results, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9);
   }
 
   /** The inputs of a sweep, all validated. */

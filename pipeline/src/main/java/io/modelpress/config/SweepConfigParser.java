@@ -172,24 +172,51 @@ public final class SweepConfigParser {
       if (p.has("sparsities") || !p.has("thresholds")) {
         throw new ConfigException("'" + p.path + "' with scope threshold needs 'thresholds' (not 'sparsities')");
       }
-      levels = p.get("thresholds").list(n -> n.checked(() -> {
-        double v = n.asDouble();
-        new PruneSpec(PruneSpec.Scope.THRESHOLD, v, LayerSelector.ALL);
-        return v;
-      }));
+      levels = levels(p.get("thresholds"));
+      for (double v : levels) {
+        p.get("thresholds").checked(() -> new PruneSpec(PruneSpec.Scope.THRESHOLD, v, LayerSelector.ALL));
+      }
     } else {
       if (p.has("thresholds") || !p.has("sparsities")) {
         throw new ConfigException("'" + p.path + "' with scope " + scope.id() + " needs 'sparsities' (not 'thresholds')");
       }
-      levels = p.get("sparsities").list(n -> {
-        double v = n.asDouble();
+      levels = levels(p.get("sparsities"));
+      for (int i = 0; i < levels.size(); i++) {
+        double v = levels.get(i);
         if (!(v >= 0 && v < 1)) {
-          throw new ConfigException("'" + n.path + "' is set to " + v + " but must be in [0, 1)");
+          String key = p.get("sparsities").json.isArray() ? p.path + ".sparsities[" + i + "]" : p.path + ".sparsities";
+          throw new ConfigException("'" + key + "' is set to " + v + " but must be in [0, 1)");
         }
-        return v;
-      });
+      }
     }
     return new PruneGrid(scope, levels, layers);
+  }
+
+  /**
+   * Levels as a number, a list of numbers, or a range {@code {from: A, to: B, step: S}} (B included when
+   * the steps reach it; values rounded to 10 decimals so 0.1 + 0.2 stays 0.3).
+   */
+  static List<Double> levels(Node n) {
+    if (!n.json.isObject()) {
+      return n.list(Node::asDouble);
+    }
+    n.requireKeys("from", "to", "step");
+    double from = n.get("from").asDouble();
+    double to = n.get("to").asDouble();
+    double step = n.get("step").asDouble();
+    if (!(step > 0) || !(to >= from)) {
+      throw new ConfigException("'" + n.path + "' is the range from " + from + " to " + to + " by " + step
+          + "; it needs step > 0 and to >= from");
+    }
+    long count = (long) Math.floor((to - from) / step + 1e-9) + 1;
+    if (count > 100_000) {
+      throw new ConfigException("'" + n.path + "' expands to " + count + " levels; at most 100000");
+    }
+    List<Double> out = new ArrayList<>();
+    for (long i = 0; i < count; i++) {
+      out.add(java.math.BigDecimal.valueOf(from + i * step).setScale(10, java.math.RoundingMode.HALF_EVEN).doubleValue());
+    }
+    return out;
   }
 
   private static QuantGrid quant(Node q) {

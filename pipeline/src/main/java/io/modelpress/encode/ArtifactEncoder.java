@@ -75,8 +75,9 @@ public final class ArtifactEncoder {
       best = bitmap;
       kind = ArtifactFormat.INDEX_BITMAP;
     }
+    int[] gaps = gaps(stored, nnz);
     for (int ib : ArtifactFormat.RELATIVE_INDEX_BITS) {
-      long entries = relativeEntries(stored, ib);
+      long entries = relativeEntries(gaps, ib);
       long cost = 1 + bytes(entries * ib) + bytes(entries * vb);
       if (cost < best) {
         best = cost;
@@ -161,26 +162,47 @@ public final class ArtifactEncoder {
     return (bits + 7) / 8;
   }
 
-  static long relativeEntries(boolean[] stored, int indexBits) {
-    long maxGap = (1L << indexBits) - 1;
-    long entries = 0;
-    long prev = -1;
+  /** Gaps between consecutive stored positions (the first counted from position −1). */
+  private static int[] gaps(boolean[] stored, int nnz) {
+    int[] gaps = new int[nnz];
+    int k = 0;
+    int prev = -1;
     for (int i = 0; i < stored.length; i++) {
       if (stored[i]) {
-        long gap = i - prev - 1;
-        entries += 1 + gap / (maxGap + 1);
+        gaps[k++] = i - prev - 1;
         prev = i;
       }
     }
+    return gaps;
+  }
+
+  /** Entries (stored values plus padding entries) of a relative index with {@code indexBits}-bit gaps. */
+  static long relativeEntries(int[] gaps, int indexBits) {
+    int shift = indexBits;
+    long entries = gaps.length;
+    for (int g : gaps) {
+      entries += g >>> shift; // a gap of g needs g / 2^indexBits padding entries
+    }
     return entries;
+  }
+
+  static long relativeEntries(boolean[] stored, int indexBits) {
+    int nnz = 0;
+    for (boolean b : stored) {
+      if (b) {
+        nnz++;
+      }
+    }
+    return relativeEntries(gaps(stored, nnz), indexBits);
   }
 
   private static int[] valueCodes(LayerWeights l, ValueCoding coding) {
     float[] w = l.weights();
     int[] codes = new int[w.length];
     if (coding instanceof ValueCoding.Uniform u) {
+      int[] channel = u.perChannel() ? l.channels() : new int[w.length];
       for (int i = 0; i < w.length; i++) {
-        int c = u.perChannel() ? l.channelOf(i) : 0;
+        int c = channel[i];
         int code = u.codes()[i];
         float back = ValueCoding.Uniform.dequantize(u.scales()[c], code, u.zeroPoints()[c]);
         if (Float.floatToRawIntBits(back) != Float.floatToRawIntBits(w[i])) {
@@ -203,7 +225,7 @@ public final class ArtifactEncoder {
 
   private static int zeroCode(LayerWeights l, ValueCoding coding, int position) {
     if (coding instanceof ValueCoding.Uniform u) {
-      return u.zeroPoints()[u.perChannel() ? l.channelOf(position) : 0];
+      return u.zeroPoints()[u.perChannel() ? l.channelOf(position) : 0]; // padding entries only: rare
     }
     return 0;
   }

@@ -1,35 +1,40 @@
 package io.modelpress.encode;
 
-import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
 
-/** Writes unsigned values of 1–32 bits, most significant bit first, into bytes. */
+/** Writes unsigned values of 1–32 bits, most significant bit first, into a growing byte array. */
 final class BitWriter {
 
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private byte[] buf = new byte[1024];
+  private int size;
   private long buffer;
   private int filled;
 
   void write(int value, int bits) {
-    if (bits < 1 || bits > 32) {
-      throw new IllegalArgumentException("bits " + bits);
-    }
     long v = value & ((1L << bits) - 1);
     buffer = (buffer << bits) | v;
     filled += bits;
     while (filled >= 8) {
-      out.write((int) (buffer >>> (filled - 8)) & 0xff);
       filled -= 8;
+      put((byte) (buffer >>> filled));
     }
     buffer &= (1L << filled) - 1;
+  }
+
+  private void put(byte b) {
+    if (size == buf.length) {
+      buf = Arrays.copyOf(buf, buf.length * 2);
+    }
+    buf[size++] = b;
   }
 
   /** The bytes written, the last one padded with zero bits. */
   byte[] toByteArray() {
     if (filled > 0) {
-      out.write((int) (buffer << (8 - filled)) & 0xff);
+      put((byte) (buffer << (8 - filled)));
       buffer = 0;
       filled = 0;
     }
-    return out.toByteArray();
+    return Arrays.copyOf(buf, size);
   }
 }

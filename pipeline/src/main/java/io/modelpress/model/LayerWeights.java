@@ -54,11 +54,27 @@ public record LayerWeights(
 
   /** Output channel of the weight at flat index {@code i}. */
   public int channelOf(int i) {
+    return (i / channelStride()) % shape[outAxis];
+  }
+
+  /** Flat-index distance between consecutive output channels: {@code channelOf(i) = (i / stride) % outChannels}. */
+  public int channelStride() {
     int stride = 1;
     for (int d = shape.length - 1; d > outAxis; d--) {
       stride *= shape[d];
     }
-    return (i / stride) % shape[outAxis];
+    return stride;
+  }
+
+  /** The output channel of every weight (for loops that need it per weight). */
+  public int[] channels() {
+    int stride = channelStride();
+    int c = shape[outAxis];
+    int[] out = new int[weights.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (i / stride) % c;
+    }
+    return out;
   }
 
   /** A copy of this layer holding {@code newWeights} instead of its weights. */

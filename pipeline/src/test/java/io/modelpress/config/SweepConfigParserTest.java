@@ -69,6 +69,18 @@ class SweepConfigParserTest {
   }
 
   @Test
+  void levelsMayBeARange() {
+    SweepSpec s = SweepConfigParser.parse(MINIMAL.replace("sparsities: [0.5, 0.9]", "sparsities: {from: 0.1, to: 0.3, step: 0.1}"), "t");
+    assertThat(s.search().get(0).prune().get(0).levels()).containsExactly(0.1, 0.2, 0.3);
+    assertThatThrownBy(() -> SweepConfigParser.parse(
+        MINIMAL.replace("sparsities: [0.5, 0.9]", "sparsities: {from: 0.5, to: 1.2, step: 0.5}"), "t"))
+        .hasMessage("'search[0].prune.sparsities' is set to 1.0 but must be in [0, 1)");
+    assertThatThrownBy(() -> SweepConfigParser.parse(
+        MINIMAL.replace("sparsities: [0.5, 0.9]", "sparsities: {from: 0.5, to: 0.2, step: 0.1}"), "t"))
+        .hasMessage("'search[0].prune.sparsities' is the range from 0.5 to 0.2 by 0.1; it needs step > 0 and to >= from");
+  }
+
+  @Test
   void malformedYamlNamesTheLine() {
     assertThatThrownBy(() -> SweepConfigParser.parse("version: 1\nmodel: [zoo\n", "t.yaml"))
         .isInstanceOf(ConfigException.class)

@@ -32,10 +32,9 @@ public final class UniformQuantizer {
     float[] w = layer.weights();
     float[] min = new float[channels];
     float[] max = new float[channels];
-    int[] channelOf = new int[w.length];
+    int[] channelOf = perChannel ? layer.channels() : new int[w.length];
     for (int i = 0; i < w.length; i++) {
-      int c = perChannel ? layer.channelOf(i) : 0;
-      channelOf[i] = c;
+      int c = channelOf[i];
       min[c] = Math.min(min[c], w[i]); // starts at 0: the range always contains zero
       max[c] = Math.max(max[c], w[i]);
     }
@@ -76,8 +75,9 @@ public final class UniformQuantizer {
   /** The dequantized weights of a coding for {@code layer}. */
   public static float[] dequantize(LayerWeights layer, ValueCoding.Uniform q) {
     float[] out = new float[q.codes().length];
+    int[] channel = q.perChannel() ? layer.channels() : new int[out.length];
     for (int i = 0; i < out.length; i++) {
-      int c = q.perChannel() ? layer.channelOf(i) : 0;
+      int c = channel[i];
       out[i] = ValueCoding.Uniform.dequantize(q.scales()[c], q.codes()[i], q.zeroPoints()[c]);
     }
     return out;
