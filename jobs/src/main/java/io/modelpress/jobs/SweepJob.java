@@ -220,8 +220,7 @@ final class SweepJob {
     for (TrialResult r : frontier) {
       Measurements m = r.measurements().orElseThrow();
       String prune = r.trial().spec().prune().map(p -> p.scope().id() + " " + p.level() + " " + p.layers().label()).orElse("-");
-      String quant = r.trial().spec().quant().map(q -> q.isInteger()
-          ? q.bits() + "b " + q.scheme().id() + " " + q.granularity().id() : "fp" + q.bits()).orElse("-");
+      String quant = r.trial().spec().quant().map(SweepJob::describe).orElse("-");
       out.printf(Locale.ROOT, "  %-16s %-18s %-26s %-24s %8.2f%% %7.2f%% %11d %6.1fx%n", r.trial().trialId(),
           r.trial().spec().method(), truncate(prune, 26), truncate(quant, 24), 100 * m.accuracy(), 100 * m.accuracyDrop(),
           m.encodedBytes(), m.compressionRatio());
@@ -232,6 +231,16 @@ final class SweepJob {
       }
     }
     out.printf(Locale.ROOT, "%n  tables    %s/{trials,frontier,runs}/run_id=%s (Parquet)%n", outDir, run.runId());
+  }
+
+  static String describe(io.modelpress.spec.QuantSpec q) {
+    if (!q.isInteger()) {
+      return "fp" + q.bits();
+    }
+    if (q.algorithm() != io.modelpress.spec.QuantSpec.Algorithm.UNIFORM) {
+      return q.bits() + "b " + q.algorithm().id();
+    }
+    return q.bits() + "b " + q.scheme().id() + " " + q.granularity().id();
   }
 
   private static String truncate(String s, int n) {

@@ -3,6 +3,8 @@ package io.modelpress.compress;
 import io.modelpress.compress.prune.MagnitudePruner;
 import io.modelpress.compress.prune.Masks;
 import io.modelpress.compress.quant.HalfFloat;
+import io.modelpress.compress.quant.KMeansQuantizer;
+import io.modelpress.compress.quant.PowerOfTwoQuantizer;
 import io.modelpress.compress.quant.UniformQuantizer;
 import io.modelpress.compress.quant.ValueCoding;
 import io.modelpress.model.LayerWeights;
@@ -50,6 +52,11 @@ public final class TrialCompressor {
           }
           replaced.put(name, l.withWeights(h));
           codings.put(name, new ValueCoding.Fp16());
+        } else if (q.algorithm() == QuantSpec.Algorithm.KMEANS || q.algorithm() == QuantSpec.Algorithm.POWER_OF_TWO) {
+          ValueCoding.Codebook c = q.algorithm() == QuantSpec.Algorithm.KMEANS
+              ? KMeansQuantizer.quantize(l, q.bits()) : PowerOfTwoQuantizer.quantize(l, q.bits());
+          replaced.put(name, l.withWeights(KMeansQuantizer.dequantize(c)));
+          codings.put(name, c);
         } else {
           ValueCoding.Uniform u = UniformQuantizer.quantize(l, q);
           replaced.put(name, l.withWeights(UniformQuantizer.dequantize(l, u)));

@@ -220,7 +220,10 @@ public final class SweepConfigParser {
   }
 
   private static QuantGrid quant(Node q) {
-    q.requireKeys("bits", "scheme", "granularity", "layers");
+    q.requireKeys("method", "bits", "scheme", "granularity", "layers");
+    List<QuantSpec.Algorithm> methods = q.has("method")
+        ? q.get("method").list(n -> enumValue(QuantSpec.Algorithm.values(), n.asText(), n.path))
+        : List.of(QuantSpec.Algorithm.UNIFORM);
     List<Integer> bits = q.get("bits").list(n -> {
       int v = n.asInt();
       if (!QuantSpec.isValidBits(v)) {
@@ -235,7 +238,12 @@ public final class SweepConfigParser {
         ? q.get("granularity").list(n -> enumValue(QuantSpec.Granularity.values(), n.asText(), n.path))
         : List.of(QuantSpec.Granularity.PER_CHANNEL);
     LayerSelector layers = q.has("layers") ? selector(q.get("layers")) : LayerSelector.ALL;
-    return new QuantGrid(bits, schemes, grans, layers);
+    if (methods.stream().anyMatch(m -> m != QuantSpec.Algorithm.UNIFORM) && bits.stream().anyMatch(b -> b > 8)
+        && methods.size() == 1) {
+      throw new ConfigException("'" + q.path + ".bits' has 16 or 32 but '" + q.path + ".method' is "
+          + methods.get(0).id() + ", which takes 2..8 bits");
+    }
+    return new QuantGrid(bits, schemes, grans, layers, methods);
   }
 
   private static LayerSelector selector(Node l) {

@@ -80,6 +80,15 @@ public final class ArtifactDecoder {
           zps[c] = in.readUnsignedByte();
         }
       }
+      case ArtifactFormat.VALUES_CODEBOOK -> {
+        vb = in.readUnsignedByte();
+        int entries = in.readUnsignedShort();
+        scales = new float[entries];
+        for (int e = 0; e < entries; e++) {
+          scales[e] = in.readFloat();
+        }
+        zps = new int[entries]; // unused: the codebook is in scales
+      }
       default -> throw new IllegalArgumentException("layer '" + name + "': unknown value coding " + valueKind);
     }
     int indexKind = in.readUnsignedByte();
@@ -141,6 +150,12 @@ public final class ArtifactDecoder {
     return switch (valueKind) {
       case ArtifactFormat.VALUES_FP32 -> Float.intBitsToFloat(code);
       case ArtifactFormat.VALUES_FP16 -> HalfFloat.toFloat((short) code);
+      case ArtifactFormat.VALUES_CODEBOOK -> {
+        if (code >= scales.length) {
+          throw new IllegalArgumentException("artifact damaged: code " + code + " beyond a codebook of " + scales.length);
+        }
+        yield scales[code];
+      }
       default -> ValueCoding.Uniform.dequantize(scales[channel], code, zps[channel]);
     };
   }

@@ -52,6 +52,13 @@ public final class ArtifactEncoder {
         out.writeFloat(u.scales()[c]);
         out.writeByte(u.zeroPoints()[c]);
       }
+    } else if (coding instanceof ValueCoding.Codebook cb) {
+      out.writeByte(ArtifactFormat.VALUES_CODEBOOK);
+      out.writeByte(cb.bits());
+      out.writeShort(cb.codebook().length);
+      for (float v : cb.codebook()) {
+        out.writeFloat(v);
+      }
     } else if (coding instanceof ValueCoding.Fp16) {
       out.writeByte(ArtifactFormat.VALUES_FP16);
     } else {
@@ -59,6 +66,9 @@ public final class ArtifactEncoder {
     }
     int vb = coding.valueBits();
     boolean[] stored = storedPositions(l);
+    if (coding instanceof ValueCoding.Codebook cb && !cb.hasZero()) {
+      java.util.Arrays.fill(stored, true); // no code for zero: every position is stored (dense)
+    }
     int n = l.size();
     int nnz = 0;
     for (boolean b : stored) {
@@ -210,6 +220,13 @@ public final class ArtifactEncoder {
               + " but its code decodes to " + back);
         }
         codes[i] = code;
+      }
+    } else if (coding instanceof ValueCoding.Codebook cb) {
+      for (int i = 0; i < w.length; i++) {
+        if (Float.floatToRawIntBits(cb.codebook()[cb.codes()[i]]) != Float.floatToRawIntBits(w[i])) {
+          throw new IllegalStateException("layer '" + l.name() + "' weight " + i + " is not its codebook entry");
+        }
+        codes[i] = cb.codes()[i];
       }
     } else if (coding instanceof ValueCoding.Fp16) {
       for (int i = 0; i < w.length; i++) {

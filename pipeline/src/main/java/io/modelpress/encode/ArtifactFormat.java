@@ -12,8 +12,9 @@ package io.modelpress.encode;
  *   name       modified UTF-8 (DataOutput.writeUTF)
  *   kind       u8       0 dense, 1 conv, 2 output
  *   rank       u8, then rank × i32 shape; outAxis u8; positions i32
- *   values     u8       0 fp32, 1 fp16, 2 uniform
- *     uniform: bits u8, perChannel u8, channels i32, channels × (scale f32, zeroPoint u8)
+ *   values     u8       0 fp32, 1 fp16, 2 uniform, 3 codebook
+ *     uniform:  bits u8, perChannel u8, channels i32, channels × (scale f32, zeroPoint u8)
+ *     codebook: bits u8, entries u16, entries × f32 (entry 0 is the exact zero when the layer has zeros)
  *   index      u8       0 dense (every position stored), 1 bitmap (1 bit per position),
  *                       2 relative (gap to the previous stored position, indexBits each)
  *     relative: indexBits u8
@@ -40,6 +41,7 @@ public final class ArtifactFormat {
   static final int VALUES_FP32 = 0;
   static final int VALUES_FP16 = 1;
   static final int VALUES_UNIFORM = 2;
+  static final int VALUES_CODEBOOK = 3;
 
   static final int INDEX_DENSE = 0;
   static final int INDEX_BITMAP = 1;

@@ -85,17 +85,36 @@ public final class SweepPlanner {
   }
 
   static List<QuantSpec> expand(QuantGrid g, ModelWeights model) {
-    g.layers().resolve(model);
-    List<QuantSpec> out = new ArrayList<>();
-    for (int bits : g.bits()) {
-      if (bits > 8) {
-        // fp16 / fp32 have no scheme or granularity: one trial per width
-        out.add(new QuantSpec(bits, QuantSpec.Scheme.SYMMETRIC, QuantSpec.Granularity.PER_TENSOR, g.layers()));
-        continue;
+    List<String> selected = g.layers().resolve(model);
+    if (g.algorithms().contains(QuantSpec.Algorithm.KMEANS)) {
+      for (String name : selected) {
+        for (int bits : g.bits()) {
+          if (bits <= 8 && model.layer(name).size() < (1 << bits)) {
+            throw new IllegalArgumentException("k-means with " + bits + " bits needs " + (1 << bits) + " centroids but layer '"
+                + name + "' has only " + model.layer(name).size() + " weights; use fewer bits or exclude the layer");
+          }
+        }
       }
-      for (QuantSpec.Scheme s : g.schemes()) {
-        for (QuantSpec.Granularity gr : g.granularities()) {
-          out.add(new QuantSpec(bits, s, gr, g.layers()));
+    }
+    List<QuantSpec> out = new ArrayList<>();
+    for (QuantSpec.Algorithm method : g.algorithms()) {
+      for (int bits : g.bits()) {
+        if (bits > 8) {
+          // fp16 / fp32 have no method, scheme or granularity: one trial per width (added once)
+          QuantSpec fp = new QuantSpec(bits, QuantSpec.Scheme.SYMMETRIC, QuantSpec.Granularity.PER_TENSOR, g.layers());
+          if (!out.contains(fp)) {
+            out.add(fp);
+          }
+          continue;
+        }
+        if (method != QuantSpec.Algorithm.UNIFORM) {
+          out.add(new QuantSpec(bits, QuantSpec.Scheme.SYMMETRIC, QuantSpec.Granularity.PER_TENSOR, g.layers(), method));
+          continue;
+        }
+        for (QuantSpec.Scheme s : g.schemes()) {
+          for (QuantSpec.Granularity gr : g.granularities()) {
+            out.add(new QuantSpec(bits, s, gr, g.layers()));
+          }
         }
       }
     }

@@ -40,6 +40,7 @@ public final class ResultSchemas {
       f("prune_sparsity", DataTypes.DoubleType, true),
       f("prune_threshold", DataTypes.DoubleType, true),
       f("prune_layers", DataTypes.StringType, true),
+      f("quant_method", DataTypes.StringType, true),
       f("quant_bits", DataTypes.IntegerType, true),
       f("quant_scheme", DataTypes.StringType, true),
       f("quant_granularity", DataTypes.StringType, true),
@@ -114,9 +115,11 @@ public final class ResultSchemas {
     v.add(p == null || p.scope() != PruneSpec.Scope.THRESHOLD ? null : p.level());
     v.add(p == null ? null : p.layers().label());
     QuantSpec q = t.spec().quant().orElse(null);
+    boolean uniform = q != null && q.isInteger() && q.algorithm() == QuantSpec.Algorithm.UNIFORM;
+    v.add(q == null ? null : q.method());
     v.add(q == null ? null : q.bits());
-    v.add(q == null || !q.isInteger() ? null : q.scheme().id());
-    v.add(q == null || !q.isInteger() ? null : q.granularity().id());
+    v.add(uniform ? q.scheme().id() : null);
+    v.add(uniform ? q.granularity().id() : null);
     v.add(q == null ? null : q.layers().label());
     v.add(r.status());
     v.add(r.isOk() ? null : r.errorClass());

@@ -109,17 +109,23 @@ public final class ResultTables {
         r.codeVersion(), r.sparkVersion(), r.dl4jVersion(), r.javaVersion(), r.osArch());
   }
 
+  /** A path as users wrote it: local paths without the {@code file:} scheme. */
+  private static String show(Path p) {
+    return "file".equals(p.toUri().getScheme()) ? p.toUri().getPath() : p.toString();
+  }
+
   /**
    * Checks, before any work starts, that {@code out} and its table folders are folders or can be created,
    * and (for local paths) that the nearest existing folder is writable.
    */
   public static void checkWritable(String out, Configuration conf) {
-    Path root = new Path(out);
     try {
-      FileSystem fs = root.getFileSystem(conf);
+      Path given = new Path(out);
+      FileSystem fs = given.getFileSystem(conf);
+      Path root = fs.makeQualified(given); // a relative path walks up to the working directory, not to ""
       for (Path p : List.of(root, new Path(root, TRIALS), new Path(root, FRONTIER), new Path(root, RUNS))) {
         if (fs.exists(p) && !fs.getFileStatus(p).isDirectory()) {
-          throw new IllegalArgumentException("'--out' is set to " + out + " but " + p + " is a file, not a folder; "
+          throw new IllegalArgumentException("'--out' is set to " + out + " but " + show(p) + " is a file, not a folder; "
               + "choose another --out");
         }
       }
@@ -128,7 +134,7 @@ public final class ResultTables {
         probe = probe.getParent();
       }
       if (probe != null && !fs.getFileStatus(probe).isDirectory()) {
-        throw new IllegalArgumentException("'--out' is set to " + out + " but " + probe + " is a file, not a folder; "
+        throw new IllegalArgumentException("'--out' is set to " + out + " but " + show(probe) + " is a file, not a folder; "
             + "choose another --out");
       }
       if (probe != null && "file".equals(fs.getUri().getScheme())) {

@@ -82,9 +82,20 @@ public record SweepSpec(
 
   /** Bit widths × schemes × granularities over a layer selection. */
   public record QuantGrid(
-      List<Integer> bits, List<QuantSpec.Scheme> schemes, List<QuantSpec.Granularity> granularities, LayerSelector layers)
+      List<Integer> bits, List<QuantSpec.Scheme> schemes, List<QuantSpec.Granularity> granularities, LayerSelector layers,
+      List<QuantSpec.Algorithm> algorithms)
       implements Serializable {
+    /** A uniform-quantization grid. */
+    public QuantGrid(List<Integer> bits, List<QuantSpec.Scheme> schemes, List<QuantSpec.Granularity> granularities,
+        LayerSelector layers) {
+      this(bits, schemes, granularities, layers, List.of(QuantSpec.Algorithm.UNIFORM));
+    }
+
     public QuantGrid {
+      algorithms = List.copyOf(algorithms);
+      if (algorithms.isEmpty()) {
+        throw new IllegalArgumentException("a quantize grid needs at least one method");
+      }
       bits = List.copyOf(bits);
       schemes = List.copyOf(schemes);
       granularities = List.copyOf(granularities);

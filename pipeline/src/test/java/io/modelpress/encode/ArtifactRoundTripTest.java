@@ -57,6 +57,13 @@ class ArtifactRoundTripTest {
       }
     }
     out.add(new TrialSpec(List.of(new QuantSpec(4, Scheme.AFFINE, Granularity.PER_CHANNEL, LayerSelector.named("fc1")))));
+    for (QuantSpec.Algorithm a : List.of(QuantSpec.Algorithm.KMEANS, QuantSpec.Algorithm.POWER_OF_TWO)) {
+      for (int bits : new int[] {2, 4, 6}) {
+        out.add(new TrialSpec(List.of(new QuantSpec(bits, Scheme.SYMMETRIC, Granularity.PER_TENSOR, LayerSelector.ALL, a))));
+        out.add(new TrialSpec(List.<CompressionStep>of(new PruneSpec(PruneSpec.Scope.GLOBAL, 0.95, LayerSelector.ALL),
+            new QuantSpec(bits, Scheme.SYMMETRIC, Granularity.PER_TENSOR, LayerSelector.ALL, a))));
+      }
+    }
     return out.stream();
   }
 

@@ -7,7 +7,8 @@ import java.util.Objects;
  * How the values of one layer are represented in the compressed artifact. The evaluated weights of a
  * trial are exactly the values this coding decodes to, so the artifact reproduces them bit for bit.
  */
-public sealed interface ValueCoding extends Serializable {
+public sealed interface ValueCoding extends Serializable
+    permits ValueCoding.Fp32, ValueCoding.Fp16, ValueCoding.Codebook, ValueCoding.Uniform {
 
   /** Bits per stored value. */
   int valueBits();
@@ -25,6 +26,33 @@ public sealed interface ValueCoding extends Serializable {
     @Override
     public int valueBits() {
       return 16;
+    }
+  }
+
+  /**
+   * A codebook of at most 2^bits values (k-means centroids, or powers of two) and one code per weight:
+   * {@code w = codebook[code]}. When the codebook holds the exact 0 it is entry 0.
+   */
+  record Codebook(int bits, float[] codebook, int[] codes) implements ValueCoding {
+    public Codebook {
+      Objects.requireNonNull(codebook, "codebook");
+      Objects.requireNonNull(codes, "codes");
+      if (bits < 1 || bits > 8) {
+        throw new IllegalArgumentException("codebook bits " + bits + " outside 1..8");
+      }
+      if (codebook.length > (1 << bits)) {
+        throw new IllegalArgumentException(codebook.length + " codebook entries do not fit in " + bits + " bits");
+      }
+    }
+
+    @Override
+    public int valueBits() {
+      return bits;
+    }
+
+    /** Whether entry 0 is the exact zero (so sparse index codings can skip zero weights). */
+    public boolean hasZero() {
+      return codebook.length > 0 && Float.floatToRawIntBits(codebook[0]) == 0;
     }
   }
 
