@@ -116,7 +116,9 @@ final class BenchJob {
 
     // 5. the eval-only sweep on each master. A first, unmeasured sweep warms the JVM (JIT, class loading,
     // Parquet) so that no master pays for it; runs then alternate between masters to spread the noise.
-    double[] warm = timeSweep(spec, masters.get(masters.size() - 1).trim(), scratch, "warmup", 100, 1);
+    String inProcess = masters.stream().map(String::trim).filter(x -> x.startsWith("local[")).reduce((a, b) -> b)
+        .orElse(masters.get(0).trim());
+    double[] warm = timeSweep(spec, inProcess, scratch, "warmup", 100, 1);
     double coldStart = warm[2];
     row(md, report, "cold_spark_start_s", "first Spark session start in a fresh JVM (the warm-up sweep's)",
         new double[] {coldStart}, "s");
@@ -170,11 +172,11 @@ final class BenchJob {
       row(md, report, "sweep_" + k + "_trials_per_s_cold_start", label
           + ": trials/s end to end, counting a cold Spark start", coldTps, "trials/s");
     }
-    if (masters.size() >= 2) {
-      double eff = perMasterMedianTps[1] / (perMasterMedianTps[0] * cores(masters.get(1)) / cores(masters.get(0)));
-      report.put("parallel_efficiency", eff);
+    for (int m = 1; m < masters.size(); m++) {
+      double eff = perMasterMedianTps[m] / (perMasterMedianTps[0] * cores(masters.get(m)) / cores(masters.get(0)));
+      report.put("parallel_efficiency_" + masters.get(m).replaceAll("[^a-z0-9]+", "_"), eff);
       md.add(String.format(Locale.ROOT, "| parallel efficiency %s → %s (median trials/s ratio ÷ core ratio) | | %.2f | | |",
-          masters.get(0), masters.get(1), eff));
+          masters.get(0).trim(), masters.get(m).trim(), eff));
     }
 
     // 6. per-trial breakdown (last run on the last master), mean over trials
@@ -186,7 +188,7 @@ final class BenchJob {
     row(md, report, "trial_encode_ms", "per trial: encode the artifact", encode, "ms");
 
     // 7. growth with trials (global-sparsity trials, evenly spaced) and with the evaluation set
-    String lastMaster = masters.get(masters.size() - 1).trim();
+    String lastMaster = inProcess;
     for (int n : growth) {
       SweepSpec g = withGlobalGrid(spec, n);
       double[] t = timeSweep(g, lastMaster, scratch, "growth-" + n, 0, 1);
@@ -297,6 +299,10 @@ final class BenchJob {
   }
 
   private static double cores(String master) {
+    java.util.regex.Matcher c = java.util.regex.Pattern.compile("local-cluster\\[(\\d+),\\s*(\\d+)").matcher(master);
+    if (c.find()) {
+      return Integer.parseInt(c.group(1)) * Integer.parseInt(c.group(2));
+    }
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("local\\[(\\d+)").matcher(master);
     return m.find() ? Integer.parseInt(m.group(1)) : Runtime.getRuntime().availableProcessors();
   }

@@ -12,6 +12,12 @@ import org.apache.spark.sql.SparkSession;
 final class SparkSessions {
 
   static final String DEFAULT_MASTER = "local[*]";
+  /** Spark's usual opens for a Java 17 JVM that runs Spark code (given to executor JVMs this driver starts). */
+  static final String JAVA17_OPENS = "-XX:+IgnoreUnrecognizedVMOptions"
+      + java.util.stream.Stream.of("java.lang", "java.lang.invoke", "java.lang.reflect", "java.io", "java.net", "java.nio",
+          "java.util", "java.util.concurrent", "java.util.concurrent.atomic", "jdk.internal.ref", "sun.nio.ch",
+          "sun.nio.cs", "sun.security.action", "sun.util.calendar")
+      .map(p -> " --add-opens=java.base/" + p + "=ALL-UNNAMED").collect(java.util.stream.Collectors.joining());
   static final java.util.regex.Pattern MASTER = java.util.regex.Pattern.compile(
       "local|local\\[(\\*|[1-9][0-9]*)(,\\s*[0-9]+)?\\]|local-cluster\\[[0-9]+,\\s*[0-9]+,\\s*[0-9]+\\]"
           + "|(spark|k8s|mesos)://\\S+|yarn");
@@ -35,6 +41,14 @@ final class SparkSessions {
       conf.setIfMissing("spark.ui.enabled", "false");
       conf.setIfMissing("spark.driver.host", "127.0.0.1");
       conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+    }
+    if (master.startsWith("local-cluster")) {
+      // separate executor JVMs launched from $SPARK_HOME/jars plus the application jar (spark.jars)
+      if (System.getenv("SPARK_HOME") == null || !conf.contains("spark.jars")) {
+        throw new UserError("master '" + master + "' starts executor JVMs: set SPARK_HOME to a folder whose jars/ holds "
+            + "Spark's jars (deploy/spark-home) and -Dspark.jars to the cluster jar (mvn package)");
+      }
+      conf.setIfMissing("spark.executor.extraJavaOptions", JAVA17_OPENS);
     }
     conf.setIfMissing("spark.executorEnv.OMP_NUM_THREADS", "1");
     conf.setIfMissing("spark.sql.parquet.compression.codec", "snappy");
