@@ -98,7 +98,7 @@ final class SweepJob {
         ? new SweepPlan(p.plan.modelFingerprint(), p.plan.datasetFingerprint(), p.plan.trials().subList(0, maxTrials))
         : p.plan;
     long t1 = System.nanoTime();
-    List<TrialResult> results = SparkSweepRunner.run(spark, plan, p.modelBytes, p.fingerprint, p.test,
+    List<TrialResult> results = SparkSweepRunner.run(spark, plan, p.modelBytes, p.fingerprint, p.test, p.train,
         p.baseAccuracy, spec.evalBatchSize());
     long t2 = System.nanoTime();
     Map<String, Integer> ranks = Frontier.ranks(results, spec.objectives());
@@ -113,7 +113,8 @@ final class SweepJob {
   }
 
   /** The inputs of a sweep, all validated. */
-  private record Prepared(SweepPlan plan, byte[] modelBytes, byte[] fingerprint, LabeledImages test, double baseAccuracy) {}
+  private record Prepared(SweepPlan plan, byte[] modelBytes, byte[] fingerprint, LabeledImages test, LabeledImages train,
+      double baseAccuracy) {}
 
   private static Prepared prepare(SweepSpec spec, String outDir, String runId, boolean overwrite, Configuration hadoop,
       PrintStream out) {
@@ -140,7 +141,9 @@ final class SweepJob {
       SweepPlan plan = SweepPlanner.plan(spec, weights, ModelStore.hex(fingerprint), test.fingerprintHex());
       TrialEvaluator driverEval = EvaluatorPool.create(modelBytes, test, Double.NaN, fingerprint, spec.evalBatchSize());
       double base = driverEval.accuracyOfBase();
-      return new Prepared(plan, modelBytes, fingerprint, test, base);
+      boolean fineTunes = plan.trials().stream().anyMatch(t -> t.spec().fineTune().isPresent());
+      LabeledImages train = fineTunes ? Datasets.train(spec.dataset(), hadoop) : null;
+      return new Prepared(plan, modelBytes, fingerprint, test, train, base);
     } catch (UserError e) {
       throw e;
     } catch (IllegalArgumentException e) {
@@ -219,7 +222,8 @@ final class SweepJob {
         "accuracy", "drop", "encoded_B", "ratio");
     for (TrialResult r : frontier) {
       Measurements m = r.measurements().orElseThrow();
-      String prune = r.trial().spec().prune().map(p -> p.scope().id() + " " + p.level() + " " + p.layers().label()).orElse("-");
+      String prune = r.trial().spec().prune().map(p -> p.scope().id() + " " + p.level() + " " + p.layers().label()).orElse("-")
+          + r.trial().spec().fineTune().map(f -> " +" + f.method() + " " + f.epochs() + "ep").orElse("");
       String quant = r.trial().spec().quant().map(SweepJob::describe).orElse("-");
       out.printf(Locale.ROOT, "  %-16s %-18s %-26s %-24s %8.2f%% %7.2f%% %11d %6.1fx%n", r.trial().trialId(),
           r.trial().spec().method(), truncate(prune, 26), truncate(quant, 24), 100 * m.accuracy(), 100 * m.accuracyDrop(),

@@ -15,30 +15,49 @@ import io.modelpress.spec.TrialSpec;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
-/** Applies a {@link TrialSpec} to base weights: prune (if any), then quantize (if any). Pure function. */
+/**
+ * Applies the compression steps of a {@link TrialSpec} to plain weights: prune (if any), then quantize
+ * (if any). Pure functions; fine-tuning, which needs training, happens between the two in
+ * {@link io.modelpress.sweep.TrialEvaluator}.
+ */
 public final class TrialCompressor {
 
   private TrialCompressor() {}
 
+  /** Pruned weights, the masks that made them, and the sparsity reached over the masked layers. */
+  public record Pruned(ModelWeights weights, Map<String, boolean[]> masks, double sparsity) {}
+
+  /** Prune then quantize, for trials without fine-tuning. */
   public static CompressedModel apply(ModelWeights base, TrialSpec trial) {
-    ModelWeights w = base;
-    double sparsity = Double.NaN;
-    if (trial.prune().isPresent()) {
-      PruneSpec p = trial.prune().get();
-      Map<String, boolean[]> masks = MagnitudePruner.masks(w, p);
-      long kept = 0;
-      long total = 0;
-      for (boolean[] m : masks.values()) {
-        kept += Masks.kept(m);
-        total += m.length;
-      }
-      sparsity = total == 0 ? 0 : 1.0 - (double) kept / total;
-      w = MagnitudePruner.apply(w, masks);
+    if (trial.fineTune().isPresent()) {
+      throw new IllegalArgumentException("trial " + trial.canonicalJson() + " fine-tunes: it needs training data");
     }
+    Pruned p = trial.prune().map(s -> prune(base, s)).orElse(new Pruned(base, Map.of(), Double.NaN));
+    return quantize(p.weights(), trial.quant(), p.sparsity());
+  }
+
+  public static Pruned prune(ModelWeights w, PruneSpec p) {
+    Map<String, boolean[]> masks = MagnitudePruner.masks(w, p);
+    return new Pruned(MagnitudePruner.apply(w, masks), masks, sparsity(masks));
+  }
+
+  /** Sparsity over the layers that have masks: 1 − kept / total. */
+  public static double sparsity(Map<String, boolean[]> masks) {
+    long kept = 0;
+    long total = 0;
+    for (boolean[] m : masks.values()) {
+      kept += Masks.kept(m);
+      total += m.length;
+    }
+    return total == 0 ? Double.NaN : 1.0 - (double) kept / total;
+  }
+
+  public static CompressedModel quantize(ModelWeights w, Optional<QuantSpec> quant, double prunedSparsity) {
     Map<String, ValueCoding> codings = new HashMap<>();
-    if (trial.quant().isPresent()) {
-      QuantSpec q = trial.quant().get();
+    if (quant.isPresent()) {
+      QuantSpec q = quant.get();
       Map<String, LayerWeights> replaced = new LinkedHashMap<>();
       for (String name : q.layers().resolve(w)) {
         LayerWeights l = w.layer(name);
@@ -65,6 +84,6 @@ public final class TrialCompressor {
       }
       w = w.with(replaced);
     }
-    return new CompressedModel(w, codings, sparsity);
+    return new CompressedModel(w, codings, prunedSparsity);
   }
 }

@@ -8,6 +8,7 @@ import io.modelpress.data.Datasets;
 import io.modelpress.model.Zoo;
 import io.modelpress.pareto.Objective;
 import io.modelpress.spec.DatasetSpec;
+import io.modelpress.spec.FineTuneSpec;
 import io.modelpress.spec.LayerSelector;
 import io.modelpress.spec.ModelSpec;
 import io.modelpress.spec.PruneSpec;
@@ -142,12 +143,21 @@ public final class SweepConfigParser {
   }
 
   private static SearchBlock block(Node b, int index) {
-    b.requireKeys("name", "prune", "quantize");
+    b.requireKeys("name", "prune", "finetune", "quantize");
     String name = b.string("name", "block" + index);
     List<PruneGrid> prune = new ArrayList<>();
+    List<FineTuneSpec> finetune = new ArrayList<>();
     List<QuantGrid> quant = new ArrayList<>();
     if (b.has("prune")) {
       prune.add(prune(b.get("prune")));
+    }
+    if (b.has("finetune")) {
+      finetune.add(finetune(b.get("finetune")));
+      if (finetune.get(0).schedule() == FineTuneSpec.Schedule.AGP
+          && (prune.isEmpty() || prune.get(0).scope() == GridScope.THRESHOLD)) {
+        throw new ConfigException("'" + b.path + ".finetune.schedule' is agp, which ramps the sparsity of a 'prune' "
+            + "block with scope layer, global or single-layer; add one or use schedule one-shot");
+      }
     }
     if (b.has("quantize")) {
       quant.add(quant(b.get("quantize")));
@@ -155,7 +165,19 @@ public final class SweepConfigParser {
     if (prune.isEmpty() && quant.isEmpty()) {
       throw new ConfigException("'" + b.path + "' has neither 'prune' nor 'quantize'; give one or both");
     }
-    return new SearchBlock(name, prune, quant);
+    return new SearchBlock(name, prune, finetune, quant);
+  }
+
+  private static FineTuneSpec finetune(Node f) {
+    f.requireKeys("epochs", "learning-rate", "batch-size", "schedule", "prune-steps");
+    int epochs = f.has("epochs") ? f.get("epochs").asInt() : 1;
+    double lr = f.has("learning-rate") ? f.get("learning-rate").asDouble() : FineTuneSpec.DEFAULT_LEARNING_RATE;
+    int batch = f.has("batch-size") ? f.get("batch-size").asInt() : FineTuneSpec.DEFAULT_BATCH_SIZE;
+    FineTuneSpec.Schedule schedule = f.has("schedule")
+        ? enumValue(FineTuneSpec.Schedule.values(), f.get("schedule").asText(), f.path + ".schedule")
+        : FineTuneSpec.Schedule.ONE_SHOT;
+    int steps = f.has("prune-steps") ? f.get("prune-steps").asInt() : FineTuneSpec.DEFAULT_PRUNE_STEPS;
+    return f.checked(() -> new FineTuneSpec(epochs, lr, batch, schedule, steps));
   }
 
   private static PruneGrid prune(Node p) {

@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
@@ -225,40 +226,132 @@ public final class Dl4jModel {
         Zoo.config(zoo, spec.seed(), spec.learningRate(), train.rows(), train.cols(), 10));
     net.init();
     Random rnd = new Random(spec.seed());
-    int n = train.count();
-    int[] order = new int[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    int f = train.features();
+    int[] order = identity(train.count());
     for (int epoch = 1; epoch <= spec.epochs(); epoch++) {
       long t0 = System.nanoTime();
-      for (int i = n - 1; i > 0; i--) {
-        int j = rnd.nextInt(i + 1);
-        int t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-      }
-      List<DataSet> batches = new ArrayList<>();
-      for (int from = 0; from < n; from += spec.batchSize()) {
-        int to = Math.min(n, from + spec.batchSize());
-        float[] x = new float[(to - from) * f];
-        float[] y = new float[(to - from) * 10];
-        for (int r = 0; r < to - from; r++) {
-          int e = order[from + r];
-          for (int c = 0; c < f; c++) {
-            x[r * f + c] = (train.pixels()[e * f + c] & 0xff) / 255f;
-          }
-          y[r * 10 + train.labels()[e]] = 1f;
-        }
-        batches.add(new DataSet(Nd4j.create(x, new long[] {to - from, f}, 'c'),
-            Nd4j.create(y, new long[] {to - from, 10}, 'c')));
-      }
+      List<DataSet> batches = batches(train, spec.batchSize(), rnd, order);
       // batch size 1 per list element: the batches are already formed
       net.fit(new ListDataSetIterator<>(batches, 1));
       listener.epochDone(epoch, (System.nanoTime() - t0) / 1e9);
     }
     return new Dl4jModel(net);
+  }
+
+  /** Decides the masks while fine-tuning. */
+  @FunctionalInterface
+  public interface MaskSchedule {
+    /**
+     * Called before the first update (iteration 0) and after every update; returns the masks to enforce
+     * from now on, or null to keep the current ones. {@code current} gives the weights as they are.
+     */
+    Map<String, boolean[]> masksAt(long iteration, java.util.function.Supplier<ModelWeights> current);
+  }
+
+  /** Fine-tuned weights and the masks in force at the end. */
+  public record Tuned(ModelWeights weights, Map<String, boolean[]> masks) {}
+
+  /**
+   * Trains a copy of this network, starting from {@code start}, with Adam at {@code learningRate}, and
+   * multiplies every masked layer's weights by its mask after each update, so masked weights are exactly
+   * zero whenever the weights are read. This model is not changed. Deterministic for a seed.
+   */
+  public Tuned fineTune(ModelWeights start, MaskSchedule schedule, LabeledImages train, int epochs, double learningRate,
+      int batchSize, long seed) {
+    MultiLayerNetwork ft = new MultiLayerNetwork(net.getLayerWiseConfigurations().clone());
+    ft.init();
+    Dl4jModel tuned = new Dl4jModel(ft);
+    tuned.load(start);
+    ft.setLearningRate(learningRate);
+    Map<String, boolean[]> masks = schedule.masksAt(0, tuned::weights);
+    masks = masks == null ? Map.of() : masks;
+    Map<Integer, INDArray> maskArrays = tuned.maskArrays(masks);
+    tuned.applyMasks(maskArrays);
+    Random rnd = new Random(seed);
+    int[] order = identity(train.count());
+    long t = 0;
+    for (int epoch = 1; epoch <= epochs; epoch++) {
+      for (DataSet batch : batches(train, batchSize, rnd, order)) {
+        ft.fit(batch);
+        t++;
+        Map<String, boolean[]> next = schedule.masksAt(t, tuned::weights);
+        if (next != null) {
+          masks = next;
+          maskArrays = tuned.maskArrays(masks);
+        }
+        tuned.applyMasks(maskArrays);
+      }
+    }
+    // w × 0 is −0.0 for negative w: store the zeros of masked weights as +0.0
+    List<LayerWeights> out = new ArrayList<>();
+    for (LayerWeights l : tuned.weights().layers()) {
+      float[] w = l.weights();
+      for (int i = 0; i < w.length; i++) {
+        w[i] += 0.0f;
+      }
+      out.add(l);
+    }
+    return new Tuned(new ModelWeights(out), masks);
+  }
+
+  private Map<Integer, INDArray> maskArrays(Map<String, boolean[]> masks) {
+    Map<Integer, INDArray> out = new java.util.HashMap<>();
+    for (Map.Entry<String, boolean[]> e : masks.entrySet()) {
+      int k = names.indexOf(e.getKey());
+      if (k < 0) {
+        throw new IllegalArgumentException("mask for unknown layer '" + e.getKey() + "'");
+      }
+      INDArray w = net.getLayer(weightedLayers.get(k)).getParam("W");
+      boolean[] m = e.getValue();
+      float[] f = new float[m.length];
+      for (int i = 0; i < m.length; i++) {
+        f[i] = m[i] ? 1f : 0f;
+      }
+      out.put(weightedLayers.get(k), Nd4j.create(f, w.shape(), 'c'));
+    }
+    return out;
+  }
+
+  private void applyMasks(Map<Integer, INDArray> maskArrays) {
+    for (Map.Entry<Integer, INDArray> e : maskArrays.entrySet()) {
+      net.getLayer(e.getKey()).getParam("W").muli(e.getValue());
+    }
+  }
+
+  /** The identity order 0..n−1, shuffled in place by {@link #batches} epoch after epoch. */
+  private static int[] identity(int n) {
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    return order;
+  }
+
+  /** One epoch of shuffled mini-batches of {@code data} (one-hot labels, pixels scaled to [0, 1]). */
+  private static List<DataSet> batches(LabeledImages data, int batchSize, Random rnd, int[] order) {
+    int n = data.count();
+    int f = data.features();
+    // Fisher–Yates on the previous epoch's order (so every epoch continues the same random sequence)
+    for (int i = n - 1; i > 0; i--) {
+      int j = rnd.nextInt(i + 1);
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    List<DataSet> batches = new ArrayList<>();
+    for (int from = 0; from < n; from += batchSize) {
+      int to = Math.min(n, from + batchSize);
+      float[] x = new float[(to - from) * f];
+      float[] y = new float[(to - from) * 10];
+      for (int r = 0; r < to - from; r++) {
+        int e = order[from + r];
+        for (int c = 0; c < f; c++) {
+          x[r * f + c] = (data.pixels()[e * f + c] & 0xff) / 255f;
+        }
+        y[r * 10 + data.labels()[e]] = 1f;
+      }
+      batches.add(new DataSet(Nd4j.create(x, new long[] {to - from, f}, 'c'), Nd4j.create(y, new long[] {to - from, 10}, 'c')));
+    }
+    return batches;
   }
 
   /** Progress of {@link #train}. */

@@ -2,6 +2,7 @@ package io.modelpress.plan;
 
 import io.modelpress.model.ModelWeights;
 import io.modelpress.spec.CompressionStep;
+import io.modelpress.spec.FineTuneSpec;
 import io.modelpress.spec.LayerSelector;
 import io.modelpress.spec.PruneSpec;
 import io.modelpress.spec.QuantSpec;
@@ -46,20 +47,28 @@ public final class SweepPlanner {
       for (QuantGrid g : block.quantize()) {
         quants.addAll(expand(g, model));
       }
-      if (prunes.isEmpty()) {
-        for (QuantSpec q : quants) {
-          add(trials, block.name(), new TrialSpec(List.of(q)), sweep.seed(), modelFingerprint, datasetFingerprint);
-        }
-      } else if (quants.isEmpty()) {
-        for (PruneSpec p : prunes) {
-          add(trials, block.name(), new TrialSpec(List.of(p)), sweep.seed(), modelFingerprint, datasetFingerprint);
-        }
-      } else {
-        for (PruneSpec p : prunes) {
-          for (QuantSpec q : quants) {
-            add(trials, block.name(), new TrialSpec(List.<CompressionStep>of(p, q)), sweep.seed(),
-                modelFingerprint, datasetFingerprint);
+      List<PruneSpec> ps = new ArrayList<>(prunes);
+      if (ps.isEmpty()) {
+        ps.add(null);
+      }
+      List<QuantSpec> qs = new ArrayList<>(quants);
+      if (qs.isEmpty()) {
+        qs.add(null);
+      }
+      FineTuneSpec ft = block.finetune().isEmpty() ? null : block.finetune().get(0);
+      for (PruneSpec p : ps) {
+        for (QuantSpec q : qs) {
+          List<CompressionStep> steps = new ArrayList<>();
+          if (p != null) {
+            steps.add(p);
           }
+          if (ft != null) {
+            steps.add(ft);
+          }
+          if (q != null) {
+            steps.add(q);
+          }
+          add(trials, block.name(), new TrialSpec(steps), sweep.seed(), modelFingerprint, datasetFingerprint);
         }
       }
     }

@@ -1,6 +1,7 @@
 package io.modelpress.spark;
 
 import io.modelpress.plan.PlannedTrial;
+import io.modelpress.spec.FineTuneSpec;
 import io.modelpress.spec.PruneSpec;
 import io.modelpress.spec.QuantSpec;
 import io.modelpress.sweep.Measurements;
@@ -40,6 +41,8 @@ public final class ResultSchemas {
       f("prune_sparsity", DataTypes.DoubleType, true),
       f("prune_threshold", DataTypes.DoubleType, true),
       f("prune_layers", DataTypes.StringType, true),
+      f("finetune_schedule", DataTypes.StringType, true),
+      f("finetune_epochs", DataTypes.IntegerType, true),
       f("quant_method", DataTypes.StringType, true),
       f("quant_bits", DataTypes.IntegerType, true),
       f("quant_scheme", DataTypes.StringType, true),
@@ -115,6 +118,9 @@ public final class ResultSchemas {
     v.add(p == null || p.scope() != PruneSpec.Scope.THRESHOLD ? null : p.level());
     v.add(p == null ? null : p.layers().label());
     QuantSpec q = t.spec().quant().orElse(null);
+    FineTuneSpec ft = t.spec().fineTune().orElse(null);
+    v.add(ft == null ? null : ft.schedule().id());
+    v.add(ft == null ? null : ft.epochs());
     boolean uniform = q != null && q.isInteger() && q.algorithm() == QuantSpec.Algorithm.UNIFORM;
     v.add(q == null ? null : q.method());
     v.add(q == null ? null : q.bits());

@@ -33,20 +33,34 @@ public final class SparkSweepRunner {
 
   public static List<TrialResult> run(SparkSession spark, SweepPlan plan, byte[] modelBytes, byte[] modelFingerprint,
       LabeledImages eval, double baseAccuracy, int evalBatch) {
+    return run(spark, plan, modelBytes, modelFingerprint, eval, null, baseAccuracy, evalBatch);
+  }
+
+  /**
+   * As above; {@code train} (the training split, broadcast once) is needed when some trial fine-tunes,
+   * and may be null otherwise.
+   */
+  public static List<TrialResult> run(SparkSession spark, SweepPlan plan, byte[] modelBytes, byte[] modelFingerprint,
+      LabeledImages eval, LabeledImages train, double baseAccuracy, int evalBatch) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<byte[]> model = jsc.broadcast(modelBytes);
     Broadcast<LabeledImages> data = jsc.broadcast(eval);
+    Broadcast<LabeledImages> trainData = train == null ? null : jsc.broadcast(train);
     int slices = Math.max(1, Math.min(plan.size(), 4 * jsc.defaultParallelism()));
     String key = plan.modelFingerprint() + "/" + plan.datasetFingerprint() + "/" + eval.count() + "/" + baseAccuracy
+        + "/" + (train == null ? "-" : train.fingerprintHex() + train.count())
         + "/" + evalBatch + "/" + jsc.sc().applicationId();
     LOG.info("Evaluating {} trials in {} partitions", plan.size(), slices);
     jsc.setJobDescription("modelpress: evaluate " + plan.size() + " trials");
     List<TrialResult> results = new ArrayList<>(jsc.parallelize(plan.trials(), slices)
-        .mapPartitions(new EvaluatePartition(key, model, data, modelFingerprint, baseAccuracy, evalBatch))
+        .mapPartitions(new EvaluatePartition(key, model, data, trainData, modelFingerprint, baseAccuracy, evalBatch))
         .collect());
     results.sort(Comparator.comparingInt(r -> r.trial().index()));
     model.destroy();
     data.destroy();
+    if (trainData != null) {
+      trainData.destroy();
+    }
     EvaluatorPool.clear(key); // the driver's own pool in local mode; executors end with the application
     return results;
   }
@@ -56,15 +70,17 @@ public final class SparkSweepRunner {
     private final String key;
     private final Broadcast<byte[]> model;
     private final Broadcast<LabeledImages> data;
+    private final Broadcast<LabeledImages> train; // null when no trial fine-tunes
     private final byte[] fingerprint;
     private final double baseAccuracy;
     private final int batch;
 
-    EvaluatePartition(String key, Broadcast<byte[]> model, Broadcast<LabeledImages> data, byte[] fingerprint,
-        double baseAccuracy, int batch) {
+    EvaluatePartition(String key, Broadcast<byte[]> model, Broadcast<LabeledImages> data,
+        Broadcast<LabeledImages> train, byte[] fingerprint, double baseAccuracy, int batch) {
       this.key = key;
       this.model = model;
       this.data = data;
+      this.train = train;
       this.fingerprint = fingerprint;
       this.baseAccuracy = baseAccuracy;
       this.batch = batch;
@@ -74,7 +90,8 @@ public final class SparkSweepRunner {
     public Iterator<TrialResult> call(Iterator<PlannedTrial> trials) {
       String executor = executorName();
       TrialEvaluator ev = EvaluatorPool.borrow(key,
-          () -> EvaluatorPool.create(model.value(), data.value(), baseAccuracy, fingerprint, batch));
+          () -> EvaluatorPool.create(model.value(), data.value(), train == null ? null : train.value(), baseAccuracy,
+              fingerprint, batch));
       List<TrialResult> out = new ArrayList<>();
       try {
         while (trials.hasNext()) {

@@ -44,12 +44,24 @@ public record SweepSpec(
     }
   }
 
-  /** One block of the search space: the cartesian product of its prune and quantize grids. */
-  public record SearchBlock(String name, List<PruneGrid> prune, List<QuantGrid> quantize) implements Serializable {
+  /**
+   * One block of the search space: the cartesian product of its prune and quantize grids, each trial
+   * fine-tuned with {@code finetune} between the two when it is given.
+   */
+  public record SearchBlock(String name, List<PruneGrid> prune, List<FineTuneSpec> finetune, List<QuantGrid> quantize)
+      implements Serializable {
+    public SearchBlock(String name, List<PruneGrid> prune, List<QuantGrid> quantize) {
+      this(name, prune, List.of(), quantize);
+    }
+
     public SearchBlock {
       Objects.requireNonNull(name, "name");
       prune = List.copyOf(prune);
+      finetune = List.copyOf(finetune);
       quantize = List.copyOf(quantize);
+      if (finetune.size() > 1) {
+        throw new IllegalArgumentException("search block '" + name + "' has more than one finetune");
+      }
       if (prune.size() > 1 || quantize.size() > 1) {
         throw new IllegalArgumentException("search block '" + name + "' has more than one prune or quantize grid");
       }

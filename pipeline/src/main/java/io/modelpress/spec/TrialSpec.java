@@ -22,19 +22,28 @@ public record TrialSpec(List<CompressionStep> steps) implements Serializable {
   public TrialSpec {
     steps = List.copyOf(Objects.requireNonNull(steps, "steps"));
     int prunes = 0;
+    int tunes = 0;
     int quants = 0;
     for (CompressionStep s : steps) {
       if (s instanceof PruneSpec) {
-        if (quants > 0) {
-          throw new IllegalArgumentException("a trial prunes before it quantizes; got " + steps);
+        if (quants > 0 || tunes > 0) {
+          throw new IllegalArgumentException("a trial prunes, then fine-tunes, then quantizes; got " + steps);
         }
         prunes++;
+      } else if (s instanceof FineTuneSpec f) {
+        if (quants > 0) {
+          throw new IllegalArgumentException("a trial prunes, then fine-tunes, then quantizes; got " + steps);
+        }
+        if (f.schedule() == FineTuneSpec.Schedule.AGP && prunes == 0) {
+          throw new IllegalArgumentException("the agp schedule needs a prune step to reach; got " + steps);
+        }
+        tunes++;
       } else if (s instanceof QuantSpec) {
         quants++;
       }
     }
-    if (prunes > 1 || quants > 1) {
-      throw new IllegalArgumentException("a trial has at most one prune and one quantize step; got " + steps);
+    if (prunes > 1 || tunes > 1 || quants > 1) {
+      throw new IllegalArgumentException("a trial has at most one prune, fine-tune and quantize step; got " + steps);
     }
   }
 
@@ -44,6 +53,15 @@ public record TrialSpec(List<CompressionStep> steps) implements Serializable {
     for (CompressionStep s : steps) {
       if (s instanceof PruneSpec p) {
         return Optional.of(p);
+      }
+    }
+    return Optional.empty();
+  }
+
+  public Optional<FineTuneSpec> fineTune() {
+    for (CompressionStep s : steps) {
+      if (s instanceof FineTuneSpec f) {
+        return Optional.of(f);
       }
     }
     return Optional.empty();

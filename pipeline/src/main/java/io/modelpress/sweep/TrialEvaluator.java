@@ -9,6 +9,12 @@ import io.modelpress.measure.ModelSize;
 import io.modelpress.model.Dl4jModel;
 import io.modelpress.model.ModelWeights;
 import io.modelpress.plan.PlannedTrial;
+import io.modelpress.compress.prune.AgpSchedule;
+import io.modelpress.compress.prune.MagnitudePruner;
+import io.modelpress.spec.FineTuneSpec;
+import io.modelpress.spec.PruneSpec;
+import io.modelpress.spec.TrialSpec;
+import java.util.Map;
 
 /**
  * Runs trials against one restored model: compress the base weights, load them into the network,
@@ -25,6 +31,7 @@ public final class TrialEvaluator {
   private final double baseAccuracy;
   private final byte[] fingerprint;
   private final int batch;
+  private final LabeledImages train; // null: trials that fine-tune fail with a clear message
   private volatile boolean sawError;
 
   /**
@@ -33,6 +40,13 @@ public final class TrialEvaluator {
    */
   public TrialEvaluator(Dl4jModel model, ModelWeights base, LabeledImages eval, double baseAccuracy, byte[] fingerprint,
       int batch) {
+    this(model, base, eval, null, baseAccuracy, fingerprint, batch);
+  }
+
+  /** @param train the training split for trials that fine-tune (null when no trial does) */
+  public TrialEvaluator(Dl4jModel model, ModelWeights base, LabeledImages eval, LabeledImages train, double baseAccuracy,
+      byte[] fingerprint, int batch) {
+    this.train = train;
     this.model = model;
     this.base = base;
     this.inputs = model.inputs(eval);
@@ -65,9 +79,40 @@ public final class TrialEvaluator {
     return ClassificationMetrics.of(labels, model.predict(inputs, batch), classes).accuracy();
   }
 
+  /** Prune (one-shot, or gradually along AGP), fine-tune with the masks enforced, then quantize. */
+  private CompressedModel compressWithFineTuning(TrialSpec spec, long seed) {
+    FineTuneSpec ft = spec.fineTune().orElseThrow();
+    if (train == null) {
+      throw new IllegalArgumentException("trial fine-tunes but the sweep was given no training data");
+    }
+    PruneSpec p = spec.prune().orElse(null);
+    ModelWeights start = base;
+    Dl4jModel.MaskSchedule schedule;
+    if (p == null) {
+      schedule = (t, current) -> t == 0 ? Map.of() : null;
+    } else if (ft.schedule() == FineTuneSpec.Schedule.ONE_SHOT) {
+      TrialCompressor.Pruned pruned = TrialCompressor.prune(base, p);
+      start = pruned.weights();
+      schedule = (t, current) -> t == 0 ? pruned.masks() : null;
+    } else {
+      if (p.scope() == PruneSpec.Scope.THRESHOLD) {
+        throw new IllegalArgumentException("the agp schedule ramps a sparsity; use prune scope layer or global, not threshold");
+      }
+      long iterations = (long) ft.epochs() * ((train.count() + ft.batchSize() - 1) / ft.batchSize());
+      long interval = Math.max(1, (3 * iterations / 4) / ft.pruneSteps());
+      AgpSchedule agp = new AgpSchedule(0.0, p.level(), 0, interval, ft.pruneSteps());
+      schedule = (t, current) -> agp.prunesAt(t)
+          ? MagnitudePruner.masks(current.get(), new PruneSpec(p.scope(), agp.sparsityAt(t), p.layers())) : null;
+    }
+    Dl4jModel.Tuned tuned = model.fineTune(start, schedule, train, ft.epochs(), ft.learningRate(), ft.batchSize(), seed);
+    double sparsity = p == null ? Double.NaN : TrialCompressor.sparsity(tuned.masks());
+    return TrialCompressor.quantize(tuned.weights(), spec.quant(), sparsity);
+  }
+
   private Measurements measure(PlannedTrial trial) {
     long t0 = System.nanoTime();
-    CompressedModel c = TrialCompressor.apply(base, trial.spec());
+    CompressedModel c = trial.spec().fineTune().isPresent()
+        ? compressWithFineTuning(trial.spec(), trial.seed()) : TrialCompressor.apply(base, trial.spec());
     long t1 = System.nanoTime();
     model.load(c.weights());
     ClassificationMetrics m = ClassificationMetrics.of(labels, model.predict(inputs, batch), classes);

@@ -7,6 +7,7 @@ import io.modelpress.TestData;
 import io.modelpress.data.LabeledImages;
 import io.modelpress.measure.ClassificationMetrics;
 import io.modelpress.plan.PlannedTrial;
+import io.modelpress.spec.FineTuneSpec;
 import io.modelpress.spec.LayerSelector;
 import io.modelpress.spec.PruneSpec;
 import io.modelpress.spec.TrainSpec;
@@ -95,6 +96,52 @@ class Dl4jModelTest {
     Measurements again = ev.evaluate(new PlannedTrial("t1", 1, "b", 1, spec), "here").measurements().orElseThrow();
     assertThat(again.accuracy()).isEqualTo(x.accuracy());
     assertThat(again.encodedBytes()).isEqualTo(x.encodedBytes());
+  }
+
+  @Test
+  void fineTuningKeepsPrunedWeightsAtExactlyZeroAndRecoversAccuracy() {
+    Dl4jModel m = Dl4jModel.restore(trained);
+    TrialEvaluator ev = new TrialEvaluator(m, m.weights(), test, train, 0.9, new byte[32], 1000);
+    PruneSpec prune = new PruneSpec(PruneSpec.Scope.GLOBAL, 0.95, LayerSelector.ALL);
+    Measurements oneShot = ev.evaluate(new PlannedTrial("a", 1, "b", 3, new TrialSpec(List.of(prune))), "here")
+        .measurements().orElseThrow();
+    TrialSpec tuned = new TrialSpec(List.of(prune,
+        new FineTuneSpec(1, 1e-3, 64, FineTuneSpec.Schedule.ONE_SHOT, 10)));
+    TrialResult r = ev.evaluate(new PlannedTrial("b", 2, "b", 3, tuned), "here");
+    assertThat(r.isOk()).as(r.toString()).isTrue();
+    Measurements ft = r.measurements().orElseThrow();
+    long weights = 784 * 64 + 64 * 64 + 64 * 10;
+    long pruned = Math.round(0.95 * weights);
+    // exactly the pruned weights are zero after training (the evaluated network holds them)
+    ModelWeights after = m.weights();
+    long zeros = 0;
+    for (LayerWeights l : after.layers()) {
+      for (float w : l.weights()) {
+        if (Float.floatToRawIntBits(w) == 0) {
+          zeros++;
+        }
+      }
+    }
+    assertThat(zeros).isGreaterThanOrEqualTo(pruned);
+    assertThat(ft.prunedSparsity()).isEqualTo((double) pruned / weights);
+    assertThat(ft.accuracy()).isGreaterThan(oneShot.accuracy() + 0.02);
+    // same trial, same seed: same result
+    Measurements again = ev.evaluate(new PlannedTrial("b", 2, "b", 3, tuned), "here").measurements().orElseThrow();
+    assertThat(again.accuracy()).isEqualTo(ft.accuracy());
+    assertThat(again.encodedBytes()).isEqualTo(ft.encodedBytes());
+  }
+
+  @Test
+  void agpReachesTheTargetSparsityExactlyWhileTraining() {
+    Dl4jModel m = Dl4jModel.restore(trained);
+    TrialEvaluator ev = new TrialEvaluator(m, m.weights(), test, train.head(3000), 0.9, new byte[32], 1000);
+    TrialSpec agp = new TrialSpec(List.of(new PruneSpec(PruneSpec.Scope.LAYER, 0.9, LayerSelector.named("fc1")),
+        new FineTuneSpec(2, 1e-3, 64, FineTuneSpec.Schedule.AGP, 5)));
+    TrialResult r = ev.evaluate(new PlannedTrial("c", 3, "b", 5, agp), "here");
+    assertThat(r.isOk()).as(r.toString()).isTrue();
+    assertThat(r.measurements().orElseThrow().prunedSparsity()).isEqualTo(Math.round(0.9 * 784 * 64) / (784.0 * 64));
+    assertThat((long) m.weights().layer("fc1").nonZeros()).isLessThanOrEqualTo(784 * 64 - Math.round(0.9 * 784 * 64));
+    assertThat(r.measurements().orElseThrow().accuracy()).isGreaterThan(0.8);
   }
 
   @Test

@@ -58,6 +58,23 @@ class SweepPlannerTest {
   }
 
   @Test
+  void aFinetuneBlockPutsTheStepBetweenPruneAndQuantize() {
+    SweepSpec spec = SweepConfigParser.parse("""
+        version: 1
+        model: {zoo: mlp-64-64}
+        dataset: mnist
+        search:
+          - prune: {scope: global, sparsities: [0.8, 0.9]}
+            finetune: {epochs: 2, schedule: agp}
+            quantize: {method: kmeans, bits: 4}
+        """, "t");
+    SweepPlan plan = SweepPlanner.plan(spec, TestData.smallModel(1), "m", "d");
+    assertThat(plan.size()).isEqualTo(3);
+    assertThat(plan.trials().get(1).spec().method()).isEqualTo("magnitude+agp+kmeans");
+    assertThat(plan.trials().get(1).spec().canonicalJson()).contains("\"step\":\"finetune\"");
+  }
+
+  @Test
   void unknownLayersFailBeforeAnyWork() {
     SweepSpec spec = SweepConfigParser.parse(CONFIG.replace("names: [fc2]", "names: [conv9]"), "t");
     assertThatThrownBy(() -> SweepPlanner.plan(spec, TestData.smallModel(1), "m", "d"))
