@@ -55,12 +55,17 @@ class CliTest {
         version: 1
         name: cli-test
         model: {path: "%s"}
-        dataset: {name: mnist, test-limit: 1000}
+        dataset: {name: mnist, test-limit: 1000, train-limit: 2000}
         search:
           - name: single
             prune: {scope: single-layer, sparsities: [0.5, 0.9]}
           - name: quant
             quantize: {bits: [4, 8], granularity: [per-tensor, per-channel]}
+          - name: tuned
+            prune: {scope: global, sparsities: 0.9}
+            finetune: {epochs: 1, learning-rate: 0.001}
+          - name: untuned
+            prune: {scope: global, sparsities: 0.9}
         %s
         """.formatted(modelPath, extra);
   }
@@ -81,7 +86,7 @@ class CliTest {
     Path out = dir.resolve("out-ok");
     Run first = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "r1", "--master", "local[2]");
     assertThat(first.code()).as(first.err()).isEqualTo(0);
-    assertThat(first.out()).contains("modelpress sweep 'cli-test' finished: run r1", "11 ok, 0 failed", "frontier");
+    assertThat(first.out()).contains("modelpress sweep 'cli-test' finished: run r1", "13 ok, 0 failed", "frontier");
     assertThat(out.resolve("trials/run_id=r1")).isDirectory();
     assertThat(out.resolve("frontier/run_id=r1")).isDirectory();
     assertThat(out.resolve("runs/run_id=r1")).isDirectory();
@@ -101,14 +106,21 @@ class CliTest {
         .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
     try {
       // overwrite replaced r1 (no duplicates) and left r2 alone; trial ids are the same in both runs
-      assertThat(spark.read().parquet(out + "/trials").where("run_id = 'r1'").count()).isEqualTo(11);
-      assertThat(spark.read().parquet(out + "/trials").where("run_id = 'r2'").count()).isEqualTo(11);
-      assertThat(spark.read().parquet(out + "/trials").select("trial_id").distinct().count()).isEqualTo(11);
+      assertThat(spark.read().parquet(out + "/trials").where("run_id = 'r1'").count()).isEqualTo(13);
+      assertThat(spark.read().parquet(out + "/trials").where("run_id = 'r2'").count()).isEqualTo(13);
+      assertThat(spark.read().parquet(out + "/trials").select("trial_id").distinct().count()).isEqualTo(13);
       assertThat(spark.read().parquet(out + "/runs").count()).isEqualTo(2);
       var run = spark.read().parquet(out + "/runs").where("run_id = 'r2'").first();
       assertThat(run.<String>getAs("model_fingerprint")).matches("[0-9a-f]{64}");
       assertThat(run.<String>getAs("spark_version")).isEqualTo("3.5.9");
       assertThat(run.<String>getAs("config_json")).contains("cli-test");
+      // the fine-tuned trial ran on an executor with the broadcast training split and kept its masks
+      var tuned = spark.read().parquet(out + "/trials").where("run_id = 'r2' and finetune_schedule = 'one-shot'").first();
+      assertThat(tuned.<String>getAs("status")).isEqualTo("ok");
+      assertThat(tuned.<Double>getAs("sparsity")).isGreaterThanOrEqualTo(0.9);
+      var untuned = spark.read().parquet(out + "/trials")
+          .where("run_id = 'r2' and prune_scope = 'global' and finetune_schedule is null").first();
+      assertThat(tuned.<Double>getAs("accuracy")).isGreaterThan(untuned.<Double>getAs("accuracy"));
     } finally {
       spark.stop();
     }
