@@ -35,7 +35,7 @@ public final class SweepConfigParser {
 
   /** Metrics that may be objectives: numeric columns of the trials table. */
   public static final Set<String> OBJECTIVE_METRICS = Set.of("accuracy", "accuracy_drop", "macro_f1", "encoded_bytes",
-      "compression_ratio", "macs", "effective_macs", "params", "nonzero_params", "sparsity");
+      "compression_ratio", "macs", "effective_macs", "energy_estimate_uj", "params", "nonzero_params", "sparsity");
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 

@@ -66,6 +66,7 @@ public final class ResultSchemas {
       f("compression_ratio", DataTypes.DoubleType, true),
       f("macs", DataTypes.LongType, true),
       f("effective_macs", DataTypes.LongType, true),
+      f("energy_estimate_uj", DataTypes.DoubleType, true),
       f("compress_ms", DataTypes.DoubleType, true),
       f("eval_ms", DataTypes.DoubleType, true),
       f("encode_ms", DataTypes.DoubleType, true),
@@ -132,7 +133,7 @@ public final class ResultSchemas {
     v.add(r.isOk() ? null : r.errorMessage());
     Measurements m = r.measurements().orElse(null);
     if (m == null) {
-      for (int i = 0; i < 18; i++) {
+      for (int i = 0; i < 19; i++) {
         v.add(null);
       }
     } else {
@@ -151,6 +152,7 @@ public final class ResultSchemas {
       v.add(m.compressionRatio());
       v.add(m.macs());
       v.add(m.effectiveMacs());
+      v.add(m.energyEstimateUj());
       v.add(m.compressMs());
       v.add(m.evalMs());
       v.add(m.encodeMs());

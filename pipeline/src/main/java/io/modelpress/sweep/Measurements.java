@@ -22,6 +22,7 @@ public record Measurements(
     double compressionRatio,
     long macs,
     long effectiveMacs,
+    double energyEstimateUj,
     double compressMs,
     double evalMs,
     double encodeMs) implements Serializable {
@@ -36,6 +37,7 @@ public record Measurements(
       case "compression_ratio" -> compressionRatio;
       case "macs" -> macs;
       case "effective_macs" -> effectiveMacs;
+      case "energy_estimate_uj" -> energyEstimateUj;
       case "params" -> params;
       case "nonzero_params" -> nonzeroParams;
       case "sparsity" -> sparsity;

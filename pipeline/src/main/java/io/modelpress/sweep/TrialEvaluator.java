@@ -130,7 +130,7 @@ public final class TrialEvaluator {
         m.accuracy(), baseAccuracy - m.accuracy(), m.macroPrecision(), m.macroRecall(), m.macroF1(), m.examples(),
         size.params(), size.nonZeroParams(), (double) zeros / weights, c.prunedSparsity(),
         size.denseBytes(), artifact.length, (double) size.denseBytes() / artifact.length,
-        size.macs(), size.effectiveMacs(),
+        size.macs(), size.effectiveMacs(), io.modelpress.measure.EnergyModel.microjoulesPerInference(c, artifact.length),
         (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6);
   }
 }

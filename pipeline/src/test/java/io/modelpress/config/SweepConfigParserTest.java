@@ -58,7 +58,7 @@ class SweepConfigParserTest {
       unknown dataset   | version: 1\\nmodel: {zoo: mlp-64-64}\\ndataset: cifar        | 'dataset.name' is set to "cifar" but must be one of [mnist, fashion-mnist]
       empty search      | version: 1\\nmodel: {zoo: mlp-64-64}\\ndataset: mnist\\nsearch: [] | 'search' is empty; add at least one block with 'prune' and/or 'quantize'
       bad regex         | BASE\\n  - prune: {scope: layer, sparsities: 0.5, layers: {regex: 'fc['}} | 'search[1].prune.layers': 'layers.regex' is set to 'fc[' which is not a valid regular expression: Unclosed character class
-      unknown metric    | BASE\\nobjectives: [{metric: speed, direction: maximize}]  | 'objectives[0].metric' is set to "speed" but must be one of [accuracy, accuracy_drop, compression_ratio, effective_macs, encoded_bytes, macro_f1, macs, nonzero_params, params, sparsity]
+      unknown metric    | BASE\\nobjectives: [{metric: speed, direction: maximize}]  | 'objectives[0].metric' is set to "speed" but must be one of [accuracy, accuracy_drop, compression_ratio, effective_macs, encoded_bytes, energy_estimate_uj, macro_f1, macs, nonzero_params, params, sparsity]
       agp without prune | BASE\\n  - finetune: {schedule: agp}                           | 'search[1].finetune.schedule' is agp, which ramps the sparsity of a 'prune' block with scope layer, global or single-layer; add one or use schedule one-shot
       finetune lr       | BASE\\n  - prune: {sparsities: 0.5}\\n    finetune: {learning-rate: 0} | 'search[1].finetune': 'finetune.learning-rate' is set to 0.0 but must be in (0, 10)
       epochs 0          | version: 1\\nmodel: {zoo: mlp-64-64, train: {epochs: 0}}   | 'model.train': 'model.train.epochs' is set to 0 but must be in 1..1000
