@@ -94,46 +94,37 @@ public final class ArtifactDecoder {
     int indexKind = in.readUnsignedByte();
     int indexBits = indexKind == ArtifactFormat.INDEX_RELATIVE ? in.readUnsignedByte() : 0;
     int entries = in.readInt();
-    int payloadLength = in.readInt();
-    byte[] payload = in.readNBytes(payloadLength);
-    if (payload.length != payloadLength) {
-      throw new IllegalArgumentException("artifact truncated in layer '" + name + "'");
-    }
     float[] w = new float[n];
-    BitReader bits = new BitReader(payload);
     switch (indexKind) {
       case ArtifactFormat.INDEX_DENSE -> {
+        SymbolReader values = SymbolReader.read(in, vb, name);
         for (int i = 0; i < n; i++) {
-          w[i] = value(bits.read(vb), valueKind, scales, zps, perChannel ? shapeOnly.channelOf(i) : 0);
+          w[i] = value(values.next(), valueKind, scales, zps, perChannel ? shapeOnly.channelOf(i) : 0);
         }
       }
       case ArtifactFormat.INDEX_BITMAP -> {
+        SymbolReader bitmap = SymbolReader.read(in, 1, name);
         boolean[] stored = new boolean[n];
         for (int i = 0; i < n; i++) {
-          stored[i] = bits.read(1) == 1;
+          stored[i] = bitmap.next() == 1;
         }
+        SymbolReader values = SymbolReader.read(in, vb, name);
         for (int i = 0; i < n; i++) {
           if (stored[i]) {
-            w[i] = value(bits.read(vb), valueKind, scales, zps, perChannel ? shapeOnly.channelOf(i) : 0);
+            w[i] = value(values.next(), valueKind, scales, zps, perChannel ? shapeOnly.channelOf(i) : 0);
           }
         }
       }
       case ArtifactFormat.INDEX_RELATIVE -> {
-        int[] pos = new int[entries];
+        SymbolReader gaps = SymbolReader.read(in, indexBits, name);
+        SymbolReader values = SymbolReader.read(in, vb, name);
         int prev = -1;
         for (int e = 0; e < entries; e++) {
-          prev += bits.read(indexBits) + 1;
+          prev += gaps.next() + 1;
           if (prev >= n) {
             throw new IllegalArgumentException("layer '" + name + "': index " + prev + " beyond " + n + " weights");
           }
-          pos[e] = prev;
-        }
-        // the value stream starts at the next byte boundary after the gap stream
-        int gapBytes = (int) (((long) entries * indexBits + 7) / 8);
-        BitReader values = new BitReader(Arrays.copyOfRange(payload, gapBytes, payload.length));
-        for (int e = 0; e < entries; e++) {
-          int i = pos[e];
-          w[i] = value(values.read(vb), valueKind, scales, zps, perChannel ? shapeOnly.channelOf(i) : 0);
+          w[prev] = value(values.next(), valueKind, scales, zps, perChannel ? shapeOnly.channelOf(prev) : 0);
         }
       }
       default -> throw new IllegalArgumentException("layer '" + name + "': unknown index coding " + indexKind);
@@ -144,6 +135,44 @@ public final class ArtifactDecoder {
       bias[i] = in.readFloat();
     }
     return new LayerWeights(name, kind, shape, outAxis, positions, w, bias);
+  }
+
+  /** Reads one stream (fixed-width or canonical Huffman, see ArtifactEncoder.Stream) symbol by symbol. */
+  private static final class SymbolReader {
+    private final BitReader bits;
+    private final int width;
+    private final Huffman.Decoder huffman;
+
+    private SymbolReader(BitReader bits, int width, Huffman.Decoder huffman) {
+      this.bits = bits;
+      this.width = width;
+      this.huffman = huffman;
+    }
+
+    static SymbolReader read(DataInputStream in, int width, String layer) throws IOException {
+      int coding = in.readUnsignedByte();
+      Huffman.Decoder decoder = null;
+      if (coding == 1) {
+        int alphabet = in.readUnsignedShort();
+        int[] lengths = new int[alphabet];
+        for (int s = 0; s < alphabet; s++) {
+          lengths[s] = in.readUnsignedByte();
+        }
+        decoder = new Huffman.Decoder(lengths);
+      } else if (coding != 0) {
+        throw new IllegalArgumentException("layer '" + layer + "': unknown stream coding " + coding);
+      }
+      int length = in.readInt();
+      byte[] payload = in.readNBytes(length);
+      if (payload.length != length) {
+        throw new IllegalArgumentException("artifact truncated in layer '" + layer + "'");
+      }
+      return new SymbolReader(new BitReader(payload), width, decoder);
+    }
+
+    int next() {
+      return huffman == null ? bits.read(width) : huffman.read(bits);
+    }
   }
 
   private static float value(int code, int valueKind, float[] scales, int[] zps, int channel) {

@@ -76,79 +76,155 @@ public final class ArtifactEncoder {
         nnz++;
       }
     }
-    // exact bytes of each index coding: payload (byte-aligned streams) plus the relative coding's width byte
-    long best = bytes((long) n * vb);
+    // Every index coding is sized exactly (each stream fixed-width or Huffman, whichever is smaller) and
+    // the smallest is written.
+    int[] gaps = gaps(stored, nnz);
+    int[] denseValues = codes;
+    int[] storedValues = new int[nnz];
+    for (int i = 0, k = 0; i < n; i++) {
+      if (stored[i]) {
+        storedValues[k++] = codes[i];
+      }
+    }
     int kind = ArtifactFormat.INDEX_DENSE;
     int bestIndexBits = 0;
-    long bitmap = bytes(n + (long) nnz * vb);
+    long best = Stream.of(denseValues, vb).bytes();
+    long bitmap = bytes(n) + 5 + Stream.of(storedValues, vb).bytes();
     if (bitmap < best) {
       best = bitmap;
       kind = ArtifactFormat.INDEX_BITMAP;
     }
-    int[] gaps = gaps(stored, nnz);
+    int[][] relative = null;
     for (int ib : ArtifactFormat.RELATIVE_INDEX_BITS) {
-      long entries = relativeEntries(gaps, ib);
-      long cost = 1 + bytes(entries * ib) + bytes(entries * vb);
+      if (relativeEntries(gaps, ib) * 2 / 8 >= best) {
+        continue; // cannot win: even Huffman spends at least one bit per gap and per value
+      }
+      int[][] streams = relativeStreams(l, coding, stored, codes, ib);
+      long cost = 1 + Stream.of(streams[0], ib).bytes() + Stream.of(streams[1], vb).bytes();
       if (cost < best) {
         best = cost;
         kind = ArtifactFormat.INDEX_RELATIVE;
         bestIndexBits = ib;
+        relative = streams;
       }
     }
-    BitWriter bits = new BitWriter();
-    int entries;
     out.writeByte(kind);
     if (kind == ArtifactFormat.INDEX_DENSE) {
-      entries = n;
-      for (int i = 0; i < n; i++) {
-        bits.write(codes[i], vb);
-      }
+      out.writeInt(n);
+      Stream.of(denseValues, vb).write(out);
     } else if (kind == ArtifactFormat.INDEX_BITMAP) {
-      entries = nnz;
-      for (boolean b : stored) {
-        bits.write(b ? 1 : 0, 1);
-      }
+      out.writeInt(nnz);
+      int[] bits = new int[n];
       for (int i = 0; i < n; i++) {
-        if (stored[i]) {
-          bits.write(codes[i], vb);
-        }
+        bits[i] = stored[i] ? 1 : 0;
       }
+      Stream.fixed(bits, 1).write(out);
+      Stream.of(storedValues, vb).write(out);
     } else {
       out.writeByte(bestIndexBits);
-      int maxGap = (1 << bestIndexBits) - 1;
-      // The gap stream first, then the value stream, each bit-packed; padding entries store zero.
-      BitWriter valueStream = new BitWriter();
-      entries = 0;
-      int prev = -1;
-      for (int i = 0; i < n; i++) {
-        if (!stored[i]) {
-          continue;
-        }
-        while (i - prev - 1 > maxGap) {
-          prev += maxGap + 1;
-          bits.write(maxGap, bestIndexBits);
-          valueStream.write(zeroCode(l, coding, prev), vb);
-          entries++;
-        }
-        bits.write(i - prev - 1, bestIndexBits);
-        valueStream.write(codes[i], vb);
-        entries++;
-        prev = i;
-      }
-      out.writeInt(entries);
-      byte[] idx = bits.toByteArray();
-      byte[] val = valueStream.toByteArray();
-      out.writeInt(idx.length + val.length);
-      out.write(idx);
-      out.write(val);
-      writeBias(out, l);
-      return;
+      out.writeInt(relative[0].length);
+      Stream.of(relative[0], bestIndexBits).write(out);
+      Stream.of(relative[1], vb).write(out);
     }
-    out.writeInt(entries);
-    byte[] payload = bits.toByteArray();
-    out.writeInt(payload.length);
-    out.write(payload);
     writeBias(out, l);
+  }
+
+  /** Gap and value streams of a relative index with {@code ib}-bit gaps; padding entries store zero. */
+  private static int[][] relativeStreams(LayerWeights l, ValueCoding coding, boolean[] stored, int[] codes, int ib) {
+    int maxGap = (1 << ib) - 1;
+    int[] gapsOut = new int[16];
+    int[] valuesOut = new int[16];
+    int entries = 0;
+    int prev = -1;
+    for (int i = 0; i < stored.length; i++) {
+      if (!stored[i]) {
+        continue;
+      }
+      while (i - prev - 1 > maxGap) {
+        prev += maxGap + 1;
+        if (entries == gapsOut.length) {
+          gapsOut = java.util.Arrays.copyOf(gapsOut, entries * 2);
+          valuesOut = java.util.Arrays.copyOf(valuesOut, entries * 2);
+        }
+        gapsOut[entries] = maxGap;
+        valuesOut[entries++] = zeroCode(l, coding, prev);
+      }
+      if (entries == gapsOut.length) {
+        gapsOut = java.util.Arrays.copyOf(gapsOut, entries * 2);
+        valuesOut = java.util.Arrays.copyOf(valuesOut, entries * 2);
+      }
+      gapsOut[entries] = i - prev - 1;
+      valuesOut[entries++] = codes[i];
+      prev = i;
+    }
+    return new int[][] {java.util.Arrays.copyOf(gapsOut, entries), java.util.Arrays.copyOf(valuesOut, entries)};
+  }
+
+  /**
+   * One stream of symbols of {@code width} bits: fixed-width, or canonical Huffman when that is smaller
+   * (alphabets up to 2^12). Written as: coding u8 (0 fixed, 1 Huffman); Huffman: alphabet u16, alphabet ×
+   * length u8; then byte length i32 and the bits.
+   */
+  private record Stream(int[] symbols, int width, int[] lengths) {
+
+    static Stream fixed(int[] symbols, int width) {
+      return new Stream(symbols, width, null);
+    }
+
+    static Stream of(int[] symbols, int width) {
+      Stream fixed = fixed(symbols, width);
+      if (width > 12 || symbols.length == 0) {
+        return fixed;
+      }
+      int alphabet = 0;
+      for (int v : symbols) {
+        alphabet = Math.max(alphabet, v + 1);
+      }
+      long[] counts = new long[alphabet];
+      for (int v : symbols) {
+        counts[v]++;
+      }
+      int[] lengths = Huffman.lengths(counts);
+      if (lengths == null) {
+        return fixed;
+      }
+      Stream huff = new Stream(symbols, width, lengths);
+      return huff.bytes() < fixed.bytes() ? huff : fixed;
+    }
+
+    long bytes() {
+      if (lengths == null) {
+        return 1 + 4 + ArtifactEncoder.bytes((long) symbols.length * width);
+      }
+      long[] counts = new long[lengths.length];
+      for (int v : symbols) {
+        counts[v]++;
+      }
+      return 1 + 2 + lengths.length + 4 + ArtifactEncoder.bytes(Huffman.bits(counts, lengths));
+    }
+
+    void write(DataOutputStream out) throws IOException {
+      BitWriter bits = new BitWriter();
+      if (lengths == null) {
+        out.writeByte(0);
+        for (int v : symbols) {
+          bits.write(v, width);
+        }
+      } else {
+        out.writeByte(1);
+        out.writeShort(lengths.length);
+        for (int len : lengths) {
+          out.writeByte(len);
+        }
+        int[] codes = Huffman.codes(lengths);
+        for (int v : symbols) {
+          bits.write(codes[v], lengths[v]);
+        }
+      }
+      byte[] b = bits.toByteArray();
+      out.writeInt(b.length);
+      out.write(b);
+    }
   }
 
   private static void writeBias(DataOutputStream out, LayerWeights l) throws IOException {

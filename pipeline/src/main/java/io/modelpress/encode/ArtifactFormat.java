@@ -5,7 +5,7 @@ package io.modelpress.encode;
  *
  * <pre>
  * magic        4 bytes  "MPZ1"
- * version      u8       1
+ * version      u8       2
  * fingerprint  32 bytes SHA-256 of the original model file (zeros if unknown)
  * layers       u16
  * per layer:
@@ -19,23 +19,24 @@ package io.modelpress.encode;
  *                       2 relative (gap to the previous stored position, indexBits each)
  *     relative: indexBits u8
  *   entries    i32      number of stored values (relative: including padding entries)
- *   payload    i32 byte length, then bit-packed (MSB first):
- *                dense:    n values
- *                bitmap:   n presence bits, then one value per set bit (one continuous bit stream)
- *                relative: entries gaps, padded to a byte boundary, then entries values
+ *   streams    dense: [values]; bitmap: [presence bits], [values]; relative: [gaps], [values]
+ *     stream:  coding u8 (0 fixed width, 1 canonical Huffman);
+ *              Huffman: alphabet u16, then one code length u8 per symbol (0 = unused);
+ *              then byte length i32 and the bit-packed symbols (MSB first, last byte zero-padded)
  *   bias       i32 count, count × f32
  * </pre>
  *
  * Relative indices follow Deep Compression (Han et al. 2016): a gap larger than 2^indexBits − 1 is
- * bridged by a padding entry that stores the value zero. The encoder computes the exact size of every
- * index coding and keeps the smallest.
+ * bridged by a padding entry that stores the value zero. Streams of up to 12-bit symbols are
+ * Huffman-coded when that is smaller (Deep Compression's third stage). The encoder computes the exact
+ * size of every index coding, each stream at its better coding, and keeps the smallest.
  */
 public final class ArtifactFormat {
 
   private ArtifactFormat() {}
 
   static final byte[] MAGIC = {'M', 'P', 'Z', '1'};
-  static final int VERSION = 1;
+  static final int VERSION = 2;
   static final int FINGERPRINT_BYTES = 32;
 
   static final int VALUES_FP32 = 0;
