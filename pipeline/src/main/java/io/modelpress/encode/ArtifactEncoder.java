@@ -96,8 +96,8 @@ public final class ArtifactEncoder {
     }
     int[][] relative = null;
     for (int ib : ArtifactFormat.RELATIVE_INDEX_BITS) {
-      if (relativeEntries(gaps, ib) * 2 / 8 >= best) {
-        continue; // cannot win: even Huffman spends at least one bit per gap and per value
+      if (1 + gapStreamBytes(gaps, ib) + 5 + bytes(relativeEntries(gaps, ib)) >= best) {
+        continue; // cannot win: the gap stream alone, plus one bit per value, is already larger
       }
       int[][] streams = relativeStreams(l, coding, stored, codes, ib);
       long cost = 1 + Stream.of(streams[0], ib).bytes() + Stream.of(streams[1], vb).bytes();
@@ -127,6 +127,25 @@ public final class ArtifactEncoder {
       Stream.of(relative[1], vb).write(out);
     }
     writeBias(out, l);
+  }
+
+  /** Exact bytes of the gap stream for {@code ib}-bit gaps (fixed or Huffman), from a histogram. */
+  private static long gapStreamBytes(int[] gaps, int ib) {
+    int maxGap = (1 << ib) - 1;
+    long[] counts = new long[maxGap + 1];
+    long entries = 0;
+    for (int g : gaps) {
+      long pads = g >>> ib;
+      counts[maxGap] += pads;
+      counts[g & maxGap]++;
+      entries += pads + 1;
+    }
+    long fixed = 1 + 4 + bytes(entries * ib);
+    int[] lengths = Huffman.lengths(counts);
+    if (lengths == null) {
+      return fixed;
+    }
+    return Math.min(fixed, 1 + 2 + counts.length + 4 + bytes(Huffman.bits(counts, lengths)));
   }
 
   /** Gap and value streams of a relative index with {@code ib}-bit gaps; padding entries store zero. */
@@ -165,10 +184,10 @@ public final class ArtifactEncoder {
    * (alphabets up to 2^12). Written as: coding u8 (0 fixed, 1 Huffman); Huffman: alphabet u16, alphabet ×
    * length u8; then byte length i32 and the bits.
    */
-  private record Stream(int[] symbols, int width, int[] lengths) {
+  private record Stream(int[] symbols, int width, int[] lengths, long bytes) {
 
     static Stream fixed(int[] symbols, int width) {
-      return new Stream(symbols, width, null);
+      return new Stream(symbols, width, null, 1 + 4 + ArtifactEncoder.bytes((long) symbols.length * width));
     }
 
     static Stream of(int[] symbols, int width) {
@@ -188,19 +207,8 @@ public final class ArtifactEncoder {
       if (lengths == null) {
         return fixed;
       }
-      Stream huff = new Stream(symbols, width, lengths);
-      return huff.bytes() < fixed.bytes() ? huff : fixed;
-    }
-
-    long bytes() {
-      if (lengths == null) {
-        return 1 + 4 + ArtifactEncoder.bytes((long) symbols.length * width);
-      }
-      long[] counts = new long[lengths.length];
-      for (int v : symbols) {
-        counts[v]++;
-      }
-      return 1 + 2 + lengths.length + 4 + ArtifactEncoder.bytes(Huffman.bits(counts, lengths));
+      long huffBytes = 1 + 2 + lengths.length + 4 + ArtifactEncoder.bytes(Huffman.bits(counts, lengths));
+      return huffBytes < fixed.bytes() ? new Stream(symbols, width, lengths, huffBytes) : fixed;
     }
 
     void write(DataOutputStream out) throws IOException {
