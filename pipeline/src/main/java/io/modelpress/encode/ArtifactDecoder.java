@@ -17,6 +17,9 @@ import java.util.List;
 /** Reads {@link ArtifactFormat} bytes back into the exact weights that were encoded. */
 public final class ArtifactDecoder {
 
+  /** Largest layer a decoder accepts (2^28 weights, 1 GiB of floats): a damaged size must not exhaust memory. */
+  static final long MAX_WEIGHTS = 1L << 28;
+
   private ArtifactDecoder() {}
 
   /** A decoded artifact: the original model's fingerprint and the weights. */
@@ -49,18 +52,28 @@ public final class ArtifactDecoder {
 
   private static LayerWeights readLayer(DataInputStream in) throws IOException {
     String name = in.readUTF();
-    LayerKind kind = LayerKind.values()[in.readUnsignedByte()];
+    int kindByte = in.readUnsignedByte();
+    if (kindByte >= LayerKind.values().length) {
+      throw new IllegalArgumentException("artifact damaged: layer '" + name + "' has kind " + kindByte);
+    }
+    LayerKind kind = LayerKind.values()[kindByte];
     int rank = in.readUnsignedByte();
+    if (rank < 1 || rank > 8) {
+      throw new IllegalArgumentException("artifact damaged: layer '" + name + "' has rank " + rank);
+    }
     int[] shape = new int[rank];
-    int n = 1;
+    long n = 1;
     for (int d = 0; d < rank; d++) {
       shape[d] = in.readInt();
-      n = Math.multiplyExact(n, shape[d]);
+      n *= shape[d];
+      if (shape[d] < 1 || n > MAX_WEIGHTS) {
+        throw new IllegalArgumentException("artifact damaged: layer '" + name + "' declares shape dimension " + shape[d]);
+      }
     }
     int outAxis = in.readUnsignedByte();
     int positions = in.readInt();
     // A template with zero weights gives channelOf() for per-channel scales.
-    LayerWeights shapeOnly = new LayerWeights(name, kind, shape, outAxis, positions, new float[n], new float[0]);
+    LayerWeights shapeOnly = new LayerWeights(name, kind, shape, outAxis, positions, new float[(int) n], new float[0]);
     int valueKind = in.readUnsignedByte();
     int vb;
     float[] scales = null;
@@ -73,6 +86,9 @@ public final class ArtifactDecoder {
         vb = in.readUnsignedByte();
         perChannel = in.readUnsignedByte() == 1;
         int channels = in.readInt();
+        if (channels < 1 || channels > n) {
+          throw new IllegalArgumentException("artifact damaged: layer '" + name + "' declares " + channels + " channels");
+        }
         scales = new float[channels];
         zps = new int[channels];
         for (int c = 0; c < channels; c++) {
@@ -94,7 +110,7 @@ public final class ArtifactDecoder {
     int indexKind = in.readUnsignedByte();
     int indexBits = indexKind == ArtifactFormat.INDEX_RELATIVE ? in.readUnsignedByte() : 0;
     int entries = in.readInt();
-    float[] w = new float[n];
+    float[] w = new float[(int) n];
     switch (indexKind) {
       case ArtifactFormat.INDEX_DENSE -> {
         SymbolReader values = SymbolReader.read(in, vb, name);
@@ -104,7 +120,7 @@ public final class ArtifactDecoder {
       }
       case ArtifactFormat.INDEX_BITMAP -> {
         SymbolReader bitmap = SymbolReader.read(in, 1, name);
-        boolean[] stored = new boolean[n];
+        boolean[] stored = new boolean[(int) n];
         for (int i = 0; i < n; i++) {
           stored[i] = bitmap.next() == 1;
         }
@@ -130,6 +146,9 @@ public final class ArtifactDecoder {
       default -> throw new IllegalArgumentException("layer '" + name + "': unknown index coding " + indexKind);
     }
     int biasCount = in.readInt();
+    if (biasCount < 0 || biasCount > n) {
+      throw new IllegalArgumentException("artifact damaged: layer '" + name + "' declares " + biasCount + " biases");
+    }
     float[] bias = new float[biasCount];
     for (int i = 0; i < biasCount; i++) {
       bias[i] = in.readFloat();

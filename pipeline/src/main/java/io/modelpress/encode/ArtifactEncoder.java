@@ -141,11 +141,15 @@ public final class ArtifactEncoder {
       entries += pads + 1;
     }
     long fixed = 1 + 4 + bytes(entries * ib);
-    int[] lengths = Huffman.lengths(counts);
+    int alphabet = counts.length;
+    while (alphabet > 0 && counts[alphabet - 1] == 0) {
+      alphabet--; // the written table stops at the highest symbol present
+    }
+    int[] lengths = Huffman.lengths(java.util.Arrays.copyOf(counts, alphabet));
     if (lengths == null) {
       return fixed;
     }
-    return Math.min(fixed, 1 + 2 + counts.length + 4 + bytes(Huffman.bits(counts, lengths)));
+    return Math.min(fixed, 1 + 2 + alphabet + 4 + bytes(Huffman.bits(java.util.Arrays.copyOf(counts, alphabet), lengths)));
   }
 
   /** Gap and value streams of a relative index with {@code ib}-bit gaps; padding entries store zero. */

@@ -257,7 +257,11 @@ public final class Dl4jModel {
    */
   public Tuned fineTune(ModelWeights start, MaskSchedule schedule, LabeledImages train, int epochs, double learningRate,
       int batchSize, long seed) {
-    MultiLayerNetwork ft = new MultiLayerNetwork(net.getLayerWiseConfigurations().clone());
+    MultiLayerConfiguration conf = net.getLayerWiseConfigurations().clone();
+    // a saved model remembers its iteration count; Adam's bias correction must start again at step 1
+    conf.setIterationCount(0);
+    conf.setEpochCount(0);
+    MultiLayerNetwork ft = new MultiLayerNetwork(conf);
     ft.init();
     Dl4jModel tuned = new Dl4jModel(ft);
     tuned.load(start);

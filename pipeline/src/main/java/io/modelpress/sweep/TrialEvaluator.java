@@ -99,8 +99,10 @@ public final class TrialEvaluator {
         throw new IllegalArgumentException("the agp schedule ramps a sparsity; use prune scope layer or global, not threshold");
       }
       long iterations = (long) ft.epochs() * ((train.count() + ft.batchSize() - 1) / ft.batchSize());
-      long interval = Math.max(1, (3 * iterations / 4) / ft.pruneSteps());
-      AgpSchedule agp = new AgpSchedule(0.0, p.level(), 0, interval, ft.pruneSteps());
+      // n steps Δt apart must end within the first three quarters of training, or the target is never reached
+      int steps = (int) Math.max(1, Math.min(ft.pruneSteps(), 3 * iterations / 4));
+      long interval = Math.max(1, (3 * iterations / 4) / steps);
+      AgpSchedule agp = new AgpSchedule(0.0, p.level(), 0, interval, steps);
       schedule = (t, current) -> agp.prunesAt(t)
           ? MagnitudePruner.masks(current.get(), new PruneSpec(p.scope(), agp.sparsityAt(t), p.layers())) : null;
     }

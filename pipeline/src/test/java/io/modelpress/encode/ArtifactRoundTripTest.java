@@ -126,6 +126,18 @@ class ArtifactRoundTripTest {
     assertThatThrownBy(() -> ArtifactDecoder.decode(bad)).hasMessageStartingWith("not a modelpress artifact");
   }
 
+  @Test
+  void aDamagedSizeIsRefusedBeforeAnythingIsAllocated() {
+    float[] w = {1f, 2f};
+    LayerWeights l = new LayerWeights("x", LayerKind.DENSE, new int[] {2, 1}, 1, 1, w, new float[0]);
+    byte[] bytes = ArtifactEncoder.encode(new CompressedModel(new ModelWeights(List.of(l)), java.util.Map.of(), Double.NaN), FP);
+    int shapeAt = 4 + 1 + 32 + 2 + 2 + 1 + 1 + 1; // magic, version, fingerprint, count, UTF "x", kind, rank
+    java.nio.ByteBuffer.wrap(bytes).putInt(shapeAt, Integer.MAX_VALUE);
+    assertThatThrownBy(() -> ArtifactDecoder.decode(bytes))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("artifact damaged: layer 'x' declares shape dimension " + Integer.MAX_VALUE);
+  }
+
   private static long size(ModelWeights m, TrialSpec t) {
     return ArtifactEncoder.encode(TrialCompressor.apply(m, t), FP).length;
   }

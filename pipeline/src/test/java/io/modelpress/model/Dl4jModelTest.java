@@ -142,6 +142,11 @@ class Dl4jModelTest {
     assertThat(r.measurements().orElseThrow().prunedSparsity()).isEqualTo(Math.round(0.9 * 784 * 64) / (784.0 * 64));
     assertThat((long) m.weights().layer("fc1").nonZeros()).isLessThanOrEqualTo(784 * 64 - Math.round(0.9 * 784 * 64));
     assertThat(r.measurements().orElseThrow().accuracy()).isGreaterThan(0.8);
+    // more pruning steps than three quarters of the iterations: still reaches the target
+    TrialSpec many = new TrialSpec(List.of(new PruneSpec(PruneSpec.Scope.LAYER, 0.9, LayerSelector.named("fc1")),
+        new FineTuneSpec(1, 1e-3, 256, FineTuneSpec.Schedule.AGP, 10_000)));
+    TrialResult r2 = ev.evaluate(new PlannedTrial("d", 4, "b", 5, many), "here");
+    assertThat(r2.measurements().orElseThrow().prunedSparsity()).isEqualTo(Math.round(0.9 * 784 * 64) / (784.0 * 64));
   }
 
   @Test
