@@ -161,7 +161,7 @@ final class BenchJob {
       row(md, report, "sweep_" + k + "_trials_per_s", label + ": trials/s end to end (Spark start included)", tps[m], "trials/s");
       row(md, report, "sweep_" + k + "_total_s", label + ": total", total[m], "s");
       row(md, report, "sweep_" + k + "_spark_start_s", label + ": Spark session start", start[m], "s");
-      row(md, report, "sweep_" + k + "_prepare_s", label + ": load data + model, plan, base accuracy", prep[m], "s");
+      row(md, report, "sweep_" + k + "_prepare_s", label + ": load data + model, validate, plan", prep[m], "s");
       row(md, report, "sweep_" + k + "_eval_s", label + ": Spark evaluation stage", eval[m], "s");
       row(md, report, "sweep_" + k + "_write_s", label + ": write trials/frontier/runs", write[m], "s");
       perMasterMedianTps[m] = median(tps[m]);

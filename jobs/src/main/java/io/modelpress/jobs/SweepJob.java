@@ -16,11 +16,9 @@ import io.modelpress.spark.ResultTables;
 import io.modelpress.spark.SparkSweepRunner;
 import io.modelpress.spec.ModelSpec;
 import io.modelpress.spec.SweepSpec;
-import io.modelpress.sweep.EvaluatorPool;
 import io.modelpress.sweep.Frontier;
 import io.modelpress.sweep.Measurements;
 import io.modelpress.sweep.RunInfo;
-import io.modelpress.sweep.TrialEvaluator;
 import io.modelpress.sweep.TrialResult;
 import java.io.IOException;
 import java.io.InputStream;
@@ -99,12 +97,12 @@ final class SweepJob {
         : p.plan;
     long t1 = System.nanoTime();
     List<TrialResult> results = SparkSweepRunner.run(spark, plan, p.modelBytes, p.fingerprint, p.test, p.train,
-        p.baseAccuracy, spec.evalBatchSize());
+        spec.evalBatchSize());
     long t2 = System.nanoTime();
     Map<String, Integer> ranks = Frontier.ranks(results, spec.objectives());
     int ok = (int) results.stream().filter(TrialResult::isOk).count();
     RunInfo run = new RunInfo(runId, spec.name(), started, Instant.now(), results.size(), ok, results.size() - ok,
-        p.baseAccuracy, describe(spec.objectives()), json(spec), describe(spec.model()), ModelStore.hex(p.fingerprint),
+        TrialResult.baseAccuracy(results), describe(spec.objectives()), json(spec), describe(spec.model()), ModelStore.hex(p.fingerprint),
         spec.dataset().name(), p.test.fingerprintHex(), spark.sparkContext().master(), Versions.code(),
         spark.version(), Versions.dl4j(), System.getProperty("java.version"), System.getProperty("os.arch"));
     ResultTables.write(spark, outDir, run, results, ranks, overwrite);
@@ -113,8 +111,7 @@ final class SweepJob {
   }
 
   /** The inputs of a sweep, all validated. */
-  private record Prepared(SweepPlan plan, byte[] modelBytes, byte[] fingerprint, LabeledImages test, LabeledImages train,
-      double baseAccuracy) {}
+  private record Prepared(SweepPlan plan, byte[] modelBytes, byte[] fingerprint, LabeledImages test, LabeledImages train) {}
 
   private static Prepared prepare(SweepSpec spec, String outDir, String runId, boolean overwrite, Configuration hadoop,
       PrintStream out) {
@@ -139,11 +136,9 @@ final class SweepJob {
       }
       ModelWeights weights = model.weights();
       SweepPlan plan = SweepPlanner.plan(spec, weights, ModelStore.hex(fingerprint), test.fingerprintHex());
-      TrialEvaluator driverEval = EvaluatorPool.create(modelBytes, test, Double.NaN, fingerprint, spec.evalBatchSize());
-      double base = driverEval.accuracyOfBase();
       boolean fineTunes = plan.trials().stream().anyMatch(t -> t.spec().fineTune().isPresent());
       LabeledImages train = fineTunes ? Datasets.train(spec.dataset(), hadoop) : null;
-      return new Prepared(plan, modelBytes, fingerprint, test, train, base);
+      return new Prepared(plan, modelBytes, fingerprint, test, train);
     } catch (UserError e) {
       throw e;
     } catch (IllegalArgumentException e) {

@@ -138,7 +138,7 @@ public final class ResultSchemas {
       }
     } else {
       v.add(m.accuracy());
-      v.add(m.accuracyDrop());
+      v.add(Double.isNaN(m.accuracyDrop()) ? null : m.accuracyDrop());
       v.add(m.macroPrecision());
       v.add(m.macroRecall());
       v.add(m.macroF1());

@@ -31,31 +31,27 @@ public final class SparkSweepRunner {
 
   private SparkSweepRunner() {}
 
-  public static List<TrialResult> run(SparkSession spark, SweepPlan plan, byte[] modelBytes, byte[] modelFingerprint,
-      LabeledImages eval, double baseAccuracy, int evalBatch) {
-    return run(spark, plan, modelBytes, modelFingerprint, eval, null, baseAccuracy, evalBatch);
-  }
-
   /**
-   * As above; {@code train} (the training split, broadcast once) is needed when some trial fine-tunes,
-   * and may be null otherwise.
+   * Runs the plan; {@code train} (the training split, broadcast once) is needed when some trial
+   * fine-tunes, and may be null otherwise. {@code accuracy_drop} comes from the plan's base trial.
    */
   public static List<TrialResult> run(SparkSession spark, SweepPlan plan, byte[] modelBytes, byte[] modelFingerprint,
-      LabeledImages eval, LabeledImages train, double baseAccuracy, int evalBatch) {
+      LabeledImages eval, LabeledImages train, int evalBatch) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<byte[]> model = jsc.broadcast(modelBytes);
     Broadcast<LabeledImages> data = jsc.broadcast(eval);
     Broadcast<LabeledImages> trainData = train == null ? null : jsc.broadcast(train);
     int slices = Math.max(1, Math.min(plan.size(), 4 * jsc.defaultParallelism()));
-    String key = plan.modelFingerprint() + "/" + plan.datasetFingerprint() + "/" + eval.count() + "/" + baseAccuracy
+    String key = plan.modelFingerprint() + "/" + plan.datasetFingerprint() + "/" + eval.count()
         + "/" + (train == null ? "-" : train.fingerprintHex() + train.count())
         + "/" + evalBatch + "/" + jsc.sc().applicationId();
     LOG.info("Evaluating {} trials in {} partitions", plan.size(), slices);
     jsc.setJobDescription("modelpress: evaluate " + plan.size() + " trials");
     List<TrialResult> results = new ArrayList<>(jsc.parallelize(plan.trials(), slices)
-        .mapPartitions(new EvaluatePartition(key, model, data, trainData, modelFingerprint, baseAccuracy, evalBatch))
+        .mapPartitions(new EvaluatePartition(key, model, data, trainData, modelFingerprint, evalBatch))
         .collect());
     results.sort(Comparator.comparingInt(r -> r.trial().index()));
+    results = new ArrayList<>(TrialResult.withAccuracyDrops(results));
     model.destroy();
     data.destroy();
     if (trainData != null) {
@@ -72,17 +68,15 @@ public final class SparkSweepRunner {
     private final Broadcast<LabeledImages> data;
     private final Broadcast<LabeledImages> train; // null when no trial fine-tunes
     private final byte[] fingerprint;
-    private final double baseAccuracy;
     private final int batch;
 
     EvaluatePartition(String key, Broadcast<byte[]> model, Broadcast<LabeledImages> data,
-        Broadcast<LabeledImages> train, byte[] fingerprint, double baseAccuracy, int batch) {
+        Broadcast<LabeledImages> train, byte[] fingerprint, int batch) {
       this.key = key;
       this.model = model;
       this.data = data;
       this.train = train;
       this.fingerprint = fingerprint;
-      this.baseAccuracy = baseAccuracy;
       this.batch = batch;
     }
 
@@ -90,8 +84,8 @@ public final class SparkSweepRunner {
     public Iterator<TrialResult> call(Iterator<PlannedTrial> trials) {
       String executor = executorName();
       TrialEvaluator ev = EvaluatorPool.borrow(key,
-          () -> EvaluatorPool.create(model.value(), data.value(), train == null ? null : train.value(), baseAccuracy,
-              fingerprint, batch));
+          () -> EvaluatorPool.create(model.value(), data.value(), train == null ? null : train.value(), fingerprint,
+              batch));
       List<TrialResult> out = new ArrayList<>();
       try {
         while (trials.hasNext()) {

@@ -35,17 +35,14 @@ public final class EvaluatorPool {
     IDLE.remove(key);
   }
 
-  /** Builds an evaluator from a saved model's bytes (restore + weights extraction happen here). */
-  public static TrialEvaluator create(byte[] modelBytes, LabeledImages eval, double baseAccuracy, byte[] fingerprint,
+  /**
+   * Builds an evaluator from a saved model's bytes (restore + weights extraction happen here);
+   * {@code train} is the training split for trials that fine-tune (null when none does).
+   */
+  public static TrialEvaluator create(byte[] modelBytes, LabeledImages eval, LabeledImages train, byte[] fingerprint,
       int batch) {
-    return create(modelBytes, eval, null, baseAccuracy, fingerprint, batch);
-  }
-
-  /** As above, with the training split for trials that fine-tune (null when none does). */
-  public static TrialEvaluator create(byte[] modelBytes, LabeledImages eval, LabeledImages train, double baseAccuracy,
-      byte[] fingerprint, int batch) {
     Dl4jModel m = Dl4jModel.restore(modelBytes);
     ModelWeights base = m.weights();
-    return new TrialEvaluator(m, base, eval, train, baseAccuracy, fingerprint, batch);
+    return new TrialEvaluator(m, base, eval, train, fingerprint, batch);
   }
 }

@@ -27,6 +27,13 @@ public record Measurements(
     double evalMs,
     double encodeMs) implements Serializable {
 
+  /** A copy whose {@code accuracyDrop} is {@code baseAccuracy − accuracy}. */
+  public Measurements withBaseAccuracy(double baseAccuracy) {
+    return new Measurements(accuracy, baseAccuracy - accuracy, macroPrecision, macroRecall, macroF1, examples, params,
+        nonzeroParams, sparsity, prunedSparsity, denseBytes, encodedBytes, compressionRatio, macs, effectiveMacs,
+        energyEstimateUj, compressMs, evalMs, encodeMs);
+  }
+
   /** Value of a metric by its column name (for objectives). */
   public double metric(String column) {
     return switch (column) {

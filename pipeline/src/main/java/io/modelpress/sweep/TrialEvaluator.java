@@ -28,23 +28,16 @@ public final class TrialEvaluator {
   private final Dl4jModel.Inputs inputs;
   private final int[] labels;
   private final int classes;
-  private final double baseAccuracy;
   private final byte[] fingerprint;
   private final int batch;
   private final LabeledImages train; // null: trials that fine-tune fail with a clear message
   private volatile boolean sawError;
 
   /**
-   * @param baseAccuracy accuracy of the uncompressed model, for {@code accuracy_drop} (NaN: the drop is NaN)
+   * @param train the training split for trials that fine-tune (null when no trial does)
    * @param fingerprint SHA-256 of the original model file, recorded in every artifact
    */
-  public TrialEvaluator(Dl4jModel model, ModelWeights base, LabeledImages eval, double baseAccuracy, byte[] fingerprint,
-      int batch) {
-    this(model, base, eval, null, baseAccuracy, fingerprint, batch);
-  }
-
-  /** @param train the training split for trials that fine-tune (null when no trial does) */
-  public TrialEvaluator(Dl4jModel model, ModelWeights base, LabeledImages eval, LabeledImages train, double baseAccuracy,
+  public TrialEvaluator(Dl4jModel model, ModelWeights base, LabeledImages eval, LabeledImages train,
       byte[] fingerprint, int batch) {
     this.train = train;
     this.model = model;
@@ -52,7 +45,6 @@ public final class TrialEvaluator {
     this.inputs = model.inputs(eval);
     this.labels = eval.labels();
     this.classes = model.outputSize();
-    this.baseAccuracy = baseAccuracy;
     this.fingerprint = fingerprint;
     this.batch = batch;
   }
@@ -73,11 +65,6 @@ public final class TrialEvaluator {
     return sawError;
   }
 
-  /** Accuracy of the base weights as they are. */
-  public double accuracyOfBase() {
-    model.load(base);
-    return ClassificationMetrics.of(labels, model.predict(inputs, batch), classes).accuracy();
-  }
 
   /** Prune (one-shot, or gradually along AGP), fine-tune with the masks enforced, then quantize. */
   private CompressedModel compressWithFineTuning(TrialSpec spec, long seed) {
@@ -129,7 +116,8 @@ public final class TrialEvaluator {
       zeros += l.size() - l.nonZeros();
     }
     return new Measurements(
-        m.accuracy(), baseAccuracy - m.accuracy(), m.macroPrecision(), m.macroRecall(), m.macroF1(), m.examples(),
+        // accuracy_drop is NaN here: the driver sets it from the base trial (TrialResult.withAccuracyDrops)
+        m.accuracy(), Double.NaN, m.macroPrecision(), m.macroRecall(), m.macroF1(), m.examples(),
         size.params(), size.nonZeroParams(), (double) zeros / weights, c.prunedSparsity(),
         size.denseBytes(), artifact.length, (double) size.denseBytes() / artifact.length,
         size.macs(), size.effectiveMacs(), io.modelpress.measure.EnergyModel.microjoulesPerInference(c, artifact.length),

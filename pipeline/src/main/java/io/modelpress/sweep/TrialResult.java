@@ -41,6 +41,27 @@ public final class TrialResult implements Serializable {
     return new TrialResult(t, FAILED, e.getClass().getName(), msg, null, executor);
   }
 
+  /**
+   * The results with {@code accuracy_drop} filled in from the base trial (the one without steps) of the
+   * same list: the base model is evaluated once, as a trial like any other. If the base trial failed,
+   * drops stay NaN.
+   */
+  public static java.util.List<TrialResult> withAccuracyDrops(java.util.List<TrialResult> results) {
+    double base = results.stream()
+        .filter(r -> r.trial.spec().steps().isEmpty() && r.isOk())
+        .mapToDouble(r -> r.measurements.accuracy()).findFirst().orElse(Double.NaN);
+    return results.stream()
+        .map(r -> r.isOk() ? new TrialResult(r.trial, r.status, r.errorClass, r.errorMessage,
+            r.measurements.withBaseAccuracy(base), r.executor) : r)
+        .toList();
+  }
+
+  /** Accuracy of the base trial (NaN if it failed or is absent). */
+  public static double baseAccuracy(java.util.List<TrialResult> results) {
+    return results.stream().filter(r -> r.trial.spec().steps().isEmpty() && r.isOk())
+        .mapToDouble(r -> r.measurements.accuracy()).findFirst().orElse(Double.NaN);
+  }
+
   public PlannedTrial trial() {
     return trial;
   }

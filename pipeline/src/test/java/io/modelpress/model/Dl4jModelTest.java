@@ -81,13 +81,17 @@ class Dl4jModelTest {
   @Test
   void evaluatorMeasuresAndKeepsPrunedWeightsAtZeroInTheNetwork() {
     Dl4jModel m = Dl4jModel.restore(trained);
-    TrialEvaluator ev = new TrialEvaluator(m, m.weights(), test, 0.9, new byte[32], 1000);
-    double base = ev.accuracyOfBase();
+    TrialEvaluator ev = new TrialEvaluator(m, m.weights(), test, null, new byte[32], 1000);
+    TrialResult baseTrial = ev.evaluate(new PlannedTrial("t0", 0, "base", 1, TrialSpec.BASE), "here");
+    double base = baseTrial.measurements().orElseThrow().accuracy();
     TrialSpec spec = new TrialSpec(List.of(new PruneSpec(PruneSpec.Scope.LAYER, 0.8, LayerSelector.named("fc1"))));
     TrialResult r = ev.evaluate(new PlannedTrial("t1", 1, "b", 1, spec), "here");
     assertThat(r.isOk()).isTrue();
-    Measurements x = r.measurements().orElseThrow();
-    assertThat(x.accuracyDrop()).isEqualTo(0.9 - x.accuracy());
+    assertThat(r.measurements().orElseThrow().accuracyDrop()).isNaN(); // set on the driver, from the base trial
+    List<TrialResult> withDrops = TrialResult.withAccuracyDrops(List.of(baseTrial, r));
+    assertThat(withDrops.get(0).measurements().orElseThrow().accuracyDrop()).isZero();
+    Measurements x = withDrops.get(1).measurements().orElseThrow();
+    assertThat(x.accuracyDrop()).isEqualTo(base - x.accuracy());
     assertThat(x.prunedSparsity()).isEqualTo(Math.round(0.8 * 784 * 64) / (784.0 * 64));
     assertThat(x.encodedBytes()).isLessThan(x.denseBytes());
     assertThat(m.weights().layer("fc1").nonZeros()).isEqualTo(784 * 64 - Math.round(0.8 * 784 * 64));
@@ -101,7 +105,7 @@ class Dl4jModelTest {
   @Test
   void fineTuningKeepsPrunedWeightsAtExactlyZeroAndRecoversAccuracy() {
     Dl4jModel m = Dl4jModel.restore(trained);
-    TrialEvaluator ev = new TrialEvaluator(m, m.weights(), test, train, 0.9, new byte[32], 1000);
+    TrialEvaluator ev = new TrialEvaluator(m, m.weights(), test, train, new byte[32], 1000);
     PruneSpec prune = new PruneSpec(PruneSpec.Scope.GLOBAL, 0.95, LayerSelector.ALL);
     Measurements oneShot = ev.evaluate(new PlannedTrial("a", 1, "b", 3, new TrialSpec(List.of(prune))), "here")
         .measurements().orElseThrow();
@@ -134,7 +138,7 @@ class Dl4jModelTest {
   @Test
   void agpReachesTheTargetSparsityExactlyWhileTraining() {
     Dl4jModel m = Dl4jModel.restore(trained);
-    TrialEvaluator ev = new TrialEvaluator(m, m.weights(), test, train.head(3000), 0.9, new byte[32], 1000);
+    TrialEvaluator ev = new TrialEvaluator(m, m.weights(), test, train.head(3000), new byte[32], 1000);
     TrialSpec agp = new TrialSpec(List.of(new PruneSpec(PruneSpec.Scope.LAYER, 0.9, LayerSelector.named("fc1")),
         new FineTuneSpec(2, 1e-3, 64, FineTuneSpec.Schedule.AGP, 5)));
     TrialResult r = ev.evaluate(new PlannedTrial("c", 3, "b", 5, agp), "here");
@@ -152,7 +156,7 @@ class Dl4jModelTest {
   @Test
   void aThrowingTrialBecomesAFailedResult() {
     Dl4jModel m = Dl4jModel.restore(trained);
-    TrialEvaluator ev = new TrialEvaluator(m, m.weights(), test, 0.9, new byte[32], 1000);
+    TrialEvaluator ev = new TrialEvaluator(m, m.weights(), test, null, new byte[32], 1000);
     TrialSpec spec = new TrialSpec(List.of(new PruneSpec(PruneSpec.Scope.LAYER, 0.5, LayerSelector.named("nope"))));
     TrialResult r = ev.evaluate(new PlannedTrial("t2", 2, "b", 1, spec), "here");
     assertThat(r.isOk()).isFalse();

@@ -12,7 +12,7 @@ import io.modelpress.plan.SweepPlan;
 import io.modelpress.plan.SweepPlanner;
 import io.modelpress.spec.SweepSpec;
 import io.modelpress.spec.TrainSpec;
-import io.modelpress.sweep.EvaluatorPool;
+import io.modelpress.sweep.Measurements;
 import io.modelpress.sweep.Frontier;
 import io.modelpress.sweep.RunInfo;
 import io.modelpress.sweep.TrialResult;
@@ -81,18 +81,22 @@ class SparkSweepRunnerTest {
     byte[] fp = ModelStore.sha256(model);
     Dl4jModel m = Dl4jModel.restore(model);
     SweepPlan plan = SweepPlanner.plan(spec, m.weights(), ModelStore.hex(fp), test.fingerprintHex());
-    double base = EvaluatorPool.create(model, test, Double.NaN, fp, 1000).accuracyOfBase();
-
-    List<TrialResult> results = SparkSweepRunner.run(spark, plan, model, fp, test, base, 1000);
+    List<TrialResult> results = SparkSweepRunner.run(spark, plan, model, fp, test, null, 1000);
+    double base = TrialResult.baseAccuracy(results);
 
     assertThat(results).hasSize(plan.size()).hasSize(1 + 6 + 6 + 1);
     assertThat(results).allMatch(TrialResult::isOk);
     assertThat(results.stream().map(r -> r.trial().trialId()).distinct()).hasSize(plan.size());
-    assertThat(results.get(0).measurements().orElseThrow().accuracy()).isEqualTo(base);
+    assertThat(results.get(0).trial().spec().steps()).isEmpty();
+    assertThat(results.get(0).measurements().orElseThrow().accuracyDrop()).isZero();
+    for (TrialResult r : results) {
+      Measurements x = r.measurements().orElseThrow();
+      assertThat(x.accuracyDrop()).isEqualTo(base - x.accuracy());
+    }
     assertThat(base).isBetween(0.85, 1.0);
 
     // the same plan again gives the same metrics (deterministic trials)
-    List<TrialResult> again = SparkSweepRunner.run(spark, plan, model, fp, test, base, 1000);
+    List<TrialResult> again = SparkSweepRunner.run(spark, plan, model, fp, test, null, 1000);
     for (int i = 0; i < results.size(); i++) {
       assertThat(again.get(i).measurements().orElseThrow().accuracy())
           .isEqualTo(results.get(i).measurements().orElseThrow().accuracy());
