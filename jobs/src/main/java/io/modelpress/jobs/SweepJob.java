@@ -136,7 +136,7 @@ final class SweepJob {
       }
       ModelWeights weights = model.weights();
       SweepPlan plan = SweepPlanner.plan(spec, weights, ModelStore.hex(fingerprint), test.fingerprintHex());
-      boolean fineTunes = plan.trials().stream().anyMatch(t -> t.spec().fineTune().isPresent());
+      boolean fineTunes = plan.trials().stream().anyMatch(t -> t.spec().needsTrainingData());
       LabeledImages train = fineTunes ? Datasets.train(spec.dataset(), hadoop) : null;
       return new Prepared(plan, modelBytes, fingerprint, test, train);
     } catch (UserError e) {
@@ -147,14 +147,20 @@ final class SweepJob {
   }
 
   private static byte[] modelBytes(SweepSpec spec, Configuration hadoop, PrintStream out) {
-    if (spec.model() instanceof ModelSpec.Saved s) {
+    return modelBytes(spec.model(), spec.dataset(), hadoop, out);
+  }
+
+  /** The model file's bytes: read from its path, or the zoo model trained on the dataset (cached). */
+  static byte[] modelBytes(ModelSpec model, io.modelpress.spec.DatasetSpec dataset, Configuration hadoop,
+      PrintStream out) {
+    if (model instanceof ModelSpec.Saved s) {
       return ModelStore.read(s.path(), hadoop);
     }
-    ModelSpec.Zoo z = (ModelSpec.Zoo) spec.model();
-    LabeledImages train = Datasets.train(spec.dataset(), hadoop);
+    ModelSpec.Zoo z = (ModelSpec.Zoo) model;
+    LabeledImages train = Datasets.train(dataset, hadoop);
     return ModelStore.cachedZoo(z, train, Datasets.cacheDir(), () -> {
       out.printf(Locale.ROOT, "training %s on %d %s images (%d epochs, batch %d, seed %d) ...%n", z.name(),
-          train.count(), spec.dataset().name(), z.train().epochs(), z.train().batchSize(), z.train().seed());
+          train.count(), dataset.name(), z.train().epochs(), z.train().batchSize(), z.train().seed());
       return Dl4jModel.train(z.name(), z.train(), train,
           (epoch, s) -> out.printf(Locale.ROOT, "  epoch %d/%d  %.1f s%n", epoch, z.train().epochs(), s)).save();
     });

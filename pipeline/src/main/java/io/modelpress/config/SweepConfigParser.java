@@ -158,6 +158,11 @@ public final class SweepConfigParser {
         throw new ConfigException("'" + b.path + ".finetune.schedule' is agp, which ramps the sparsity of a 'prune' "
             + "block with scope layer, global or single-layer; add one or use schedule one-shot");
       }
+      if (finetune.get(0).schedule() == FineTuneSpec.Schedule.AGP
+          && prune.get(0).structure() == PruneSpec.Structure.STRUCTURED) {
+        throw new ConfigException("'" + b.path + ".finetune.schedule' is agp, which ramps unstructured sparsity; "
+            + "structured pruning takes schedule one-shot");
+      }
     }
     if (b.has("quantize")) {
       quant.add(quant(b.get("quantize")));
@@ -181,10 +186,24 @@ public final class SweepConfigParser {
   }
 
   private static PruneGrid prune(Node p) {
-    p.requireKeys("method", "scope", "sparsities", "thresholds", "layers");
-    String method = p.string("method", "magnitude");
-    if (!method.equals("magnitude")) {
-      throw new ConfigException("'" + p.path + ".method' is set to \"" + method + "\" but must be one of [magnitude]");
+    p.requireKeys("method", "scope", "sparsities", "thresholds", "layers", "structure", "calibration-batches");
+    List<PruneSpec.Criterion> criteria = p.has("method")
+        ? p.get("method").list(n -> enumValue(PruneSpec.Criterion.values(), n.asText(), n.path))
+        : List.of(PruneSpec.Criterion.MAGNITUDE);
+    PruneSpec.Structure structure = p.has("structure")
+        ? enumValue(PruneSpec.Structure.values(), p.get("structure").asText(), p.path + ".structure")
+        : PruneSpec.Structure.UNSTRUCTURED;
+    int calibrationBatches = p.has("calibration-batches") ? p.get("calibration-batches").asInt()
+        : PruneSpec.DEFAULT_CALIBRATION_BATCHES;
+    for (PruneSpec.Criterion c : criteria) {
+      if (structure == PruneSpec.Structure.UNSTRUCTURED && c.isActivationBased()) {
+        throw new ConfigException("'" + p.path + ".method' " + c.id() + " scores neurons, not weights; add "
+            + "'structure: structured' or use magnitude, gradient or taylor");
+      }
+    }
+    if (calibrationBatches < 1 || calibrationBatches > 10_000) {
+      throw new ConfigException("'" + p.path + ".calibration-batches' is set to " + calibrationBatches
+          + " but must be in 1..10000");
     }
     String scopeText = p.string("scope", "layer");
     GridScope scope = enumValue(GridScope.values(), scopeText, p.path + ".scope");
@@ -211,7 +230,11 @@ public final class SweepConfigParser {
         }
       }
     }
-    return new PruneGrid(scope, levels, layers);
+    if (structure == PruneSpec.Structure.STRUCTURED && scope != GridScope.LAYER && scope != GridScope.SINGLE_LAYER) {
+      throw new ConfigException("'" + p.path + ".scope' is " + scope.id() + " but structured pruning ranks the neurons "
+          + "of each layer separately; use scope layer or single-layer");
+    }
+    return new PruneGrid(scope, levels, layers, criteria, structure, calibrationBatches);
   }
 
   /**
@@ -242,7 +265,7 @@ public final class SweepConfigParser {
   }
 
   private static QuantGrid quant(Node q) {
-    q.requireKeys("method", "bits", "scheme", "granularity", "layers");
+    q.requireKeys("method", "bits", "scheme", "granularity", "layers", "clip-percentile", "train");
     List<QuantSpec.Algorithm> methods = q.has("method")
         ? q.get("method").list(n -> enumValue(QuantSpec.Algorithm.values(), n.asText(), n.path))
         : List.of(QuantSpec.Algorithm.UNIFORM);
@@ -265,7 +288,34 @@ public final class SweepConfigParser {
       throw new ConfigException("'" + q.path + ".bits' has 16 or 32 but '" + q.path + ".method' is "
           + methods.get(0).id() + ", which takes 2..8 bits");
     }
-    return new QuantGrid(bits, schemes, grans, layers, methods);
+    List<Double> clips = q.has("clip-percentile") ? q.get("clip-percentile").list(n -> {
+      double v = n.asDouble();
+      if (!(v > 50 && v <= 100)) {
+        throw new ConfigException("'" + n.path + "' is set to " + v + " but must be in (50, 100]; 100 means min/max");
+      }
+      return v;
+    }) : List.of(100.0);
+    if (clips.stream().anyMatch(c -> c < 100) && !methods.contains(QuantSpec.Algorithm.UNIFORM)) {
+      throw new ConfigException("'" + q.path + ".clip-percentile' applies to method uniform only; add it to '"
+          + q.path + ".method' or remove the key");
+    }
+    int trainEpochs = 0;
+    double trainLr = QuantSpec.DEFAULT_TRAIN_LEARNING_RATE;
+    if (q.has("train")) {
+      Node t = q.get("train").requireKeys("epochs", "learning-rate");
+      trainEpochs = t.has("epochs") ? t.get("epochs").asInt() : 1;
+      trainLr = t.has("learning-rate") ? t.get("learning-rate").asDouble() : trainLr;
+      if (trainEpochs < 1 || trainEpochs > 1000) {
+        throw new ConfigException("'" + t.path + ".epochs' is set to " + trainEpochs + " but must be in 1..1000");
+      }
+      if (!(trainLr > 0 && trainLr < 10)) {
+        throw new ConfigException("'" + t.path + ".learning-rate' is set to " + trainLr + " but must be in (0, 10)");
+      }
+      if (bits.stream().anyMatch(b -> b > 8)) {
+        throw new ConfigException("'" + t.path + "' trains integer quantizers; remove 16 and 32 from '" + q.path + ".bits'");
+      }
+    }
+    return new QuantGrid(bits, schemes, grans, layers, methods, clips, trainEpochs, trainLr);
   }
 
   private static LayerSelector selector(Node l) {

@@ -216,6 +216,18 @@ public final class Dl4jModel {
     return out;
   }
 
+  /** Class probabilities of every example, row-major [examples × classes]. */
+  public float[] outputs(Inputs in) {
+    return net.output(in.features, false).dup('c').data().asFloat();
+  }
+
+  /** A zoo architecture with freshly initialised (untrained) weights for 28×28 inputs and 10 classes. */
+  public static Dl4jModel initialised(String zoo, long seed) {
+    MultiLayerNetwork net = new MultiLayerNetwork(Zoo.config(zoo, seed, 1e-3, 28, 28, 10));
+    net.init();
+    return new Dl4jModel(net);
+  }
+
   /**
    * Trains a zoo architecture with Adam on {@code train}, shuffling with the spec's seed every epoch.
    *
@@ -242,9 +254,10 @@ public final class Dl4jModel {
   public interface MaskSchedule {
     /**
      * Called before the first update (iteration 0) and after every update; returns the masks to enforce
-     * from now on, or null to keep the current ones. {@code current} gives the weights as they are.
+     * from now on, or null to keep the current ones. {@code current} is the network being trained (read
+     * its weights, or calibrate it); it must not be trained by the schedule.
      */
-    Map<String, boolean[]> masksAt(long iteration, java.util.function.Supplier<ModelWeights> current);
+    Map<String, boolean[]> masksAt(long iteration, Dl4jModel current);
   }
 
   /** Fine-tuned weights and the masks in force at the end. */
@@ -266,7 +279,7 @@ public final class Dl4jModel {
     Dl4jModel tuned = new Dl4jModel(ft);
     tuned.load(start);
     ft.setLearningRate(learningRate);
-    Map<String, boolean[]> masks = schedule.masksAt(0, tuned::weights);
+    Map<String, boolean[]> masks = schedule.masksAt(0, tuned);
     masks = masks == null ? Map.of() : masks;
     Map<Integer, INDArray> maskArrays = tuned.maskArrays(masks);
     tuned.applyMasks(maskArrays);
@@ -277,7 +290,7 @@ public final class Dl4jModel {
       for (DataSet batch : batches(train, batchSize, rnd, order)) {
         ft.fit(batch);
         t++;
-        Map<String, boolean[]> next = schedule.masksAt(t, tuned::weights);
+        Map<String, boolean[]> next = schedule.masksAt(t, tuned);
         if (next != null) {
           masks = next;
           maskArrays = tuned.maskArrays(masks);
@@ -333,7 +346,6 @@ public final class Dl4jModel {
   /** One epoch of shuffled mini-batches of {@code data} (one-hot labels, pixels scaled to [0, 1]). */
   private static List<DataSet> batches(LabeledImages data, int batchSize, Random rnd, int[] order) {
     int n = data.count();
-    int f = data.features();
     // Fisher–Yates on the previous epoch's order (so every epoch continues the same random sequence)
     for (int i = n - 1; i > 0; i--) {
       int j = rnd.nextInt(i + 1);
@@ -343,19 +355,178 @@ public final class Dl4jModel {
     }
     List<DataSet> batches = new ArrayList<>();
     for (int from = 0; from < n; from += batchSize) {
-      int to = Math.min(n, from + batchSize);
-      float[] x = new float[(to - from) * f];
-      float[] y = new float[(to - from) * 10];
-      for (int r = 0; r < to - from; r++) {
-        int e = order[from + r];
-        for (int c = 0; c < f; c++) {
-          x[r * f + c] = (data.pixels()[e * f + c] & 0xff) / 255f;
-        }
-        y[r * 10 + data.labels()[e]] = 1f;
-      }
-      batches.add(new DataSet(Nd4j.create(x, new long[] {to - from, f}, 'c'), Nd4j.create(y, new long[] {to - from, 10}, 'c')));
+      batches.add(slice(data, order, from, Math.min(n, from + batchSize)));
     }
     return batches;
+  }
+
+  /** Examples {@code order[from..to)} as one DataSet (one-hot labels, pixels scaled to [0, 1]). */
+  private static DataSet slice(LabeledImages data, int[] order, int from, int to) {
+    int f = data.features();
+    float[] x = new float[(to - from) * f];
+    float[] y = new float[(to - from) * 10];
+    for (int r = 0; r < to - from; r++) {
+      int e = order[from + r];
+      for (int c = 0; c < f; c++) {
+        x[r * f + c] = (data.pixels()[e * f + c] & 0xff) / 255f;
+      }
+      y[r * 10 + data.labels()[e]] = 1f;
+    }
+    return new DataSet(Nd4j.create(x, new long[] {to - from, f}, 'c'), Nd4j.create(y, new long[] {to - from, 10}, 'c'));
+  }
+
+  /** The loss gradient of every weighted layer's W at the loaded weights, for one batch (flat, "c" order). */
+  private float[][] gradients(DataSet batch) {
+    net.setInput(batch.getFeatures());
+    net.setLabels(batch.getLabels());
+    net.computeGradientAndScore();
+    org.deeplearning4j.nn.gradient.Gradient g = net.gradient();
+    float[][] out = new float[weightedLayers.size()][];
+    for (int k = 0; k < out.length; k++) {
+      out[k] = g.getGradientFor(weightedLayers.get(k) + "_W").dup('c').data().asFloat();
+    }
+    net.clear();
+    return out;
+  }
+
+  /**
+   * Importance statistics at weights {@code at} over the first {@code batches × batchSize} examples of
+   * {@code data}, in file order (so every trial of a sweep calibrates on the same examples). Loads
+   * {@code at} into this model.
+   */
+  public Calibration calibrate(ModelWeights at, LabeledImages data, int batches, int batchSize) {
+    load(at);
+    int n = Math.min(data.count(), batches * batchSize);
+    int[] order = identity(data.count());
+    int layers = weightedLayers.size();
+    double[][] grad = new double[layers][];
+    double[][] taylor = new double[layers][];
+    double[][] act = new double[layers][];
+    double[][] zeros = new double[layers][];
+    long[] perChannel = new long[layers];
+    int used = 0;
+    for (int from = 0; from < n; from += batchSize, used++) {
+      DataSet b = slice(data, order, from, Math.min(n, from + batchSize));
+      float[][] g = gradients(b);
+      for (int k = 0; k < layers; k++) {
+        float[] w = at.layers().get(k).weights();
+        if (grad[k] == null) {
+          grad[k] = new double[g[k].length];
+          taylor[k] = new double[g[k].length];
+        }
+        for (int i = 0; i < w.length; i++) {
+          grad[k][i] += Math.abs(g[k][i]);
+          taylor[k][i] += Math.abs(w[i] * g[k][i]);
+        }
+      }
+      List<INDArray> acts = net.feedForward(b.getFeatures(), false);
+      for (int k = 0; k < layers; k++) {
+        INDArray a = acts.get(weightedLayers.get(k) + 1);
+        int channels = (int) a.size(1);
+        int positions = a.rank() == 4 ? (int) (a.size(2) * a.size(3)) : 1;
+        float[] v = a.dup('c').data().asFloat(); // [mb, c] or [mb, c, h, w]
+        if (act[k] == null) {
+          act[k] = new double[channels];
+          zeros[k] = new double[channels];
+        }
+        for (int i = 0; i < v.length; i++) {
+          int c = (i / positions) % channels;
+          act[k][c] += Math.abs(v[i]);
+          if (v[i] == 0f) {
+            zeros[k][c]++;
+          }
+        }
+        perChannel[k] += v.length / channels;
+      }
+    }
+    if (used == 0) {
+      throw new IllegalArgumentException("calibration needs training examples; the training split is empty");
+    }
+    Map<String, float[]> gradOut = new java.util.HashMap<>();
+    Map<String, float[]> taylorOut = new java.util.HashMap<>();
+    Map<String, float[]> actOut = new java.util.HashMap<>();
+    Map<String, float[]> zeroOut = new java.util.HashMap<>();
+    for (int k = 0; k < layers; k++) {
+      gradOut.put(names.get(k), scaled(grad[k], 1.0 / used));
+      taylorOut.put(names.get(k), scaled(taylor[k], 1.0 / used));
+      actOut.put(names.get(k), scaled(act[k], 1.0 / perChannel[k]));
+      zeroOut.put(names.get(k), scaled(zeros[k], 1.0 / perChannel[k]));
+    }
+    return new Calibration(gradOut, taylorOut, actOut, zeroOut, used);
+  }
+
+  private static float[] scaled(double[] v, double factor) {
+    float[] out = new float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      out[i] = (float) (v[i] * factor);
+    }
+    return out;
+  }
+
+  /**
+   * Gradient descent driven by {@code step}: for each shuffled mini-batch, load the current weights,
+   * compute ∂L/∂W, let {@code step} produce the next weights. Used for quantization-aware training and
+   * codebook fine-tuning, whose updates are not plain weight updates. Loads weights into this model.
+   * Deterministic for a seed.
+   */
+  public ModelWeights descend(ModelWeights start, GradientStep step, LabeledImages train, int epochs, int batchSize,
+      long seed) {
+    ModelWeights current = start;
+    Random rnd = new Random(seed);
+    int[] order = identity(train.count());
+    for (int epoch = 1; epoch <= epochs; epoch++) {
+      for (DataSet batch : batches(train, batchSize, rnd, order)) {
+        load(current);
+        float[][] g = gradients(batch);
+        Map<String, float[]> byName = new java.util.HashMap<>();
+        for (int k = 0; k < g.length; k++) {
+          byName.put(names.get(k), g[k]);
+        }
+        current = step.next(current, byName);
+      }
+    }
+    return current;
+  }
+
+  /**
+   * A new network of this architecture with the layer sizes of {@code w} (fewer neurons or filters after
+   * structured pruning), holding {@code w}. Layer names and order must match; the input preprocessor
+   * that flattens a convolution output follows the new channel count.
+   */
+  public Dl4jModel rebuilt(ModelWeights w) {
+    if (!w.names().equals(names)) {
+      throw new IllegalArgumentException("weights for layers " + w.names() + " but the model has " + names);
+    }
+    MultiLayerConfiguration conf = net.getLayerWiseConfigurations().clone();
+    conf.setIterationCount(0);
+    conf.setEpochCount(0);
+    long channels = -1;
+    for (int i = 0; i < net.getnLayers(); i++) {
+      Layer l = conf.getConf(i).getLayer();
+      int k = weightedLayers.indexOf(i);
+      if (conf.getInputPreProcess(i) instanceof org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor p
+          && channels > 0) {
+        p.setNumChannels(channels);
+      }
+      if (k < 0) {
+        continue;
+      }
+      int[] shape = w.layers().get(k).shape();
+      FeedForwardLayer f = (FeedForwardLayer) l;
+      if (l instanceof ConvolutionLayer) {
+        f.setNOut(shape[0]);
+        f.setNIn(shape[1]);
+        channels = shape[0];
+      } else {
+        f.setNIn(shape[0]);
+        f.setNOut(shape[1]);
+      }
+    }
+    MultiLayerNetwork smaller = new MultiLayerNetwork(conf);
+    smaller.init();
+    Dl4jModel out = new Dl4jModel(smaller);
+    out.load(w);
+    return out;
   }
 
   /** Progress of {@link #train}. */

@@ -1,5 +1,7 @@
 package io.modelpress.plan;
 
+import io.modelpress.compress.prune.StructuredPruner;
+import io.modelpress.model.LayerKind;
 import io.modelpress.model.ModelWeights;
 import io.modelpress.spec.CompressionStep;
 import io.modelpress.spec.FineTuneSpec;
@@ -78,19 +80,33 @@ public final class SweepPlanner {
   static List<PruneSpec> expand(PruneGrid g, ModelWeights model) {
     List<String> layers = g.layers().resolve(model);
     List<PruneSpec> out = new ArrayList<>();
-    switch (g.scope()) {
-      case SINGLE_LAYER -> {
-        for (String layer : layers) {
-          for (double level : g.levels()) {
-            out.add(new PruneSpec(PruneSpec.Scope.LAYER, level, LayerSelector.named(layer)));
+    for (PruneSpec.Criterion c : g.criteria()) {
+      switch (g.scope()) {
+        case SINGLE_LAYER -> {
+          for (String layer : layers) {
+            if (g.structure() == PruneSpec.Structure.STRUCTURED && model.layer(layer).kind() == LayerKind.OUTPUT) {
+              continue; // an output layer's neurons are the classes
+            }
+            for (double level : g.levels()) {
+              out.add(spec(g, c, PruneSpec.Scope.LAYER, level, LayerSelector.named(layer)));
+            }
           }
         }
+        case LAYER -> g.levels().forEach(l -> out.add(spec(g, c, PruneSpec.Scope.LAYER, l, g.layers())));
+        case GLOBAL -> g.levels().forEach(l -> out.add(spec(g, c, PruneSpec.Scope.GLOBAL, l, g.layers())));
+        case THRESHOLD -> g.levels().forEach(l -> out.add(spec(g, c, PruneSpec.Scope.THRESHOLD, l, g.layers())));
       }
-      case LAYER -> g.levels().forEach(l -> out.add(new PruneSpec(PruneSpec.Scope.LAYER, l, g.layers())));
-      case GLOBAL -> g.levels().forEach(l -> out.add(new PruneSpec(PruneSpec.Scope.GLOBAL, l, g.layers())));
-      case THRESHOLD -> g.levels().forEach(l -> out.add(new PruneSpec(PruneSpec.Scope.THRESHOLD, l, g.layers())));
+    }
+    for (PruneSpec p : out) {
+      if (p.structured()) {
+        StructuredPruner.layers(model, p); // would it empty a layer, or cut the output layer? fail before any work
+      }
     }
     return out;
+  }
+
+  private static PruneSpec spec(PruneGrid g, PruneSpec.Criterion c, PruneSpec.Scope scope, double level, LayerSelector l) {
+    return new PruneSpec(scope, level, l, c, g.structure(), g.calibrationBatches());
   }
 
   static List<QuantSpec> expand(QuantGrid g, ModelWeights model) {
@@ -117,12 +133,15 @@ public final class SweepPlanner {
           continue;
         }
         if (method != QuantSpec.Algorithm.UNIFORM) {
-          out.add(new QuantSpec(bits, QuantSpec.Scheme.SYMMETRIC, QuantSpec.Granularity.PER_TENSOR, g.layers(), method));
+          out.add(new QuantSpec(bits, QuantSpec.Scheme.SYMMETRIC, QuantSpec.Granularity.PER_TENSOR, g.layers(), method,
+              100.0, g.trainEpochs(), g.trainLearningRate()));
           continue;
         }
         for (QuantSpec.Scheme s : g.schemes()) {
           for (QuantSpec.Granularity gr : g.granularities()) {
-            out.add(new QuantSpec(bits, s, gr, g.layers()));
+            for (double clip : g.clipPercentiles()) {
+              out.add(new QuantSpec(bits, s, gr, g.layers(), method, clip, g.trainEpochs(), g.trainLearningRate()));
+            }
           }
         }
       }

@@ -37,6 +37,8 @@ public final class ResultSchemas {
       f("seed", DataTypes.LongType, false),
       f("method", DataTypes.StringType, false),
       f("spec_json", DataTypes.StringType, false),
+      f("prune_method", DataTypes.StringType, true),
+      f("prune_structure", DataTypes.StringType, true),
       f("prune_scope", DataTypes.StringType, true),
       f("prune_sparsity", DataTypes.DoubleType, true),
       f("prune_threshold", DataTypes.DoubleType, true),
@@ -48,6 +50,8 @@ public final class ResultSchemas {
       f("quant_scheme", DataTypes.StringType, true),
       f("quant_granularity", DataTypes.StringType, true),
       f("quant_layers", DataTypes.StringType, true),
+      f("quant_clip_percentile", DataTypes.DoubleType, true),
+      f("quant_train_epochs", DataTypes.IntegerType, true),
       f(STATUS, DataTypes.StringType, false),
       f("error_class", DataTypes.StringType, true),
       f("error_message", DataTypes.StringType, true),
@@ -114,6 +118,8 @@ public final class ResultSchemas {
     v.add(t.spec().method());
     v.add(t.spec().canonicalJson());
     PruneSpec p = t.spec().prune().orElse(null);
+    v.add(p == null ? null : p.criterion().id());
+    v.add(p == null ? null : p.structure().id());
     v.add(p == null ? null : p.scope().id());
     v.add(p == null || p.scope() == PruneSpec.Scope.THRESHOLD ? null : p.level());
     v.add(p == null || p.scope() != PruneSpec.Scope.THRESHOLD ? null : p.level());
@@ -128,6 +134,8 @@ public final class ResultSchemas {
     v.add(uniform ? q.scheme().id() : null);
     v.add(uniform ? q.granularity().id() : null);
     v.add(q == null ? null : q.layers().label());
+    v.add(uniform ? q.clipPercentile() : null);
+    v.add(q == null || !q.trains() ? null : q.trainEpochs());
     v.add(r.status());
     v.add(r.isOk() ? null : r.errorClass());
     v.add(r.isOk() ? null : r.errorMessage());

@@ -6,17 +6,29 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * Unstructured magnitude pruning: keep the largest |W|, set the rest to zero ({@code W_s = W ⊙ I}).
+ * Pruning: rank by an importance {@link Criterion}, keep the most important, remove the rest.
  *
+ * <p>{@link Structure#UNSTRUCTURED} removes single weights ({@code W_s = W ⊙ I}):
  * <ul>
  *   <li>{@link Scope#LAYER}: each selected layer separately reaches {@code sparsity} exactly;
  *   <li>{@link Scope#GLOBAL}: one ranking over all selected layers, so the selected weights together reach
  *       {@code sparsity} exactly and sensitive layers keep more;
- *   <li>{@link Scope#THRESHOLD}: every selected weight with |w| ≤ θ is removed; the sparsity reached is
+ *   <li>{@link Scope#THRESHOLD}: every selected weight with score ≤ θ is removed; the sparsity reached is
  *       whatever θ gives, and is reported.
  * </ul>
+ *
+ * <p>{@link Structure#STRUCTURED} removes whole output neurons of dense layers and whole filters of
+ * convolution layers, {@code sparsity} of them per selected layer ({@link Scope#LAYER} only), and rebuilds
+ * a smaller network: the next layer loses the matching inputs. Output layers keep their classes.
+ *
+ * <p>Criteria that need data ({@link Criterion#needsCalibration()}) are accumulated over
+ * {@code calibrationBatches} batches of {@link #CALIBRATION_BATCH_SIZE} training examples.
  */
-public record PruneSpec(Scope scope, double level, LayerSelector layers) implements CompressionStep {
+public record PruneSpec(Scope scope, double level, LayerSelector layers, Criterion criterion, Structure structure,
+    int calibrationBatches) implements CompressionStep {
+
+  public static final int DEFAULT_CALIBRATION_BATCHES = 16;
+  public static final int CALIBRATION_BATCH_SIZE = 128;
 
   public enum Scope {
     LAYER, GLOBAL, THRESHOLD;
@@ -26,9 +38,53 @@ public record PruneSpec(Scope scope, double level, LayerSelector layers) impleme
     }
   }
 
+  /**
+   * Importance of a weight (unstructured) or of a neuron/filter (structured: summed over its incoming
+   * weights, or measured on its output).
+   */
+  public enum Criterion {
+    /** |w| (Han et al. 2015); structured: L1 norm of the filter (Li et al. 2017). */
+    MAGNITUDE,
+    /** mean over calibration batches of |∂L/∂w|. */
+    GRADIENT,
+    /** first-order Taylor, mean over calibration batches of |w · ∂L/∂w| (Molchanov et al. 2019). */
+    TAYLOR,
+    /** structured only: mean |activation| of the neuron/channel on calibration data. */
+    MEAN_ACTIVATION,
+    /** structured only: 1 − APoZ, the average percentage of zero activations (Hu et al. 2016). */
+    APOZ;
+
+    public String id() {
+      return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    public boolean needsCalibration() {
+      return this != MAGNITUDE;
+    }
+
+    public boolean isActivationBased() {
+      return this == MEAN_ACTIVATION || this == APOZ;
+    }
+  }
+
+  public enum Structure {
+    UNSTRUCTURED, STRUCTURED;
+
+    public String id() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** Unstructured magnitude pruning. */
+  public PruneSpec(Scope scope, double level, LayerSelector layers) {
+    this(scope, level, layers, Criterion.MAGNITUDE, Structure.UNSTRUCTURED, DEFAULT_CALIBRATION_BATCHES);
+  }
+
   public PruneSpec {
     Objects.requireNonNull(scope, "scope");
     Objects.requireNonNull(layers, "layers");
+    Objects.requireNonNull(criterion, "criterion");
+    Objects.requireNonNull(structure, "structure");
     if (scope == Scope.THRESHOLD) {
       if (!(level >= 0) || Double.isInfinite(level)) {
         throw new IllegalArgumentException("'threshold' is set to " + level + " but must be a finite number >= 0");
@@ -36,21 +92,52 @@ public record PruneSpec(Scope scope, double level, LayerSelector layers) impleme
     } else if (!(level >= 0 && level < 1)) {
       throw new IllegalArgumentException("'sparsity' is set to " + level + " but must be in [0, 1)");
     }
+    if (structure == Structure.STRUCTURED && scope != Scope.LAYER) {
+      throw new IllegalArgumentException("'scope' is " + scope.id() + " but structured pruning ranks the neurons of "
+          + "each layer separately; use scope layer or single-layer");
+    }
+    if (structure == Structure.UNSTRUCTURED && criterion.isActivationBased()) {
+      throw new IllegalArgumentException("'criterion' " + criterion.id() + " scores neurons, not weights; "
+          + "use it with 'structure: structured'");
+    }
+    if (!criterion.needsCalibration()) {
+      calibrationBatches = DEFAULT_CALIBRATION_BATCHES; // unused: equal specs must be equal records
+    }
+    if (calibrationBatches < 1 || calibrationBatches > 10_000) {
+      throw new IllegalArgumentException("'calibration-batches' is set to " + calibrationBatches
+          + " but must be in 1..10000");
+    }
+  }
+
+  public boolean structured() {
+    return structure == Structure.STRUCTURED;
+  }
+
+  /** A copy at another level (AGP raises the sparsity step by step). */
+  public PruneSpec withLevel(double newLevel) {
+    return new PruneSpec(scope, newLevel, layers, criterion, structure, calibrationBatches);
   }
 
   @Override
   public String method() {
-    return "magnitude";
+    return criterion.id() + (structured() ? "-structured" : "");
   }
 
   @Override
   public Map<String, Object> canonical() {
     Map<String, Object> m = new TreeMap<>();
     m.put("step", "prune");
-    m.put("method", method());
+    m.put("method", criterion.id());
     m.put("scope", scope.id());
     m.put(scope == Scope.THRESHOLD ? "threshold" : "sparsity", level);
     m.put("layers", layers.canonical());
+    // keys added only when they differ from PR-1 behaviour, so existing trial ids stay the same
+    if (structured()) {
+      m.put("structure", structure.id());
+    }
+    if (criterion.needsCalibration()) {
+      m.put("calibration-batches", calibrationBatches);
+    }
     return m;
   }
 }

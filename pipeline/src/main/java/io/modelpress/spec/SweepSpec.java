@@ -80,23 +80,44 @@ public record SweepSpec(
     }
   }
 
-  /** Prune levels (sparsities, or thresholds for {@code threshold}) over a layer selection. */
-  public record PruneGrid(GridScope scope, List<Double> levels, LayerSelector layers) implements Serializable {
+  /**
+   * Prune criteria × levels (sparsities, or thresholds for {@code threshold}) over a layer selection,
+   * unstructured or structured.
+   */
+  public record PruneGrid(GridScope scope, List<Double> levels, LayerSelector layers, List<PruneSpec.Criterion> criteria,
+      PruneSpec.Structure structure, int calibrationBatches) implements Serializable {
+    /** Unstructured magnitude pruning. */
+    public PruneGrid(GridScope scope, List<Double> levels, LayerSelector layers) {
+      this(scope, levels, layers, List.of(PruneSpec.Criterion.MAGNITUDE), PruneSpec.Structure.UNSTRUCTURED,
+          PruneSpec.DEFAULT_CALIBRATION_BATCHES);
+    }
+
     public PruneGrid {
       Objects.requireNonNull(scope, "scope");
       levels = List.copyOf(levels);
       Objects.requireNonNull(layers, "layers");
-      if (levels.isEmpty()) {
-        throw new IllegalArgumentException("a prune grid needs at least one level");
+      criteria = List.copyOf(criteria);
+      Objects.requireNonNull(structure, "structure");
+      if (levels.isEmpty() || criteria.isEmpty()) {
+        throw new IllegalArgumentException("a prune grid needs at least one level and one method");
       }
     }
   }
 
-  /** Bit widths × schemes × granularities over a layer selection. */
+  /**
+   * Methods × bit widths × schemes × granularities × clip percentiles over a layer selection, each
+   * optionally trained after quantizing for {@code trainEpochs}.
+   */
   public record QuantGrid(
       List<Integer> bits, List<QuantSpec.Scheme> schemes, List<QuantSpec.Granularity> granularities, LayerSelector layers,
-      List<QuantSpec.Algorithm> algorithms)
+      List<QuantSpec.Algorithm> algorithms, List<Double> clipPercentiles, int trainEpochs, double trainLearningRate)
       implements Serializable {
+    /** Without clipping or training. */
+    public QuantGrid(List<Integer> bits, List<QuantSpec.Scheme> schemes, List<QuantSpec.Granularity> granularities,
+        LayerSelector layers, List<QuantSpec.Algorithm> algorithms) {
+      this(bits, schemes, granularities, layers, algorithms, List.of(100.0), 0, QuantSpec.DEFAULT_TRAIN_LEARNING_RATE);
+    }
+
     /** A uniform-quantization grid. */
     public QuantGrid(List<Integer> bits, List<QuantSpec.Scheme> schemes, List<QuantSpec.Granularity> granularities,
         LayerSelector layers) {
@@ -105,6 +126,10 @@ public record SweepSpec(
 
     public QuantGrid {
       algorithms = List.copyOf(algorithms);
+      clipPercentiles = List.copyOf(clipPercentiles);
+      if (clipPercentiles.isEmpty()) {
+        throw new IllegalArgumentException("a quantize grid needs at least one clip percentile");
+      }
       if (algorithms.isEmpty()) {
         throw new IllegalArgumentException("a quantize grid needs at least one method");
       }

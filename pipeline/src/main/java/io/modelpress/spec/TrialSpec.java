@@ -45,6 +45,22 @@ public record TrialSpec(List<CompressionStep> steps) implements Serializable {
     if (prunes > 1 || tunes > 1 || quants > 1) {
       throw new IllegalArgumentException("a trial has at most one prune, fine-tune and quantize step; got " + steps);
     }
+    for (CompressionStep s : steps) {
+      if (s instanceof FineTuneSpec f && f.schedule() == FineTuneSpec.Schedule.AGP) {
+        for (CompressionStep p : steps) {
+          if (p instanceof PruneSpec ps && (ps.structured() || ps.scope() == PruneSpec.Scope.THRESHOLD)) {
+            throw new IllegalArgumentException("the agp schedule ramps unstructured sparsity with scope layer or global; "
+                + "use schedule one-shot with " + (ps.structured() ? "structured pruning" : "scope threshold"));
+          }
+        }
+      }
+    }
+  }
+
+  /** Whether the trial needs the training split: it fine-tunes, trains its quantizer, or calibrates its pruning. */
+  public boolean needsTrainingData() {
+    return fineTune().isPresent() || quant().map(QuantSpec::trains).orElse(false)
+        || prune().map(p -> p.criterion().needsCalibration()).orElse(false);
   }
 
   public static final TrialSpec BASE = new TrialSpec(List.of());

@@ -10,7 +10,10 @@ import io.modelpress.model.Dl4jModel;
 import io.modelpress.model.ModelWeights;
 import io.modelpress.plan.PlannedTrial;
 import io.modelpress.compress.prune.AgpSchedule;
-import io.modelpress.compress.prune.MagnitudePruner;
+import io.modelpress.compress.prune.WeightPruner;
+import io.modelpress.compress.quant.QuantTrainer;
+import io.modelpress.model.Calibration;
+import io.modelpress.spec.QuantSpec;
 import io.modelpress.spec.FineTuneSpec;
 import io.modelpress.spec.PruneSpec;
 import io.modelpress.spec.TrialSpec;
@@ -32,6 +35,7 @@ public final class TrialEvaluator {
   private final int batch;
   private final LabeledImages train; // null: trials that fine-tune fail with a clear message
   private volatile boolean sawError;
+  private final Map<Integer, Calibration> calibrations = new java.util.HashMap<>();
 
   /**
    * @param train the training split for trials that fine-tune (null when no trial does)
@@ -51,7 +55,7 @@ public final class TrialEvaluator {
 
   public TrialResult evaluate(PlannedTrial trial, String executor) {
     try {
-      return TrialResult.ok(trial, measure(trial), executor);
+      return TrialResult.ok(trial, measure(trial).measurements(), executor);
     } catch (RuntimeException e) {
       return TrialResult.failed(trial, e, executor);
     } catch (OutOfMemoryError | StackOverflowError e) {
@@ -66,45 +70,101 @@ public final class TrialEvaluator {
   }
 
 
-  /** Prune (one-shot, or gradually along AGP), fine-tune with the masks enforced, then quantize. */
-  private CompressedModel compressWithFineTuning(TrialSpec spec, long seed) {
-    FineTuneSpec ft = spec.fineTune().orElseThrow();
-    if (train == null) {
-      throw new IllegalArgumentException("trial fine-tunes but the sweep was given no training data");
+  /** The network a trial runs on and its compressed weights, before evaluation. */
+  public record Compressed(Dl4jModel network, CompressedModel model) {}
+
+  /**
+   * Applies a trial's steps: prune (one-shot, or gradually along AGP; structured pruning rebuilds a
+   * smaller network), fine-tune with the masks enforced, quantize, train the quantizer. Deterministic
+   * for the trial's seed. The returned network may be this evaluator's own (reused by the next trial).
+   */
+  public Compressed compress(PlannedTrial trial) {
+    TrialSpec spec = trial.spec();
+    if (spec.needsTrainingData() && train == null) {
+      throw new IllegalArgumentException("trial needs the training split (fine-tuning, quantizer training or "
+          + "calibration) but the sweep was given no training data");
     }
     PruneSpec p = spec.prune().orElse(null);
+    Calibration cal = p != null && p.criterion().needsCalibration() ? calibration(p.calibrationBatches()) : null;
+    Dl4jModel net = model;
+    TrialCompressor.Pruned pruned;
+    if (spec.fineTune().isPresent()) {
+      pruned = fineTuned(spec, cal, trial.seed());
+    } else {
+      pruned = p == null ? new TrialCompressor.Pruned(base, Map.of(), Double.NaN) : TrialCompressor.prune(base, p, cal);
+    }
+    if (p != null && p.structured()) {
+      net = model.rebuilt(pruned.weights());
+    }
+    QuantSpec q = spec.quant().orElse(null);
+    if (q != null && q.trains()) {
+      QuantTrainer qt = new QuantTrainer(pruned.weights(), q, pruned.masks(), pruned.sparsity());
+      ModelWeights trained = net.descend(qt.initial(), qt, train, q.trainEpochs(), FineTuneSpec.DEFAULT_BATCH_SIZE,
+          trial.seed() + 1);
+      return new Compressed(net, qt.result(trained));
+    }
+    return new Compressed(net, TrialCompressor.quantize(pruned.weights(), spec.quant(), pruned.sparsity()));
+  }
+
+  /** Statistics of the base model for data-driven criteria, computed once per batch count. */
+  private Calibration calibration(int batches) {
+    return calibrations.computeIfAbsent(batches,
+        b -> model.calibrate(base, train, b, PruneSpec.CALIBRATION_BATCH_SIZE));
+  }
+
+  /** Prune (one-shot, or gradually along AGP), then fine-tune with the masks enforced. */
+  private TrialCompressor.Pruned fineTuned(TrialSpec spec, Calibration cal, long seed) {
+    FineTuneSpec ft = spec.fineTune().orElseThrow();
+    PruneSpec p = spec.prune().orElse(null);
     ModelWeights start = base;
+    Dl4jModel net = model;
     Dl4jModel.MaskSchedule schedule;
     if (p == null) {
       schedule = (t, current) -> t == 0 ? Map.of() : null;
+    } else if (p.structured()) {
+      TrialCompressor.Pruned pruned = TrialCompressor.prune(base, p, cal);
+      start = pruned.weights();
+      net = model.rebuilt(start);
+      Dl4jModel.Tuned tuned = net.fineTune(start, (t, current) -> t == 0 ? Map.of() : null, train, ft.epochs(),
+          ft.learningRate(), ft.batchSize(), seed);
+      return new TrialCompressor.Pruned(tuned.weights(), Map.of(), pruned.sparsity());
     } else if (ft.schedule() == FineTuneSpec.Schedule.ONE_SHOT) {
-      TrialCompressor.Pruned pruned = TrialCompressor.prune(base, p);
+      TrialCompressor.Pruned pruned = TrialCompressor.prune(base, p, cal);
       start = pruned.weights();
       schedule = (t, current) -> t == 0 ? pruned.masks() : null;
     } else {
-      if (p.scope() == PruneSpec.Scope.THRESHOLD) {
-        throw new IllegalArgumentException("the agp schedule ramps a sparsity; use prune scope layer or global, not threshold");
-      }
       long iterations = (long) ft.epochs() * ((train.count() + ft.batchSize() - 1) / ft.batchSize());
       // n steps Δt apart must end within the first three quarters of training, or the target is never reached
       int steps = (int) Math.max(1, Math.min(ft.pruneSteps(), 3 * iterations / 4));
       long interval = Math.max(1, (3 * iterations / 4) / steps);
       AgpSchedule agp = new AgpSchedule(0.0, p.level(), 0, interval, steps);
-      schedule = (t, current) -> agp.prunesAt(t)
-          ? MagnitudePruner.masks(current.get(), new PruneSpec(p.scope(), agp.sparsityAt(t), p.layers())) : null;
+      // data-driven criteria are recomputed on the network as it trains, at every pruning step
+      schedule = (t, current) -> {
+        if (!agp.prunesAt(t)) {
+          return null;
+        }
+        ModelWeights now = current.weights();
+        Calibration c = p.criterion().needsCalibration()
+            ? current.calibrate(now, train, p.calibrationBatches(), PruneSpec.CALIBRATION_BATCH_SIZE) : null;
+        return WeightPruner.masks(now, p.withLevel(agp.sparsityAt(t)), c);
+      };
     }
-    Dl4jModel.Tuned tuned = model.fineTune(start, schedule, train, ft.epochs(), ft.learningRate(), ft.batchSize(), seed);
+    Dl4jModel.Tuned tuned = net.fineTune(start, schedule, train, ft.epochs(), ft.learningRate(), ft.batchSize(), seed);
     double sparsity = p == null ? Double.NaN : TrialCompressor.sparsity(tuned.masks());
-    return TrialCompressor.quantize(tuned.weights(), spec.quant(), sparsity);
+    return new TrialCompressor.Pruned(tuned.weights(), tuned.masks(), sparsity);
   }
 
-  private Measurements measure(PlannedTrial trial) {
+  /** A trial's measurements and the artifact they were measured on. */
+  public record Evaluated(Measurements measurements, byte[] artifact) {}
+
+  /** Runs a trial and keeps its artifact (exceptions propagate: for export, not for sweeps). */
+  public Evaluated measure(PlannedTrial trial) {
     long t0 = System.nanoTime();
-    CompressedModel c = trial.spec().fineTune().isPresent()
-        ? compressWithFineTuning(trial.spec(), trial.seed()) : TrialCompressor.apply(base, trial.spec());
+    Compressed cn = compress(trial);
+    CompressedModel c = cn.model();
     long t1 = System.nanoTime();
-    model.load(c.weights());
-    ClassificationMetrics m = ClassificationMetrics.of(labels, model.predict(inputs, batch), classes);
+    cn.network().load(c.weights());
+    ClassificationMetrics m = ClassificationMetrics.of(labels, cn.network().predict(inputs, batch), classes);
     long t2 = System.nanoTime();
     byte[] artifact = ArtifactEncoder.encode(c, fingerprint);
     long t3 = System.nanoTime();
@@ -115,12 +175,12 @@ public final class TrialEvaluator {
       weights += l.size();
       zeros += l.size() - l.nonZeros();
     }
-    return new Measurements(
+    return new Evaluated(new Measurements(
         // accuracy_drop is NaN here: the driver sets it from the base trial (TrialResult.withAccuracyDrops)
         m.accuracy(), Double.NaN, m.macroPrecision(), m.macroRecall(), m.macroF1(), m.examples(),
         size.params(), size.nonZeroParams(), (double) zeros / weights, c.prunedSparsity(),
         size.denseBytes(), artifact.length, (double) size.denseBytes() / artifact.length,
         size.macs(), size.effectiveMacs(), io.modelpress.measure.EnergyModel.microjoulesPerInference(c, artifact.length),
-        (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6);
+        (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6), artifact);
   }
 }

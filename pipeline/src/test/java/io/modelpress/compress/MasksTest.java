@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.modelpress.TestData;
-import io.modelpress.compress.prune.MagnitudePruner;
-import io.modelpress.compress.prune.MagnitudeScores;
+import io.modelpress.compress.prune.WeightPruner;
+import io.modelpress.compress.prune.Importance;
 import io.modelpress.compress.prune.Masks;
 import io.modelpress.model.LayerWeights;
 import io.modelpress.model.ModelWeights;
@@ -73,7 +73,7 @@ class MasksTest {
   void globalSparsityIsExactOverAllLayersAndUneven() {
     ModelWeights m = TestData.smallModel(3);
     PruneSpec spec = new PruneSpec(PruneSpec.Scope.GLOBAL, 0.6, LayerSelector.ALL);
-    Map<String, boolean[]> masks = MagnitudePruner.masks(m, spec);
+    Map<String, boolean[]> masks = WeightPruner.masks(m, spec);
     int total = 0;
     int kept = 0;
     for (boolean[] k : masks.values()) {
@@ -101,8 +101,8 @@ class MasksTest {
   @Test
   void thresholdKeepsOnlyMagnitudesAboveTheta() {
     ModelWeights m = TestData.smallModel(4);
-    Map<String, boolean[]> masks = MagnitudePruner.masks(m, new PruneSpec(PruneSpec.Scope.THRESHOLD, 0.2, LayerSelector.ALL));
-    ModelWeights pruned = MagnitudePruner.apply(m, masks);
+    Map<String, boolean[]> masks = WeightPruner.masks(m, new PruneSpec(PruneSpec.Scope.THRESHOLD, 0.2, LayerSelector.ALL));
+    ModelWeights pruned = WeightPruner.apply(m, masks);
     for (int l = 0; l < m.layers().size(); l++) {
       float[] before = m.layers().get(l).weights();
       float[] after = pruned.layers().get(l).weights();
@@ -116,8 +116,8 @@ class MasksTest {
   void applyReturnsNewWeightsAndLeavesTheInputAlone() {
     ModelWeights m = TestData.smallModel(5);
     float[] copy = m.layer("fc1").weights().clone();
-    ModelWeights pruned = MagnitudePruner.apply(m,
-        MagnitudePruner.masks(m, new PruneSpec(PruneSpec.Scope.LAYER, 0.5, LayerSelector.named("fc1"))));
+    ModelWeights pruned = WeightPruner.apply(m,
+        WeightPruner.masks(m, new PruneSpec(PruneSpec.Scope.LAYER, 0.5, LayerSelector.named("fc1"))));
     assertThat(m.layer("fc1").weights()).isEqualTo(copy);
     assertThat(pruned.layer("fc1").nonZeros()).isEqualTo(copy.length - Math.round(0.5 * copy.length));
     assertThat(pruned.layer("fc2").weights()).isSameAs(m.layer("fc2").weights());
@@ -136,7 +136,7 @@ class MasksTest {
   @Test
   void unknownLayerInASelectorIsAnErrorNamingTheLayers() {
     ModelWeights m = TestData.smallModel(6);
-    assertThatThrownBy(() -> MagnitudePruner.masks(m, new PruneSpec(PruneSpec.Scope.LAYER, 0.5, LayerSelector.named("fc9"))))
+    assertThatThrownBy(() -> WeightPruner.masks(m, new PruneSpec(PruneSpec.Scope.LAYER, 0.5, LayerSelector.named("fc9"))))
         .hasMessage("layer selector names layer 'fc9' which the model does not have; layers: [fc1, fc2, out]");
     assertThat(new LayerSelector(List.of(), "fc.*", List.of(), List.of("fc2")).resolve(m)).containsExactly("fc1");
     assertThat(new LayerSelector(List.of(), "", List.of("output"), List.of()).resolve(m)).containsExactly("out");
@@ -145,7 +145,7 @@ class MasksTest {
   @Test
   void magnitudeScoresAreAbsoluteValues() {
     LayerWeights l = TestData.smallModel(7).layer("fc2");
-    float[] s = MagnitudeScores.of(l);
+    float[] s = Importance.ofWeights(l, io.modelpress.spec.PruneSpec.Criterion.MAGNITUDE, null);
     for (int i = 0; i < s.length; i++) {
       assertThat(s[i]).isEqualTo(Math.abs(l.weights()[i]));
     }

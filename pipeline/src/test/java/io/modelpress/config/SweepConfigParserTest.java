@@ -50,7 +50,7 @@ class SweepConfigParserTest {
       seed not a number | version: 1\\nseed: abc                                     | 'seed' is set to "abc" but must be an integer
       sparsity >= 1     | BASE\\n  - prune: {scope: layer, sparsities: [0.5, 1.5]}   | 'search[1].prune.sparsities[1]' is set to 1.5 but must be in [0, 1)
       bits 9            | BASE\\n  - quantize: {bits: [4, 9]}                        | 'search[1].quantize.bits[1]' is set to 9 but must be in 2..8, 16 or 32
-      unknown prune key | BASE\\n  - prune: {scope: layer, sparsity: 0.5}            | unknown key 'search[1].prune.sparsity'; valid keys in 'search[1].prune': layers, method, scope, sparsities, thresholds
+      unknown prune key | BASE\\n  - prune: {scope: layer, sparsity: 0.5}            | unknown key 'search[1].prune.sparsity'; valid keys in 'search[1].prune': calibration-batches, layers, method, scope, sparsities, structure, thresholds
       unknown scope     | BASE\\n  - prune: {scope: channel, sparsities: 0.5}        | 'search[1].prune.scope' is set to "channel" but must be one of [layer, global, threshold, single-layer]
       unknown scheme    | BASE\\n  - quantize: {bits: 4, scheme: log}                | 'search[1].quantize.scheme' is set to "log" but must be one of [symmetric, affine]
       unknown zoo       | version: 1\\nmodel: {zoo: resnet}\\ndataset: mnist           | 'model.zoo' is set to "resnet" but must be one of [mlp-64-64, lenet-300-100, lenet5]

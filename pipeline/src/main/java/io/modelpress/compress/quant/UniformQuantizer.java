@@ -38,6 +38,9 @@ public final class UniformQuantizer {
       min[c] = Math.min(min[c], w[i]); // starts at 0: the range always contains zero
       max[c] = Math.max(max[c], w[i]);
     }
+    if (spec.clipPercentile() < 100) {
+      clipToPercentile(w, channelOf, channels, spec, min, max);
+    }
     float[] scales = new float[channels];
     int[] zps = new int[channels];
     int levels = (1 << bits) - 1; // largest unsigned code
@@ -70,6 +73,49 @@ public final class UniformQuantizer {
       codes[i] = clamp(Math.round(w[i] / scales[c]) + zps[c], lo, hi);
     }
     return new ValueCoding.Uniform(bits, perChannel, scales, zps, codes);
+  }
+
+  /**
+   * Narrows each channel's range to percentiles: symmetric ranges to the p-th percentile of |w|, affine
+   * ones to the (100 − p)-th and p-th percentiles of w (still containing 0). Weights outside are clipped.
+   * Percentiles are nearest-rank on the sorted values.
+   */
+  private static void clipToPercentile(float[] w, int[] channelOf, int channels, QuantSpec spec, float[] min, float[] max) {
+    int[] counts = new int[channels];
+    for (int c : channelOf) {
+      counts[c]++;
+    }
+    float[][] values = new float[channels][];
+    for (int c = 0; c < channels; c++) {
+      values[c] = new float[counts[c]];
+    }
+    int[] fill = new int[channels];
+    boolean symmetric = spec.scheme() == QuantSpec.Scheme.SYMMETRIC;
+    for (int i = 0; i < w.length; i++) {
+      int c = channelOf[i];
+      values[c][fill[c]++] = symmetric ? Math.abs(w[i]) : w[i];
+    }
+    double p = spec.clipPercentile() / 100.0;
+    for (int c = 0; c < channels; c++) {
+      float[] v = values[c];
+      if (v.length == 0) {
+        continue;
+      }
+      java.util.Arrays.sort(v);
+      float hi = v[rank(p, v.length)];
+      if (symmetric) {
+        max[c] = Math.min(max[c], hi);
+        min[c] = Math.max(min[c], -hi);
+      } else {
+        min[c] = Math.min(0f, v[rank(1 - p, v.length)]);
+        max[c] = Math.max(0f, hi);
+      }
+    }
+  }
+
+  /** Nearest-rank index of quantile q in n sorted values. */
+  private static int rank(double q, int n) {
+    return Math.max(0, Math.min(n - 1, (int) Math.ceil(q * n) - 1));
   }
 
   /** The dequantized weights of a coding for {@code layer}. */

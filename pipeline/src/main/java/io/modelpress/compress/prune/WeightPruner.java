@@ -1,5 +1,6 @@
 package io.modelpress.compress.prune;
 
+import io.modelpress.model.Calibration;
 import io.modelpress.model.LayerWeights;
 import io.modelpress.model.ModelWeights;
 import io.modelpress.spec.PruneSpec;
@@ -9,36 +10,48 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Unstructured magnitude pruning in three separate steps: scores ({@link MagnitudeScores}), masks
+ * Unstructured pruning in three separate steps: scores ({@link Importance#ofWeights}), masks
  * ({@link Masks}), apply ({@link Masks#apply}). Returns the masks; the model is never mutated.
  */
-public final class MagnitudePruner {
+public final class WeightPruner {
 
-  private MagnitudePruner() {}
+  private WeightPruner() {}
 
-  /** The masks of the selected layers, in model order. Unselected layers have no mask. */
+  /** Magnitude masks (no calibration data needed). */
   public static Map<String, boolean[]> masks(ModelWeights model, PruneSpec spec) {
+    return masks(model, spec, null);
+  }
+
+  /**
+   * The masks of the selected layers, in model order. Unselected layers have no mask.
+   *
+   * @param calibration statistics for the gradient and Taylor criteria (null for magnitude)
+   */
+  public static Map<String, boolean[]> masks(ModelWeights model, PruneSpec spec, Calibration calibration) {
+    if (spec.structured()) {
+      throw new IllegalArgumentException("structured pruning removes neurons, not weights: use StructuredPruner");
+    }
     List<String> names = spec.layers().resolve(model);
+    List<float[]> scores = new ArrayList<>();
+    for (String n : names) {
+      scores.add(Importance.ofWeights(model.layer(n), spec.criterion(), calibration));
+    }
     Map<String, boolean[]> masks = new LinkedHashMap<>();
     switch (spec.scope()) {
       case LAYER -> {
-        for (String n : names) {
-          masks.put(n, Masks.topK(MagnitudeScores.of(model.layer(n)), spec.level()));
+        for (int i = 0; i < names.size(); i++) {
+          masks.put(names.get(i), Masks.topK(scores.get(i), spec.level()));
         }
       }
       case GLOBAL -> {
-        List<float[]> scores = new ArrayList<>();
-        for (String n : names) {
-          scores.add(MagnitudeScores.of(model.layer(n)));
-        }
         List<boolean[]> m = Masks.global(scores, spec.level());
         for (int i = 0; i < names.size(); i++) {
           masks.put(names.get(i), m.get(i));
         }
       }
       case THRESHOLD -> {
-        for (String n : names) {
-          masks.put(n, Masks.threshold(MagnitudeScores.of(model.layer(n)), spec.level()));
+        for (int i = 0; i < names.size(); i++) {
+          masks.put(names.get(i), Masks.threshold(scores.get(i), spec.level()));
         }
       }
     }
