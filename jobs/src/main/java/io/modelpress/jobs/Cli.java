@@ -15,6 +15,9 @@ public final class Cli {
       "usage: modelpress <command> [options]",
       "  sweep  --config FILE [--out DIR] [--run-id ID] [--master URL] [--overwrite]",
       "         evaluate a compression sweep on Spark and write trials/, frontier/, runs/ under --out",
+      "  export --run-id ID --trial-id ID --out FILE.mpz [--results DIR] [--dl4j FILE.zip] [--master URL]",
+      "         re-run one trial of a run, check it reproduces its row, write its compressed artifact",
+      "         (and with --dl4j the DL4J network restored from it)",
       "  train  --model NAME [--dataset mnist|fashion-mnist] [--dataset-dir DIR] [--epochs N] [--batch-size N]",
       "         [--learning-rate X] [--seed N] [--out FILE]",
       "         train a zoo model (mlp-64-64, lenet-300-100, lenet5), print its test accuracy, save it",
@@ -45,9 +48,10 @@ public final class Cli {
     try {
       return switch (args[0]) {
         case "sweep" -> SweepJob.run(Arrays.copyOfRange(args, 1, args.length), out);
+        case "export" -> ExportJob.run(Arrays.copyOfRange(args, 1, args.length), out);
         case "train" -> TrainJob.run(Arrays.copyOfRange(args, 1, args.length), out);
         case "bench" -> BenchJob.run(Arrays.copyOfRange(args, 1, args.length), out);
-        default -> throw new UserError("unknown command '" + args[0] + "'; valid: sweep, train, bench, help");
+        default -> throw new UserError("unknown command '" + args[0] + "'; valid: sweep, export, train, bench, help");
       };
     } catch (UserError | ConfigException e) {
       err.println("modelpress: error: " + oneLine(e.getMessage()));

@@ -126,6 +126,69 @@ class CliTest {
     }
   }
 
+  @Test
+  void exportReRunsATrialFromItsRowAndWritesTheArtifactAndTheRestoredNetwork() throws Exception {
+    Path cfg = dir.resolve("toolbox.yaml");
+    Files.writeString(cfg, """
+        version: 1
+        name: export-test
+        model: {path: "%s"}
+        dataset: {name: mnist, test-limit: 1000, train-limit: 2000}
+        search:
+          - name: toolbox
+            prune: {method: taylor, structure: structured, sparsities: 0.5, calibration-batches: 2}
+            quantize: {bits: 4, train: {epochs: 1, learning-rate: 0.001}}
+        """.formatted(model));
+    Path out = dir.resolve("out-export");
+    Run sweep = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "x1", "--master", "local[2]");
+    assertThat(sweep.code()).as(sweep.err()).isEqualTo(0);
+    String trialId;
+    long bytes;
+    long params;
+    SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+    try {
+      var row = spark.read().parquet(out + "/trials").where("run_id = 'x1' and trial_index = 1").first();
+      assertThat(row.<String>getAs("status")).as(row.toString()).isEqualTo("ok");
+      assertThat(row.<String>getAs("method")).isEqualTo("taylor-structured+uniform+qat");
+      assertThat(row.<String>getAs("prune_structure")).isEqualTo("structured");
+      assertThat(row.<Integer>getAs("quant_train_epochs")).isEqualTo(1);
+      assertThat(row.<Long>getAs("macs")).isEqualTo(784 * 32 + 32 * 32 + 32 * 10);
+      trialId = row.getAs("trial_id");
+      bytes = row.getAs("encoded_bytes");
+      params = row.getAs("params");
+    } finally {
+      spark.stop();
+    }
+    Path mpz = dir.resolve("exported/model.mpz");
+    Path zip = dir.resolve("exported/model.zip");
+    Files.createDirectories(mpz.getParent());
+    Run export = cli("export", "--run-id", "x1", "--trial-id", trialId, "--results", out.toString(), "--out", mpz.toString(),
+        "--dl4j", zip.toString());
+    assertThat(export.code()).as(export.err()).isEqualTo(0);
+    assertThat(export.out()).contains("exported trial " + trialId + " of run x1", "(as in its row)");
+    assertThat(Files.size(mpz)).isEqualTo(bytes);
+    Dl4jModel restored = Dl4jModel.restore(Files.readAllBytes(zip));
+    assertThat(restored.numParams()).isEqualTo(params);
+    assertThat(restored.weights().layer("fc1").shape()).containsExactly(784, 32);
+
+    Run noRun = cli("export", "--run-id", "nope", "--trial-id", trialId, "--results", out.toString(), "--out",
+        dir.resolve("exported/none.mpz").toString());
+    assertThat(noRun.code()).isEqualTo(2);
+    assertThat(noRun.err()).isEqualTo("modelpress: error: run 'nope' has no row in " + out + "/runs; list runs with the "
+        + "runs table or pass --results DIR" + System.lineSeparator());
+    Run badId = cli("export", "--run-id", "x1", "--trial-id", "123", "--results", out.toString(), "--out",
+        dir.resolve("exported/none.mpz").toString());
+    assertThat(badId.code()).isEqualTo(2);
+    assertThat(badId.err()).isEqualTo("modelpress: error: '--trial-id' is set to \"123\" but trial ids are 16 hex digits"
+        + System.lineSeparator());
+    Run noTrial = cli("export", "--run-id", "x1", "--trial-id", "0123456789abcdef", "--results", out.toString(), "--out",
+        dir.resolve("exported/none.mpz").toString());
+    assertThat(noTrial.code()).isEqualTo(2);
+    assertThat(noTrial.err()).contains("run 'x1' has no trial '0123456789abcdef'");
+    assertThat(dir.resolve("exported/none.mpz")).doesNotExist();
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
       unknown key      | MODEL | sead: 3                                    | unknown key 'sead'; valid keys at the top level: dataset, eval-batch-size, model, name, objectives, output, search, seed, version
@@ -211,6 +274,6 @@ class CliTest {
         "modelpress: error: '--out' is set to /dev/null/m.zip but /dev/null is not a writable folder; choose another --out");
     Run cmd = cli("swep");
     assertThat(cmd.code()).isEqualTo(2);
-    assertThat(cmd.err().strip()).isEqualTo("modelpress: error: unknown command 'swep'; valid: sweep, train, bench, help");
+    assertThat(cmd.err().strip()).isEqualTo("modelpress: error: unknown command 'swep'; valid: sweep, export, train, bench, help");
   }
 }
