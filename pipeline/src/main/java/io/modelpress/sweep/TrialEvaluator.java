@@ -36,6 +36,7 @@ public final class TrialEvaluator {
   private final LabeledImages train; // null: trials that fine-tune fail with a clear message
   private volatile boolean sawError;
   private final Map<Integer, Calibration> calibrations = new java.util.HashMap<>();
+  private final long baseDenseBytes; // the original fp32 model: the denominator of every compression ratio
 
   /**
    * @param train the training split for trials that fine-tune (null when no trial does)
@@ -46,6 +47,7 @@ public final class TrialEvaluator {
     this.train = train;
     this.model = model;
     this.base = base;
+    this.baseDenseBytes = ModelSize.of(base).denseBytes();
     this.inputs = model.inputs(eval);
     this.labels = eval.labels();
     this.classes = model.outputSize();
@@ -179,7 +181,7 @@ public final class TrialEvaluator {
         // accuracy_drop is NaN here: the driver sets it from the base trial (TrialResult.withAccuracyDrops)
         m.accuracy(), Double.NaN, m.macroPrecision(), m.macroRecall(), m.macroF1(), m.examples(),
         size.params(), size.nonZeroParams(), (double) zeros / weights, c.prunedSparsity(),
-        size.denseBytes(), artifact.length, (double) size.denseBytes() / artifact.length,
+        size.denseBytes(), artifact.length, (double) baseDenseBytes / artifact.length,
         size.macs(), size.effectiveMacs(), io.modelpress.measure.EnergyModel.microjoulesPerInference(c, artifact.length),
         (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6), artifact);
   }

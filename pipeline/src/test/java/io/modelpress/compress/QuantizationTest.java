@@ -59,6 +59,32 @@ class QuantizationTest {
   }
 
   @Test
+  void percentileClippingNarrowsTheRangeToTheNearestRankAndClipsTheOutliers() {
+    // 1000 weights: 0.001 · (1..999) and one outlier 10.0
+    float[] w = new float[1000];
+    for (int i = 0; i < 999; i++) {
+      w[i] = 0.001f * (i + 1);
+    }
+    w[999] = 10f;
+    LayerWeights l = new LayerWeights("l", io.modelpress.model.LayerKind.DENSE, new int[] {1000, 1}, 1, 1, w, new float[0]);
+    QuantSpec minMax = new QuantSpec(8, Scheme.SYMMETRIC, Granularity.PER_TENSOR, LayerSelector.ALL,
+        QuantSpec.Algorithm.UNIFORM, 100, 0, 1e-4);
+    QuantSpec p99 = new QuantSpec(8, Scheme.SYMMETRIC, Granularity.PER_TENSOR, LayerSelector.ALL,
+        QuantSpec.Algorithm.UNIFORM, 99, 0, 1e-4);
+    ValueCoding.Uniform a = UniformQuantizer.quantize(l, minMax);
+    ValueCoding.Uniform b = UniformQuantizer.quantize(l, p99);
+    assertThat(a.scales()[0]).isEqualTo(10f / 127);
+    // nearest rank: the 990th smallest |w| is 0.99
+    assertThat(b.scales()[0]).isEqualTo(w[989] / 127);
+    float[] dq = UniformQuantizer.dequantize(l, b);
+    assertThat(dq[999]).isEqualTo(127 * (w[989] / 127)); // the outlier is clipped to the top level
+    assertThat(Math.abs(dq[499] - w[499])).isLessThanOrEqualTo(0.99f / 127 / 2 + 1e-7f);
+    // clipping applies to uniform 2..8 bits only
+    assertThatThrownBy(() -> new QuantSpec(4, Scheme.SYMMETRIC, Granularity.PER_TENSOR, LayerSelector.ALL,
+        QuantSpec.Algorithm.KMEANS, 99, 0, 1e-4)).hasMessage("'clip-percentile' applies to uniform quantization with 2..8 bits only");
+  }
+
+  @Test
   void perChannelIsNoWorseThanPerTensor() {
     LayerWeights l = TestData.dense("fc", io.modelpress.model.LayerKind.DENSE, 100, 10, new Random(1));
     float[] w = l.weights().clone();

@@ -153,6 +153,9 @@ class CompressionToolboxTest {
     assertThat(x.macs()).isEqualTo(784 * 32 + 32 * 32 + 32 * 10);
     assertThat(x.params()).isEqualTo(784 * 32 + 32 + 32 * 32 + 32 + 32 * 10 + 10);
     assertThat(x.prunedSparsity()).isEqualTo(0.5);
+    assertThat(x.denseBytes()).isEqualTo(4 * x.params());
+    // the ratio is against the original fp32 model, not the rebuilt smaller one
+    assertThat(x.compressionRatio()).isEqualTo(4.0 * (784 * 64 + 64 + 64 * 64 + 64 + 64 * 10 + 10) / x.encodedBytes());
     assertThat(x.accuracy()).isBetween(0.85, 1.0);
     // the base evaluator's own network is untouched in shape
     assertThat(m.weights().layer("fc1").shape()).containsExactly(784, 64);
