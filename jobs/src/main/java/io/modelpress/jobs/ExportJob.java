@@ -85,6 +85,10 @@ final class ExportJob {
         throw new IllegalStateException("trial " + trialId + "'s spec_json does not hash to its id");
       }
       TrialSpec spec = TrialSpecs.fromCanonicalJson(specJson);
+      if (!spec.canonicalJson().equals(specJson)) {
+        throw new IllegalStateException("trial " + trialId + "'s spec_json does not read back into the same trial "
+            + "(written by another modelpress version?): " + specJson);
+      }
       PlannedTrial planned = new PlannedTrial(trialId, trial.getAs("trial_index"), trial.getAs("block"),
           trial.getAs("seed"), spec);
       Dl4jModel model = Dl4jModel.restore(modelBytes);
@@ -148,6 +152,9 @@ final class ExportJob {
     List<Row> rows = spark.read().parquet(path).where(where).limit(2).collectAsList();
     if (rows.isEmpty()) {
       throw new UserError(missing);
+    }
+    if (rows.size() > 1) {
+      throw new IllegalStateException(path + " has more than one row for " + where + "; the table is damaged");
     }
     return rows.get(0);
   }

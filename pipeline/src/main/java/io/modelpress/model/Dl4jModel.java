@@ -375,15 +375,23 @@ public final class Dl4jModel {
     return new DataSet(Nd4j.create(x, new long[] {to - from, f}, 'c'), Nd4j.create(y, new long[] {to - from, 10}, 'c'));
   }
 
-  /** The loss gradient of every weighted layer's W at the loaded weights, for one batch (flat, "c" order). */
+  /**
+   * The gradient of the batch-mean loss for every weighted layer's W at the loaded weights (flat, "c"
+   * order). DL4J's computeGradientAndScore gives the gradient summed over the batch (its updater divides
+   * inside fit), so it is divided by the batch size here.
+   */
   private float[][] gradients(DataSet batch) {
     net.setInput(batch.getFeatures());
     net.setLabels(batch.getLabels());
     net.computeGradientAndScore();
     org.deeplearning4j.nn.gradient.Gradient g = net.gradient();
     float[][] out = new float[weightedLayers.size()][];
+    float n = batch.numExamples();
     for (int k = 0; k < out.length; k++) {
       out[k] = g.getGradientFor(weightedLayers.get(k) + "_W").dup('c').data().asFloat();
+      for (int i = 0; i < out[k].length; i++) {
+        out[k][i] /= n;
+      }
     }
     net.clear();
     return out;
@@ -504,9 +512,14 @@ public final class Dl4jModel {
     for (int i = 0; i < net.getnLayers(); i++) {
       Layer l = conf.getConf(i).getLayer();
       int k = weightedLayers.indexOf(i);
-      if (conf.getInputPreProcess(i) instanceof org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor p
-          && channels > 0) {
-        p.setNumChannels(channels);
+      if (conf.getInputPreProcess(i) instanceof org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor p) {
+        if (p.getFormat() != org.deeplearning4j.nn.conf.CNN2DFormat.NCHW) {
+          throw new IllegalArgumentException("layer " + i + " flattens " + p.getFormat() + " activations; structured "
+              + "pruning supports channels-first (NCHW) models only");
+        }
+        if (channels > 0) {
+          p.setNumChannels(channels);
+        }
       }
       if (k < 0) {
         continue;

@@ -29,6 +29,9 @@ public record FineTuneSpec(int epochs, double learningRate, int batchSize, Sched
 
   public FineTuneSpec {
     Objects.requireNonNull(schedule, "schedule");
+    if (schedule == Schedule.ONE_SHOT) {
+      pruneSteps = DEFAULT_PRUNE_STEPS; // unused: equal specs must be equal records
+    }
     if (epochs < 1 || epochs > 1000) {
       throw new IllegalArgumentException("'finetune.epochs' is set to " + epochs + " but must be in 1..1000");
     }

@@ -87,7 +87,9 @@ public final class TrialEvaluator {
           + "calibration) but the sweep was given no training data");
     }
     PruneSpec p = spec.prune().orElse(null);
-    Calibration cal = p != null && p.criterion().needsCalibration() ? calibration(p.calibrationBatches()) : null;
+    boolean agp = spec.fineTune().map(f -> f.schedule() == FineTuneSpec.Schedule.AGP).orElse(false);
+    // AGP recalibrates on the training network at each pruning step; the others score the base model
+    Calibration cal = p != null && p.criterion().needsCalibration() && !agp ? calibration(p.calibrationBatches()) : null;
     Dl4jModel net = model;
     TrialCompressor.Pruned pruned;
     if (spec.fineTune().isPresent()) {

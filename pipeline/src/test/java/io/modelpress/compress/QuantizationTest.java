@@ -79,6 +79,26 @@ class QuantizationTest {
     float[] dq = UniformQuantizer.dequantize(l, b);
     assertThat(dq[999]).isEqualTo(127 * (w[989] / 127)); // the outlier is clipped to the top level
     assertThat(Math.abs(dq[499] - w[499])).isLessThanOrEqualTo(0.99f / 127 / 2 + 1e-7f);
+    // 99.9 of the 1000 is the 999th value (0.999), computed in decimal: binary 0.999 × 1000 rounds up to the maximum
+    QuantSpec p999 = new QuantSpec(8, Scheme.SYMMETRIC, Granularity.PER_TENSOR, LayerSelector.ALL,
+        QuantSpec.Algorithm.UNIFORM, 99.9, 0, 1e-4);
+    assertThat(UniformQuantizer.quantize(l, p999).scales()[0]).isEqualTo(w[998] / 127);
+    // pruned zeros are not part of the distribution: 9,000 zeros added change nothing
+    float[] sparse = java.util.Arrays.copyOf(w, 10_000);
+    LayerWeights ls = new LayerWeights("l", io.modelpress.model.LayerKind.DENSE, new int[] {10_000, 1}, 1, 1, sparse,
+        new float[0]);
+    assertThat(UniformQuantizer.quantize(ls, p99).scales()[0]).isEqualTo(w[989] / 127);
+    // affine: the lower bound is the mirror rank, so as many weights are clipped below as above
+    float[] both = new float[2000];
+    for (int i = 0; i < 1000; i++) {
+      both[i] = w[i];
+      both[1000 + i] = -w[i];
+    }
+    LayerWeights lb = new LayerWeights("l", io.modelpress.model.LayerKind.DENSE, new int[] {2000, 1}, 1, 1, both,
+        new float[0]);
+    ValueCoding.Uniform affine = UniformQuantizer.quantize(lb, new QuantSpec(8, Scheme.AFFINE, Granularity.PER_TENSOR,
+        LayerSelector.ALL, QuantSpec.Algorithm.UNIFORM, 99, 0, 1e-4));
+    assertThat(affine.scales()[0]).isEqualTo((w[979] - (-w[979])) / 255);
     // clipping applies to uniform 2..8 bits only
     assertThatThrownBy(() -> new QuantSpec(4, Scheme.SYMMETRIC, Granularity.PER_TENSOR, LayerSelector.ALL,
         QuantSpec.Algorithm.KMEANS, 99, 0, 1e-4)).hasMessage("'clip-percentile' applies to uniform quantization with 2..8 bits only");

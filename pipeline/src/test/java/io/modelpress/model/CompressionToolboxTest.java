@@ -121,6 +121,25 @@ class CompressionToolboxTest {
   }
 
   @Test
+  void gradientsAreOfTheBatchMeanLoss() {
+    // 128 copies of one example and the example alone have the same mean loss, so the same gradient
+    LabeledImages one = train.head(1);
+    byte[] px = new byte[128 * 784];
+    int[] labels = new int[128];
+    for (int i = 0; i < 128; i++) {
+      System.arraycopy(one.pixels(), 0, px, i * 784, 784);
+      labels[i] = one.labels()[0];
+    }
+    LabeledImages copies = new LabeledImages(128, 28, 28, px, labels, new byte[32]);
+    Dl4jModel m = Dl4jModel.restore(trained);
+    float[] g1 = m.calibrate(m.weights(), one, 1, 128).gradient().get("fc2");
+    float[] g128 = m.calibrate(m.weights(), copies, 1, 128).gradient().get("fc2");
+    for (int i = 0; i < g1.length; i++) {
+      assertThat(g128[i]).isCloseTo(g1[i], within(1e-6f + 1e-4f * g1[i]));
+    }
+  }
+
+  @Test
   void taylorPruningKeepsMoreAccuracyThanGradientAtHighSparsity() {
     Dl4jModel m = Dl4jModel.restore(trained);
     TrialEvaluator ev = new TrialEvaluator(m, m.weights(), test, train, new byte[32], 1000);

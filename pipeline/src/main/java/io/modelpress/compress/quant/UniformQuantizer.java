@@ -78,12 +78,17 @@ public final class UniformQuantizer {
   /**
    * Narrows each channel's range to percentiles: symmetric ranges to the p-th percentile of |w|, affine
    * ones to the (100 − p)-th and p-th percentiles of w (still containing 0). Weights outside are clipped.
-   * Percentiles are nearest-rank on the sorted values.
+   * Percentiles are nearest-rank over the non-zero weights (pruned weights are not part of the
+   * distribution).
    */
   private static void clipToPercentile(float[] w, int[] channelOf, int channels, QuantSpec spec, float[] min, float[] max) {
+    // pruned weights (exact zeros) are not part of the distribution: at sparsity s they would pull every
+    // percentile below s to 0 and quantize the layer away
     int[] counts = new int[channels];
-    for (int c : channelOf) {
-      counts[c]++;
+    for (int i = 0; i < w.length; i++) {
+      if (w[i] != 0f) {
+        counts[channelOf[i]]++;
+      }
     }
     float[][] values = new float[channels][];
     for (int c = 0; c < channels; c++) {
@@ -92,30 +97,34 @@ public final class UniformQuantizer {
     int[] fill = new int[channels];
     boolean symmetric = spec.scheme() == QuantSpec.Scheme.SYMMETRIC;
     for (int i = 0; i < w.length; i++) {
-      int c = channelOf[i];
-      values[c][fill[c]++] = symmetric ? Math.abs(w[i]) : w[i];
+      if (w[i] != 0f) {
+        int c = channelOf[i];
+        values[c][fill[c]++] = symmetric ? Math.abs(w[i]) : w[i];
+      }
     }
-    double p = spec.clipPercentile() / 100.0;
     for (int c = 0; c < channels; c++) {
       float[] v = values[c];
       if (v.length == 0) {
         continue;
       }
       java.util.Arrays.sort(v);
-      float hi = v[rank(p, v.length)];
+      int hiIndex = rank(spec.clipPercentile(), v.length);
+      float hi = v[hiIndex];
       if (symmetric) {
         max[c] = Math.min(max[c], hi);
         min[c] = Math.max(min[c], -hi);
       } else {
-        min[c] = Math.min(0f, v[rank(1 - p, v.length)]);
+        min[c] = Math.min(0f, v[v.length - 1 - hiIndex]); // the mirror rank: as many clipped below as above
         max[c] = Math.max(0f, hi);
       }
     }
   }
 
-  /** Nearest-rank index of quantile q in n sorted values. */
-  private static int rank(double q, int n) {
-    return Math.max(0, Math.min(n - 1, (int) Math.ceil(q * n) - 1));
+  /** Nearest-rank index of the p-th percentile in n sorted values: ceil(p·n/100) − 1, in decimal arithmetic. */
+  static int rank(double percentile, int n) {
+    int r = java.math.BigDecimal.valueOf(percentile).multiply(java.math.BigDecimal.valueOf(n))
+        .divide(java.math.BigDecimal.valueOf(100)).setScale(0, java.math.RoundingMode.CEILING).intValueExact() - 1;
+    return Math.max(0, Math.min(n - 1, r));
   }
 
   /** The dequantized weights of a coding for {@code layer}. */
