@@ -138,7 +138,7 @@ final class BenchJob {
         long t1 = System.nanoTime();
         try {
           SweepJob.Outcome o = SweepJob.execute(spark, spec, scratch.resolve("sweep-" + m + "-" + r).toString(),
-              "bench-" + m + "-" + r, false, Instant.now(), 0, new PrintStream(PrintStream.nullOutputStream()));
+              "bench-" + m + "-" + r, false, Instant.now(), 0, Integer.MAX_VALUE, new PrintStream(PrintStream.nullOutputStream()));
           trials = o.results().size();
           lastResults = o.results();
           prep[m][r] = o.prepareSeconds();
@@ -221,7 +221,7 @@ final class BenchJob {
     long t1 = System.nanoTime();
     try {
       SweepJob.Outcome o = SweepJob.execute(spark, spec, scratch.resolve(name).toString(), name, false, Instant.now(),
-          maxTrials, new PrintStream(PrintStream.nullOutputStream()));
+          maxTrials, Integer.MAX_VALUE, new PrintStream(PrintStream.nullOutputStream()));
       return new double[] {(System.nanoTime() - t0) / 1e9, o.evalSeconds(), (t1 - t0) / 1e9};
     } finally {
       spark.stop();

@@ -13,8 +13,10 @@ public final class Cli {
 
   static final String USAGE = String.join("\n",
       "usage: modelpress <command> [options]",
-      "  sweep  --config FILE [--out DIR] [--run-id ID] [--master URL] [--overwrite]",
-      "         evaluate a compression sweep on Spark and write trials/, frontier/, runs/ under --out",
+      "  sweep  --config FILE [--out DIR] [--run-id ID] [--master URL] [--overwrite] [--commit-every N]",
+      "         [--max-failed-trials N]",
+      "         evaluate a compression sweep on Spark and write trials/, frontier/, runs/ under --out;",
+      "         rows are committed every N trials, and re-running an unfinished run id resumes it",
       "  export --run-id ID --trial-id ID --out FILE.mpz [--results DIR] [--dl4j FILE.zip] [--master URL]",
       "         re-run one trial of a run, check it reproduces its row, write its compressed artifact",
       "         (and with --dl4j the DL4J network restored from it)",
@@ -56,6 +58,9 @@ public final class Cli {
     } catch (UserError | ConfigException e) {
       err.println("modelpress: error: " + oneLine(e.getMessage()));
       return 2;
+    } catch (JobFailed e) {
+      err.println("modelpress: failed: " + oneLine(e.getMessage()));
+      return 1;
     } catch (Exception e) { // Spark and Hadoop throw checked exceptions through Scala code
       err.println("modelpress: failed: " + oneLine(String.valueOf(e)));
       e.printStackTrace(err);

@@ -43,7 +43,8 @@ import org.apache.spark.sql.SparkSession;
  */
 final class SweepJob {
 
-  static final Set<String> OPTIONS = Set.of("--config", "--out", "--run-id", "--master");
+  static final Set<String> OPTIONS = Set.of("--config", "--out", "--run-id", "--master", "--commit-every",
+      "--max-failed-trials");
   static final Set<String> FLAGS = Set.of("--overwrite");
   static final java.util.regex.Pattern RUN_ID = java.util.regex.Pattern.compile("(?=.*[A-Za-z])[A-Za-z0-9][A-Za-z0-9_.-]*");
   private static final DateTimeFormatter RUN_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
@@ -58,6 +59,8 @@ final class SweepJob {
       throw new UserError("'--run-id' is set to \"" + Cli.oneLine(runId) + "\" but must be letters, digits, '.', '_' or '-'"
           + " with at least one letter (so that tables never read it as a number or a date)");
     }
+    int commitEvery = positiveInt(args, "--commit-every", 0);
+    int maxFailed = positiveInt(args, "--max-failed-trials", -1);
     String configText = readLocalOrNull(configPath);
     SweepSpec spec = configText == null ? null : SweepConfigParser.parse(configText, configPath);
     Instant started = Instant.now();
@@ -71,8 +74,13 @@ final class SweepJob {
       if (runId == null) {
         runId = spec.name() + "-" + RUN_TIME.format(started);
       }
-      Outcome o = execute(spark, spec, outDir, runId, args.flag("--overwrite"), started, 0, out);
+      Outcome o = execute(spark, spec, outDir, runId, args.flag("--overwrite"), started, 0, commitEvery, out);
       printSummary(out, spec, o.run(), o.results(), o.evalSeconds(), outDir);
+      if (maxFailed >= 0 && o.run().trialsFailed() > maxFailed) {
+        throw new JobFailed(o.run().trialsFailed() + " of " + o.run().trialsTotal() + " trials failed, more than "
+            + "--max-failed-trials " + maxFailed + "; their rows (status 'failed', error_class, error_message) are in "
+            + outDir + "/trials");
+      }
       return 0;
     } finally {
       spark.stop();
@@ -83,21 +91,71 @@ final class SweepJob {
   record Outcome(RunInfo run, List<TrialResult> results, double prepareSeconds, double evalSeconds,
       double writeSeconds) {}
 
+  private static int positiveInt(Args args, String key, int dflt) {
+    if (args.get(key).isEmpty()) {
+      return dflt;
+    }
+    String v = args.get(key).get();
+    try {
+      int n = Integer.parseInt(v);
+      if (n >= (key.equals("--commit-every") ? 1 : 0)) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new UserError("'" + key + "' is set to \"" + Cli.oneLine(v) + "\" but must be a whole number >= "
+        + (key.equals("--commit-every") ? 1 : 0));
+  }
+
   /**
    * Validates the inputs, evaluates the plan (its first {@code maxTrials} trials when &gt; 0) on Spark and
-   * writes the tables.
+   * writes the tables. Trials are evaluated in batches of {@code commitEvery} (0: a tenth of the plan, at
+   * least 8 per task slot), each batch's rows appended to the trials table as soon as it is done; a run
+   * id whose earlier attempt did not finish resumes: only trials without a row are evaluated.
    */
   static Outcome execute(SparkSession spark, SweepSpec spec, String outDir, String runId, boolean overwrite,
-      Instant started, int maxTrials, PrintStream out) {
+      Instant started, int maxTrials, int commitEvery, PrintStream out) {
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     long t0 = System.nanoTime();
     Prepared p = prepare(spec, outDir, runId, overwrite, hadoop, out);
     SweepPlan plan = maxTrials > 0 && maxTrials < p.plan.size()
         ? new SweepPlan(p.plan.modelFingerprint(), p.plan.datasetFingerprint(), p.plan.trials().subList(0, maxTrials))
         : p.plan;
+    if (overwrite) {
+      ResultTables.deleteRun(outDir, runId, hadoop);
+    }
+    List<TrialResult> results = new java.util.ArrayList<>(ResultTables.committedTrials(spark, outDir, runId));
+    Set<String> planned = plan.trials().stream().map(io.modelpress.plan.PlannedTrial::trialId).collect(Collectors.toSet());
+    for (TrialResult r : results) {
+      if (!planned.contains(r.trial().trialId())) {
+        throw new UserError("run id '" + runId + "' has rows in " + outDir + "/trials from another config (trial "
+            + r.trial().trialId() + " is not in this plan); use another --run-id, or --overwrite to start it again");
+      }
+    }
+    Set<String> done = results.stream().map(r -> r.trial().trialId()).collect(Collectors.toSet());
+    List<io.modelpress.plan.PlannedTrial> todo = plan.trials().stream().filter(t -> !done.contains(t.trialId())).toList();
+    if (!done.isEmpty()) {
+      out.printf(Locale.ROOT, "resuming run %s: %d of %d trials already have rows; evaluating the other %d%n", runId,
+          done.size(), plan.size(), todo.size());
+    }
+    int batch = commitEvery > 0 ? commitEvery
+        : Math.max(8 * spark.sparkContext().defaultParallelism(), (plan.size() + 9) / 10);
     long t1 = System.nanoTime();
-    List<TrialResult> results = SparkSweepRunner.run(spark, plan, p.modelBytes, p.fingerprint, p.test, p.train,
-        spec.evalBatchSize());
+    for (int from = 0; from < todo.size(); from += batch) {
+      List<io.modelpress.plan.PlannedTrial> chunk = todo.subList(from, Math.min(todo.size(), from + batch));
+      List<TrialResult> got = SparkSweepRunner.run(spark,
+          new SweepPlan(plan.modelFingerprint(), plan.datasetFingerprint(), chunk), p.modelBytes, p.fingerprint, p.test,
+          p.train, spec.evalBatchSize());
+      results.addAll(got);
+      if (from + batch < todo.size()) { // the last batch goes straight into the final tables
+        Set<String> ids = got.stream().map(r -> r.trial().trialId()).collect(Collectors.toSet());
+        ResultTables.appendTrials(spark, outDir, runId, TrialResult.withAccuracyDrops(results).stream()
+            .filter(r -> ids.contains(r.trial().trialId())).toList());
+      }
+    }
+    results.sort(java.util.Comparator.comparingInt(r -> r.trial().index()));
+    results = TrialResult.withAccuracyDrops(results);
     long t2 = System.nanoTime();
     Map<String, Integer> ranks = Frontier.ranks(results, spec.objectives());
     int ok = (int) results.stream().filter(TrialResult::isOk).count();
@@ -117,7 +175,7 @@ final class SweepJob {
       PrintStream out) {
     try {
       ResultTables.checkWritable(outDir, hadoop);
-      if (!overwrite && ResultTables.runExists(outDir, runId, hadoop)) {
+      if (!overwrite && ResultTables.runComplete(outDir, runId, hadoop)) {
         throw new UserError("run id '" + runId + "' already has results in " + outDir
             + "; pass --overwrite to replace them or choose another --run-id");
       }

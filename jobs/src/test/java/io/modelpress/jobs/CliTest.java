@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
@@ -123,6 +124,135 @@ class CliTest {
       assertThat(tuned.<Double>getAs("accuracy")).isGreaterThan(untuned.<Double>getAs("accuracy"));
     } finally {
       spark.stop();
+    }
+  }
+
+  @Test
+  void aKilledSweepResumesAndEndsWithExactlyTheRowsOfAnUninterruptedRun() throws Exception {
+    Path cfg = dir.resolve("resume.yaml");
+    Files.writeString(cfg, config(model.toString(), ""));
+    Path out = dir.resolve("out-resume");
+    Path partition = out.resolve("trials/run_id=k1");
+    // a real process, killed with SIGKILL as soon as its first batch of rows is committed
+    List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    cmd.addAll(Arrays.asList(SparkSessions.JAVA17_OPENS.split(" ")));
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.modelpress.jobs.Cli", "sweep", "--config",
+        cfg.toString(), "--out", out.toString(), "--run-id", "k1", "--master", "local[2]", "--commit-every", "2"));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("k1.log").toFile());
+    pb.environment().put("OMP_NUM_THREADS", "1");
+    Process proc = pb.start();
+    long deadline = System.nanoTime() + 180_000_000_000L;
+    while (proc.isAlive() && System.nanoTime() < deadline && !hasParquet(partition)) {
+      Thread.sleep(20);
+    }
+    proc.destroyForcibly().waitFor();
+    assertThat(hasParquet(partition)).as(Files.readString(dir.resolve("k1.log"))).isTrue();
+    assertThat(out.resolve("runs/run_id=k1")).as("killed before it finished").doesNotExist();
+
+    Run resumed = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "k1", "--master",
+        "local[2]", "--commit-every", "2");
+    assertThat(resumed.code()).as(resumed.err()).isEqualTo(0);
+    assertThat(resumed.out()).containsPattern("resuming run k1: [1-9][0-9]* of 13 trials already have rows");
+    Path straight = dir.resolve("out-straight");
+    Run uninterrupted = cli("sweep", "--config", cfg.toString(), "--out", straight.toString(), "--run-id", "k1",
+        "--master", "local[2]");
+    assertThat(uninterrupted.code()).as(uninterrupted.err()).isEqualTo(0);
+
+    SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+    try {
+      String cols = "trial_id, trial_index, status, accuracy, accuracy_drop, encoded_bytes, sparsity, pareto_rank";
+      var a = spark.read().parquet(out + "/trials").where("run_id = 'k1'").selectExpr(cols.split(", "));
+      var b = spark.read().parquet(straight + "/trials").where("run_id = 'k1'").selectExpr(cols.split(", "));
+      assertThat(a.count()).isEqualTo(13);
+      assertThat(a.select("trial_id").distinct().count()).isEqualTo(13);
+      assertThat(a.orderBy("trial_index").collectAsList()).isEqualTo(b.orderBy("trial_index").collectAsList());
+      assertThat(spark.read().parquet(out + "/frontier").where("run_id = 'k1'").count())
+          .isEqualTo(spark.read().parquet(straight + "/frontier").where("run_id = 'k1'").count());
+      assertThat(spark.read().parquet(out + "/runs").where("run_id = 'k1'").first().<Integer>getAs("trials_ok")).isEqualTo(13);
+    } finally {
+      spark.stop();
+    }
+    // a finished run is not resumed again
+    Run again = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "k1", "--master", "local[2]");
+    assertThat(again.code()).isEqualTo(2);
+    // rows from another config under the same run id are refused, not mixed
+    Path other = dir.resolve("other.yaml");
+    Files.writeString(other, config(model.toString(), "").replace("sparsities: [0.5, 0.9]", "sparsities: [0.6]"));
+    Path partial = dir.resolve("out-partial");
+    Files.createDirectories(partial.resolve("trials"));
+    copyTree(partition.getParent(), partial.resolve("trials"));
+    Files.walk(partial.resolve("trials")).filter(f -> f.toString().endsWith(".parquet")).findFirst().orElseThrow();
+    deleteTree(partial.resolve("runs"));
+    Run mixed = cli("sweep", "--config", other.toString(), "--out", partial.toString(), "--run-id", "k1", "--master",
+        "local[2]");
+    assertThat(mixed.code()).isEqualTo(2);
+    assertThat(mixed.err()).contains("run id 'k1' has rows in " + partial + "/trials from another config");
+  }
+
+  @Test
+  void tooManyFailedTrialsFailTheJobAfterWritingEveryRow() throws Exception {
+    // 8-bit k-means needs 256 weights per layer: 'out' has 640, but after removing 3/4 of fc2's neurons it has
+    // 160, which only the trial itself finds out: a failed row, not a refused config
+    Path cfg = dir.resolve("failing.yaml");
+    Files.writeString(cfg, """
+        version: 1
+        name: failing
+        model: {path: "%s"}
+        dataset: {name: mnist, test-limit: 500}
+        search:
+          - name: ok
+            quantize: {bits: 8}
+          - name: fails
+            prune: {structure: structured, sparsities: 0.75, layers: {names: [fc2]}}
+            quantize: {method: kmeans, bits: 8}
+        """.formatted(model));
+    Path out = dir.resolve("out-failing");
+    Run tolerated = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "f1", "--master",
+        "local[2]", "--max-failed-trials", "1");
+    assertThat(tolerated.code()).as(tolerated.err()).isEqualTo(0);
+    assertThat(tolerated.out()).contains("2 ok, 1 failed", "layer 'out' has 160 weights, fewer than the 256 centroids");
+    Run failed = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "f2", "--master",
+        "local[2]", "--max-failed-trials", "0");
+    assertThat(failed.code()).isEqualTo(1);
+    assertThat(failed.err()).isEqualTo("modelpress: failed: 1 of 3 trials failed, more than --max-failed-trials 0; their "
+        + "rows (status 'failed', error_class, error_message) are in " + out + "/trials" + System.lineSeparator());
+    assertThat(out.resolve("runs/run_id=f2")).isDirectory(); // every row is written, failures included
+    Run bad = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "f3", "--commit-every", "0");
+    assertThat(bad.code()).isEqualTo(2);
+    assertThat(bad.err()).isEqualTo("modelpress: error: '--commit-every' is set to \"0\" but must be a whole number >= 1"
+        + System.lineSeparator());
+  }
+
+  static boolean hasParquet(Path p) {
+    try (var s = Files.walk(p)) {
+      return s.anyMatch(f -> f.toString().endsWith(".parquet"));
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  static void copyTree(Path from, Path to) throws java.io.IOException {
+    try (var s = Files.walk(from)) {
+      for (Path f : s.toList()) {
+        Path t = to.resolve(from.relativize(f).toString());
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(t);
+        } else {
+          Files.copy(f, t, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
+  }
+
+  static void deleteTree(Path p) throws java.io.IOException {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (var s = Files.walk(p)) {
+      for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(f);
+      }
     }
   }
 

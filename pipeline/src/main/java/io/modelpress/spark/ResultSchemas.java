@@ -106,6 +106,29 @@ public final class ResultSchemas {
     return DataTypes.createStructField(name, type, nullable);
   }
 
+  /** A trials row read back into the result it was written from (for resume). */
+  public static TrialResult fromRow(Row row) {
+    PlannedTrial t = new PlannedTrial(row.getAs("trial_id"), row.<Integer>getAs("trial_index"), row.getAs("block"),
+        row.<Long>getAs("seed"), io.modelpress.spec.TrialSpecs.fromCanonicalJson(row.getAs("spec_json")));
+    String status = row.getAs(STATUS);
+    Measurements m = null;
+    if (TrialResult.OK.equals(status)) {
+      m = new Measurements(d(row, "accuracy"), d(row, "accuracy_drop"), d(row, "macro_precision"), d(row, "macro_recall"),
+          d(row, "macro_f1"), row.<Long>getAs("examples"), row.<Long>getAs("params"), row.<Long>getAs("nonzero_params"),
+          d(row, "sparsity"), d(row, "pruned_sparsity"), row.<Long>getAs("dense_bytes"), row.<Long>getAs("encoded_bytes"),
+          d(row, "compression_ratio"), row.<Long>getAs("macs"), row.<Long>getAs("effective_macs"),
+          d(row, "energy_estimate_uj"), d(row, "compress_ms"), d(row, "eval_ms"), d(row, "encode_ms"));
+    }
+    return TrialResult.restored(t, status, row.getAs("error_class"), row.getAs("error_message"), m,
+        row.getAs("executor"));
+  }
+
+  /** A nullable double column: null reads as NaN (the value it was written from). */
+  private static double d(Row row, String column) {
+    Object v = row.getAs(column);
+    return v == null ? Double.NaN : (Double) v;
+  }
+
   /** One trials row; {@code rank} is null for failed trials. */
   public static Row trialRow(String runId, TrialResult r, Integer rank) {
     PlannedTrial t = r.trial();

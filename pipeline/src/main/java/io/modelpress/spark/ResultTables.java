@@ -30,6 +30,62 @@ public final class ResultTables {
 
   private ResultTables() {}
 
+  /** Whether {@code runId} finished: it has its runs row (written last). */
+  public static boolean runComplete(String out, String runId, Configuration conf) {
+    try {
+      Path p = new Path(new Path(out, RUNS), ResultSchemas.RUN_ID + "=" + runId);
+      return p.getFileSystem(conf).exists(p);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read output folder " + out + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The trials rows an unfinished run already committed, one per trial id (a row committed twice by an
+   * attempt that died while committing counts once), in plan order. Empty when there are none.
+   */
+  public static List<TrialResult> committedTrials(SparkSession spark, String out, String runId) {
+    Path p = new Path(new Path(out, TRIALS), ResultSchemas.RUN_ID + "=" + runId);
+    try {
+      if (!p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p)) {
+        return List.of();
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read output folder " + out + ": " + e.getMessage(), e);
+    }
+    Map<String, TrialResult> byId = new java.util.TreeMap<>();
+    // basePath: read the one partition folder and still get its run_id column
+    for (Row r : spark.read().schema(ResultSchemas.TRIALS).option("basePath", new Path(out, TRIALS).toString())
+        .parquet(p.toString()).collectAsList()) {
+      TrialResult t = ResultSchemas.fromRow(r);
+      byId.putIfAbsent(t.trial().trialId(), t);
+    }
+    List<TrialResult> out2 = new ArrayList<>(byId.values());
+    out2.sort(java.util.Comparator.comparingInt(t -> t.trial().index()));
+    return out2;
+  }
+
+  /**
+   * Commits a batch of finished trials of a running sweep: appended to the run's trials partition
+   * (new files, nothing rewritten), so an interrupted run keeps them and a resumed run skips them. The
+   * final {@link #write} replaces the partition with the complete, ranked rows.
+   */
+  public static void appendTrials(SparkSession spark, String out, String runId, List<TrialResult> batch) {
+    List<Row> rows = new ArrayList<>();
+    for (TrialResult r : batch) {
+      rows.add(ResultSchemas.trialRow(runId, r, null));
+    }
+    if (rows.isEmpty()) {
+      return;
+    }
+    spark.createDataFrame(rows, ResultSchemas.TRIALS)
+        .coalesce(1)
+        .write()
+        .mode(SaveMode.Append)
+        .partitionBy(ResultSchemas.RUN_ID)
+        .parquet(new Path(out, TRIALS).toString());
+  }
+
   /** Whether any table under {@code out} already holds rows of {@code runId}. */
   public static boolean runExists(String out, String runId, Configuration conf) {
     try {
@@ -74,7 +130,7 @@ public final class ResultTables {
   }
 
   /** Deletes every partition of {@code runId}: runs first, then trials and frontier. */
-  static void deleteRun(String out, String runId, Configuration conf) {
+  public static void deleteRun(String out, String runId, Configuration conf) {
     try {
       for (String table : List.of(RUNS, TRIALS, FRONTIER)) {
         Path p = new Path(new Path(out, table), ResultSchemas.RUN_ID + "=" + runId);

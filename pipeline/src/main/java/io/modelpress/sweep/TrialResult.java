@@ -36,6 +36,17 @@ public final class TrialResult implements Serializable {
     return new TrialResult(t, OK, "", "", Objects.requireNonNull(m, "measurements"), executor);
   }
 
+  /** A result read back from a results table (resume). */
+  public static TrialResult restored(PlannedTrial t, String status, String errorClass, String errorMessage,
+      Measurements m, String executor) {
+    if (OK.equals(status) != (m != null)) {
+      throw new IllegalArgumentException("trial " + t.trialId() + " has status " + status
+          + (m == null ? " but no measurements" : " but measurements"));
+    }
+    return new TrialResult(t, status, errorClass == null ? "" : errorClass, errorMessage == null ? "" : errorMessage, m,
+        executor);
+  }
+
   public static TrialResult failed(PlannedTrial t, Throwable e, String executor) {
     String msg = e.getMessage() == null ? "" : e.getMessage();
     return new TrialResult(t, FAILED, e.getClass().getName(), msg, null, executor);
