@@ -142,16 +142,16 @@ final class SweepJob {
     int batch = commitEvery > 0 ? commitEvery
         : Math.max(8 * spark.sparkContext().defaultParallelism(), (plan.size() + 9) / 10);
     long t1 = System.nanoTime();
-    for (int from = 0; from < todo.size(); from += batch) {
-      List<io.modelpress.plan.PlannedTrial> chunk = todo.subList(from, Math.min(todo.size(), from + batch));
-      List<TrialResult> got = SparkSweepRunner.run(spark,
-          new SweepPlan(plan.modelFingerprint(), plan.datasetFingerprint(), chunk), p.modelBytes, p.fingerprint, p.test,
-          p.train, spec.evalBatchSize());
-      results.addAll(got);
-      if (from + batch < todo.size()) { // the last batch goes straight into the final tables
-        Set<String> ids = got.stream().map(r -> r.trial().trialId()).collect(Collectors.toSet());
-        ResultTables.appendTrials(spark, outDir, runId, TrialResult.withAccuracyDrops(results).stream()
-            .filter(r -> ids.contains(r.trial().trialId())).toList());
+    try (SparkSweepRunner.Session session = SparkSweepRunner.open(spark, plan, p.modelBytes, p.fingerprint, p.test,
+        p.train, spec.evalBatchSize())) {
+      for (int from = 0; from < todo.size(); from += batch) {
+        List<TrialResult> got = session.run(todo.subList(from, Math.min(todo.size(), from + batch)));
+        results.addAll(got);
+        if (from + batch < todo.size()) { // the last batch goes straight into the final tables
+          Set<String> ids = got.stream().map(r -> r.trial().trialId()).collect(Collectors.toSet());
+          ResultTables.appendTrials(spark, outDir, runId, TrialResult.withAccuracyDrops(results).stream()
+              .filter(r -> ids.contains(r.trial().trialId())).toList());
+        }
       }
     }
     results.sort(java.util.Comparator.comparingInt(r -> r.trial().index()));
@@ -277,15 +277,15 @@ final class SweepJob {
     out.printf(Locale.ROOT, "  trials    %d ok, %d failed, evaluated in %.1f s (%.1f trials/s) on %s%n", run.trialsOk(),
         run.trialsFailed(), seconds, results.size() / seconds, run.master());
     out.printf(Locale.ROOT, "  frontier  %d trials, objectives: %s%n%n", frontier.size(), run.objectives());
-    out.printf(Locale.ROOT, "  %-16s %-18s %-26s %-24s %9s %8s %11s %7s%n", "trial_id", "method", "prune", "quantize",
+    out.printf(Locale.ROOT, "  %-16s %-30s %-26s %-24s %9s %8s %11s %7s%n", "trial_id", "method", "prune", "quantize",
         "accuracy", "drop", "encoded_B", "ratio");
     for (TrialResult r : frontier) {
       Measurements m = r.measurements().orElseThrow();
       String prune = r.trial().spec().prune().map(p -> p.scope().id() + " " + p.level() + " " + p.layers().label()).orElse("-")
-          + r.trial().spec().fineTune().map(f -> " +" + f.method() + " " + f.epochs() + "ep").orElse("");
+          + r.trial().spec().fineTune().map(f -> " " + f.epochs() + "ep").orElse("");
       String quant = r.trial().spec().quant().map(SweepJob::describe).orElse("-");
-      out.printf(Locale.ROOT, "  %-16s %-18s %-26s %-24s %8.2f%% %7.2f%% %11d %6.1fx%n", r.trial().trialId(),
-          r.trial().spec().method(), truncate(prune, 26), truncate(quant, 24), 100 * m.accuracy(), 100 * m.accuracyDrop(),
+      out.printf(Locale.ROOT, "  %-16s %-30s %-26s %-24s %8.2f%% %7.2f%% %11d %6.1fx%n", r.trial().trialId(),
+          truncate(r.trial().spec().method(), 30), truncate(prune, 26), truncate(quant, 24), 100 * m.accuracy(), 100 * m.accuracyDrop(),
           m.encodedBytes(), m.compressionRatio());
     }
     for (TrialResult r : results) {

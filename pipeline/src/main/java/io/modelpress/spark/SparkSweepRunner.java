@@ -37,28 +37,64 @@ public final class SparkSweepRunner {
    */
   public static List<TrialResult> run(SparkSession spark, SweepPlan plan, byte[] modelBytes, byte[] modelFingerprint,
       LabeledImages eval, LabeledImages train, int evalBatch) {
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    Broadcast<byte[]> model = jsc.broadcast(modelBytes);
-    Broadcast<LabeledImages> data = jsc.broadcast(eval);
-    Broadcast<LabeledImages> trainData = train == null ? null : jsc.broadcast(train);
-    int slices = Math.max(1, Math.min(plan.size(), 4 * jsc.defaultParallelism()));
-    String key = plan.modelFingerprint() + "/" + plan.datasetFingerprint() + "/" + eval.count()
-        + "/" + (train == null ? "-" : train.fingerprintHex() + train.count())
-        + "/" + evalBatch + "/" + jsc.sc().applicationId();
-    LOG.info("Evaluating {} trials in {} partitions", plan.size(), slices);
-    jsc.setJobDescription("modelpress: evaluate " + plan.size() + " trials");
-    List<TrialResult> results = new ArrayList<>(jsc.parallelize(plan.trials(), slices)
-        .mapPartitions(new EvaluatePartition(key, model, data, trainData, modelFingerprint, evalBatch))
-        .collect());
-    results.sort(Comparator.comparingInt(r -> r.trial().index()));
-    results = new ArrayList<>(TrialResult.withAccuracyDrops(results));
-    model.destroy();
-    data.destroy();
-    if (trainData != null) {
-      trainData.destroy();
+    try (Session s = open(spark, plan, modelBytes, modelFingerprint, eval, train, evalBatch)) {
+      return TrialResult.withAccuracyDrops(s.run(plan.trials()));
     }
-    EvaluatorPool.clear(key); // the driver's own pool in local mode; executors end with the application
-    return results;
+  }
+
+  /**
+   * Broadcasts the model and data once for a sweep evaluated in several batches ({@link Session#run});
+   * executors keep their restored models from one batch to the next.
+   */
+  public static Session open(SparkSession spark, SweepPlan plan, byte[] modelBytes, byte[] modelFingerprint,
+      LabeledImages eval, LabeledImages train, int evalBatch) {
+    return new Session(spark, plan, modelBytes, modelFingerprint, eval, train, evalBatch);
+  }
+
+  /** The broadcasts of one sweep; close it to release them and the executors' pooled models. */
+  public static final class Session implements AutoCloseable {
+    private final JavaSparkContext jsc;
+    private final Broadcast<byte[]> model;
+    private final Broadcast<LabeledImages> data;
+    private final Broadcast<LabeledImages> trainData;
+    private final String key;
+    private final byte[] fingerprint;
+    private final int evalBatch;
+
+    private Session(SparkSession spark, SweepPlan plan, byte[] modelBytes, byte[] modelFingerprint,
+        LabeledImages eval, LabeledImages train, int evalBatch) {
+      this.jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      this.model = jsc.broadcast(modelBytes);
+      this.data = jsc.broadcast(eval);
+      this.trainData = train == null ? null : jsc.broadcast(train);
+      this.fingerprint = modelFingerprint;
+      this.evalBatch = evalBatch;
+      this.key = plan.modelFingerprint() + "/" + plan.datasetFingerprint() + "/" + eval.count()
+          + "/" + (train == null ? "-" : train.fingerprintHex() + train.count())
+          + "/" + evalBatch + "/" + jsc.sc().applicationId();
+    }
+
+    /** Evaluates trials (a batch of the plan); results in plan order, {@code accuracy_drop} not yet set. */
+    public List<TrialResult> run(List<PlannedTrial> trials) {
+      int slices = Math.max(1, Math.min(trials.size(), 4 * jsc.defaultParallelism()));
+      LOG.info("Evaluating {} trials in {} partitions", trials.size(), slices);
+      jsc.setJobDescription("modelpress: evaluate " + trials.size() + " trials");
+      List<TrialResult> results = new ArrayList<>(jsc.parallelize(trials, slices)
+          .mapPartitions(new EvaluatePartition(key, model, data, trainData, fingerprint, evalBatch))
+          .collect());
+      results.sort(Comparator.comparingInt(r -> r.trial().index()));
+      return results;
+    }
+
+    @Override
+    public void close() {
+      model.destroy();
+      data.destroy();
+      if (trainData != null) {
+        trainData.destroy();
+      }
+      EvaluatorPool.clear(key); // the driver's own pool in local mode; executors end with the application
+    }
   }
 
   /** The executor side: borrow an evaluator, run the partition's trials, give it back. */
