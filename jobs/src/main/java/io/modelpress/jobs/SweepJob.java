@@ -224,7 +224,7 @@ final class SweepJob {
     });
   }
 
-  private static String readLocalOrNull(String path) {
+  static String readLocalOrNull(String path) {
     if (path.matches("^[a-zA-Z][a-zA-Z0-9+.-]+:/.*") && !path.startsWith("file:")) {
       return null; // a Hadoop path: read once Spark's Hadoop configuration is there
     }
@@ -238,7 +238,7 @@ final class SweepJob {
     }
   }
 
-  private static String readHadoop(String path, Configuration conf) {
+  static String readHadoop(String path, Configuration conf) {
     Path p = new Path(path);
     try (InputStream in = p.getFileSystem(conf).open(p)) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -258,7 +258,7 @@ final class SweepJob {
     return ((ModelSpec.Saved) m).path();
   }
 
-  static String json(SweepSpec spec) {
+  static String json(Object spec) {
     try {
       return new ObjectMapper()
           .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true).writeValueAsString(spec);

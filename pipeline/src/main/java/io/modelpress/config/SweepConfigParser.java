@@ -89,7 +89,7 @@ public final class SweepConfigParser {
   }
 
   /** " at line L, column C: problem" on one line, from SnakeYAML's multi-line message. */
-  private static String yamlProblem(JsonProcessingException e) {
+  static String yamlProblem(JsonProcessingException e) {
     if (e.getCause() instanceof org.yaml.snakeyaml.error.MarkedYAMLException m && m.getProblemMark() != null) {
       return " at line " + (m.getProblemMark().getLine() + 1) + ", column " + (m.getProblemMark().getColumn() + 1)
           + ": " + m.getProblem();
@@ -99,7 +99,7 @@ public final class SweepConfigParser {
     return where + ": " + e.getOriginalMessage().lines().findFirst().orElse("").strip();
   }
 
-  private static ModelSpec model(Node m, long seed) {
+  static ModelSpec model(Node m, long seed) {
     m.requireKeys("zoo", "path", "train");
     if (m.has("zoo") == m.has("path")) {
       throw new ConfigException("'model' needs exactly one of 'zoo' (one of " + Zoo.NAMES + ") or 'path' (a saved DL4J model)");
@@ -128,7 +128,7 @@ public final class SweepConfigParser {
     return new ModelSpec.Zoo(zoo, train);
   }
 
-  private static DatasetSpec dataset(Node d) {
+  static DatasetSpec dataset(Node d) {
     if (d.json.isTextual()) {
       return dataset(new Node(YAML.createObjectNode().put("name", d.json.asText()), d.path));
     }
@@ -318,7 +318,7 @@ public final class SweepConfigParser {
     return new QuantGrid(bits, schemes, grans, layers, methods, clips, trainEpochs, trainLr);
   }
 
-  private static LayerSelector selector(Node l) {
+  static LayerSelector selector(Node l) {
     l.requireKeys("names", "regex", "types", "exclude");
     List<String> names = l.has("names") ? l.get("names").list(Node::asText) : List.of();
     List<String> types = l.has("types") ? l.get("types").list(Node::asText) : List.of();
@@ -348,7 +348,7 @@ public final class SweepConfigParser {
     return out;
   }
 
-  private static <E extends Enum<E>> E enumValue(E[] values, String text, String key) {
+  static <E extends Enum<E>> E enumValue(E[] values, String text, String key) {
     List<String> ids = new ArrayList<>();
     for (E v : values) {
       String id = v.name().toLowerCase(Locale.ROOT).replace('_', '-');

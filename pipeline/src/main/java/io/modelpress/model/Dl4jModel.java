@@ -218,7 +218,22 @@ public final class Dl4jModel {
 
   /** Class probabilities of every example, row-major [examples × classes]. */
   public float[] outputs(Inputs in) {
-    return net.output(in.features, false).dup('c').data().asFloat();
+    return outputs(in, in.count());
+  }
+
+  /** Class probabilities of every example, row-major [examples × classes], in batches of {@code batch}. */
+  public float[] outputs(Inputs in, int batch) {
+    int n = in.count();
+    int classes = outputSize();
+    float[] out = new float[n * classes];
+    for (int from = 0; from < n; from += batch) {
+      int to = Math.min(n, from + batch);
+      INDArray x = from == 0 && to == n ? in.features : in.features.get(
+          org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to), org.nd4j.linalg.indexing.NDArrayIndex.all());
+      float[] p = net.output(x, false).dup('c').data().asFloat();
+      System.arraycopy(p, 0, out, from * classes, p.length);
+    }
+    return out;
   }
 
   /** A zoo architecture with freshly initialised (untrained) weights for 28×28 inputs and 10 classes. */

@@ -106,6 +106,68 @@ public final class ResultSchemas {
     return DataTypes.createStructField(name, type, nullable);
   }
 
+  /** {@code sensitivity/}: one row per trial × bootstrap seed. */
+  public static final StructType SENSITIVITY = new StructType(new StructField[] {
+      f(RUN_ID, DataTypes.StringType, false),
+      f(TRIAL_ID, DataTypes.StringType, false),
+      f("trial_index", DataTypes.IntegerType, false),
+      f("kind", DataTypes.StringType, false),
+      f("layer", DataTypes.StringType, false),
+      f("method", DataTypes.StringType, false),
+      f("level", DataTypes.DoubleType, false),
+      f("seed", DataTypes.IntegerType, true),
+      f(STATUS, DataTypes.StringType, false),
+      f("error_class", DataTypes.StringType, true),
+      f("error_message", DataTypes.StringType, true),
+      f(ACCURACY, DataTypes.DoubleType, true),
+      f("loss", DataTypes.DoubleType, true),
+      f("accuracy_drop", DataTypes.DoubleType, true),
+      f("encoded_bytes", DataTypes.LongType, true),
+      f("params", DataTypes.LongType, true),
+  });
+
+  /** {@code sensitivity_summary/}: one row per (layer, method, level) over its seeds, pairs included. */
+  public static final StructType SENSITIVITY_SUMMARY = new StructType(new StructField[] {
+      f(RUN_ID, DataTypes.StringType, false),
+      f("kind", DataTypes.StringType, false),
+      f("layer", DataTypes.StringType, false),
+      f("method", DataTypes.StringType, false),
+      f("level", DataTypes.DoubleType, false),
+      f("seeds", DataTypes.IntegerType, false),
+      f("mean_accuracy", DataTypes.DoubleType, false),
+      f("mean_loss", DataTypes.DoubleType, false),
+      f("mean_drop", DataTypes.DoubleType, false),
+      f("ci95_low", DataTypes.DoubleType, false),
+      f("ci95_high", DataTypes.DoubleType, false),
+      f("encoded_bytes", DataTypes.LongType, false),
+      f("predicted_drop", DataTypes.DoubleType, true),
+      f("additivity_error", DataTypes.DoubleType, true),
+  });
+
+  /** The per-seed rows of one sensitivity outcome (one failed row when it failed). */
+  public static List<Row> sensitivityRows(String runId, io.modelpress.sweep.Sensitivity.Outcome o, double[] baseAccuracy) {
+    io.modelpress.sweep.Sensitivity.Cell c = io.modelpress.sweep.Sensitivity.Cell.of(o.trial());
+    List<Row> rows = new ArrayList<>();
+    if (!o.isOk()) {
+      rows.add(RowFactory.create(runId, o.trial().trialId(), o.trial().index(), c.kind(), c.layer(), c.method(), c.level(),
+          null, TrialResult.FAILED, o.errorClass(), o.errorMessage(), null, null, null, null, null));
+      return rows;
+    }
+    for (int k = 0; k < o.accuracy().length; k++) {
+      rows.add(RowFactory.create(runId, o.trial().trialId(), o.trial().index(), c.kind(), c.layer(), c.method(), c.level(),
+          k, TrialResult.OK, null, null, o.accuracy()[k], o.loss()[k], baseAccuracy[k] - o.accuracy()[k],
+          o.encodedBytes(), o.params()));
+    }
+    return rows;
+  }
+
+  public static Row summaryRow(String runId, io.modelpress.sweep.Sensitivity.Summary s) {
+    return RowFactory.create(runId, s.cell().kind(), s.cell().layer(), s.cell().method(), s.cell().level(), s.seeds(),
+        s.meanAccuracy(), s.meanLoss(), s.meanDrop(), s.ciLow(), s.ciHigh(), s.encodedBytes(),
+        Double.isNaN(s.predictedDrop()) ? null : s.predictedDrop(),
+        Double.isNaN(s.additivityError()) ? null : s.additivityError());
+  }
+
   /** A trials row read back into the result it was written from (for resume). */
   public static TrialResult fromRow(Row row) {
     PlannedTrial t = new PlannedTrial(row.getAs("trial_id"), row.<Integer>getAs("trial_index"), row.getAs("block"),

@@ -89,7 +89,7 @@ public final class ResultTables {
   /** Whether any table under {@code out} already holds rows of {@code runId}. */
   public static boolean runExists(String out, String runId, Configuration conf) {
     try {
-      for (String table : List.of(TRIALS, FRONTIER, RUNS)) {
+      for (String table : List.of(TRIALS, FRONTIER, RUNS, SENSITIVITY, SENSITIVITY_SUMMARY)) {
         Path p = new Path(new Path(out, table), ResultSchemas.RUN_ID + "=" + runId);
         if (p.getFileSystem(conf).exists(p)) {
           return true;
@@ -129,10 +129,20 @@ public final class ResultTables {
     save(spark, List.of(runRow(run)), ResultSchemas.RUNS, new Path(out, RUNS).toString());
   }
 
+  public static final String SENSITIVITY = "sensitivity";
+  public static final String SENSITIVITY_SUMMARY = "sensitivity_summary";
+
+  /** Writes a sensitivity run: per-seed rows, summaries, then its runs row (last, as for sweeps). */
+  public static void writeSensitivity(SparkSession spark, String out, RunInfo run, List<Row> rows, List<Row> summary) {
+    save(spark, rows, ResultSchemas.SENSITIVITY, new Path(out, SENSITIVITY).toString());
+    save(spark, summary, ResultSchemas.SENSITIVITY_SUMMARY, new Path(out, SENSITIVITY_SUMMARY).toString());
+    save(spark, List.of(runRow(run)), ResultSchemas.RUNS, new Path(out, RUNS).toString());
+  }
+
   /** Deletes every partition of {@code runId}: runs first, then trials and frontier. */
   public static void deleteRun(String out, String runId, Configuration conf) {
     try {
-      for (String table : List.of(RUNS, TRIALS, FRONTIER)) {
+      for (String table : List.of(RUNS, TRIALS, FRONTIER, SENSITIVITY, SENSITIVITY_SUMMARY)) {
         Path p = new Path(new Path(out, table), ResultSchemas.RUN_ID + "=" + runId);
         FileSystem fs = p.getFileSystem(conf);
         if (fs.exists(p) && !fs.delete(p, true)) {

@@ -76,14 +76,19 @@ public final class SparkSweepRunner {
 
     /** Evaluates trials (a batch of the plan); results in plan order, {@code accuracy_drop} not yet set. */
     public List<TrialResult> run(List<PlannedTrial> trials) {
+      List<TrialResult> results = new ArrayList<>(map(trials, (ev, t) -> ev.evaluate(t, executorName())));
+      results.sort(Comparator.comparingInt(r -> r.trial().index()));
+      return results;
+    }
+
+    /** Applies {@code f} to every trial on the executors, each with a pooled evaluator; input order. */
+    public <R> List<R> map(List<PlannedTrial> trials, TrialFunction<R> f) {
       int slices = Math.max(1, Math.min(trials.size(), 4 * jsc.defaultParallelism()));
       LOG.info("Evaluating {} trials in {} partitions", trials.size(), slices);
       jsc.setJobDescription("modelpress: evaluate " + trials.size() + " trials");
-      List<TrialResult> results = new ArrayList<>(jsc.parallelize(trials, slices)
-          .mapPartitions(new EvaluatePartition(key, model, data, trainData, fingerprint, evalBatch))
-          .collect());
-      results.sort(Comparator.comparingInt(r -> r.trial().index()));
-      return results;
+      return jsc.parallelize(trials, slices)
+          .mapPartitions(new EvaluatePartition<>(key, model, data, trainData, fingerprint, evalBatch, f))
+          .collect();
     }
 
     @Override
@@ -97,35 +102,42 @@ public final class SparkSweepRunner {
     }
   }
 
+  /** What runs on an executor for one trial. */
+  @FunctionalInterface
+  public interface TrialFunction<R> extends java.io.Serializable {
+    R apply(TrialEvaluator evaluator, PlannedTrial trial);
+  }
+
   /** The executor side: borrow an evaluator, run the partition's trials, give it back. */
-  private static final class EvaluatePartition implements FlatMapFunction<Iterator<PlannedTrial>, TrialResult> {
+  private static final class EvaluatePartition<R> implements FlatMapFunction<Iterator<PlannedTrial>, R> {
     private final String key;
     private final Broadcast<byte[]> model;
     private final Broadcast<LabeledImages> data;
     private final Broadcast<LabeledImages> train; // null when no trial fine-tunes
     private final byte[] fingerprint;
     private final int batch;
+    private final TrialFunction<R> f;
 
     EvaluatePartition(String key, Broadcast<byte[]> model, Broadcast<LabeledImages> data,
-        Broadcast<LabeledImages> train, byte[] fingerprint, int batch) {
+        Broadcast<LabeledImages> train, byte[] fingerprint, int batch, TrialFunction<R> f) {
       this.key = key;
       this.model = model;
       this.data = data;
       this.train = train;
       this.fingerprint = fingerprint;
       this.batch = batch;
+      this.f = f;
     }
 
     @Override
-    public Iterator<TrialResult> call(Iterator<PlannedTrial> trials) {
-      String executor = executorName();
+    public Iterator<R> call(Iterator<PlannedTrial> trials) {
       TrialEvaluator ev = EvaluatorPool.borrow(key,
           () -> EvaluatorPool.create(model.value(), data.value(), train == null ? null : train.value(), fingerprint,
               batch));
-      List<TrialResult> out = new ArrayList<>();
+      List<R> out = new ArrayList<>();
       try {
         while (trials.hasNext()) {
-          out.add(ev.evaluate(trials.next(), executor));
+          out.add(f.apply(ev, trials.next()));
         }
       } finally {
         EvaluatorPool.release(key, ev);
@@ -134,7 +146,19 @@ public final class SparkSweepRunner {
     }
   }
 
+  private static volatile String executorName;
+
+  /** host/executor-id of this JVM (looked up once: the host name lookup can be slow). */
   private static String executorName() {
+    String n = executorName;
+    if (n == null) {
+      n = lookUpExecutorName();
+      executorName = n;
+    }
+    return n;
+  }
+
+  private static String lookUpExecutorName() {
     String id = SparkEnv.get() == null ? "?" : SparkEnv.get().executorId();
     try {
       return InetAddress.getLocalHost().getHostName() + "/" + id;

@@ -158,6 +158,35 @@ public final class TrialEvaluator {
     return new TrialCompressor.Pruned(tuned.weights(), tuned.masks(), sparsity);
   }
 
+  /**
+   * Runs a trial and keeps per-example results: whether each evaluation example is classified
+   * correctly and its cross-entropy −ln p(label) (p floored at 1e-12), with the artifact's size.
+   */
+  public Sensitivity.Outcome examples(PlannedTrial trial, long rootSeed, int seeds) {
+    try {
+      Compressed cn = compress(trial);
+      cn.network().load(cn.model().weights());
+      float[] p = cn.network().outputs(inputs, batch);
+      boolean[] correct = new boolean[labels.length];
+      float[] loss = new float[labels.length];
+      for (int i = 0; i < labels.length; i++) {
+        int best = 0;
+        for (int c = 1; c < classes; c++) {
+          if (p[i * classes + c] > p[i * classes + best]) {
+            best = c;
+          }
+        }
+        correct[i] = best == labels[i];
+        loss[i] = (float) -Math.log(Math.max(1e-12, p[i * classes + labels[i]]));
+      }
+      long bytes = ArtifactEncoder.encode(cn.model(), fingerprint).length;
+      return Sensitivity.outcome(trial, correct, loss, bytes, cn.model().weights().params(), rootSeed, seeds);
+    } catch (RuntimeException e) {
+      return new Sensitivity.Outcome(trial, Double.NaN, null, null, 0, 0, e.getClass().getName(),
+          e.getMessage() == null ? "" : e.getMessage());
+    }
+  }
+
   /** A trial's measurements and the artifact they were measured on. */
   public record Evaluated(Measurements measurements, byte[] artifact) {}
 
