@@ -11,6 +11,7 @@ import java.util.Set;
 final class Args {
 
   private final Map<String, String> values = new LinkedHashMap<>();
+  private final Map<String, List<String>> all = new LinkedHashMap<>();
   private final List<String> flags = new ArrayList<>();
 
   private Args() {}
@@ -36,6 +37,7 @@ final class Args {
           value = argv[++i];
         }
         a.values.put(key, value);
+        a.all.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
       } else {
         List<String> valid = new ArrayList<>(options);
         valid.addAll(flagNames);
@@ -47,6 +49,11 @@ final class Args {
 
   Optional<String> get(String key) {
     return Optional.ofNullable(values.get(key));
+  }
+
+  /** Every value of an option given more than once, in order. */
+  List<String> all(String key) {
+    return all.getOrDefault(key, List.of());
   }
 
   String require(String key, String what) {

@@ -20,6 +20,9 @@ public final class Cli {
       "  sensitivity --config FILE [--out DIR] [--run-id ID] [--master URL] [--overwrite]",
       "         per-layer sensitivity: each layer x method x level alone, on bootstrap seeds with 95% CIs,",
       "         plus layer pairs changed together (additivity check); tables sensitivity/, sensitivity_summary/",
+      "  results runs | frontier --run-id R | compare --run-id A --run-id B | sql \"QUERY\"",
+      "         [--results DIR] [--format table|csv|json]: the tables via Spark SQL (modelpress.runs, .trials,",
+      "         .frontier, .sensitivity, .sensitivity_summary)",
       "  export --run-id ID --trial-id ID --out FILE.mpz [--results DIR] [--dl4j FILE.zip] [--master URL]",
       "         re-run one trial of a run, check it reproduces its row, write its compressed artifact",
       "         (and with --dl4j the DL4J network restored from it)",
@@ -54,10 +57,11 @@ public final class Cli {
       return switch (args[0]) {
         case "sweep" -> SweepJob.run(Arrays.copyOfRange(args, 1, args.length), out);
         case "sensitivity" -> SensitivityJob.run(Arrays.copyOfRange(args, 1, args.length), out);
+        case "results" -> ResultsJob.run(Arrays.copyOfRange(args, 1, args.length), out);
         case "export" -> ExportJob.run(Arrays.copyOfRange(args, 1, args.length), out);
         case "train" -> TrainJob.run(Arrays.copyOfRange(args, 1, args.length), out);
         case "bench" -> BenchJob.run(Arrays.copyOfRange(args, 1, args.length), out);
-        default -> throw new UserError("unknown command '" + args[0] + "'; valid: sweep, sensitivity, export, train, bench, help");
+        default -> throw new UserError("unknown command '" + args[0] + "'; valid: sweep, sensitivity, results, export, train, bench, help");
       };
     } catch (UserError | ConfigException e) {
       err.println("modelpress: error: " + oneLine(e.getMessage()));

@@ -284,6 +284,61 @@ class CliTest {
     }
   }
 
+  @Test
+  void resultsCommandsQueryTheRegisteredTables() throws Exception {
+    Path cfg = dir.resolve("results.yaml");
+    Files.writeString(cfg, """
+        version: 1
+        name: results-test
+        model: {path: "%s"}
+        dataset: {name: mnist, test-limit: 500}
+        search:
+          - quantize: {bits: [2, 4, 8]}
+        """.formatted(model));
+    Path out = dir.resolve("out-results");
+    for (String id : List.of("a1", "a2")) {
+      Run r = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", id, "--master", "local[2]");
+      assertThat(r.code()).as(r.err()).isEqualTo(0);
+    }
+    Run runs = cli("results", "runs", "--results", out.toString());
+    assertThat(runs.code()).as(runs.err()).isEqualTo(0);
+    assertThat(runs.out()).startsWith("run_id  name          started_at").contains("a1  ", "a2  ", "(2 rows)");
+
+    Run frontier = cli("results", "frontier", "--run-id", "a1", "--results", out.toString(), "--format", "csv");
+    assertThat(frontier.code()).as(frontier.err()).isEqualTo(0);
+    List<String> lines = frontier.out().lines().toList();
+    assertThat(lines.get(0)).isEqualTo("trial_id,method,accuracy,accuracy_drop,encoded_bytes,ratio,macs,energy_uj");
+    assertThat(lines.size()).isGreaterThan(1);
+
+    Run compare = cli("results", "compare", "--run-id", "a1", "--run-id", "a2", "--results", out.toString(), "--format",
+        "json");
+    assertThat(compare.code()).as(compare.err()).isEqualTo(0);
+    List<String> json = compare.out().lines().toList();
+    assertThat(json).hasSize(4); // base + 3 bit widths, matched by trial id
+    for (String l : json) {
+      var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(l);
+      assertThat(node.get("accuracy_diff").asDouble()).isZero(); // same trials, same results
+    }
+
+    Run sql = cli("results", "sql", "select count(*) as n, count(distinct run_id) as runs from modelpress.trials",
+        "--results", out.toString(), "--format", "csv");
+    assertThat(sql.code()).as(sql.err()).isEqualTo(0);
+    assertThat(sql.out()).isEqualTo("n,runs" + System.lineSeparator() + "8,2" + System.lineSeparator());
+
+    Run badSql = cli("results", "sql", "select nope from modelpress.trials", "--results", out.toString());
+    assertThat(badSql.code()).isEqualTo(2);
+    assertThat(badSql.err()).startsWith("modelpress: error: query failed: ").contains("nope", "modelpress.trials");
+    Run noRun = cli("results", "frontier", "--run-id", "zz9", "--results", out.toString());
+    assertThat(noRun.code()).isEqualTo(2);
+    assertThat(noRun.err()).isEqualTo("modelpress: error: run 'zz9' has no row in " + out + "/runs" + System.lineSeparator());
+    Run badFormat = cli("results", "runs", "--results", out.toString(), "--format", "xml");
+    assertThat(badFormat.err()).isEqualTo("modelpress: error: '--format' is set to \"xml\" but must be table, csv or json"
+        + System.lineSeparator());
+    Run empty = cli("results", "runs", "--results", dir.resolve("nothing-here").toString());
+    assertThat(empty.code()).isEqualTo(2);
+    assertThat(empty.err()).contains("no results tables under");
+  }
+
   static boolean hasParquet(Path p) {
     try (var s = Files.walk(p)) {
       return s.anyMatch(f -> f.toString().endsWith(".parquet"));
@@ -464,6 +519,6 @@ class CliTest {
         "modelpress: error: '--out' is set to /dev/null/m.zip but /dev/null is not a writable folder; choose another --out");
     Run cmd = cli("swep");
     assertThat(cmd.code()).isEqualTo(2);
-    assertThat(cmd.err().strip()).isEqualTo("modelpress: error: unknown command 'swep'; valid: sweep, sensitivity, export, train, bench, help");
+    assertThat(cmd.err().strip()).isEqualTo("modelpress: error: unknown command 'swep'; valid: sweep, sensitivity, results, export, train, bench, help");
   }
 }

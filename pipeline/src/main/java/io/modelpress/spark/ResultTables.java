@@ -139,6 +139,52 @@ public final class ResultTables {
     save(spark, List.of(runRow(run)), ResultSchemas.RUNS, new Path(out, RUNS).toString());
   }
 
+  /** Every table, in the order users meet them. */
+  public static final List<String> TABLES = List.of(RUNS, TRIALS, FRONTIER, SENSITIVITY, SENSITIVITY_SUMMARY);
+
+  /**
+   * Registers the tables under {@code out} for Spark SQL as {@code modelpress.<table>} (database
+   * {@code modelpress} in the session catalog, external Parquet tables over the run_id=... folders,
+   * schemas from {@link ResultSchemas}); tables without data are skipped. Returns the registered names.
+   */
+  public static List<String> register(SparkSession spark, String out) {
+    spark.sql("create database if not exists modelpress");
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    List<String> done = new ArrayList<>();
+    for (String t : TABLES) {
+      Path p = new Path(out, t);
+      try {
+        if (!p.getFileSystem(conf).exists(p)) {
+          continue;
+        }
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read " + p + ": " + e.getMessage(), e);
+      }
+      String location;
+      try {
+        location = p.getFileSystem(conf).makeQualified(p).toString();
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read " + p + ": " + e.getMessage(), e);
+      }
+      spark.sql("drop table if exists modelpress." + t);
+      // external (a path): dropping the table never deletes the data. Not partitioned in the catalog: the
+      // file index finds the run_id=... folders at every query, so runs written later show up at once.
+      spark.catalog().createTable("modelpress." + t, "parquet", schemaOf(t), java.util.Map.of("path", location));
+      done.add(t);
+    }
+    return done;
+  }
+
+  private static org.apache.spark.sql.types.StructType schemaOf(String table) {
+    return switch (table) {
+      case RUNS -> ResultSchemas.RUNS;
+      case TRIALS, FRONTIER -> ResultSchemas.TRIALS;
+      case SENSITIVITY -> ResultSchemas.SENSITIVITY;
+      case SENSITIVITY_SUMMARY -> ResultSchemas.SENSITIVITY_SUMMARY;
+      default -> throw new IllegalArgumentException("unknown table " + table);
+    };
+  }
+
   /** Deletes every partition of {@code runId}: runs first, then trials and frontier. */
   public static void deleteRun(String out, String runId, Configuration conf) {
     try {
