@@ -114,7 +114,7 @@ final class SensitivityJob {
           Sensitivity.mean(base.accuracy()), "sensitivity", SweepJob.json(spec), SweepJob.describe(spec.model()),
           ModelStore.hex(ModelStore.sha256(modelBytes)), spec.dataset().name(), test.fingerprintHex(),
           spark.sparkContext().master(), Versions.code(), spark.version(), Versions.dl4j(),
-          System.getProperty("java.version"), System.getProperty("os.arch"));
+          System.getProperty("java.version"), System.getProperty("os.arch"), Double.NaN);
       ResultTables.writeSensitivity(spark, outDir, run, rows, summaryRows);
       print(out, spec, run, summaries, outcomes, seconds, outDir);
       return 0;

@@ -118,7 +118,7 @@ final class SweepJob {
       Instant started, int maxTrials, int commitEvery, PrintStream out) {
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     long t0 = System.nanoTime();
-    Prepared p = prepare(spec, outDir, runId, overwrite, hadoop, out);
+    Prepared p = prepare(spark, spec, outDir, runId, overwrite, hadoop, out);
     SweepPlan plan = maxTrials > 0 && maxTrials < p.plan.size()
         ? new SweepPlan(p.plan.modelFingerprint(), p.plan.datasetFingerprint(), p.plan.trials().subList(0, maxTrials))
         : p.plan;
@@ -162,8 +162,9 @@ final class SweepJob {
     RunInfo run = new RunInfo(runId, spec.name(), started, Instant.now(), results.size(), ok, results.size() - ok,
         TrialResult.baseAccuracy(results), describe(spec.objectives()), json(spec), describe(spec.model()), ModelStore.hex(p.fingerprint),
         spec.dataset().name(), p.test.fingerprintHex(), spark.sparkContext().master(), Versions.code(),
-        spark.version(), Versions.dl4j(), System.getProperty("java.version"), System.getProperty("os.arch"));
-    ResultTables.write(spark, outDir, run, results, ranks, overwrite);
+        spark.version(), Versions.dl4j(), System.getProperty("java.version"), System.getProperty("os.arch"),
+        Frontier.hypervolume(results, spec.objectives()));
+    ResultTables.write(spark, outDir, run, results, ranks, Frontier.knee(results, spec.objectives()), overwrite);
     long t3 = System.nanoTime();
     return new Outcome(run, results, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9);
   }
@@ -171,8 +172,8 @@ final class SweepJob {
   /** The inputs of a sweep, all validated. */
   private record Prepared(SweepPlan plan, byte[] modelBytes, byte[] fingerprint, LabeledImages test, LabeledImages train) {}
 
-  private static Prepared prepare(SweepSpec spec, String outDir, String runId, boolean overwrite, Configuration hadoop,
-      PrintStream out) {
+  private static Prepared prepare(SparkSession spark, SweepSpec spec, String outDir, String runId, boolean overwrite,
+      Configuration hadoop, PrintStream out) {
     try {
       ResultTables.checkWritable(outDir, hadoop);
       if (!overwrite && ResultTables.runComplete(outDir, runId, hadoop)) {
@@ -193,6 +194,7 @@ final class SweepJob {
             + spec.dataset().name() + "' has " + Datasets.CLASSES);
       }
       ModelWeights weights = model.weights();
+      spec = allocate(spark, spec, ModelStore.hex(fingerprint), out);
       SweepPlan plan = SweepPlanner.plan(spec, weights, ModelStore.hex(fingerprint), test.fingerprintHex());
       boolean fineTunes = plan.trials().stream().anyMatch(t -> t.spec().needsTrainingData());
       LabeledImages train = fineTunes ? Datasets.train(spec.dataset(), hadoop) : null;
@@ -202,6 +204,56 @@ final class SweepJob {
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
+  }
+
+  /**
+   * Fills every {@code allocate} block with the trials its sensitivity run gives
+   * ({@link io.modelpress.plan.Allocator#equalDrop}): the run must be of this very model.
+   */
+  private static SweepSpec allocate(SparkSession spark, SweepSpec spec, String modelFp, PrintStream out) {
+    List<io.modelpress.spec.SweepSpec.SearchBlock> blocks = new java.util.ArrayList<>();
+    for (var b : spec.search()) {
+      if (b.allocate() == null) {
+        blocks.add(b);
+        continue;
+      }
+      var a = b.allocate();
+      List<String> tables = ResultTables.register(spark, a.results());
+      if (!tables.contains(ResultTables.SENSITIVITY_SUMMARY)) {
+        throw new UserError("'allocate.sensitivity.results' is " + a.results() + " but it has no sensitivity_summary "
+            + "table; run modelpress sensitivity with --out " + a.results() + " first");
+      }
+      var run = spark.sql("select model_fingerprint from modelpress.runs where run_id = '" + a.runId() + "'")
+          .collectAsList();
+      if (run.isEmpty()) {
+        throw new UserError("'allocate.sensitivity.run-id' is " + a.runId() + " but " + a.results()
+            + "/runs has no such run");
+      }
+      if (!modelFp.equals(run.get(0).getString(0))) {
+        throw new UserError("sensitivity run " + a.runId() + " measured another model (sha256 " + run.get(0).getString(0)
+            + "), not this sweep's " + modelFp + "; allocate from a sensitivity run of the same model");
+      }
+      Map<String, java.util.NavigableMap<Double, Double>> curves = new java.util.TreeMap<>();
+      for (var r : spark.sql("select layer, method, level, mean_drop from modelpress.sensitivity_summary where run_id = '"
+          + a.runId() + "' and kind = 'single'").collectAsList()) {
+        curves.computeIfAbsent(r.getString(0) + "\u0000" + r.getString(1), k -> new java.util.TreeMap<>())
+            .put(r.getDouble(2), r.getDouble(3));
+      }
+      List<io.modelpress.plan.Allocator.Curve> list = new java.util.ArrayList<>();
+      curves.forEach((k, v) -> list.add(new io.modelpress.plan.Allocator.Curve(k.split("\u0000")[0],
+          k.split("\u0000")[1], v)));
+      var allocations = io.modelpress.plan.Allocator.equalDrop(list, a.pruneMethod(), a.quantMethod(), a.thresholds())
+          .stream().filter(x -> Double.isNaN(a.maxPredictedDrop()) || x.predictedDrop() <= a.maxPredictedDrop()).toList();
+      var criterion = a.pruneMethod() == null ? io.modelpress.spec.PruneSpec.Criterion.MAGNITUDE
+          : io.modelpress.spec.PruneSpec.Criterion.valueOf(a.pruneMethod().toUpperCase(Locale.ROOT).replace('-', '_'));
+      var algorithm = a.quantMethod() == null ? io.modelpress.spec.QuantSpec.Algorithm.UNIFORM
+          : io.modelpress.spec.QuantSpec.Algorithm.valueOf(a.quantMethod().toUpperCase(Locale.ROOT).replace('-', '_'));
+      out.printf(Locale.ROOT, "block %s: %d allocations from sensitivity run %s%n", b.name(), allocations.size(),
+          a.runId());
+      blocks.add(b.withAllocated(allocations.stream().map(x -> x.toTrial(criterion, algorithm)).toList()));
+    }
+    return new SweepSpec(spec.name(), spec.seed(), spec.model(), spec.dataset(), blocks, spec.objectives(), spec.output(),
+        spec.evalBatchSize());
   }
 
   private static byte[] modelBytes(SweepSpec spec, Configuration hadoop, PrintStream out) {
@@ -276,12 +328,14 @@ final class SweepJob {
         results.get(0).measurements().map(Measurements::examples).orElse(0L), run.dataset());
     out.printf(Locale.ROOT, "  trials    %d ok, %d failed, evaluated in %.1f s (%.1f trials/s) on %s%n", run.trialsOk(),
         run.trialsFailed(), seconds, results.size() / seconds, run.master());
-    out.printf(Locale.ROOT, "  frontier  %d trials, objectives: %s%n%n", frontier.size(), run.objectives());
+    out.printf(Locale.ROOT, "  frontier  %d trials, objectives: %s; hypervolume %.4f (relative to the base), knee %s%n%n",
+        frontier.size(), run.objectives(), run.hypervolume(), Frontier.knee(results, spec.objectives()));
     out.printf(Locale.ROOT, "  %-16s %-30s %-26s %-24s %9s %8s %11s %7s%n", "trial_id", "method", "prune", "quantize",
         "accuracy", "drop", "encoded_B", "ratio");
     for (TrialResult r : frontier) {
       Measurements m = r.measurements().orElseThrow();
-      String prune = r.trial().spec().prune().map(p -> p.scope().id() + " " + p.level() + " " + p.layers().label()).orElse("-")
+      String prune = r.trial().spec().prune().map(p -> p.perLayerLevels() ? p.layerLevels().toString()
+          : p.scope().id() + " " + p.level() + " " + p.layers().label()).orElse("-")
           + r.trial().spec().fineTune().map(f -> " " + f.epochs() + "ep").orElse("");
       String quant = r.trial().spec().quant().map(SweepJob::describe).orElse("-");
       out.printf(Locale.ROOT, "  %-16s %-30s %-26s %-24s %8.2f%% %7.2f%% %11d %6.1fx%n", r.trial().trialId(),
@@ -299,6 +353,9 @@ final class SweepJob {
   static String describe(io.modelpress.spec.QuantSpec q) {
     if (!q.isInteger()) {
       return "fp" + q.bits();
+    }
+    if (!q.layerBits().isEmpty()) {
+      return q.layerBits() + " " + q.algorithm().id();
     }
     if (q.algorithm() != io.modelpress.spec.QuantSpec.Algorithm.UNIFORM) {
       return q.bits() + "b " + q.algorithm().id();

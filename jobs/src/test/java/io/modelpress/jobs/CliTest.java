@@ -339,6 +339,76 @@ class CliTest {
     assertThat(empty.err()).contains("no results tables under");
   }
 
+  @Test
+  void anAllocatedSweepTakesPerLayerLevelsFromASensitivityRunOfTheSameModel() throws Exception {
+    Path out = dir.resolve("out-alloc");
+    Path sens = dir.resolve("alloc-sens.yaml");
+    Files.writeString(sens, """
+        version: 1
+        model: {path: "%s"}
+        dataset: {name: mnist, test-limit: 500}
+        prune: {methods: [magnitude], sparsities: [0.3, 0.6, 0.9]}
+        quantize: {methods: [kmeans], bits: [2, 3, 5]}
+        seeds: 2
+        interactions: {pairs: 0}
+        """.formatted(model));
+    Run s = cli("sensitivity", "--config", sens.toString(), "--out", out.toString(), "--run-id", "sens1", "--master",
+        "local[2]");
+    assertThat(s.code()).as(s.err()).isEqualTo(0);
+    Path cfg = dir.resolve("alloc.yaml");
+    String yaml = """
+        version: 1
+        name: alloc
+        model: {path: "%s"}
+        dataset: {name: mnist, test-limit: 500}
+        search:
+          - name: allocated
+            allocate:
+              sensitivity: {results: "%s", run-id: sens1}
+              prune-method: magnitude
+              quantize-method: kmeans
+              thresholds: [0.0, 0.005, 0.02, 0.1]
+        objectives:
+          - {metric: accuracy, direction: maximize}
+          - {metric: encoded_bytes, direction: minimize}
+        """.formatted(model, out);
+    Files.writeString(cfg, yaml);
+    Run sweep = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "al1", "--master", "local[2]");
+    assertThat(sweep.code()).as(sweep.err()).isEqualTo(0);
+    assertThat(sweep.out()).containsPattern("block allocated: [1-4] allocations from sensitivity run sens1")
+        .contains("hypervolume ");
+    SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+    try {
+      var rows = spark.read().parquet(out + "/trials").where("run_id = 'al1' and block = 'allocated'").collectAsList();
+      assertThat(rows).isNotEmpty();
+      for (var r : rows) {
+        assertThat(r.<String>getAs("status")).isEqualTo("ok");
+        String json = r.getAs("spec_json");
+        assertThat(json).containsPattern("\"(sparsity|bits)\":\\{"); // per-layer maps
+      }
+      var run = spark.read().parquet(out + "/runs").where("run_id = 'al1'").first();
+      assertThat(run.<Double>getAs("hypervolume")).isGreaterThan(0.0);
+      assertThat(spark.read().parquet(out + "/frontier").where("run_id = 'al1' and knee").count()).isEqualTo(1);
+    } finally {
+      spark.stop();
+    }
+    // a sensitivity run of another model is refused
+    Path another = dir.resolve("another.zip");
+    Files.write(another, Dl4jModel.train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 2),
+        Datasets.train(new DatasetSpec("mnist", "", 500, 0), new Configuration()), (e, x) -> { }).save());
+    Files.writeString(cfg, yaml.replaceFirst(java.util.regex.Pattern.quote(model.toString()), another.toString()));
+    Run other = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "al2", "--master",
+        "local[2]");
+    assertThat(other.code()).isEqualTo(2);
+    assertThat(other.err()).contains("sensitivity run sens1 measured another model");
+    Files.writeString(cfg, yaml.replace("run-id: sens1", "run-id: nope"));
+    Run missing = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "al3", "--master",
+        "local[2]");
+    assertThat(missing.code()).isEqualTo(2);
+    assertThat(missing.err()).contains("'allocate.sensitivity.run-id' is nope but");
+  }
+
   static boolean hasParquet(Path p) {
     try (var s = Files.walk(p)) {
       return s.anyMatch(f -> f.toString().endsWith(".parquet"));

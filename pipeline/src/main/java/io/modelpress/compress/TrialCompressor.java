@@ -96,7 +96,8 @@ public final class TrialCompressor {
   public record Layer(LayerWeights weights, ValueCoding coding) {}
 
   /** Quantizes one layer under {@code q} (2–8 bits or 16; not 32). */
-  public static Layer quantizeLayer(LayerWeights l, QuantSpec q) {
+  public static Layer quantizeLayer(LayerWeights l, QuantSpec spec) {
+    QuantSpec q = spec.forLayer(l.name());
     if (q.bits() == 16) {
       float[] h = new float[l.size()];
       for (int i = 0; i < h.length; i++) {

@@ -143,8 +143,20 @@ public final class SweepConfigParser {
   }
 
   private static SearchBlock block(Node b, int index) {
-    b.requireKeys("name", "prune", "finetune", "quantize");
+    b.requireKeys("name", "prune", "finetune", "quantize", "allocate");
     String name = b.string("name", "block" + index);
+    if (b.has("allocate")) {
+      if (b.has("prune") || b.has("quantize")) {
+        throw new ConfigException("'" + b.path + "' has 'allocate' and 'prune'/'quantize'; an allocation block takes "
+            + "its levels from the sensitivity run, so give only 'allocate' (and optionally a one-shot 'finetune')");
+      }
+      List<FineTuneSpec> ft = b.has("finetune") ? List.of(finetune(b.get("finetune"))) : List.of();
+      if (!ft.isEmpty() && ft.get(0).schedule() == FineTuneSpec.Schedule.AGP) {
+        throw new ConfigException("'" + b.path + ".finetune.schedule' is agp, but allocated sparsities differ per layer; "
+            + "use schedule one-shot");
+      }
+      return new SearchBlock(name, List.of(), ft, List.of(), allocate(b.get("allocate")), List.of());
+    }
     List<PruneGrid> prune = new ArrayList<>();
     List<FineTuneSpec> finetune = new ArrayList<>();
     List<QuantGrid> quant = new ArrayList<>();
@@ -171,6 +183,35 @@ public final class SweepConfigParser {
       throw new ConfigException("'" + b.path + "' has neither 'prune' nor 'quantize'; give one or both");
     }
     return new SearchBlock(name, prune, finetune, quant);
+  }
+
+  private static io.modelpress.spec.AllocateSpec allocate(Node a) {
+    a.requireKeys("sensitivity", "prune-method", "quantize-method", "thresholds", "max-predicted-drop");
+    if (!a.has("sensitivity") || !a.has("thresholds")) {
+      throw new ConfigException("'" + a.path + "' needs 'sensitivity: {results: DIR, run-id: ID}' and 'thresholds'");
+    }
+    Node s = a.get("sensitivity").requireKeys("results", "run-id");
+    if (!s.has("run-id")) {
+      throw new ConfigException("'" + s.path + ".run-id' is missing: the sensitivity run to allocate from");
+    }
+    List<Double> thresholds = levels(a.get("thresholds"));
+    for (double t : thresholds) {
+      if (!(t >= 0 && t < 1)) {
+        throw new ConfigException("'" + a.path + ".thresholds' has " + t + " but drops are fractions in [0, 1)");
+      }
+    }
+    String prune = a.has("prune-method") ? a.get("prune-method").asText() : null;
+    String quant = a.has("quantize-method") ? a.get("quantize-method").asText() : null;
+    if (prune != null) {
+      enumValue(PruneSpec.Criterion.values(), prune, a.path + ".prune-method");
+    }
+    if (quant != null) {
+      enumValue(QuantSpec.Algorithm.values(), quant, a.path + ".quantize-method");
+    }
+    double max = a.has("max-predicted-drop") ? a.get("max-predicted-drop").asDouble() : Double.NaN;
+    String results = s.string("results", SweepSpec.DEFAULT_OUTPUT);
+    String runId = s.get("run-id").asText();
+    return a.checked(() -> new io.modelpress.spec.AllocateSpec(results, runId, prune, quant, thresholds, max));
   }
 
   private static FineTuneSpec finetune(Node f) {

@@ -41,6 +41,20 @@ public final class SweepPlanner {
     Map<String, PlannedTrial> trials = new LinkedHashMap<>();
     add(trials, "base", TrialSpec.BASE, sweep.seed(), modelFingerprint, datasetFingerprint);
     for (SearchBlock block : sweep.search()) {
+      if (block.allocate() != null) {
+        FineTuneSpec ft = block.finetune().isEmpty() ? null : block.finetune().get(0);
+        for (TrialSpec t : block.allocated()) {
+          List<CompressionStep> steps = new ArrayList<>(t.steps());
+          if (ft != null && t.prune().isPresent()) {
+            steps.add(1, ft);
+          }
+          TrialSpec spec = new TrialSpec(steps);
+          spec.prune().ifPresent(p -> p.layers().resolve(model));
+          spec.quant().ifPresent(q -> q.layers().resolve(model));
+          add(trials, block.name(), spec, sweep.seed(), modelFingerprint, datasetFingerprint);
+        }
+        continue;
+      }
       List<PruneSpec> prunes = new ArrayList<>();
       for (PruneGrid g : block.prune()) {
         prunes.addAll(expand(g, model));

@@ -76,6 +76,7 @@ public final class ResultSchemas {
       f("encode_ms", DataTypes.DoubleType, true),
       f("pareto_rank", DataTypes.IntegerType, true),
       f("executor", DataTypes.StringType, false),
+      f("knee", DataTypes.BooleanType, true),
   });
 
   public static final StructType RUNS = new StructType(new StructField[] {
@@ -100,6 +101,7 @@ public final class ResultSchemas {
       f("dl4j_version", DataTypes.StringType, false),
       f("java_version", DataTypes.StringType, false),
       f("os_arch", DataTypes.StringType, false),
+      f("hypervolume", DataTypes.DoubleType, true),
   });
 
   private static StructField f(String name, DataType type, boolean nullable) {
@@ -193,6 +195,11 @@ public final class ResultSchemas {
 
   /** One trials row; {@code rank} is null for failed trials. */
   public static Row trialRow(String runId, TrialResult r, Integer rank) {
+    return trialRow(runId, r, rank, null);
+  }
+
+  /** One trials row; {@code knee} is whether it is the frontier's knee point (null while a run is going). */
+  public static Row trialRow(String runId, TrialResult r, Integer rank, Boolean knee) {
     PlannedTrial t = r.trial();
     List<Object> v = new ArrayList<>();
     v.add(runId);
@@ -205,20 +212,20 @@ public final class ResultSchemas {
     PruneSpec p = t.spec().prune().orElse(null);
     v.add(p == null ? null : p.criterion().id());
     v.add(p == null ? null : p.structure().id());
-    v.add(p == null ? null : p.scope().id());
-    v.add(p == null || p.scope() == PruneSpec.Scope.THRESHOLD ? null : p.level());
+    v.add(p == null ? null : p.perLayerLevels() ? "per-layer" : p.scope().id());
+    v.add(p == null || p.scope() == PruneSpec.Scope.THRESHOLD || p.perLayerLevels() ? null : p.level());
     v.add(p == null || p.scope() != PruneSpec.Scope.THRESHOLD ? null : p.level());
-    v.add(p == null ? null : p.layers().label());
+    v.add(p == null ? null : p.perLayerLevels() ? p.layerLevels().toString() : p.layers().label());
     QuantSpec q = t.spec().quant().orElse(null);
     FineTuneSpec ft = t.spec().fineTune().orElse(null);
     v.add(ft == null ? null : ft.schedule().id());
     v.add(ft == null ? null : ft.epochs());
     boolean uniform = q != null && q.isInteger() && q.algorithm() == QuantSpec.Algorithm.UNIFORM;
     v.add(q == null ? null : q.method());
-    v.add(q == null ? null : q.bits());
+    v.add(q == null || !q.layerBits().isEmpty() ? null : q.bits());
     v.add(uniform ? q.scheme().id() : null);
     v.add(uniform ? q.granularity().id() : null);
-    v.add(q == null ? null : q.layers().label());
+    v.add(q == null ? null : !q.layerBits().isEmpty() ? q.layerBits().toString() : q.layers().label());
     v.add(uniform ? q.clipPercentile() : null);
     v.add(q == null || !q.trains() ? null : q.trainEpochs());
     v.add(r.status());
@@ -252,6 +259,7 @@ public final class ResultSchemas {
     }
     v.add(rank);
     v.add(r.executor());
+    v.add(knee);
     if (v.size() != TRIALS.size()) {
       throw new IllegalStateException("trials row has " + v.size() + " values for " + TRIALS.size() + " columns");
     }

@@ -109,16 +109,23 @@ public final class ResultTables {
    */
   public static void write(SparkSession spark, String out, RunInfo run, List<TrialResult> results,
       Map<String, Integer> ranks, boolean overwrite) {
+    write(spark, out, run, results, ranks, null, overwrite);
+  }
+
+  /** As {@link #write(SparkSession, String, RunInfo, List, Map, boolean)}, flagging the knee trial. */
+  public static void write(SparkSession spark, String out, RunInfo run, List<TrialResult> results,
+      Map<String, Integer> ranks, String knee, boolean overwrite) {
     List<Row> trials = new ArrayList<>();
     for (TrialResult r : results) {
-      trials.add(ResultSchemas.trialRow(run.runId(), r, ranks.get(r.trial().trialId())));
+      trials.add(ResultSchemas.trialRow(run.runId(), r, ranks.get(r.trial().trialId()),
+          r.isOk() ? r.trial().trialId().equals(knee) : null));
     }
     Set<String> frontierIds = ranks.entrySet().stream().filter(e -> e.getValue() == 0).map(Map.Entry::getKey)
         .collect(Collectors.toSet());
     List<Row> frontier = new ArrayList<>();
     for (TrialResult r : results) {
       if (frontierIds.contains(r.trial().trialId())) {
-        frontier.add(ResultSchemas.trialRow(run.runId(), r, 0));
+        frontier.add(ResultSchemas.trialRow(run.runId(), r, 0, r.trial().trialId().equals(knee)));
       }
     }
     if (overwrite) {
@@ -218,7 +225,8 @@ public final class ResultTables {
     return RowFactory.create(r.runId(), r.name(), Timestamp.from(r.startedAt()), Timestamp.from(r.finishedAt()),
         r.wallSeconds(), r.trialsTotal(), r.trialsOk(), r.trialsFailed(), r.baseAccuracy(), r.objectives(),
         r.configJson(), r.model(), r.modelFingerprint(), r.dataset(), r.datasetFingerprint(), r.master(),
-        r.codeVersion(), r.sparkVersion(), r.dl4jVersion(), r.javaVersion(), r.osArch());
+        r.codeVersion(), r.sparkVersion(), r.dl4jVersion(), r.javaVersion(), r.osArch(),
+        Double.isNaN(r.hypervolume()) ? null : r.hypervolume());
   }
 
   /** A path as users wrote it: local paths without the {@code file:} scheme. */

@@ -1,5 +1,6 @@
 package io.modelpress.spec;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -25,7 +26,7 @@ import java.util.TreeMap;
  * {@code calibrationBatches} batches of {@link #CALIBRATION_BATCH_SIZE} training examples.
  */
 public record PruneSpec(Scope scope, double level, LayerSelector layers, Criterion criterion, Structure structure,
-    int calibrationBatches) implements CompressionStep {
+    int calibrationBatches, Map<String, Double> layerLevels) implements CompressionStep {
 
   public static final int DEFAULT_CALIBRATION_BATCHES = 16;
   public static final int CALIBRATION_BATCH_SIZE = 128;
@@ -80,11 +81,50 @@ public record PruneSpec(Scope scope, double level, LayerSelector layers, Criteri
     this(scope, level, layers, Criterion.MAGNITUDE, Structure.UNSTRUCTURED, DEFAULT_CALIBRATION_BATCHES);
   }
 
+  /** One level for every selected layer. */
+  public PruneSpec(Scope scope, double level, LayerSelector layers, Criterion criterion, Structure structure,
+      int calibrationBatches) {
+    this(scope, level, layers, criterion, structure, calibrationBatches, Map.of());
+  }
+
+  /**
+   * A different sparsity per layer (scope layer; the layers are exactly the map's keys), as a budget
+   * allocation produces. {@code level} is the largest of them.
+   */
+  public static PruneSpec perLayer(Map<String, Double> sparsities, Criterion criterion, Structure structure,
+      int calibrationBatches) {
+    if (sparsities.isEmpty()) {
+      throw new IllegalArgumentException("per-layer pruning needs at least one layer");
+    }
+    double max = sparsities.values().stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+    return new PruneSpec(Scope.LAYER, max, new LayerSelector(List.copyOf(new TreeMap<>(sparsities).keySet()), "",
+        List.of(), List.of()), criterion, structure, calibrationBatches, sparsities);
+  }
+
+  /** The sparsity of {@code layer}: its own with per-layer levels, else {@code level}. */
+  public double levelFor(String layer) {
+    return layerLevels.getOrDefault(layer, level);
+  }
+
+  public boolean perLayerLevels() {
+    return !layerLevels.isEmpty();
+  }
+
   public PruneSpec {
     Objects.requireNonNull(scope, "scope");
     Objects.requireNonNull(layers, "layers");
     Objects.requireNonNull(criterion, "criterion");
     Objects.requireNonNull(structure, "structure");
+    layerLevels = java.util.Collections.unmodifiableMap(new TreeMap<>(layerLevels));
+    for (Map.Entry<String, Double> e : layerLevels.entrySet()) {
+      if (!(e.getValue() >= 0 && e.getValue() < 1)) {
+        throw new IllegalArgumentException("sparsity of layer '" + e.getKey() + "' is " + e.getValue()
+            + " but must be in [0, 1)");
+      }
+    }
+    if (!layerLevels.isEmpty() && (scope != Scope.LAYER || !layers.names().equals(List.copyOf(layerLevels.keySet())))) {
+      throw new IllegalArgumentException("per-layer sparsities need scope layer and a selector naming exactly their layers");
+    }
     if (scope == Scope.THRESHOLD) {
       if (!(level >= 0) || Double.isInfinite(level)) {
         throw new IllegalArgumentException("'threshold' is set to " + level + " but must be a finite number >= 0");
@@ -115,6 +155,9 @@ public record PruneSpec(Scope scope, double level, LayerSelector layers, Criteri
 
   /** A copy at another level (AGP raises the sparsity step by step). */
   public PruneSpec withLevel(double newLevel) {
+    if (perLayerLevels()) {
+      throw new IllegalArgumentException("per-layer sparsities have no single level to ramp; use schedule one-shot");
+    }
     return new PruneSpec(scope, newLevel, layers, criterion, structure, calibrationBatches);
   }
 
@@ -129,7 +172,7 @@ public record PruneSpec(Scope scope, double level, LayerSelector layers, Criteri
     m.put("step", "prune");
     m.put("method", criterion.id());
     m.put("scope", scope.id());
-    m.put(scope == Scope.THRESHOLD ? "threshold" : "sparsity", level);
+    m.put(scope == Scope.THRESHOLD ? "threshold" : "sparsity", perLayerLevels() ? layerLevels : level);
     m.put("layers", layers.canonical());
     // keys added only when they differ from PR-1 behaviour, so existing trial ids stay the same
     if (structured()) {

@@ -1,5 +1,6 @@
 package io.modelpress.spec;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -19,7 +20,36 @@ import java.util.TreeMap;
  * fine-tuning (the gradients of the weights that share a centroid are summed to update it).
  */
 public record QuantSpec(int bits, Scheme scheme, Granularity granularity, LayerSelector layers, Algorithm algorithm,
-    double clipPercentile, int trainEpochs, double trainLearningRate) implements CompressionStep {
+    double clipPercentile, int trainEpochs, double trainLearningRate, Map<String, Integer> layerBits)
+    implements CompressionStep {
+
+  public QuantSpec(int bits, Scheme scheme, Granularity granularity, LayerSelector layers, Algorithm algorithm,
+      double clipPercentile, int trainEpochs, double trainLearningRate) {
+    this(bits, scheme, granularity, layers, algorithm, clipPercentile, trainEpochs, trainLearningRate, Map.of());
+  }
+
+  /**
+   * Integer quantization with a bit width per layer (the layers are exactly the map's keys), as a budget
+   * allocation produces. {@code bits} is the largest width.
+   */
+  public static QuantSpec perLayer(Map<String, Integer> bits, Algorithm algorithm) {
+    if (bits.isEmpty()) {
+      throw new IllegalArgumentException("per-layer quantization needs at least one layer");
+    }
+    int max = bits.values().stream().mapToInt(Integer::intValue).max().orElseThrow();
+    return new QuantSpec(max, Scheme.SYMMETRIC, Granularity.PER_CHANNEL,
+        new LayerSelector(List.copyOf(new TreeMap<>(bits).keySet()), "", List.of(), List.of()), algorithm, 100.0, 0,
+        DEFAULT_TRAIN_LEARNING_RATE, bits);
+  }
+
+  /** This spec for one layer: its own width with per-layer bits. */
+  public QuantSpec forLayer(String layer) {
+    if (layerBits.isEmpty()) {
+      return this;
+    }
+    return new QuantSpec(layerBits.getOrDefault(layer, bits), scheme, granularity, layers, algorithm, clipPercentile,
+        trainEpochs, trainLearningRate, Map.of());
+  }
 
   public static final double DEFAULT_TRAIN_LEARNING_RATE = 1e-4;
 
@@ -62,6 +92,15 @@ public record QuantSpec(int bits, Scheme scheme, Granularity granularity, LayerS
     Objects.requireNonNull(granularity, "granularity");
     Objects.requireNonNull(layers, "layers");
     Objects.requireNonNull(algorithm, "algorithm");
+    layerBits = java.util.Collections.unmodifiableMap(new TreeMap<>(layerBits));
+    for (Map.Entry<String, Integer> e : layerBits.entrySet()) {
+      if (e.getValue() < 2 || e.getValue() > 8) {
+        throw new IllegalArgumentException("bits of layer '" + e.getKey() + "' are " + e.getValue() + " but must be in 2..8");
+      }
+    }
+    if (!layerBits.isEmpty() && !layers.names().equals(List.copyOf(layerBits.keySet()))) {
+      throw new IllegalArgumentException("per-layer bits need a selector naming exactly their layers");
+    }
     if (bits > 8 && algorithm != Algorithm.UNIFORM) {
       throw new IllegalArgumentException("'bits' is set to " + bits + " but " + algorithm.id() + " takes 2..8 bits");
     }
@@ -118,7 +157,7 @@ public record QuantSpec(int bits, Scheme scheme, Granularity granularity, LayerS
     Map<String, Object> m = new TreeMap<>();
     m.put("step", "quantize");
     m.put("method", bits > 8 ? "fp" + bits : algorithm.id());
-    m.put("bits", bits);
+    m.put("bits", layerBits.isEmpty() ? bits : layerBits);
     if (isInteger() && algorithm == Algorithm.UNIFORM) {
       m.put("scheme", scheme.id());
       m.put("granularity", granularity.id());

@@ -48,10 +48,19 @@ public record SweepSpec(
    * One block of the search space: the cartesian product of its prune and quantize grids, each trial
    * fine-tuned with {@code finetune} between the two when it is given.
    */
-  public record SearchBlock(String name, List<PruneGrid> prune, List<FineTuneSpec> finetune, List<QuantGrid> quantize)
-      implements Serializable {
+  public record SearchBlock(String name, List<PruneGrid> prune, List<FineTuneSpec> finetune, List<QuantGrid> quantize,
+      AllocateSpec allocate, List<TrialSpec> allocated) implements Serializable {
     public SearchBlock(String name, List<PruneGrid> prune, List<QuantGrid> quantize) {
       this(name, prune, List.of(), quantize);
+    }
+
+    public SearchBlock(String name, List<PruneGrid> prune, List<FineTuneSpec> finetune, List<QuantGrid> quantize) {
+      this(name, prune, finetune, quantize, null, List.of());
+    }
+
+    /** This block with the trials its allocation produced (read from the sensitivity run by the job). */
+    public SearchBlock withAllocated(List<TrialSpec> trials) {
+      return new SearchBlock(name, prune, finetune, quantize, allocate, trials);
     }
 
     public SearchBlock {
@@ -59,13 +68,20 @@ public record SweepSpec(
       prune = List.copyOf(prune);
       finetune = List.copyOf(finetune);
       quantize = List.copyOf(quantize);
+      allocated = List.copyOf(allocated);
+      if (allocate != null) {
+        if (!prune.isEmpty() || !quantize.isEmpty()) {
+          throw new IllegalArgumentException("search block '" + name + "' has 'allocate' and 'prune'/'quantize'; "
+              + "an allocation block takes its levels from the sensitivity run");
+        }
+      }
       if (finetune.size() > 1) {
         throw new IllegalArgumentException("search block '" + name + "' has more than one finetune");
       }
       if (prune.size() > 1 || quantize.size() > 1) {
         throw new IllegalArgumentException("search block '" + name + "' has more than one prune or quantize grid");
       }
-      if (prune.isEmpty() && quantize.isEmpty()) {
+      if (allocate == null && prune.isEmpty() && quantize.isEmpty()) {
         throw new IllegalArgumentException("search block '" + name + "' has neither 'prune' nor 'quantize'");
       }
     }

@@ -48,6 +48,10 @@ public record TrialSpec(List<CompressionStep> steps) implements Serializable {
     for (CompressionStep s : steps) {
       if (s instanceof FineTuneSpec f && f.schedule() == FineTuneSpec.Schedule.AGP) {
         for (CompressionStep p : steps) {
+          if (p instanceof PruneSpec ps && ps.perLayerLevels()) {
+            throw new IllegalArgumentException("the agp schedule ramps one sparsity; per-layer sparsities take "
+                + "schedule one-shot");
+          }
           if (p instanceof PruneSpec ps && (ps.structured() || ps.scope() == PruneSpec.Scope.THRESHOLD)) {
             throw new IllegalArgumentException("the agp schedule ramps unstructured sparsity with scope layer or global; "
                 + "use schedule one-shot with " + (ps.structured() ? "structured pruning" : "scope threshold"));

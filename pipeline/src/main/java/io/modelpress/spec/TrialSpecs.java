@@ -41,6 +41,16 @@ public final class TrialSpecs {
 
   private static PruneSpec prune(JsonNode s) {
     PruneSpec.Scope scope = enumOf(PruneSpec.Scope.class, s.path("scope").asText());
+    PruneSpec.Criterion criterion = enumOf(PruneSpec.Criterion.class, s.path("method").asText());
+    PruneSpec.Structure structure = s.has("structure")
+        ? enumOf(PruneSpec.Structure.class, s.path("structure").asText()) : PruneSpec.Structure.UNSTRUCTURED;
+    int calibration = s.has("calibration-batches") ? s.path("calibration-batches").asInt()
+        : PruneSpec.DEFAULT_CALIBRATION_BATCHES;
+    if (s.path("sparsity").isObject()) {
+      java.util.Map<String, Double> m = new java.util.TreeMap<>();
+      s.path("sparsity").fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().asDouble()));
+      return PruneSpec.perLayer(m, criterion, structure, calibration);
+    }
     double level = scope == PruneSpec.Scope.THRESHOLD ? s.path("threshold").asDouble() : s.path("sparsity").asDouble();
     return new PruneSpec(scope, level, layers(s.path("layers")),
         enumOf(PruneSpec.Criterion.class, s.path("method").asText()),
@@ -50,6 +60,16 @@ public final class TrialSpecs {
 
   private static QuantSpec quant(JsonNode s) {
     String method = s.path("method").asText();
+    if (s.path("bits").isObject()) {
+      java.util.Map<String, Integer> m = new java.util.TreeMap<>();
+      s.path("bits").fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().asInt()));
+      QuantSpec q = QuantSpec.perLayer(m, enumOf(QuantSpec.Algorithm.class, method));
+      return new QuantSpec(q.bits(), q.scheme(), q.granularity(), q.layers(), q.algorithm(),
+          s.has("clip-percentile") ? s.path("clip-percentile").asDouble() : 100.0,
+          s.path("train").isObject() ? s.path("train").path("epochs").asInt() : 0,
+          s.path("train").isObject() ? s.path("train").path("learning-rate").asDouble()
+              : QuantSpec.DEFAULT_TRAIN_LEARNING_RATE, m);
+    }
     int bits = s.path("bits").asInt();
     QuantSpec.Algorithm algorithm = method.startsWith("fp") ? QuantSpec.Algorithm.UNIFORM
         : enumOf(QuantSpec.Algorithm.class, method);

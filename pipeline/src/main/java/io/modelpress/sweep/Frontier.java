@@ -47,6 +47,53 @@ public final class Frontier {
         .toList();
   }
 
+  /** The base trial's objective values (the trial without steps), or null if it failed or is absent. */
+  private static double[] basePoint(List<TrialResult> results, List<Objective> objectives) {
+    return results.stream().filter(r -> r.isOk() && r.trial().spec().steps().isEmpty()).findFirst()
+        .map(r -> point(r, objectives)).orElse(null);
+  }
+
+  /**
+   * Hypervolume of the successful trials relative to the base model ({@link
+   * io.modelpress.pareto.Hypervolume#relative}); NaN when the base failed or has a zero objective.
+   * Comparable between runs of the same model and objectives.
+   */
+  public static double hypervolume(List<TrialResult> results, List<Objective> objectives) {
+    double[] base = basePoint(results, objectives);
+    if (base == null) {
+      return Double.NaN;
+    }
+    List<double[]> points = new ArrayList<>();
+    for (TrialResult r : results) {
+      if (r.isOk()) {
+        double[] p = io.modelpress.pareto.Hypervolume.relative(point(r, objectives), base, objectives);
+        if (p == null) {
+          return Double.NaN;
+        }
+        points.add(p);
+      }
+    }
+    return io.modelpress.pareto.Hypervolume.of(points, io.modelpress.pareto.Hypervolume.relativeReference(objectives));
+  }
+
+  /** The trial id of the frontier's knee point ({@link io.modelpress.pareto.Hypervolume#knee}), or null. */
+  public static String knee(List<TrialResult> results, List<Objective> objectives) {
+    double[] base = basePoint(results, objectives);
+    List<TrialResult> front = frontier(results, objectives);
+    if (base == null || front.isEmpty()) {
+      return null;
+    }
+    List<double[]> points = new ArrayList<>();
+    for (TrialResult r : front) {
+      double[] p = io.modelpress.pareto.Hypervolume.relative(point(r, objectives), base, objectives);
+      if (p == null) {
+        return null;
+      }
+      points.add(p);
+    }
+    return front.get(io.modelpress.pareto.Hypervolume.knee(points)).trial().trialId();
+  }
+
   static double[] point(TrialResult r, List<Objective> objectives) {
     Measurements m = r.measurements().orElseThrow();
     double[] p = new double[objectives.size()];

@@ -24,7 +24,8 @@ public record RunInfo(
     String sparkVersion,
     String dl4jVersion,
     String javaVersion,
-    String osArch) implements Serializable {
+    String osArch,
+    double hypervolume) implements Serializable {
 
   public double wallSeconds() {
     return (finishedAt.toEpochMilli() - startedAt.toEpochMilli()) / 1000.0;

@@ -108,7 +108,7 @@ class SparkSweepRunnerTest {
     String out = tmp.resolve("out").toString();
     RunInfo run = new RunInfo("r1", "t", Instant.now(), Instant.now(), results.size(), results.size(), 0, base,
         "accuracy maximize", "{}", "zoo:mlp-64-64", ModelStore.hex(fp), "mnist", test.fingerprintHex(), "local[2]",
-        "test", spark.version(), "1.0.0-M2", "17", "amd64");
+        "test", spark.version(), "1.0.0-M2", "17", "amd64", Frontier.hypervolume(results, spec.objectives()));
     assertThat(ResultTables.runExists(out, "r1", new Configuration())).isFalse();
     ResultTables.write(spark, out, run, results, ranks, false);
     assertThat(ResultTables.runExists(out, "r1", new Configuration())).isTrue();

@@ -50,9 +50,9 @@ public final class StructuredPruner {
         }
         continue;
       }
-      long remove = Masks.pruneCount(spec.level(), l.outChannels());
+      long remove = Masks.pruneCount(spec.levelFor(n), l.outChannels());
       if (remove >= l.outChannels()) {
-        throw new IllegalArgumentException("structured sparsity " + spec.level() + " would remove all "
+        throw new IllegalArgumentException("structured sparsity " + spec.levelFor(n) + " would remove all "
             + l.outChannels() + " neurons of layer '" + n + "'; use a lower sparsity");
       }
       int next = model.layers().indexOf(l) + 1;
@@ -76,7 +76,7 @@ public final class StructuredPruner {
     long total = 0;
     for (String n : layers(model, spec)) {
       LayerWeights l = model.layer(n);
-      boolean[] keep = Masks.topK(Importance.ofNeurons(l, spec.criterion(), calibration), spec.level());
+      boolean[] keep = Masks.topK(Importance.ofNeurons(l, spec.criterion(), calibration), spec.levelFor(n));
       kept.put(n, keep);
       removed += keep.length - Masks.kept(keep);
       total += keep.length;

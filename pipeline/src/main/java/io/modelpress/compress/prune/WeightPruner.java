@@ -40,7 +40,7 @@ public final class WeightPruner {
     switch (spec.scope()) {
       case LAYER -> {
         for (int i = 0; i < names.size(); i++) {
-          masks.put(names.get(i), Masks.topK(scores.get(i), spec.level()));
+          masks.put(names.get(i), Masks.topK(scores.get(i), spec.levelFor(names.get(i))));
         }
       }
       case GLOBAL -> {

@@ -55,7 +55,7 @@ public final class QuantTrainer implements GradientStep {
     for (String n : layers) {
       LayerWeights l = pruned.layer(n);
       if (spec.algorithm() == QuantSpec.Algorithm.KMEANS) {
-        ValueCoding.Codebook c = KMeansQuantizer.quantize(l, spec.bits());
+        ValueCoding.Codebook c = KMeansQuantizer.quantize(l, spec.forLayer(n).bits());
         books.put(n, c);
         adam.put(n, new Adam(spec.trainLearningRate(), c.codebook().length));
         start.put(n, l.withWeights(KMeansQuantizer.dequantize(c)));
