@@ -91,6 +91,63 @@ final class SweepJob {
   record Outcome(RunInfo run, List<TrialResult> results, double prepareSeconds, double evalSeconds,
       double writeSeconds) {}
 
+  /**
+   * The later generations of every {@code evolve} block: each bred from all of the block's results so far
+   * ({@link io.modelpress.plan.Evolution#next}) and evaluated as one Spark stage, its rows committed at
+   * once. Breeding is deterministic, so a resumed run breeds the same children and takes the committed
+   * rows of those it already evaluated.
+   */
+  private static void evolve(SparkSession spark, SweepSpec spec, SweepPlan plan, Prepared p,
+      SparkSweepRunner.Session session, List<TrialResult> results, Map<String, TrialResult> bred, String outDir,
+      String runId, PrintStream out) {
+    int nextIndex = plan.trials().stream().mapToInt(io.modelpress.plan.PlannedTrial::index).max().orElse(0) + 1;
+    nextIndex = Math.max(nextIndex, bred.values().stream().mapToInt(r -> r.trial().index() + 1).max().orElse(0));
+    for (var b : spec.search()) {
+      var e = b.evolve();
+      if (e == null) {
+        continue;
+      }
+      java.util.Random rnd = new java.util.Random(spec.seed() * 31 + b.name().hashCode() + 1);
+      for (int g = 1; g < e.generations(); g++) {
+        List<io.modelpress.plan.Evolution.Scored> scored = new java.util.ArrayList<>();
+        results.stream().filter(r -> r.isOk() && r.trial().block().equals(b.name()))
+            .sorted(java.util.Comparator.comparingInt(r -> r.trial().index()))
+            .forEach(r -> scored.add(new io.modelpress.plan.Evolution.Scored(
+                io.modelpress.plan.Evolution.fromTrial(r.trial().spec(), e, p.layers),
+                Frontier.objectiveValues(r, spec.objectives()))));
+        if (scored.isEmpty()) {
+          break;
+        }
+        List<io.modelpress.plan.PlannedTrial> children = new java.util.ArrayList<>();
+        List<TrialResult> reused = new java.util.ArrayList<>();
+        for (var genome : io.modelpress.plan.Evolution.next(e, scored, spec.objectives(), rnd)) {
+          var trial = io.modelpress.plan.Evolution.toTrial(genome, e, p.layers);
+          String json = trial.canonicalJson();
+          String id = SweepPlanner.trialId(json, plan.modelFingerprint(), plan.datasetFingerprint());
+          if (results.stream().anyMatch(r -> r.trial().trialId().equals(id))) {
+            continue; // e.g. the base model, evaluated as trial 0
+          }
+          if (bred.containsKey(id)) {
+            reused.add(bred.get(id));
+          } else {
+            children.add(new io.modelpress.plan.PlannedTrial(id, nextIndex++, b.name(), SweepPlanner.seed(spec.seed(),
+                json), trial));
+          }
+        }
+        if (children.isEmpty() && reused.isEmpty()) {
+          break;
+        }
+        List<TrialResult> got = children.isEmpty() ? List.of() : session.run(children);
+        results.addAll(reused);
+        results.addAll(got);
+        ResultTables.appendTrials(spark, outDir, runId, TrialResult.withAccuracyDrops(results).stream()
+            .filter(r -> children.stream().anyMatch(c -> c.trialId().equals(r.trial().trialId()))).toList());
+        out.printf(Locale.ROOT, "block %s: generation %d of %d, %d new trials%n", b.name(), g + 1, e.generations(),
+            children.size() + reused.size());
+      }
+    }
+  }
+
   private static int positiveInt(Args args, String key, int dflt) {
     if (args.get(key).isEmpty()) {
       return dflt;
@@ -125,10 +182,18 @@ final class SweepJob {
     if (overwrite) {
       ResultTables.deleteRun(outDir, runId, hadoop);
     }
-    List<TrialResult> results = new java.util.ArrayList<>(ResultTables.committedTrials(spark, outDir, runId));
+    List<TrialResult> committed = ResultTables.committedTrials(spark, outDir, runId);
     Set<String> planned = plan.trials().stream().map(io.modelpress.plan.PlannedTrial::trialId).collect(Collectors.toSet());
-    for (TrialResult r : results) {
-      if (!planned.contains(r.trial().trialId())) {
+    Set<String> evolving = spec.search().stream().filter(b -> b.evolve() != null).map(b -> b.name())
+        .collect(Collectors.toSet());
+    // rows of later generations are not in the initial plan: they are matched when those generations are bred again
+    List<TrialResult> results = new java.util.ArrayList<>(committed.stream()
+        .filter(r -> planned.contains(r.trial().trialId())).toList());
+    Map<String, TrialResult> bred = new java.util.HashMap<>();
+    for (TrialResult r : committed) {
+      if (!planned.contains(r.trial().trialId()) && evolving.contains(r.trial().block())) {
+        bred.put(r.trial().trialId(), r);
+      } else if (!planned.contains(r.trial().trialId())) {
         throw new UserError("run id '" + runId + "' has rows in " + outDir + "/trials from another config (trial "
             + r.trial().trialId() + " is not in this plan); use another --run-id, or --overwrite to start it again");
       }
@@ -153,6 +218,7 @@ final class SweepJob {
               .filter(r -> ids.contains(r.trial().trialId())).toList());
         }
       }
+      evolve(spark, spec, plan, p, session, results, bred, outDir, runId, out);
     }
     results.sort(java.util.Comparator.comparingInt(r -> r.trial().index()));
     results = TrialResult.withAccuracyDrops(results);
@@ -170,7 +236,8 @@ final class SweepJob {
   }
 
   /** The inputs of a sweep, all validated. */
-  private record Prepared(SweepPlan plan, byte[] modelBytes, byte[] fingerprint, LabeledImages test, LabeledImages train) {}
+  private record Prepared(SweepPlan plan, byte[] modelBytes, byte[] fingerprint, LabeledImages test, LabeledImages train,
+      List<String> layers) {}
 
   private static Prepared prepare(SparkSession spark, SweepSpec spec, String outDir, String runId, boolean overwrite,
       Configuration hadoop, PrintStream out) {
@@ -196,9 +263,10 @@ final class SweepJob {
       ModelWeights weights = model.weights();
       spec = allocate(spark, spec, ModelStore.hex(fingerprint), out);
       SweepPlan plan = SweepPlanner.plan(spec, weights, ModelStore.hex(fingerprint), test.fingerprintHex());
-      boolean fineTunes = plan.trials().stream().anyMatch(t -> t.spec().needsTrainingData());
+      boolean fineTunes = plan.trials().stream().anyMatch(t -> t.spec().needsTrainingData())
+          || spec.search().stream().anyMatch(b -> b.evolve() != null && b.evolve().pruneMethod().needsCalibration());
       LabeledImages train = fineTunes ? Datasets.train(spec.dataset(), hadoop) : null;
-      return new Prepared(plan, modelBytes, fingerprint, test, train);
+      return new Prepared(plan, modelBytes, fingerprint, test, train, weights.names());
     } catch (UserError e) {
       throw e;
     } catch (IllegalArgumentException e) {
@@ -252,8 +320,7 @@ final class SweepJob {
           a.runId());
       blocks.add(b.withAllocated(allocations.stream().map(x -> x.toTrial(criterion, algorithm)).toList()));
     }
-    return new SweepSpec(spec.name(), spec.seed(), spec.model(), spec.dataset(), blocks, spec.objectives(), spec.output(),
-        spec.evalBatchSize());
+    return spec.withSearch(blocks);
   }
 
   private static byte[] modelBytes(SweepSpec spec, Configuration hadoop, PrintStream out) {

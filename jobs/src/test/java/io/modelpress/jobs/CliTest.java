@@ -409,6 +409,39 @@ class CliTest {
     assertThat(missing.err()).contains("'allocate.sensitivity.run-id' is nope but");
   }
 
+  @Test
+  void anEvolveBlockBreedsGenerationsOnSpark() throws Exception {
+    Path cfg = dir.resolve("evolve.yaml");
+    Files.writeString(cfg, """
+        version: 1
+        name: evolve-test
+        model: {path: "%s"}
+        dataset: {name: mnist, test-limit: 500}
+        search:
+          - name: evo
+            evolve: {sparsities: [0, 0.5, 0.8], bits: [3, 5, 32], population: 4, generations: 3}
+        objectives:
+          - {metric: accuracy, direction: maximize}
+          - {metric: encoded_bytes, direction: minimize}
+        """.formatted(model));
+    Path out = dir.resolve("out-evolve");
+    Run r = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "e1", "--master", "local[2]");
+    assertThat(r.code()).as(r.err()).isEqualTo(0);
+    assertThat(r.out()).contains("block evo: generation 2 of 3", "block evo: generation 3 of 3");
+    SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+    try {
+      var trials = spark.read().parquet(out + "/trials").where("run_id = 'e1'");
+      long n = trials.count();
+      assertThat(n).isGreaterThan(5).isLessThanOrEqualTo(1 + 4 * 3);
+      assertThat(trials.select("trial_id").distinct().count()).isEqualTo(n);
+      assertThat(trials.where("status = 'ok'").count()).isEqualTo(n);
+      assertThat(trials.where("pareto_rank is null").count()).isZero();
+    } finally {
+      spark.stop();
+    }
+  }
+
   static boolean hasParquet(Path p) {
     try (var s = Files.walk(p)) {
       return s.anyMatch(f -> f.toString().endsWith(".parquet"));
@@ -506,7 +539,7 @@ class CliTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
-      unknown key      | MODEL | sead: 3                                    | unknown key 'sead'; valid keys at the top level: dataset, eval-batch-size, model, name, objectives, output, search, seed, version
+      unknown key      | MODEL | sead: 3                                    | unknown key 'sead'; valid keys at the top level: dataset, eval-batch-size, model, name, objectives, output, sample, search, seed, version
       sparsity 1.5     | MODEL | search: [{prune: {sparsities: [1.5]}}]      | 'search[0].prune.sparsities[0]' is set to 1.5 but must be in [0, 1)
       bits 9           | MODEL | search: [{quantize: {bits: 9}}]             | 'search[0].quantize.bits' is set to 9 but must be in 2..8, 16 or 32
       missing model    | NONE  |                                            | 'model.path' is set to NONE but no such file exists; train one with 'modelpress train' or fix the path

@@ -53,7 +53,8 @@ public final class SweepConfigParser {
       throw new ConfigException("config " + source + " is empty; start it with 'version: 1'");
     }
     Node top = new Node(root, "");
-    top.requireKeys("version", "name", "seed", "model", "dataset", "search", "objectives", "output", "eval-batch-size");
+    top.requireKeys("version", "name", "seed", "model", "dataset", "search", "objectives", "output", "eval-batch-size",
+        "sample");
     if (!top.has("version")) {
       throw new ConfigException("missing key 'version' in " + source + "; add 'version: 1' as the first line");
     }
@@ -85,7 +86,11 @@ public final class SweepConfigParser {
     if (evalBatch < 1) {
       throw new ConfigException("'eval-batch-size' is set to " + evalBatch + " but must be >= 1");
     }
-    return new SweepSpec(name, seed, model, dataset, search, objectives, output, evalBatch);
+    int sample = top.has("sample") ? top.get("sample").asInt() : 0;
+    if (sample < 0) {
+      throw new ConfigException("'sample' is set to " + sample + " but must be >= 0 (0: every trial)");
+    }
+    return new SweepSpec(name, seed, model, dataset, search, objectives, output, evalBatch, sample);
   }
 
   /** " at line L, column C: problem" on one line, from SnakeYAML's multi-line message. */
@@ -143,8 +148,32 @@ public final class SweepConfigParser {
   }
 
   private static SearchBlock block(Node b, int index) {
-    b.requireKeys("name", "prune", "finetune", "quantize", "allocate");
+    b.requireKeys("name", "prune", "finetune", "quantize", "allocate", "evolve");
     String name = b.string("name", "block" + index);
+    if (b.has("evolve")) {
+      if (b.has("prune") || b.has("quantize") || b.has("allocate") || b.has("finetune")) {
+        throw new ConfigException("'" + b.path + "' has 'evolve' with 'prune', 'quantize', 'allocate' or 'finetune'; "
+            + "an evolve block chooses its own per-layer levels, give only 'evolve'");
+      }
+      Node e = b.get("evolve").requireKeys("sparsities", "bits", "prune-method", "quantize-method", "population",
+          "generations");
+      if (!e.has("sparsities") || !e.has("bits")) {
+        throw new ConfigException("'" + e.path + "' needs 'sparsities' and 'bits' (the per-layer choices)");
+      }
+      List<Double> sp = levels(e.get("sparsities"));
+      List<Integer> bitChoices = e.get("bits").list(Node::asInt);
+      PruneSpec.Criterion pm = e.has("prune-method")
+          ? enumValue(PruneSpec.Criterion.values(), e.get("prune-method").asText(), e.path + ".prune-method")
+          : PruneSpec.Criterion.MAGNITUDE;
+      QuantSpec.Algorithm qm = e.has("quantize-method")
+          ? enumValue(QuantSpec.Algorithm.values(), e.get("quantize-method").asText(), e.path + ".quantize-method")
+          : QuantSpec.Algorithm.KMEANS;
+      int pop = e.has("population") ? e.get("population").asInt() : 16;
+      int gens = e.has("generations") ? e.get("generations").asInt() : 4;
+      io.modelpress.spec.EvolveSpec spec = e.checked(() -> new io.modelpress.spec.EvolveSpec(sp, bitChoices, pm, qm, pop,
+          gens));
+      return new SearchBlock(name, List.of(), List.of(), List.of(), null, List.of(), spec);
+    }
     if (b.has("allocate")) {
       if (b.has("prune") || b.has("quantize")) {
         throw new ConfigException("'" + b.path + "' has 'allocate' and 'prune'/'quantize'; an allocation block takes "

@@ -41,6 +41,16 @@ public final class SweepPlanner {
     Map<String, PlannedTrial> trials = new LinkedHashMap<>();
     add(trials, "base", TrialSpec.BASE, sweep.seed(), modelFingerprint, datasetFingerprint);
     for (SearchBlock block : sweep.search()) {
+      if (block.evolve() != null) {
+        List<String> layers = model.names();
+        for (Evolution.Genome g : Evolution.initial(block.evolve(), layers.size(),
+            new java.util.Random(sweep.seed() * 31 + block.name().hashCode()))) {
+          Evolution.toTrial(g, block.evolve(), layers).steps(); // validates
+          add(trials, block.name(), Evolution.toTrial(g, block.evolve(), layers), sweep.seed(), modelFingerprint,
+              datasetFingerprint);
+        }
+        continue;
+      }
       if (block.allocate() != null) {
         FineTuneSpec ft = block.finetune().isEmpty() ? null : block.finetune().get(0);
         for (TrialSpec t : block.allocated()) {
@@ -88,7 +98,28 @@ public final class SweepPlanner {
         }
       }
     }
-    return new SweepPlan(modelFingerprint, datasetFingerprint, new ArrayList<>(trials.values()));
+    List<PlannedTrial> all = new ArrayList<>(trials.values());
+    if (sweep.sample() > 0 && sweep.sample() < all.size() - 1) {
+      all = sample(all, sweep.sample(), sweep.seed());
+    }
+    return new SweepPlan(modelFingerprint, datasetFingerprint, all);
+  }
+
+  /**
+   * Random search: the base trial and {@code n} others drawn uniformly without replacement (seeded), in
+   * plan order and re-indexed. Ids and per-trial seeds do not change: a sampled trial is the grid's trial.
+   */
+  static List<PlannedTrial> sample(List<PlannedTrial> all, int n, long seed) {
+    List<PlannedTrial> rest = new ArrayList<>(all.subList(1, all.size()));
+    java.util.Collections.shuffle(rest, new java.util.Random(seed));
+    List<PlannedTrial> chosen = new ArrayList<>(rest.subList(0, n));
+    chosen.sort(java.util.Comparator.comparingInt(PlannedTrial::index));
+    chosen.add(0, all.get(0));
+    List<PlannedTrial> out = new ArrayList<>();
+    for (PlannedTrial t : chosen) {
+      out.add(new PlannedTrial(t.trialId(), out.size(), t.block(), t.seed(), t.spec()));
+    }
+    return out;
   }
 
   static List<PruneSpec> expand(PruneGrid g, ModelWeights model) {
@@ -177,7 +208,7 @@ public final class SweepPlanner {
     return HexFormat.of().formatHex(h, 0, 8);
   }
 
-  static long seed(long root, String canonicalJson) {
+  public static long seed(long root, String canonicalJson) {
     return ByteBuffer.wrap(sha256(root + "|" + canonicalJson)).getLong();
   }
 

@@ -18,7 +18,19 @@ public record SweepSpec(
     List<SearchBlock> search,
     List<Objective> objectives,
     String output,
-    int evalBatchSize) implements Serializable {
+    int evalBatchSize,
+    int sample) implements Serializable {
+
+  /** Every trial of the search space (no random sampling). */
+  public SweepSpec(String name, long seed, ModelSpec model, DatasetSpec dataset, List<SearchBlock> search,
+      List<Objective> objectives, String output, int evalBatchSize) {
+    this(name, seed, model, dataset, search, objectives, output, evalBatchSize, 0);
+  }
+
+  /** This sweep with other search blocks (allocations resolved). */
+  public SweepSpec withSearch(List<SearchBlock> blocks) {
+    return new SweepSpec(name, seed, model, dataset, blocks, objectives, output, evalBatchSize, sample);
+  }
 
   public static final String DEFAULT_OUTPUT = "./modelpress-out";
   public static final long DEFAULT_SEED = 42;
@@ -39,6 +51,9 @@ public record SweepSpec(
     if (objectives.isEmpty()) {
       throw new IllegalArgumentException("'objectives' is empty; name at least one metric to optimise");
     }
+    if (sample < 0) {
+      throw new IllegalArgumentException("'sample' is set to " + sample + " but must be >= 0 (0: every trial)");
+    }
     if (evalBatchSize < 1) {
       throw new IllegalArgumentException("'eval-batch-size' is set to " + evalBatchSize + " but must be >= 1");
     }
@@ -49,7 +64,12 @@ public record SweepSpec(
    * fine-tuned with {@code finetune} between the two when it is given.
    */
   public record SearchBlock(String name, List<PruneGrid> prune, List<FineTuneSpec> finetune, List<QuantGrid> quantize,
-      AllocateSpec allocate, List<TrialSpec> allocated) implements Serializable {
+      AllocateSpec allocate, List<TrialSpec> allocated, EvolveSpec evolve) implements Serializable {
+    public SearchBlock(String name, List<PruneGrid> prune, List<FineTuneSpec> finetune, List<QuantGrid> quantize,
+        AllocateSpec allocate, List<TrialSpec> allocated) {
+      this(name, prune, finetune, quantize, allocate, allocated, null);
+    }
+
     public SearchBlock(String name, List<PruneGrid> prune, List<QuantGrid> quantize) {
       this(name, prune, List.of(), quantize);
     }
@@ -60,7 +80,7 @@ public record SweepSpec(
 
     /** This block with the trials its allocation produced (read from the sensitivity run by the job). */
     public SearchBlock withAllocated(List<TrialSpec> trials) {
-      return new SearchBlock(name, prune, finetune, quantize, allocate, trials);
+      return new SearchBlock(name, prune, finetune, quantize, allocate, trials, evolve);
     }
 
     public SearchBlock {
@@ -69,7 +89,10 @@ public record SweepSpec(
       finetune = List.copyOf(finetune);
       quantize = List.copyOf(quantize);
       allocated = List.copyOf(allocated);
-      if (allocate != null) {
+      if (allocate != null || evolve != null) {
+        if (allocate != null && evolve != null) {
+          throw new IllegalArgumentException("search block '" + name + "' has both 'allocate' and 'evolve'");
+        }
         if (!prune.isEmpty() || !quantize.isEmpty()) {
           throw new IllegalArgumentException("search block '" + name + "' has 'allocate' and 'prune'/'quantize'; "
               + "an allocation block takes its levels from the sensitivity run");
@@ -81,7 +104,7 @@ public record SweepSpec(
       if (prune.size() > 1 || quantize.size() > 1) {
         throw new IllegalArgumentException("search block '" + name + "' has more than one prune or quantize grid");
       }
-      if (allocate == null && prune.isEmpty() && quantize.isEmpty()) {
+      if (allocate == null && evolve == null && prune.isEmpty() && quantize.isEmpty()) {
         throw new IllegalArgumentException("search block '" + name + "' has neither 'prune' nor 'quantize'");
       }
     }

@@ -94,6 +94,11 @@ public final class Frontier {
     return front.get(io.modelpress.pareto.Hypervolume.knee(points)).trial().trialId();
   }
 
+  /** A successful trial's values of the objectives, in their order. */
+  public static double[] objectiveValues(TrialResult r, List<Objective> objectives) {
+    return point(r, objectives);
+  }
+
   static double[] point(TrialResult r, List<Objective> objectives) {
     Measurements m = r.measurements().orElseThrow();
     double[] p = new double[objectives.size()];
