@@ -209,9 +209,16 @@ final class SweepJob {
     long t1 = System.nanoTime();
     try (SparkSweepRunner.Session session = SparkSweepRunner.open(spark, plan, p.modelBytes, p.fingerprint, p.test,
         p.train, spec.evalBatchSize())) {
+      Progress progress = Progress.onTerminal(plan.size(), done.size(), session::trialsDone);
+      if (progress != null) {
+        spark.sparkContext().addSparkListener(progress);
+      }
       for (int from = 0; from < todo.size(); from += batch) {
         List<TrialResult> got = session.run(todo.subList(from, Math.min(todo.size(), from + batch)));
         results.addAll(got);
+        if (progress != null) {
+          progress.batchDone(results);
+        }
         if (from + batch < todo.size()) { // the last batch goes straight into the final tables
           Set<String> ids = got.stream().map(r -> r.trial().trialId()).collect(Collectors.toSet());
           ResultTables.appendTrials(spark, outDir, runId, TrialResult.withAccuracyDrops(results).stream()
@@ -219,6 +226,10 @@ final class SweepJob {
         }
       }
       evolve(spark, spec, plan, p, session, results, bred, outDir, runId, out);
+      if (progress != null) {
+        progress.close();
+        spark.sparkContext().removeSparkListener(progress);
+      }
     }
     results.sort(java.util.Comparator.comparingInt(r -> r.trial().index()));
     results = TrialResult.withAccuracyDrops(results);

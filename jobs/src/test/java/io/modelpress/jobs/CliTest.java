@@ -325,6 +325,29 @@ class CliTest {
     assertThat(sql.code()).as(sql.err()).isEqualTo(0);
     assertThat(sql.out()).isEqualTo("n,runs" + System.lineSeparator() + "8,2" + System.lineSeparator());
 
+    // the schema is defined once (ResultSchemas): the written tables have exactly it, and README documents every column
+    SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+    try {
+      for (String t : List.of("trials", "frontier", "runs")) {
+        var declared = t.equals("runs") ? io.modelpress.spark.ResultSchemas.RUNS : io.modelpress.spark.ResultSchemas.TRIALS;
+        var written = spark.read().parquet(out + "/" + t).schema();
+        assertThat(java.util.Set.of(written.fieldNames())).isEqualTo(java.util.Set.of(declared.fieldNames()));
+        for (var f : declared.fields()) {
+          assertThat(written.apply(f.name()).dataType()).as(t + "." + f.name()).isEqualTo(f.dataType());
+        }
+      }
+    } finally {
+      spark.stop();
+    }
+    String readme = Files.readString(Path.of("..", "README.md"));
+    for (var schema : List.of(io.modelpress.spark.ResultSchemas.TRIALS, io.modelpress.spark.ResultSchemas.RUNS,
+        io.modelpress.spark.ResultSchemas.SENSITIVITY, io.modelpress.spark.ResultSchemas.SENSITIVITY_SUMMARY)) {
+      for (String c : schema.fieldNames()) {
+        assertThat(readme).as("README documents column " + c).contains("`" + c + "`");
+      }
+    }
+
     Run badSql = cli("results", "sql", "select nope from modelpress.trials", "--results", out.toString());
     assertThat(badSql.code()).isEqualTo(2);
     assertThat(badSql.err()).startsWith("modelpress: error: query failed: ").contains("nope", "modelpress.trials");

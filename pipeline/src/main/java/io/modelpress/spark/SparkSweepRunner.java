@@ -60,6 +60,7 @@ public final class SparkSweepRunner {
     private final String key;
     private final byte[] fingerprint;
     private final int evalBatch;
+    private final org.apache.spark.util.LongAccumulator done;
 
     private Session(SparkSession spark, SweepPlan plan, byte[] modelBytes, byte[] modelFingerprint,
         LabeledImages eval, LabeledImages train, int evalBatch) {
@@ -69,6 +70,7 @@ public final class SparkSweepRunner {
       this.trainData = train == null ? null : jsc.broadcast(train);
       this.fingerprint = modelFingerprint;
       this.evalBatch = evalBatch;
+      this.done = jsc.sc().longAccumulator("modelpress trials done");
       this.key = plan.modelFingerprint() + "/" + plan.datasetFingerprint() + "/" + eval.count()
           + "/" + (train == null ? "-" : train.fingerprintHex() + train.count())
           + "/" + evalBatch + "/" + jsc.sc().applicationId();
@@ -87,8 +89,13 @@ public final class SparkSweepRunner {
       LOG.info("Evaluating {} trials in {} partitions", trials.size(), slices);
       jsc.setJobDescription("modelpress: evaluate " + trials.size() + " trials");
       return jsc.parallelize(trials, slices)
-          .mapPartitions(new EvaluatePartition<>(key, model, data, trainData, fingerprint, evalBatch, f))
+          .mapPartitions(new EvaluatePartition<>(key, model, data, trainData, fingerprint, evalBatch, f, done))
           .collect();
+    }
+
+    /** Trials finished so far in this session, as merged on the driver at each task's end. */
+    public long trialsDone() {
+      return done.value();
     }
 
     @Override
@@ -117,9 +124,11 @@ public final class SparkSweepRunner {
     private final byte[] fingerprint;
     private final int batch;
     private final TrialFunction<R> f;
+    private final org.apache.spark.util.LongAccumulator done;
 
     EvaluatePartition(String key, Broadcast<byte[]> model, Broadcast<LabeledImages> data,
-        Broadcast<LabeledImages> train, byte[] fingerprint, int batch, TrialFunction<R> f) {
+        Broadcast<LabeledImages> train, byte[] fingerprint, int batch, TrialFunction<R> f,
+        org.apache.spark.util.LongAccumulator done) {
       this.key = key;
       this.model = model;
       this.data = data;
@@ -127,6 +136,7 @@ public final class SparkSweepRunner {
       this.fingerprint = fingerprint;
       this.batch = batch;
       this.f = f;
+      this.done = done;
     }
 
     @Override
@@ -138,6 +148,7 @@ public final class SparkSweepRunner {
       try {
         while (trials.hasNext()) {
           out.add(f.apply(ev, trials.next()));
+          done.add(1);
         }
       } finally {
         EvaluatorPool.release(key, ev);
