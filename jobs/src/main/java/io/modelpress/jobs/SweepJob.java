@@ -241,7 +241,8 @@ final class SweepJob {
         spec.dataset().name(), p.test.fingerprintHex(), spark.sparkContext().master(), Versions.code(),
         spark.version(), Versions.dl4j(), System.getProperty("java.version"), System.getProperty("os.arch"),
         Frontier.hypervolume(results, spec.objectives()));
-    ResultTables.write(spark, outDir, run, results, ranks, Frontier.knee(results, spec.objectives()), overwrite);
+    ResultTables.write(spark, outDir, run, results, ranks, Frontier.knee(results, spec.objectives()),
+        Frontier.projections(results, spec.objectives()), overwrite);
     long t3 = System.nanoTime();
     return new Outcome(run, results, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9);
   }

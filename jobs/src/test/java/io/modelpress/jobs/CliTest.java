@@ -122,6 +122,15 @@ class CliTest {
       var untuned = spark.read().parquet(out + "/trials")
           .where("run_id = 'r2' and prune_scope = 'global' and finetune_schedule is null").first();
       assertThat(tuned.<Double>getAs("accuracy")).isGreaterThan(untuned.<Double>getAs("accuracy"));
+      // the accuracy/encoded_bytes projection: its members are non-dominated in those two objectives alone
+      var t2 = spark.read().parquet(out + "/trials").where("run_id = 'r2' and status = 'ok'");
+      t2.createOrReplaceTempView("t2");
+      assertThat(t2.where("frontier_projections like '%accuracy/encoded_bytes%'").count()).isPositive();
+      assertThat(spark.sql("select a.trial_id from t2 a join t2 b on b.accuracy >= a.accuracy "
+          + "and b.encoded_bytes <= a.encoded_bytes and (b.accuracy > a.accuracy or b.encoded_bytes < a.encoded_bytes) "
+          + "where a.frontier_projections like '%accuracy/encoded_bytes%'").count()).isZero();
+      assertThat(spark.sql("select a.trial_id from t2 a where a.frontier_projections not like '%accuracy/encoded_bytes%' "
+          + "or a.frontier_projections is null").count()).isPositive();
     } finally {
       spark.stop();
     }

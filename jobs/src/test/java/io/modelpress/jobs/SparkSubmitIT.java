@@ -76,5 +76,35 @@ class SparkSubmitIT {
     assertThat(new File(out.toFile(), "trials/run_id=submitted")).isDirectory();
     assertThat(new File(out.toFile(), "frontier/run_id=submitted")).isDirectory();
     assertThat(new File(out.toFile(), "runs/run_id=submitted")).isDirectory();
+
+    // the sensitivity job through the same cluster jar
+    Path sens = dir.resolve("s.yaml");
+    Files.writeString(sens, """
+        version: 1
+        name: submit-sensitivity
+        model: {path: "%s"}
+        dataset: {name: mnist, test-limit: 500}
+        prune: {methods: [magnitude], sparsities: [0.5, 0.9]}
+        quantize: {methods: [uniform], bits: [4]}
+        seeds: 2
+        interactions: {pairs: 1}
+        """.formatted(model));
+    List<String> cmd2 = new ArrayList<>(cmd.subList(0, cmd.indexOf("sweep")));
+    cmd2.addAll(List.of("sensitivity", "--config", sens.toString(), "--out", out.toString(), "--run-id", "sens"));
+    ProcessBuilder pb2 = new ProcessBuilder(cmd2).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("log2.txt").toFile());
+    pb2.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    pb2.environment().put("SPARK_SCALA_VERSION", "2.12");
+    Process p2 = pb2.start();
+    boolean done2 = p2.waitFor(5, TimeUnit.MINUTES);
+    String log2 = Files.readString(dir.resolve("log2.txt"), StandardCharsets.UTF_8);
+    if (!done2) {
+      p2.destroyForcibly();
+    }
+    assertThat(done2).as(log2).isTrue();
+    assertThat(p2.exitValue()).as(log2).isEqualTo(0);
+    // base + 3 layers × (2 sparsities + 1 width) + 1 pair × 3
+    assertThat(log2).contains("modelpress sensitivity 'submit-sensitivity' finished: run sens", "13 ok, 0 failed");
+    assertThat(new File(out.toFile(), "sensitivity_summary/run_id=sens")).isDirectory();
   }
 }

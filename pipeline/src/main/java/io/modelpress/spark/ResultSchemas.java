@@ -77,6 +77,7 @@ public final class ResultSchemas {
       f("pareto_rank", DataTypes.IntegerType, true),
       f("executor", DataTypes.StringType, false),
       f("knee", DataTypes.BooleanType, true),
+      f("frontier_projections", DataTypes.StringType, true),
   });
 
   public static final StructType RUNS = new StructType(new StructField[] {
@@ -195,11 +196,15 @@ public final class ResultSchemas {
 
   /** One trials row; {@code rank} is null for failed trials. */
   public static Row trialRow(String runId, TrialResult r, Integer rank) {
-    return trialRow(runId, r, rank, null);
+    return trialRow(runId, r, rank, null, null);
+  }
+
+  public static Row trialRow(String runId, TrialResult r, Integer rank, Boolean knee) {
+    return trialRow(runId, r, rank, knee, null);
   }
 
   /** One trials row; {@code knee} is whether it is the frontier's knee point (null while a run is going). */
-  public static Row trialRow(String runId, TrialResult r, Integer rank, Boolean knee) {
+  public static Row trialRow(String runId, TrialResult r, Integer rank, Boolean knee, String projections) {
     PlannedTrial t = r.trial();
     List<Object> v = new ArrayList<>();
     v.add(runId);
@@ -260,6 +265,7 @@ public final class ResultSchemas {
     v.add(rank);
     v.add(r.executor());
     v.add(knee);
+    v.add(projections);
     if (v.size() != TRIALS.size()) {
       throw new IllegalStateException("trials row has " + v.size() + " values for " + TRIALS.size() + " columns");
     }

@@ -109,23 +109,24 @@ public final class ResultTables {
    */
   public static void write(SparkSession spark, String out, RunInfo run, List<TrialResult> results,
       Map<String, Integer> ranks, boolean overwrite) {
-    write(spark, out, run, results, ranks, null, overwrite);
+    write(spark, out, run, results, ranks, null, Map.of(), overwrite);
   }
 
   /** As {@link #write(SparkSession, String, RunInfo, List, Map, boolean)}, flagging the knee trial. */
   public static void write(SparkSession spark, String out, RunInfo run, List<TrialResult> results,
-      Map<String, Integer> ranks, String knee, boolean overwrite) {
+      Map<String, Integer> ranks, String knee, Map<String, String> projections, boolean overwrite) {
     List<Row> trials = new ArrayList<>();
     for (TrialResult r : results) {
       trials.add(ResultSchemas.trialRow(run.runId(), r, ranks.get(r.trial().trialId()),
-          r.isOk() ? r.trial().trialId().equals(knee) : null));
+          r.isOk() ? r.trial().trialId().equals(knee) : null, projections.get(r.trial().trialId())));
     }
     Set<String> frontierIds = ranks.entrySet().stream().filter(e -> e.getValue() == 0).map(Map.Entry::getKey)
         .collect(Collectors.toSet());
     List<Row> frontier = new ArrayList<>();
     for (TrialResult r : results) {
       if (frontierIds.contains(r.trial().trialId())) {
-        frontier.add(ResultSchemas.trialRow(run.runId(), r, 0, r.trial().trialId().equals(knee)));
+        frontier.add(ResultSchemas.trialRow(run.runId(), r, 0, r.trial().trialId().equals(knee),
+            projections.get(r.trial().trialId())));
       }
     }
     if (overwrite) {

@@ -94,6 +94,31 @@ public final class Frontier {
     return front.get(io.modelpress.pareto.Hypervolume.knee(points)).trial().trialId();
   }
 
+  /**
+   * The 2-D projections of a frontier over three or more objectives: for every pair of objectives, the
+   * trials non-dominated in that pair alone. Returns, per trial id, the pairs it is on, as
+   * {@code "accuracy/encoded_bytes,accuracy/macs"} (trials on none are absent; empty for fewer than 3
+   * objectives, where the frontier is its own projection).
+   */
+  public static Map<String, String> projections(List<TrialResult> results, List<Objective> objectives) {
+    Map<String, String> out = new java.util.TreeMap<>();
+    if (objectives.size() < 3) {
+      return out;
+    }
+    for (int a = 0; a < objectives.size(); a++) {
+      for (int b = a + 1; b < objectives.size(); b++) {
+        List<Objective> pair = List.of(objectives.get(a), objectives.get(b));
+        String name = pair.get(0).metric() + "/" + pair.get(1).metric();
+        ranks(results, pair).forEach((id, rank) -> {
+          if (rank == 0) {
+            out.merge(id, name, (x, y) -> x + "," + y);
+          }
+        });
+      }
+    }
+    return out;
+  }
+
   /** A successful trial's values of the objectives, in their order. */
   public static double[] objectiveValues(TrialResult r, List<Objective> objectives) {
     return point(r, objectives);
