@@ -216,6 +216,19 @@ public final class Dl4jModel {
     return out;
   }
 
+  /** The activation of every weighted layer: relu, identity, tanh, sigmoid, softmax, ... (lower case). */
+  public List<String> activations() {
+    List<String> out = new ArrayList<>();
+    for (int i : weightedLayers) {
+      Layer l = net.getLayerWiseConfigurations().getConf(i).getLayer();
+      String a = l instanceof org.deeplearning4j.nn.conf.layers.BaseLayer b && b.getActivationFn() != null
+          ? b.getActivationFn().getClass().getSimpleName().replaceFirst("^Activation", "").toLowerCase(java.util.Locale.ROOT)
+          : "identity";
+      out.add(a);
+    }
+    return out;
+  }
+
   /** Class probabilities of every example, row-major [examples × classes]. */
   public float[] outputs(Inputs in) {
     return outputs(in, in.count());
