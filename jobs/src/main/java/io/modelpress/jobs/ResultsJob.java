@@ -105,7 +105,13 @@ final class ResultsJob {
           + "'").isEmpty()) {
         throw new UserError("run '" + runIds.get(0) + "' has no row in " + root + "/runs");
       }
-      print(out, rows, format, args.get("--limit").map(Integer::parseInt).orElse(10_000));
+      int limit;
+      try {
+        limit = Integer.parseInt(args.get("--limit").orElse("10000"));
+      } catch (NumberFormatException e) {
+        throw new UserError("'--limit' is set to \"" + Cli.oneLine(args.get("--limit").get()) + "\" but must be a number");
+      }
+      print(out, rows, format, limit);
       return 0;
     } finally {
       spark.stop();

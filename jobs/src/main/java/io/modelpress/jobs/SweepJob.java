@@ -110,7 +110,14 @@ final class SweepJob {
       java.util.Random rnd = new java.util.Random(spec.seed() * 31 + b.name().hashCode() + 1);
       for (int g = 1; g < e.generations(); g++) {
         List<io.modelpress.plan.Evolution.Scored> scored = new java.util.ArrayList<>();
-        results.stream().filter(r -> r.isOk() && r.trial().block().equals(b.name()))
+        Set<io.modelpress.plan.Evolution.Genome> known = new java.util.HashSet<>();
+        for (TrialResult r : results) { // failed trials and the base are known too: never bred again
+          if (r.trial().block().equals(b.name()) || r.trial().spec().steps().isEmpty()) {
+            known.add(io.modelpress.plan.Evolution.fromTrial(r.trial().spec(), e, p.layers));
+          }
+        }
+        // accuracy_drop is set from the base trial: score on the rows as they will be written
+        TrialResult.withAccuracyDrops(results).stream().filter(r -> r.isOk() && r.trial().block().equals(b.name()))
             .sorted(java.util.Comparator.comparingInt(r -> r.trial().index()))
             .forEach(r -> scored.add(new io.modelpress.plan.Evolution.Scored(
                 io.modelpress.plan.Evolution.fromTrial(r.trial().spec(), e, p.layers),
@@ -120,7 +127,7 @@ final class SweepJob {
         }
         List<io.modelpress.plan.PlannedTrial> children = new java.util.ArrayList<>();
         List<TrialResult> reused = new java.util.ArrayList<>();
-        for (var genome : io.modelpress.plan.Evolution.next(e, scored, spec.objectives(), rnd)) {
+        for (var genome : io.modelpress.plan.Evolution.next(e, scored, known, spec.objectives(), rnd)) {
           var trial = io.modelpress.plan.Evolution.toTrial(genome, e, p.layers);
           String json = trial.canonicalJson();
           String id = SweepPlanner.trialId(json, plan.modelFingerprint(), plan.datasetFingerprint());
@@ -187,8 +194,14 @@ final class SweepJob {
     Set<String> evolving = spec.search().stream().filter(b -> b.evolve() != null).map(b -> b.name())
         .collect(Collectors.toSet());
     // rows of later generations are not in the initial plan: they are matched when those generations are bred again
+    // committed rows take their plan's trial (index, block) back: a config edit may have moved them
+    Map<String, io.modelpress.plan.PlannedTrial> byId = plan.trials().stream()
+        .collect(Collectors.toMap(io.modelpress.plan.PlannedTrial::trialId, t -> t));
     List<TrialResult> results = new java.util.ArrayList<>(committed.stream()
-        .filter(r -> planned.contains(r.trial().trialId())).toList());
+        .filter(r -> planned.contains(r.trial().trialId()))
+        .map(r -> TrialResult.restored(byId.get(r.trial().trialId()), r.status(), r.errorClass(), r.errorMessage(),
+            r.measurements().orElse(null), r.executor()))
+        .toList());
     Map<String, TrialResult> bred = new java.util.HashMap<>();
     for (TrialResult r : committed) {
       if (!planned.contains(r.trial().trialId()) && evolving.contains(r.trial().block())) {
@@ -242,7 +255,7 @@ final class SweepJob {
         spark.version(), Versions.dl4j(), System.getProperty("java.version"), System.getProperty("os.arch"),
         Frontier.hypervolume(results, spec.objectives()));
     ResultTables.write(spark, outDir, run, results, ranks, Frontier.knee(results, spec.objectives()),
-        Frontier.projections(results, spec.objectives()), overwrite);
+        Frontier.projections(results, spec.objectives()), false); // --overwrite already cleared the run at the start
     long t3 = System.nanoTime();
     return new Outcome(run, results, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9);
   }

@@ -476,7 +476,8 @@ class CliTest {
 
   static boolean hasParquet(Path p) {
     try (var s = Files.walk(p)) {
-      return s.anyMatch(f -> f.toString().endsWith(".parquet"));
+      // committed files only: a write in progress stages its files under _temporary
+      return s.anyMatch(f -> f.toString().endsWith(".parquet") && !f.toString().contains("_temporary"));
     } catch (java.io.IOException e) {
       return false;
     }

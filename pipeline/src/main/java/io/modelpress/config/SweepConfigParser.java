@@ -240,6 +240,10 @@ public final class SweepConfigParser {
     double max = a.has("max-predicted-drop") ? a.get("max-predicted-drop").asDouble() : Double.NaN;
     String results = s.string("results", SweepSpec.DEFAULT_OUTPUT);
     String runId = s.get("run-id").asText();
+    if (!runId.matches("(?=.*[A-Za-z])[A-Za-z0-9][A-Za-z0-9_.-]*")) {
+      throw new ConfigException("'" + s.path + ".run-id' is set to \"" + runId + "\" which is not a run id (letters, "
+          + "digits, '.', '_' or '-')");
+    }
     return a.checked(() -> new io.modelpress.spec.AllocateSpec(results, runId, prune, quant, thresholds, max));
   }
 

@@ -105,8 +105,14 @@ public final class Evolution {
 
   /** The next generation from everything evaluated so far: new genomes only (fewer if the space runs out). */
   public static List<Genome> next(EvolveSpec e, List<Scored> evaluated, List<Objective> objectives, Random rnd) {
+    return next(e, evaluated, Set.of(), objectives, rnd);
+  }
+
+  /** As {@link #next(EvolveSpec, List, List, Random)}, never breeding a genome of {@code known} (failed trials, the base). */
+  public static List<Genome> next(EvolveSpec e, List<Scored> evaluated, Set<Genome> known, List<Objective> objectives,
+      Random rnd) {
     List<Scored> order = survivors(evaluated, objectives, e.population());
-    Set<Genome> seen = new HashSet<>();
+    Set<Genome> seen = new HashSet<>(known);
     evaluated.forEach(s -> seen.add(s.genome()));
     Set<Genome> children = new java.util.LinkedHashSet<>();
     int layers = evaluated.get(0).genome().prune().length;

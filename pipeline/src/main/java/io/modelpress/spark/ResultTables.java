@@ -78,12 +78,15 @@ public final class ResultTables {
     if (rows.isEmpty()) {
       return;
     }
+    // written straight into this run's partition folder (without the partition column, as partitioned
+    // writes store it): the commit protocol's _temporary folder is then this run's own, so sweeps
+    // appending to one output root at the same time never delete each other's staging files
     spark.createDataFrame(rows, ResultSchemas.TRIALS)
+        .drop(ResultSchemas.RUN_ID)
         .coalesce(1)
         .write()
         .mode(SaveMode.Append)
-        .partitionBy(ResultSchemas.RUN_ID)
-        .parquet(new Path(out, TRIALS).toString());
+        .parquet(new Path(new Path(out, TRIALS), ResultSchemas.RUN_ID + "=" + runId).toString());
   }
 
   /** Whether any table under {@code out} already holds rows of {@code runId}. */
@@ -157,6 +160,9 @@ public final class ResultTables {
    */
   public static List<String> register(SparkSession spark, String out) {
     spark.sql("create database if not exists modelpress");
+    for (String t : TABLES) { // a table of another root must not survive under the same name
+      spark.sql("drop table if exists modelpress." + t);
+    }
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     List<String> done = new ArrayList<>();
     for (String t : TABLES) {

@@ -16,7 +16,9 @@ import java.util.Random;
  * Sensitivity statistics. Each trial is evaluated once on the whole test set; its accuracy and loss
  * are then read on {@code seeds} bootstrap resamples of the test set (the same resamples for every
  * trial and for the base model), so each seed's drop is paired with the base on the same examples. The
- * 95 % confidence interval of a cell is mean ± t(0.975, seeds − 1) · sd / √seeds over its seeds.
+ * standard deviation of a cell's drops over the resamples is the bootstrap standard error of its drop,
+ * and the 95 % confidence interval is mean ± t(0.975, seeds − 1) · sd (Student's t widens it for the
+ * few resamples the standard error is estimated from).
  * The interaction check compares a pair's joint drop with the sum of the two single-layer drops.
  */
 public final class Sensitivity {
@@ -112,7 +114,8 @@ public final class Sensitivity {
         drops[k] = base.accuracy()[k] - o.accuracy()[k];
       }
       double mean = mean(drops);
-      double half = t975(n - 1) * sd(drops, mean) / Math.sqrt(n);
+      // the seeds are bootstrap resamples of one evaluation: their spread already is the standard error
+      double half = t975(n - 1) * sd(drops, mean);
       double predicted = Double.NaN;
       if (cell.kind().equals("pair")) {
         String[] ls = cell.layer().split("\\+");
