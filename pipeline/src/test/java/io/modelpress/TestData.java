@@ -33,6 +33,20 @@ public final class TestData {
     return Datasets.test(mnist(0, n), new Configuration());
   }
 
+  private static byte[] trainedMlp;
+
+  /**
+   * mlp-64-64 trained 2 epochs (batch 64, lr 1e-3, seed 7) on the first 6,000 MNIST training images,
+   * as saved bytes; trained once per test JVM and shared by the classes that need a real model.
+   */
+  public static synchronized byte[] trainedMlp() {
+    if (trainedMlp == null) {
+      trainedMlp = io.modelpress.model.Dl4jModel.train("mlp-64-64", new io.modelpress.spec.TrainSpec(2, 64, 1e-3, 7),
+          mnistTrain(6000), (e, s) -> { }).save();
+    }
+    return trainedMlp;
+  }
+
   /** A 3-layer model 20-8-6-4 with Gaussian weights (some layers with biases). */
   public static ModelWeights smallModel(long seed) {
     Random r = new Random(seed);

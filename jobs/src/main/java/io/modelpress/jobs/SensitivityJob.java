@@ -16,8 +16,6 @@ import io.modelpress.sweep.RunInfo;
 import io.modelpress.sweep.Sensitivity;
 import java.io.PrintStream;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,18 +34,13 @@ final class SensitivityJob {
 
   static final Set<String> OPTIONS = Set.of("--config", "--out", "--run-id", "--master");
   static final Set<String> FLAGS = Set.of("--overwrite");
-  private static final DateTimeFormatter RUN_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
   private SensitivityJob() {}
 
   static int run(String[] argv, PrintStream out) {
     Args args = Args.parse("sensitivity", argv, 0, OPTIONS, FLAGS);
     String configPath = args.require("--config", "FILE: the sensitivity YAML config (e.g. conf/sensitivity/mnist-mlp.yaml)");
-    String runIdArg = args.get("--run-id").orElse(null);
-    if (runIdArg != null && !SweepJob.RUN_ID.matcher(runIdArg).matches()) {
-      throw new UserError("'--run-id' is set to \"" + Cli.oneLine(runIdArg) + "\" but must be letters, digits, '.', '_' "
-          + "or '-' with at least one letter");
-    }
+    String runIdArg = SweepJob.runIdArg(args);
     String text = SweepJob.readLocalOrNull(configPath);
     SensitivitySpec spec = text == null ? null : SensitivityConfigParser.parse(text, configPath);
     Instant started = Instant.now();
@@ -58,7 +51,7 @@ final class SensitivityJob {
         spec = SensitivityConfigParser.parse(SweepJob.readHadoop(configPath, hadoop), configPath);
       }
       String outDir = args.get("--out").orElse(spec.output());
-      String runId = runIdArg != null ? runIdArg : spec.name() + "-" + RUN_TIME.format(started);
+      String runId = runIdArg != null ? runIdArg : SweepJob.defaultRunId(spec.name(), started);
       boolean overwrite = args.flag("--overwrite");
       SweepPlan plan;
       byte[] modelBytes;

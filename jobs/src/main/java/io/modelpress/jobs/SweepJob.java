@@ -54,11 +54,7 @@ final class SweepJob {
   static int run(String[] argv, PrintStream out) {
     Args args = Args.parse("sweep", argv, 0, OPTIONS, FLAGS);
     String configPath = args.require("--config", "FILE: the sweep's YAML config (e.g. conf/sweeps/mnist-mlp.yaml)");
-    String runId = args.get("--run-id").orElse(null);
-    if (runId != null && !RUN_ID.matcher(runId).matches()) {
-      throw new UserError("'--run-id' is set to \"" + Cli.oneLine(runId) + "\" but must be letters, digits, '.', '_' or '-'"
-          + " with at least one letter (so that tables never read it as a number or a date)");
-    }
+    String runId = runIdArg(args);
     int commitEvery = positiveInt(args, "--commit-every", 0);
     int maxFailed = positiveInt(args, "--max-failed-trials", -1);
     String configText = readLocalOrNull(configPath);
@@ -72,7 +68,7 @@ final class SweepJob {
       }
       String outDir = args.get("--out").orElse(spec.output());
       if (runId == null) {
-        runId = spec.name() + "-" + RUN_TIME.format(started);
+        runId = defaultRunId(spec.name(), started);
       }
       Outcome o = execute(spark, spec, outDir, runId, args.flag("--overwrite"), started, 0, commitEvery, out);
       printSummary(out, spec, o.run(), o.results(), o.evalSeconds(), outDir);
@@ -153,6 +149,21 @@ final class SweepJob {
             children.size() + reused.size());
       }
     }
+  }
+
+  /** The validated {@code --run-id}, or null when not given. */
+  static String runIdArg(Args args) {
+    String runId = args.get("--run-id").orElse(null);
+    if (runId != null && !RUN_ID.matcher(runId).matches()) {
+      throw new UserError("'--run-id' is set to \"" + Cli.oneLine(runId) + "\" but must be letters, digits, '.', '_' or '-'"
+          + " with at least one letter (so that tables never read it as a number or a date)");
+    }
+    return runId;
+  }
+
+  /** {@code <name>-<yyyyMMdd-HHmmss>} in UTC. */
+  static String defaultRunId(String name, Instant started) {
+    return name + "-" + RUN_TIME.format(started);
   }
 
   private static int positiveInt(Args args, String key, int dflt) {

@@ -103,8 +103,7 @@ class CliTest {
     Run second = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "r2", "--master", "local[2]");
     assertThat(second.code()).isEqualTo(0);
 
-    SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false")
-        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+    SparkSession spark = reader();
     try {
       // overwrite replaced r1 (no duplicates) and left r2 alone; trial ids are the same in both runs
       assertThat(spark.read().parquet(out + "/trials").where("run_id = 'r1'").count()).isEqualTo(13);
@@ -167,8 +166,7 @@ class CliTest {
         "--master", "local[2]");
     assertThat(uninterrupted.code()).as(uninterrupted.err()).isEqualTo(0);
 
-    SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false")
-        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+    SparkSession spark = reader();
     try {
       String cols = "trial_id, trial_index, status, accuracy, accuracy_drop, encoded_bytes, sparsity, pareto_rank";
       var a = spark.read().parquet(out + "/trials").where("run_id = 'k1'").selectExpr(cols.split(", "));
@@ -253,8 +251,7 @@ class CliTest {
     // base + fc1, fc2: 9 prune + 4 quant each; out: 6 prune + 4 quant; 2 pairs × (9 or 6 prune + 4 quant)
     assertThat(r.out()).containsPattern("trials    [0-9]+ ok, 0 failed")
         .containsPattern("interactions  [0-9]+ joint trials over 2 layer pairs");
-    SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false")
-        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+    SparkSession spark = reader();
     try {
       var rows = spark.read().parquet(out + "/sensitivity").where("run_id = 's1'");
       var summary = spark.read().parquet(out + "/sensitivity_summary").where("run_id = 's1'");
@@ -335,8 +332,7 @@ class CliTest {
     assertThat(sql.out()).isEqualTo("n,runs" + System.lineSeparator() + "8,2" + System.lineSeparator());
 
     // the schema is defined once (ResultSchemas): the written tables have exactly it, and README documents every column
-    SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false")
-        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+    SparkSession spark = reader();
     try {
       for (String t : List.of("trials", "frontier", "runs")) {
         var declared = t.equals("runs") ? io.modelpress.spark.ResultSchemas.RUNS : io.modelpress.spark.ResultSchemas.TRIALS;
@@ -409,8 +405,7 @@ class CliTest {
     assertThat(sweep.code()).as(sweep.err()).isEqualTo(0);
     assertThat(sweep.out()).containsPattern("block allocated: [1-4] allocations from sensitivity run sens1")
         .contains("hypervolume ");
-    SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false")
-        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+    SparkSession spark = reader();
     try {
       var rows = spark.read().parquet(out + "/trials").where("run_id = 'al1' and block = 'allocated'").collectAsList();
       assertThat(rows).isNotEmpty();
@@ -460,8 +455,7 @@ class CliTest {
     Run r = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "e1", "--master", "local[2]");
     assertThat(r.code()).as(r.err()).isEqualTo(0);
     assertThat(r.out()).contains("block evo: generation 2 of 3", "block evo: generation 3 of 3");
-    SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false")
-        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+    SparkSession spark = reader();
     try {
       var trials = spark.read().parquet(out + "/trials").where("run_id = 'e1'");
       long n = trials.count();
@@ -472,6 +466,12 @@ class CliTest {
     } finally {
       spark.stop();
     }
+  }
+
+  /** A local Spark session for reading the tables back. */
+  static SparkSession reader() {
+    return SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
   }
 
   static boolean hasParquet(Path p) {
@@ -526,8 +526,7 @@ class CliTest {
     String trialId;
     long bytes;
     long params;
-    SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false")
-        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+    SparkSession spark = reader();
     try {
       var row = spark.read().parquet(out + "/trials").where("run_id = 'x1' and trial_index = 1").first();
       assertThat(row.<String>getAs("status")).as(row.toString()).isEqualTo("ok");

@@ -60,18 +60,7 @@ class SparkSubmitIT {
         "--conf", "spark.ui.enabled=false", "--conf", "spark.driver.host=127.0.0.1",
         "--class", "io.modelpress.jobs.Cli", jar.toString(),
         "sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "submitted"));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(dir.resolve("log.txt").toFile());
-    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-    pb.environment().put("SPARK_SCALA_VERSION", "2.12");
-    Process p = pb.start();
-    boolean done = p.waitFor(5, TimeUnit.MINUTES);
-    String log = Files.readString(dir.resolve("log.txt"), StandardCharsets.UTF_8);
-    if (!done) {
-      p.destroyForcibly();
-    }
-    assertThat(done).as(log).isTrue();
-    assertThat(p.exitValue()).as(log).isEqualTo(0);
+    String log = submit(cmd, "log.txt");
     assertThat(log).contains("modelpress sweep 'submit' finished: run submitted", "5 ok, 0 failed");
     assertThat(new File(out.toFile(), "trials/run_id=submitted")).isDirectory();
     assertThat(new File(out.toFile(), "frontier/run_id=submitted")).isDirectory();
@@ -91,20 +80,25 @@ class SparkSubmitIT {
         """.formatted(model));
     List<String> cmd2 = new ArrayList<>(cmd.subList(0, cmd.indexOf("sweep")));
     cmd2.addAll(List.of("sensitivity", "--config", sens.toString(), "--out", out.toString(), "--run-id", "sens"));
-    ProcessBuilder pb2 = new ProcessBuilder(cmd2).redirectErrorStream(true)
-        .redirectOutput(dir.resolve("log2.txt").toFile());
-    pb2.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-    pb2.environment().put("SPARK_SCALA_VERSION", "2.12");
-    Process p2 = pb2.start();
-    boolean done2 = p2.waitFor(5, TimeUnit.MINUTES);
-    String log2 = Files.readString(dir.resolve("log2.txt"), StandardCharsets.UTF_8);
-    if (!done2) {
-      p2.destroyForcibly();
-    }
-    assertThat(done2).as(log2).isTrue();
-    assertThat(p2.exitValue()).as(log2).isEqualTo(0);
+    String log2 = submit(cmd2, "log2.txt");
     // base + 3 layers × (2 sparsities + 1 width) + 1 pair × 3
     assertThat(log2).contains("modelpress sensitivity 'submit-sensitivity' finished: run sens", "13 ok, 0 failed");
     assertThat(new File(out.toFile(), "sensitivity_summary/run_id=sens")).isDirectory();
+  }
+
+  /** Runs a spark-submit command line to completion (5 minutes at most); its log, after asserting exit 0. */
+  private String submit(List<String> cmd, String logName) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(logName).toFile());
+    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    pb.environment().put("SPARK_SCALA_VERSION", "2.12");
+    Process p = pb.start();
+    boolean done = p.waitFor(5, TimeUnit.MINUTES);
+    String log = Files.readString(dir.resolve(logName), StandardCharsets.UTF_8);
+    if (!done) {
+      p.destroyForcibly();
+    }
+    assertThat(done).as(log).isTrue();
+    assertThat(p.exitValue()).as(log).isEqualTo(0);
+    return log;
   }
 }

@@ -6,58 +6,73 @@ import io.modelpress.model.LayerWeights;
 
 /**
  * The kernels. Weights are [inputs × outputs], row-major, as {@link LayerWeights} holds dense layers.
- * Inner loops run over contiguous outputs so the JIT can vectorise them.
+ * Inner loops run over contiguous outputs so the JIT can vectorise them; inputs that are exactly 0 (most
+ * MNIST pixels, many ReLU outputs) are skipped.
  */
 public final class Kernels {
 
   private Kernels() {}
 
-  static void checkDense(LayerWeights l) {
-    if (l.kind() == LayerKind.CONV || l.shape().length != 2) {
-      throw new IllegalArgumentException("layer '" + l.name() + "' is a " + l.kind().id() + " layer; the runtime "
-          + "executes dense and output layers only");
+  /** What every kernel shares: sizes, bias, kind, and the row loop around a per-row product. */
+  private abstract static class Base implements Kernel {
+    final int in;
+    final int out;
+    final float[] bias;
+    private final String kind;
+
+    Base(LayerWeights l, String kind) {
+      if (l.kind() == LayerKind.CONV || l.shape().length != 2) {
+        throw new IllegalArgumentException("layer '" + l.name() + "' is a " + l.kind().id() + " layer; the runtime "
+            + "executes dense and output layers only");
+      }
+      this.in = l.shape()[0];
+      this.out = l.shape()[1];
+      this.bias = l.bias().length == 0 ? new float[out] : l.bias().clone();
+      this.kind = kind;
+    }
+
+    @Override
+    public void apply(float[] x, int rows, float[] y) {
+      for (int r = 0; r < rows; r++) {
+        row(x, r * in, y, r * out);
+      }
+    }
+
+    /** {@code y[yo..yo+out) = x[xo..xo+in) · W + bias}. */
+    abstract void row(float[] x, int xo, float[] y, int yo);
+
+    @Override
+    public int inputs() {
+      return in;
+    }
+
+    @Override
+    public int outputs() {
+      return out;
+    }
+
+    @Override
+    public String kind() {
+      return kind;
     }
   }
 
-  /** Dense fp32: every weight, every multiply. */
+  /** Dense fp32: every weight of every non-zero input. */
   public static Kernel dense(LayerWeights l) {
-    checkDense(l);
-    int in = l.shape()[0];
-    int out = l.shape()[1];
     float[] w = l.weights().clone();
-    float[] bias = l.bias().length == 0 ? new float[out] : l.bias().clone();
-    return new Kernel() {
+    return new Base(l, "dense-fp32") {
       @Override
-      public void apply(float[] x, int rows, float[] y) {
-        for (int r = 0; r < rows; r++) {
-          int yo = r * out;
-          System.arraycopy(bias, 0, y, yo, out);
-          for (int i = 0; i < in; i++) {
-            float xi = x[r * in + i];
-            if (xi == 0f) {
-              continue; // ReLU outputs are often exactly 0
-            }
+      void row(float[] x, int xo, float[] y, int yo) {
+        System.arraycopy(bias, 0, y, yo, out);
+        for (int i = 0; i < in; i++) {
+          float xi = x[xo + i];
+          if (xi != 0f) {
             int wo = i * out;
             for (int j = 0; j < out; j++) {
               y[yo + j] += xi * w[wo + j];
             }
           }
         }
-      }
-
-      @Override
-      public int inputs() {
-        return in;
-      }
-
-      @Override
-      public int outputs() {
-        return out;
-      }
-
-      @Override
-      public String kind() {
-        return "dense-fp32";
       }
 
       @Override
@@ -72,9 +87,8 @@ public final class Kernels {
    * their weights. Zero weights cost nothing; zero inputs skip their whole row.
    */
   public static Kernel csr(LayerWeights l) {
-    checkDense(l);
     int in = l.shape()[0];
-    int out = l.shape()[1];
+    int out = l.shape()[l.shape().length - 1];
     float[] w = l.weights();
     int nnz = l.nonZeros();
     int[] rowStart = new int[in + 1];
@@ -92,38 +106,18 @@ public final class Kernels {
       }
     }
     rowStart[in] = k;
-    float[] bias = l.bias().length == 0 ? new float[out] : l.bias().clone();
-    return new Kernel() {
+    return new Base(l, "csr-fp32") {
       @Override
-      public void apply(float[] x, int rows, float[] y) {
-        for (int r = 0; r < rows; r++) {
-          int yo = r * out;
-          System.arraycopy(bias, 0, y, yo, out);
-          for (int i = 0; i < in; i++) {
-            float xi = x[r * in + i];
-            if (xi == 0f) {
-              continue;
-            }
+      void row(float[] x, int xo, float[] y, int yo) {
+        System.arraycopy(bias, 0, y, yo, out);
+        for (int i = 0; i < in; i++) {
+          float xi = x[xo + i];
+          if (xi != 0f) {
             for (int p = rowStart[i], e = rowStart[i + 1]; p < e; p++) {
               y[yo + col[p]] += xi * val[p];
             }
           }
         }
-      }
-
-      @Override
-      public int inputs() {
-        return in;
-      }
-
-      @Override
-      public int outputs() {
-        return out;
-      }
-
-      @Override
-      public String kind() {
-        return "csr-fp32";
       }
 
       @Override
@@ -139,67 +133,42 @@ public final class Kernels {
    * are rescaled to fp32 and the bias added. Accuracy is that of 8-bit weights and activations.
    */
   public static Kernel int8(LayerWeights l) {
-    checkDense(l);
-    int in = l.shape()[0];
-    int out = l.shape()[1];
+    int out = l.shape()[l.shape().length - 1];
     float[] w = l.weights();
     float[] ws = new float[out];
-    for (int i = 0; i < in; i++) {
-      for (int j = 0; j < out; j++) {
-        ws[j] = Math.max(ws[j], Math.abs(w[i * out + j]));
-      }
+    for (int i = 0; i < w.length; i++) {
+      ws[i % out] = Math.max(ws[i % out], Math.abs(w[i]));
     }
     for (int j = 0; j < out; j++) {
       ws[j] = ws[j] > 0 ? ws[j] / 127f : 1f;
     }
     byte[] q = new byte[w.length];
-    for (int i = 0; i < in; i++) {
-      for (int j = 0; j < out; j++) {
-        q[i * out + j] = (byte) Math.max(-127, Math.min(127, Math.round(w[i * out + j] / ws[j])));
-      }
+    for (int i = 0; i < w.length; i++) {
+      q[i] = (byte) Math.max(-127, Math.min(127, Math.round(w[i] / ws[i % out])));
     }
-    float[] bias = l.bias().length == 0 ? new float[out] : l.bias().clone();
-    return new Kernel() {
+    return new Base(l, "int8") {
+      private final int[] acc = new int[out]; // a kernel serves one thread at a time
+
       @Override
-      public void apply(float[] x, int rows, float[] y) {
-        int[] acc = new int[out];
-        for (int r = 0; r < rows; r++) {
-          float max = 0;
-          for (int i = 0; i < in; i++) {
-            max = Math.max(max, Math.abs(x[r * in + i]));
-          }
-          float xs = max > 0 ? max / 127f : 1f;
-          java.util.Arrays.fill(acc, 0);
-          for (int i = 0; i < in; i++) {
-            int xi = Math.round(x[r * in + i] / xs);
-            if (xi == 0) {
-              continue;
-            }
+      void row(float[] x, int xo, float[] y, int yo) {
+        float max = 0;
+        for (int i = 0; i < in; i++) {
+          max = Math.max(max, Math.abs(x[xo + i]));
+        }
+        float xs = max > 0 ? max / 127f : 1f;
+        java.util.Arrays.fill(acc, 0);
+        for (int i = 0; i < in; i++) {
+          int xi = Math.round(x[xo + i] / xs);
+          if (xi != 0) {
             int wo = i * out;
             for (int j = 0; j < out; j++) {
               acc[j] += xi * q[wo + j];
             }
           }
-          int yo = r * out;
-          for (int j = 0; j < out; j++) {
-            y[yo + j] = acc[j] * xs * ws[j] + bias[j];
-          }
         }
-      }
-
-      @Override
-      public int inputs() {
-        return in;
-      }
-
-      @Override
-      public int outputs() {
-        return out;
-      }
-
-      @Override
-      public String kind() {
-        return "int8";
+        for (int j = 0; j < out; j++) {
+          y[yo + j] = acc[j] * xs * ws[j] + bias[j];
+        }
       }
 
       @Override
@@ -214,47 +183,24 @@ public final class Kernels {
    * values, looked up as the row is multiplied. Stores a quarter of fp32's bytes at up to 8 bits.
    */
   public static Kernel codebook(LayerWeights l, ValueCoding.Codebook c) {
-    checkDense(l);
-    int in = l.shape()[0];
-    int out = l.shape()[1];
     byte[] codes = new byte[c.codes().length];
     for (int i = 0; i < codes.length; i++) {
       codes[i] = (byte) c.codes()[i];
     }
     float[] book = c.codebook().clone();
-    float[] bias = l.bias().length == 0 ? new float[out] : l.bias().clone();
-    return new Kernel() {
+    return new Base(l, "codebook") {
       @Override
-      public void apply(float[] x, int rows, float[] y) {
-        for (int r = 0; r < rows; r++) {
-          int yo = r * out;
-          System.arraycopy(bias, 0, y, yo, out);
-          for (int i = 0; i < in; i++) {
-            float xi = x[r * in + i];
-            if (xi == 0f) {
-              continue;
-            }
+      void row(float[] x, int xo, float[] y, int yo) {
+        System.arraycopy(bias, 0, y, yo, out);
+        for (int i = 0; i < in; i++) {
+          float xi = x[xo + i];
+          if (xi != 0f) {
             int wo = i * out;
             for (int j = 0; j < out; j++) {
               y[yo + j] += xi * book[codes[wo + j] & 0xff];
             }
           }
         }
-      }
-
-      @Override
-      public int inputs() {
-        return in;
-      }
-
-      @Override
-      public int outputs() {
-        return out;
-      }
-
-      @Override
-      public String kind() {
-        return "codebook";
       }
 
       @Override

@@ -15,7 +15,6 @@ import io.modelpress.spec.PruneSpec;
 import io.modelpress.spec.PruneSpec.Criterion;
 import io.modelpress.spec.PruneSpec.Structure;
 import io.modelpress.spec.QuantSpec;
-import io.modelpress.spec.TrainSpec;
 import io.modelpress.spec.TrialSpec;
 import io.modelpress.sweep.Measurements;
 import io.modelpress.sweep.TrialEvaluator;
@@ -37,7 +36,7 @@ class CompressionToolboxTest {
   static void trainSmallModel() {
     train = TestData.mnistTrain(6000);
     test = TestData.mnistTest(1000);
-    trained = Dl4jModel.train("mlp-64-64", new TrainSpec(2, 64, 1e-3, 7), train, (e, s) -> { }).save();
+    trained = TestData.trainedMlp();
   }
 
   static PruneSpec structured(double level, LayerSelector layers, Criterion c) {

@@ -29,7 +29,7 @@ class Dl4jModelTest {
   static void trainSmallModel() {
     train = TestData.mnistTrain(6000);
     test = TestData.mnistTest(1000);
-    trained = Dl4jModel.train("mlp-64-64", new TrainSpec(2, 64, 1e-3, 7), train, (e, s) -> { }).save();
+    trained = TestData.trainedMlp();
   }
 
   @Test

@@ -14,7 +14,6 @@ import io.modelpress.runtime.CompiledModel;
 import io.modelpress.spec.LayerSelector;
 import io.modelpress.spec.PruneSpec;
 import io.modelpress.spec.QuantSpec;
-import io.modelpress.spec.TrainSpec;
 import io.modelpress.spec.TrialSpec;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,7 +28,7 @@ class RuntimeAgreementTest {
   @BeforeAll
   static void trainSmallModel() {
     test = TestData.mnistTest(1000);
-    trained = Dl4jModel.train("mlp-64-64", new TrainSpec(2, 64, 1e-3, 7), TestData.mnistTrain(6000), (e, s) -> { }).save();
+    trained = TestData.trainedMlp();
   }
 
   /** Max |runtime − DL4J| over all outputs, and the accuracies of both. */
