@@ -56,7 +56,7 @@ final class LatencyBench {
     });
     Dl4jModel net = Dl4jModel.restore(bytes);
     TrialEvaluator ev = new TrialEvaluator(net, net.weights(), test, train, ModelStore.sha256(bytes), 10_000);
-    List<String> act = net.activations();
+    io.modelpress.runtime.Architecture act = net.architecture();
 
     Map<String, CompiledModel> variants = new LinkedHashMap<>();
     variants.put("runtime dense fp32", CompiledModel.compile(new CompressedModel(net.weights(), Map.of(), Double.NaN), act,

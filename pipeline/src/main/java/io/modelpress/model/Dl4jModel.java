@@ -229,6 +229,52 @@ public final class Dl4jModel {
     return out;
   }
 
+  /**
+   * The layer sequence for the pure-Java runtime: input shape, weighted layers with their activation and
+   * convolution geometry, pooling layers. Refuses layers the runtime cannot execute.
+   */
+  public io.modelpress.runtime.Architecture architecture() {
+    MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
+    List<io.modelpress.runtime.Architecture.Op> ops = new ArrayList<>();
+    List<String> act = activations();
+    int k = 0;
+    for (int i = 0; i < net.getnLayers(); i++) {
+      Layer l = conf.getConf(i).getLayer();
+      if (conf.getInputPreProcess(i) instanceof org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor p
+          && p.getFormat() != org.deeplearning4j.nn.conf.CNN2DFormat.NCHW) {
+        throw new IllegalArgumentException("layer " + i + " flattens " + p.getFormat() + " activations; the runtime "
+            + "executes channels-first (NCHW) models only");
+      }
+      if (l instanceof ConvolutionLayer c) {
+        if (c.getDilation()[0] != 1 || c.getDilation()[1] != 1) {
+          throw new IllegalArgumentException("layer " + i + " is a dilated convolution, which the runtime does not execute");
+        }
+        boolean same = c.getConvolutionMode() == org.deeplearning4j.nn.conf.ConvolutionMode.Same;
+        ops.add(new io.modelpress.runtime.Architecture.Conv(act.get(k++), c.getStride()[0], c.getStride()[1],
+            c.getPadding()[0], c.getPadding()[1], same));
+      } else if (l instanceof org.deeplearning4j.nn.conf.layers.SubsamplingLayer s) {
+        boolean max = s.getPoolingType() == org.deeplearning4j.nn.conf.layers.PoolingType.MAX;
+        if (!max && s.getPoolingType() != org.deeplearning4j.nn.conf.layers.PoolingType.AVG) {
+          throw new IllegalArgumentException("layer " + i + " pools with " + s.getPoolingType() + "; the runtime "
+              + "executes max and average pooling only");
+        }
+        ops.add(new io.modelpress.runtime.Architecture.Pool(max, s.getKernelSize()[0], s.getKernelSize()[1],
+            s.getStride()[0], s.getStride()[1], s.getPadding()[0], s.getPadding()[1],
+            s.getConvolutionMode() == org.deeplearning4j.nn.conf.ConvolutionMode.Same));
+      } else if (weightedLayers.contains(i)) {
+        ops.add(new io.modelpress.runtime.Architecture.Dense(act.get(k++)));
+      } else {
+        throw new IllegalArgumentException("layer " + i + " (" + l.getClass().getSimpleName() + ") is not executed by "
+            + "the runtime");
+      }
+    }
+    if (conf.getInputPreProcess(0) instanceof FeedForwardToCnnPreProcessor p) {
+      return new io.modelpress.runtime.Architecture((int) p.getNumChannels(), (int) p.getInputHeight(),
+          (int) p.getInputWidth(), ops);
+    }
+    return new io.modelpress.runtime.Architecture(1, 1, inputSize(), ops);
+  }
+
   /** Class probabilities of every example, row-major [examples × classes]. */
   public float[] outputs(Inputs in) {
     return outputs(in, in.count());

@@ -16,7 +16,7 @@ public final class CompiledModel {
 
   /** How to choose each layer's kernel. */
   public enum Mode {
-    /** CSR when at least half the weights are zero, the codebook for codebook-coded layers, else dense fp32. */
+    /** The compressed form: see {@link #kernel}. */
     AUTO,
     DENSE,
     CSR,
@@ -42,13 +42,21 @@ public final class CompiledModel {
   }
 
   /**
-   * @param activations per layer, as {@link io.modelpress.model.Dl4jModel#activations()} names them
-   *     (relu, identity, tanh, sigmoid, softmax)
+   * Compiles {@code model} (its weights in the compressed form) for the layer sequence {@code arch}
+   * ({@link io.modelpress.model.Dl4jModel#architecture()}).
    */
-  public static CompiledModel compile(CompressedModel model, List<String> activations, Mode mode) {
+  public static CompiledModel compile(CompressedModel model, Architecture arch, Mode mode) {
     List<LayerWeights> layers = model.weights().layers();
+    List<String> activations = arch.activations();
     if (activations.size() != layers.size()) {
-      throw new IllegalArgumentException(activations.size() + " activations for " + layers.size() + " layers");
+      throw new IllegalArgumentException(activations.size() + " weighted layers in the architecture for "
+          + layers.size() + " layers of weights");
+    }
+    for (Architecture.Op op : arch.ops()) {
+      if (!(op instanceof Architecture.Dense)) {
+        throw new IllegalArgumentException("the model has " + op.getClass().getSimpleName().toLowerCase(Locale.ROOT)
+            + " layers; the runtime executes dense and output layers only");
+      }
     }
     List<Kernel> kernels = new ArrayList<>();
     for (int k = 0; k < layers.size(); k++) {
@@ -57,15 +65,7 @@ public final class CompiledModel {
         throw new IllegalArgumentException("layer '" + l.name() + "' takes " + l.shape()[0] + " inputs but the layer "
             + "before gives " + layers.get(k - 1).shape()[1]);
       }
-      ValueCoding c = model.coding(l.name());
-      double zeros = 1.0 - (double) l.nonZeros() / l.size();
-      kernels.add(switch (mode) {
-        case DENSE -> Kernels.dense(l);
-        case CSR -> Kernels.csr(l);
-        case INT8 -> Kernels.int8(l);
-        case AUTO -> zeros >= 0.5 ? Kernels.csr(l)
-            : c instanceof ValueCoding.Codebook cb ? Kernels.codebook(l, cb) : Kernels.dense(l);
-      });
+      kernels.add(kernel(l, model.coding(l.name()), mode));
       String a = activations.get(k);
       if (!List.of("relu", "identity", "tanh", "sigmoid", "softmax").contains(a)) {
         throw new IllegalArgumentException("layer '" + l.name() + "' has activation " + a + ", which the runtime does "
@@ -73,6 +73,36 @@ public final class CompiledModel {
       }
     }
     return new CompiledModel(kernels, activations);
+  }
+
+  /**
+   * One layer's kernel. AUTO executes the compressed form: CSR at ≥ 50 % zeros; the codebook kernel for
+   * codebook-coded layers and for per-tensor uniform codes (whose 2^bits levels are a codebook, exactly);
+   * dense fp32 otherwise.
+   */
+  static Kernel kernel(LayerWeights l, ValueCoding c, Mode mode) {
+    double zeros = 1.0 - (double) l.nonZeros() / l.size();
+    return switch (mode) {
+      case DENSE -> Kernels.dense(l);
+      case CSR -> Kernels.csr(l);
+      case INT8 -> Kernels.int8(l);
+      case AUTO -> {
+        if (zeros >= 0.5) {
+          yield Kernels.csr(l);
+        }
+        if (c instanceof ValueCoding.Codebook cb) {
+          yield Kernels.codebook(l, cb);
+        }
+        if (c instanceof ValueCoding.Uniform u && !u.perChannel()) {
+          float[] levels = new float[1 << u.bits()];
+          for (int q = 0; q < levels.length; q++) {
+            levels[q] = ValueCoding.Uniform.dequantize(u.scales()[0], q, u.zeroPoints()[0]);
+          }
+          yield Kernels.codebook(l, new ValueCoding.Codebook(u.bits(), levels, u.codes()));
+        }
+        yield Kernels.dense(l);
+      }
+    };
   }
 
   public int inputs() {

@@ -35,7 +35,7 @@ class RuntimeAgreementTest {
   static double[] compare(Dl4jModel net, CompressedModel c, CompiledModel.Mode mode) {
     net.load(c.weights());
     float[] ref = net.outputs(net.inputs(test), 250);
-    CompiledModel rt = CompiledModel.compile(c, net.activations(), mode);
+    CompiledModel rt = CompiledModel.compile(c, net.architecture(), mode);
     float[] x = test.features(0, test.count());
     float[] got = rt.forward(x, test.count());
     double maxDiff = 0;
@@ -59,7 +59,7 @@ class RuntimeAgreementTest {
     // 90 % sparse as CSR
     CompressedModel sparse = TrialCompressor.apply(base,
         new TrialSpec(List.of(new PruneSpec(PruneSpec.Scope.LAYER, 0.9, LayerSelector.ALL))));
-    assertThat(CompiledModel.compile(sparse, net.activations(), CompiledModel.Mode.AUTO).kinds())
+    assertThat(CompiledModel.compile(sparse, net.architecture(), CompiledModel.Mode.AUTO).kinds())
         .isEqualTo("csr-fp32,csr-fp32,csr-fp32");
     double[] s = compare(net, sparse, CompiledModel.Mode.AUTO);
     assertThat(s[0]).isLessThan(1e-5);
@@ -67,7 +67,7 @@ class RuntimeAgreementTest {
     // k-means codebooks
     CompressedModel km = TrialCompressor.apply(base, new TrialSpec(List.of(new QuantSpec(4, QuantSpec.Scheme.SYMMETRIC,
         QuantSpec.Granularity.PER_TENSOR, LayerSelector.ALL, QuantSpec.Algorithm.KMEANS))));
-    assertThat(CompiledModel.compile(km, net.activations(), CompiledModel.Mode.AUTO).kinds())
+    assertThat(CompiledModel.compile(km, net.architecture(), CompiledModel.Mode.AUTO).kinds())
         .isEqualTo("codebook,codebook,codebook");
     double[] k = compare(net, km, CompiledModel.Mode.AUTO);
     assertThat(k[0]).isLessThan(1e-5);
@@ -98,7 +98,7 @@ class RuntimeAgreementTest {
   void convolutionLayersAreRefusedWithAClearMessage() {
     Dl4jModel lenet5 = Dl4jModel.initialised("lenet5", 1);
     assertThatThrownBy(() -> CompiledModel.compile(new CompressedModel(lenet5.weights(), java.util.Map.of(), Double.NaN),
-        lenet5.activations(), CompiledModel.Mode.DENSE))
-        .hasMessage("layer 'conv1' is a conv layer; the runtime executes dense and output layers only");
+        lenet5.architecture(), CompiledModel.Mode.DENSE))
+        .hasMessage("the model has conv layers; the runtime executes dense and output layers only");
   }
 }
