@@ -238,12 +238,12 @@ final class BenchJob {
     }
     SweepSpec.SearchBlock b = new SweepSpec.SearchBlock("growth",
         List.of(new SweepSpec.PruneGrid(SweepSpec.GridScope.GLOBAL, levels, LayerSelector.ALL)), List.of());
-    return new SweepSpec(s.name(), s.seed(), s.model(), s.dataset(), List.of(b), s.objectives(), s.output(), s.evalBatchSize());
+    return s.withSearch(List.of(b));
   }
 
   private static SweepSpec withTestLimit(SweepSpec s, int size) {
     DatasetSpec d = new DatasetSpec(s.dataset().name(), s.dataset().dir(), s.dataset().trainLimit(), size);
-    return new SweepSpec(s.name(), s.seed(), s.model(), d, s.search(), s.objectives(), s.output(), s.evalBatchSize());
+    return s.withDataset(d);
   }
 
   /** GFLOP/s of {@code threads} Java threads each multiplying its own [m×k]·[k×n] {@code reps} times. */

@@ -22,7 +22,11 @@ public final class Cli {
       "         plus layer pairs changed together (additivity check); tables sensitivity/, sensitivity_summary/",
       "  results runs | frontier --run-id R | compare --run-id A --run-id B | sql \"QUERY\"",
       "         [--results DIR] [--format table|csv|json]: the tables via Spark SQL (modelpress.runs, .trials,",
-      "         .frontier, .sensitivity, .sensitivity_summary)",
+      "         .frontier, .device_estimates, .sensitivity, .sensitivity_summary)",
+      "  select --run-id ID --device NAME|measured [--max-latency-ms X] [--max-size-kb Y] [--max-accuracy-drop Z]",
+      "         [--results DIR] [--devices FILE] [--export FILE.mpz] [--master URL]",
+      "         the most accurate trial that fits the device and meets the limits (Z in percentage points);",
+      "         latency is the profile's estimate (conf/devices.yaml) or, with 'measured', the executors' p50",
       "  export --run-id ID --trial-id ID --out FILE.mpz [--results DIR] [--dl4j FILE.zip] [--master URL]",
       "         re-run one trial of a run, check it reproduces its row, write its compressed artifact",
       "         (and with --dl4j the DL4J network restored from it)",
@@ -59,9 +63,10 @@ public final class Cli {
         case "sensitivity" -> SensitivityJob.run(Arrays.copyOfRange(args, 1, args.length), out);
         case "results" -> ResultsJob.run(Arrays.copyOfRange(args, 1, args.length), out);
         case "export" -> ExportJob.run(Arrays.copyOfRange(args, 1, args.length), out);
+        case "select" -> SelectJob.run(Arrays.copyOfRange(args, 1, args.length), out);
         case "train" -> TrainJob.run(Arrays.copyOfRange(args, 1, args.length), out);
         case "bench" -> BenchJob.run(Arrays.copyOfRange(args, 1, args.length), out);
-        default -> throw new UserError("unknown command '" + args[0] + "'; valid: sweep, sensitivity, results, export, train, bench, help");
+        default -> throw new UserError("unknown command '" + args[0] + "'; valid: sweep, sensitivity, results, select, export, train, bench, help");
       };
     } catch (UserError | ConfigException e) {
       err.println("modelpress: error: " + oneLine(e.getMessage()));

@@ -18,7 +18,7 @@ import org.apache.spark.sql.types.StructField;
 /**
  * {@code modelpress results}: the results tables from the command line. Every subcommand is a Spark SQL
  * query over the tables registered as {@code modelpress.runs}, {@code modelpress.trials},
- * {@code modelpress.frontier}, {@code modelpress.sensitivity} and {@code modelpress.sensitivity_summary}
+ * {@code modelpress.frontier}, {@code modelpress.device_estimates}, {@code modelpress.sensitivity} and {@code modelpress.sensitivity_summary}
  * ({@link ResultTables#register}).
  */
 final class ResultsJob {
@@ -61,7 +61,9 @@ final class ResultsJob {
       case "frontier" -> {
         String id = one(runIds, "frontier");
         yield "select trial_id, method, round(accuracy, 4) as accuracy, round(accuracy_drop, 4) as accuracy_drop, "
-            + "encoded_bytes, round(compression_ratio, 1) as ratio, macs, round(energy_estimate_uj, 3) as energy_uj "
+            + "encoded_bytes, round(compression_ratio, 1) as ratio, macs, round(energy_estimate_uj, 3) as energy_uj, "
+            + "round(latency_b1_p50_ms, 4) as b1_p50_ms, round(latency_b1_p95_ms, 4) as b1_p95_ms, "
+            + "round(latency_b32_p50_ms, 3) as b32_p50_ms, latency_noisy as noisy "
             + "from modelpress.frontier where run_id = '" + id + "' order by encoded_bytes";
       }
       case "compare" -> {

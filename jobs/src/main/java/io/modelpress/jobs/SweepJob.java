@@ -17,6 +17,7 @@ import io.modelpress.spark.SparkSweepRunner;
 import io.modelpress.spec.ModelSpec;
 import io.modelpress.spec.SweepSpec;
 import io.modelpress.sweep.Frontier;
+import io.modelpress.sweep.Latency;
 import io.modelpress.sweep.Measurements;
 import io.modelpress.sweep.RunInfo;
 import io.modelpress.sweep.TrialResult;
@@ -232,7 +233,7 @@ final class SweepJob {
         : Math.max(8 * spark.sparkContext().defaultParallelism(), (plan.size() + 9) / 10);
     long t1 = System.nanoTime();
     try (SparkSweepRunner.Session session = SparkSweepRunner.open(spark, plan, p.modelBytes, p.fingerprint, p.test,
-        p.train, spec.evalBatchSize())) {
+        p.train, spec.evalBatchSize(), spec.latency(), p.architecture)) {
       Progress progress = Progress.onTerminal(plan.size(), done.size(), session::trialsDone);
       if (progress != null) {
         spark.sparkContext().addSparkListener(progress);
@@ -266,14 +267,16 @@ final class SweepJob {
         spark.version(), Versions.dl4j(), System.getProperty("java.version"), System.getProperty("os.arch"),
         Frontier.hypervolume(results, spec.objectives()));
     ResultTables.write(spark, outDir, run, results, ranks, Frontier.knee(results, spec.objectives()),
-        Frontier.projections(results, spec.objectives()), false); // --overwrite already cleared the run at the start
+        Frontier.projections(results, spec.objectives()), io.modelpress.sweep.DeviceEstimates.of(results, p.devices),
+        false); // --overwrite already cleared the run at the start
     long t3 = System.nanoTime();
     return new Outcome(run, results, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9);
   }
 
   /** The inputs of a sweep, all validated. */
   private record Prepared(SweepPlan plan, byte[] modelBytes, byte[] fingerprint, LabeledImages test, LabeledImages train,
-      List<String> layers) {}
+      List<String> layers, io.modelpress.runtime.Architecture architecture,
+      List<io.modelpress.measure.DeviceProfile> devices) {}
 
   private static Prepared prepare(SparkSession spark, SweepSpec spec, String outDir, String runId, boolean overwrite,
       Configuration hadoop, PrintStream out) {
@@ -297,13 +300,19 @@ final class SweepJob {
             + spec.dataset().name() + "' has " + Datasets.CLASSES);
       }
       ModelWeights weights = model.weights();
+      List<io.modelpress.measure.DeviceProfile> devices = spec.devices() == null
+          ? io.modelpress.config.DeviceProfilesParser.bundled()
+          : io.modelpress.config.DeviceProfilesParser.parse(readDevices(spec.devices(), hadoop), spec.devices());
+      io.modelpress.runtime.Architecture arch = architecture(model, spec.latency(), out);
       spec = allocate(spark, spec, ModelStore.hex(fingerprint), out);
       SweepPlan plan = SweepPlanner.plan(spec, weights, ModelStore.hex(fingerprint), test.fingerprintHex());
       boolean fineTunes = plan.trials().stream().anyMatch(t -> t.spec().needsTrainingData())
           || spec.search().stream().anyMatch(b -> b.evolve() != null && b.evolve().pruneMethod().needsCalibration());
       LabeledImages train = fineTunes ? Datasets.train(spec.dataset(), hadoop) : null;
-      return new Prepared(plan, modelBytes, fingerprint, test, train, weights.names());
+      return new Prepared(plan, modelBytes, fingerprint, test, train, weights.names(), arch, devices);
     } catch (UserError e) {
+      throw e;
+    } catch (io.modelpress.config.ConfigException e) {
       throw e;
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
@@ -359,6 +368,29 @@ final class SweepJob {
     return spec.withSearch(blocks);
   }
 
+  /**
+   * The model's layer sequence for the latency stage; null when latency is off. A model the runtime
+   * cannot execute is still swept: its trials get a latency_error, and the reason is printed once here.
+   */
+  private static io.modelpress.runtime.Architecture architecture(Dl4jModel model,
+      io.modelpress.spec.LatencySpec latency, PrintStream out) {
+    if (!latency.enabled()) {
+      return null;
+    }
+    try {
+      return model.architecture();
+    } catch (IllegalArgumentException e) {
+      out.println("latency: not measured, the runtime cannot execute this model: " + e.getMessage());
+      return new io.modelpress.runtime.Architecture(1, 1, model.inputSize(), List.of());
+    }
+  }
+
+  /** The text of a device profiles file (a local or Hadoop path). */
+  private static String readDevices(String path, Configuration hadoop) {
+    String local = readLocalOrNull(path, "devices");
+    return local != null ? local : readHadoop(path, hadoop);
+  }
+
   private static byte[] modelBytes(SweepSpec spec, Configuration hadoop, PrintStream out) {
     return modelBytes(spec.model(), spec.dataset(), hadoop, out);
   }
@@ -380,6 +412,11 @@ final class SweepJob {
   }
 
   static String readLocalOrNull(String path) {
+    return readLocalOrNull(path, "--config");
+  }
+
+  /** A local file's text, or null for a Hadoop path; {@code key} names the setting in errors. */
+  static String readLocalOrNull(String path, String key) {
     if (path.matches("^[a-zA-Z][a-zA-Z0-9+.-]+:/.*") && !path.startsWith("file:")) {
       return null; // a Hadoop path: read once Spark's Hadoop configuration is there
     }
@@ -387,7 +424,7 @@ final class SweepJob {
     try {
       return java.nio.file.Files.readString(p, StandardCharsets.UTF_8);
     } catch (java.nio.file.NoSuchFileException e) {
-      throw new UserError("'--config' is set to " + path + " but no such file exists");
+      throw new UserError("'" + key + "' is set to " + path + " but no such file exists");
     } catch (IOException e) {
       throw new UserError("cannot read config " + path + ": " + e.getMessage());
     }
@@ -433,24 +470,38 @@ final class SweepJob {
         run.trialsFailed(), seconds, results.size() / seconds, run.master());
     out.printf(Locale.ROOT, "  frontier  %d trials, objectives: %s; hypervolume %.4f (relative to the base), knee %s%n%n",
         frontier.size(), run.objectives(), run.hypervolume(), Frontier.knee(results, spec.objectives()));
-    out.printf(Locale.ROOT, "  %-16s %-30s %-26s %-24s %9s %8s %11s %7s%n", "trial_id", "method", "prune", "quantize",
-        "accuracy", "drop", "encoded_B", "ratio");
+    if (spec.latency().enabled()) {
+      long measured = results.stream().filter(r -> r.measurements().map(m -> m.latency() != null && m.latency().isOk())
+          .orElse(false)).count();
+      long noisy = results.stream().filter(r -> r.measurements().map(m -> m.latency() != null && m.latency().noisy())
+          .orElse(false)).count();
+      out.printf(Locale.ROOT, "  latency   measured for %d of %d successful trials by the pure-Java runtime (batch 1 "
+          + "and 32), %d flagged noisy%n", measured, run.trialsOk(), noisy);
+      results.stream().flatMap(r -> r.measurements().stream()).map(Measurements::latency)
+          .filter(l -> l != null && !l.isOk()).map(Latency::error).distinct().limit(3)
+          .forEach(e -> out.printf(Locale.ROOT, "  latency   not measured: %s%n", e));
+      out.println();
+    }
+    out.printf(Locale.ROOT, "  %-16s %-30s %-26s %-24s %9s %8s %11s %7s %9s%n", "trial_id", "method", "prune", "quantize",
+        "accuracy", "drop", "encoded_B", "ratio", "b1_p50_ms");
     for (TrialResult r : frontier) {
       Measurements m = r.measurements().orElseThrow();
       String prune = r.trial().spec().prune().map(p -> p.perLayerLevels() ? p.layerLevels().toString()
           : p.scope().id() + " " + p.level() + " " + p.layers().label()).orElse("-")
           + r.trial().spec().fineTune().map(f -> " " + f.epochs() + "ep").orElse("");
       String quant = r.trial().spec().quant().map(SweepJob::describe).orElse("-");
-      out.printf(Locale.ROOT, "  %-16s %-30s %-26s %-24s %8.2f%% %7.2f%% %11d %6.1fx%n", r.trial().trialId(),
+      double lat = m.metric("latency_b1_p50_ms");
+      out.printf(Locale.ROOT, "  %-16s %-30s %-26s %-24s %8.2f%% %7.2f%% %11d %6.1fx %9s%n", r.trial().trialId(),
           truncate(r.trial().spec().method(), 30), truncate(prune, 26), truncate(quant, 24), 100 * m.accuracy(), 100 * m.accuracyDrop(),
-          m.encodedBytes(), m.compressionRatio());
+          m.encodedBytes(), m.compressionRatio(), Double.isNaN(lat) ? "-" : String.format(Locale.ROOT, "%.4f", lat));
     }
     for (TrialResult r : results) {
       if (!r.isOk()) {
         out.printf(Locale.ROOT, "  failed: %s %s: %s%n", r.trial().trialId(), r.errorClass(), r.errorMessage());
       }
     }
-    out.printf(Locale.ROOT, "%n  tables    %s/{trials,frontier,runs}/run_id=%s (Parquet)%n", outDir, run.runId());
+    out.printf(Locale.ROOT, "%n  tables    %s/{trials,frontier,device_estimates,runs}/run_id=%s (Parquet)%n", outDir,
+        run.runId());
   }
 
   static String describe(io.modelpress.spec.QuantSpec q) {

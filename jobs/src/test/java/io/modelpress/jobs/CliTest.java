@@ -136,9 +136,95 @@ class CliTest {
   }
 
   @Test
+  void latencyIsMeasuredForEveryTrialAndSelectPicksPerDeviceAndConstraints() throws Exception {
+    Path cfg = dir.resolve("latency.yaml");
+    Files.writeString(cfg, config(model.toString(), "latency: {runs: 60}"));
+    Path out = dir.resolve("out-latency");
+    Run sweep = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "lat", "--master",
+        "local[2]");
+    assertThat(sweep.code()).as(sweep.err()).isEqualTo(0);
+    assertThat(sweep.out()).contains("latency   measured for 13 of 13 successful trials");
+    SparkSession spark = reader();
+    try {
+      var trials = spark.read().parquet(out + "/trials").where("run_id = 'lat'");
+      trials.createOrReplaceTempView("lat_trials");
+      assertThat(trials.where("status = 'ok'").count()).isEqualTo(13);
+      // every trial: batch 1 and 32, p95 >= p50 > 0, run counts within the bounds, where and how it ran
+      assertThat(trials.where("not (latency_b1_p50_ms > 0 and latency_b1_p95_ms >= latency_b1_p50_ms "
+          + "and latency_b32_p50_ms > 0 and latency_b32_p95_ms >= latency_b32_p50_ms and latency_b1_iqr_ms >= 0 "
+          + "and latency_b1_runs between 20 and 60 and latency_b32_runs between 20 and 60 and latency_attempts >= 2 "
+          + "and latency_host is not null and latency_noisy is not null and latency_error is null)").count()).isZero();
+      // the compressed form is what runs: 90 % sparse layers as CSR, uniform per-tensor codes as codebooks
+      assertThat(trials.where("prune_scope = 'global'").select("runtime_kinds").distinct().collectAsList())
+          .allSatisfy(r -> assertThat(r.getString(0)).contains("csr-fp32"));
+      assertThat(trials.where("quant_bits = 4 and quant_granularity = 'per-tensor'").first()
+          .<String>getAs("runtime_kinds")).isEqualTo("codebook,codebook,codebook");
+      // the frontier is over accuracy, size and measured latency, and every frontier row has p50 and p95
+      var frontier = spark.read().parquet(out + "/frontier").where("run_id = 'lat'");
+      assertThat(frontier.count()).isPositive();
+      assertThat(frontier.where("latency_b1_p50_ms is null or latency_b1_p95_ms is null").count()).isZero();
+      assertThat(spark.read().parquet(out + "/runs").where("run_id = 'lat'").first().<String>getAs("objectives"))
+          .isEqualTo("accuracy maximize, encoded_bytes minimize, latency_b1_p50_ms minimize");
+      // estimates: every successful trial on every bundled device, each device's frontier non-dominated
+      var est = spark.read().parquet(out + "/device_estimates").where("run_id = 'lat'");
+      est.createOrReplaceTempView("lat_est");
+      assertThat(est.count()).isEqualTo(13 * 4);
+      assertThat(est.select("device").distinct().count()).isEqualTo(4);
+      assertThat(est.where("on_device_frontier").count()).isPositive();
+      assertThat(spark.sql("select a.trial_id from lat_est a join lat_est b on a.device = b.device and b.fits "
+          + "and b.accuracy >= a.accuracy and b.encoded_bytes <= a.encoded_bytes and b.est_latency_ms <= a.est_latency_ms "
+          + "and (b.accuracy > a.accuracy or b.encoded_bytes < a.encoded_bytes or b.est_latency_ms < a.est_latency_ms) "
+          + "where a.on_device_frontier").count()).isZero();
+    } finally {
+      spark.stop();
+    }
+    String results = out.toString();
+    Run phone = cli("select", "--run-id", "lat", "--results", results, "--device", "phone-big-core");
+    assertThat(phone.code()).as(phone.err()).isEqualTo(0);
+    Run mcu = cli("select", "--run-id", "lat", "--results", results, "--device", "mcu-cortex-m4", "--max-size-kb", "40");
+    assertThat(mcu.code()).as(mcu.err()).isEqualTo(0);
+    assertThat(mcu.out()).contains("latency and energy are ESTIMATES", "(estimate)", "encoded size <= 40960 bytes");
+    assertThat(chosen(phone.out())).isNotEqualTo(chosen(mcu.out()));
+    Run measured = cli("select", "--run-id", "lat", "--results", results, "--device", "measured", "--max-accuracy-drop",
+        "1");
+    assertThat(measured.code()).as(measured.err()).isEqualTo(0);
+    assertThat(measured.out()).contains("ms p50", "measured on");
+    // no trial meets the limit: which one, and the closest trial; exit 1
+    Run none = cli("select", "--run-id", "lat", "--results", results, "--device", "mcu-cortex-m4", "--max-latency-ms",
+        "0.001");
+    assertThat(none.code()).isEqualTo(1);
+    assertThat(none.out()).contains("no trial meets --max-latency-ms 0.001 on mcu-cortex-m4 (fastest: ", "closest trial:");
+    Run toaster = cli("select", "--run-id", "lat", "--results", results, "--device", "toaster");
+    assertThat(toaster.code()).isEqualTo(2);
+    assertThat(toaster.err()).isEqualTo("modelpress: error: '--device' is set to \"toaster\" but the profiles of "
+        + "conf/devices.yaml are [phone-big-core, phone-little-core, mcu-cortex-m7, mcu-cortex-m4] (or 'measured')"
+        + System.lineSeparator());
+    Run badDrop = cli("select", "--run-id", "lat", "--results", results, "--device", "measured", "--max-accuracy-drop",
+        "lots");
+    assertThat(badDrop.code()).isEqualTo(2);
+    assertThat(badDrop.err().lines().toList()).containsExactly("modelpress: error: '--max-accuracy-drop' is set to "
+        + "\"lots\" but must be a number >= 0 and <= 100 (percentage points)");
+    Path artifact = dir.resolve("selected/mcu.mpz");
+    Run export = cli("select", "--run-id", "lat", "--results", results, "--device", "mcu-cortex-m4", "--max-size-kb",
+        "40", "--export", artifact.toString());
+    assertThat(export.code()).as(export.err()).isEqualTo(0);
+    assertThat(export.out()).contains("exported trial " + chosen(mcu.out()));
+    assertThat(artifact).isRegularFile();
+  }
+
+  /** The trial id a select printed. */
+  static String chosen(String selectOutput) {
+    var m = java.util.regex.Pattern.compile("(?m)^  trial +([0-9a-f]{16})").matcher(selectOutput);
+    assertThat(m.find()).as(selectOutput).isTrue();
+    return m.group(1);
+  }
+
+  @Test
   void aKilledSweepResumesAndEndsWithExactlyTheRowsOfAnUninterruptedRun() throws Exception {
     Path cfg = dir.resolve("resume.yaml");
-    Files.writeString(cfg, config(model.toString(), ""));
+    // objectives without measured latency: ranks must not depend on timing noise to compare two runs
+    Files.writeString(cfg, config(model.toString(), "objectives: [{metric: accuracy, direction: maximize}, "
+        + "{metric: encoded_bytes, direction: minimize}]"));
     Path out = dir.resolve("out-resume");
     Path partition = out.resolve("trials/run_id=k1");
     // a real process, killed with SIGKILL as soon as its first batch of rows is committed
@@ -174,6 +260,9 @@ class CliTest {
       assertThat(a.count()).isEqualTo(13);
       assertThat(a.select("trial_id").distinct().count()).isEqualTo(13);
       assertThat(a.orderBy("trial_index").collectAsList()).isEqualTo(b.orderBy("trial_index").collectAsList());
+      // rows committed before the kill keep the latency measured then
+      assertThat(spark.read().parquet(out + "/trials").where("run_id = 'k1' and status = 'ok' and "
+          + "(latency_b1_p50_ms is null or latency_b32_p95_ms is null or latency_host is null)").count()).isZero();
       assertThat(spark.read().parquet(out + "/frontier").where("run_id = 'k1'").count())
           .isEqualTo(spark.read().parquet(straight + "/frontier").where("run_id = 'k1'").count());
       assertThat(spark.read().parquet(out + "/runs").where("run_id = 'k1'").first().<Integer>getAs("trials_ok")).isEqualTo(13);
@@ -313,7 +402,8 @@ class CliTest {
     Run frontier = cli("results", "frontier", "--run-id", "a1", "--results", out.toString(), "--format", "csv");
     assertThat(frontier.code()).as(frontier.err()).isEqualTo(0);
     List<String> lines = frontier.out().lines().toList();
-    assertThat(lines.get(0)).isEqualTo("trial_id,method,accuracy,accuracy_drop,encoded_bytes,ratio,macs,energy_uj");
+    assertThat(lines.get(0)).isEqualTo("trial_id,method,accuracy,accuracy_drop,encoded_bytes,ratio,macs,energy_uj,"
+        + "b1_p50_ms,b1_p95_ms,b32_p50_ms,noisy");
     assertThat(lines.size()).isGreaterThan(1);
 
     Run compare = cli("results", "compare", "--run-id", "a1", "--run-id", "a2", "--results", out.toString(), "--format",
@@ -334,8 +424,10 @@ class CliTest {
     // the schema is defined once (ResultSchemas): the written tables have exactly it, and README documents every column
     SparkSession spark = reader();
     try {
-      for (String t : List.of("trials", "frontier", "runs")) {
-        var declared = t.equals("runs") ? io.modelpress.spark.ResultSchemas.RUNS : io.modelpress.spark.ResultSchemas.TRIALS;
+      for (String t : List.of("trials", "frontier", "runs", "device_estimates")) {
+        var declared = t.equals("runs") ? io.modelpress.spark.ResultSchemas.RUNS
+            : t.equals("device_estimates") ? io.modelpress.spark.ResultSchemas.DEVICE_ESTIMATES
+            : io.modelpress.spark.ResultSchemas.TRIALS;
         var written = spark.read().parquet(out + "/" + t).schema();
         assertThat(java.util.Set.of(written.fieldNames())).isEqualTo(java.util.Set.of(declared.fieldNames()));
         for (var f : declared.fields()) {
@@ -347,6 +439,7 @@ class CliTest {
     }
     String readme = Files.readString(Path.of("..", "README.md"));
     for (var schema : List.of(io.modelpress.spark.ResultSchemas.TRIALS, io.modelpress.spark.ResultSchemas.RUNS,
+        io.modelpress.spark.ResultSchemas.DEVICE_ESTIMATES,
         io.modelpress.spark.ResultSchemas.SENSITIVITY, io.modelpress.spark.ResultSchemas.SENSITIVITY_SUMMARY)) {
       for (String c : schema.fieldNames()) {
         assertThat(readme).as("README documents column " + c).contains("`" + c + "`");
@@ -571,7 +664,7 @@ class CliTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
-      unknown key      | MODEL | sead: 3                                    | unknown key 'sead'; valid keys at the top level: dataset, eval-batch-size, model, name, objectives, output, sample, search, seed, version
+      unknown key      | MODEL | sead: 3                                    | unknown key 'sead'; valid keys at the top level: dataset, devices, eval-batch-size, latency, model, name, objectives, output, sample, search, seed, version
       sparsity 1.5     | MODEL | search: [{prune: {sparsities: [1.5]}}]      | 'search[0].prune.sparsities[0]' is set to 1.5 but must be in [0, 1)
       bits 9           | MODEL | search: [{quantize: {bits: 9}}]             | 'search[0].quantize.bits' is set to 9 but must be in 2..8, 16 or 32
       missing model    | NONE  |                                            | 'model.path' is set to NONE but no such file exists; train one with 'modelpress train' or fix the path
@@ -654,6 +747,6 @@ class CliTest {
         "modelpress: error: '--out' is set to /dev/null/m.zip but /dev/null is not a writable folder; choose another --out");
     Run cmd = cli("swep");
     assertThat(cmd.code()).isEqualTo(2);
-    assertThat(cmd.err().strip()).isEqualTo("modelpress: error: unknown command 'swep'; valid: sweep, sensitivity, results, export, train, bench, help");
+    assertThat(cmd.err().strip()).isEqualTo("modelpress: error: unknown command 'swep'; valid: sweep, sensitivity, results, select, export, train, bench, help");
   }
 }

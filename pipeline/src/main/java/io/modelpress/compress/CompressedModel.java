@@ -10,7 +10,8 @@ import java.util.Objects;
  * are coded in the artifact (layers without an entry are fp32), and the sparsity the pruning step
  * reached over the layers it selected (NaN when the trial does not prune).
  */
-public record CompressedModel(ModelWeights weights, Map<String, ValueCoding> codings, double prunedSparsity) {
+public record CompressedModel(ModelWeights weights, Map<String, ValueCoding> codings, double prunedSparsity)
+    implements java.io.Serializable {
 
   public CompressedModel {
     Objects.requireNonNull(weights, "weights");

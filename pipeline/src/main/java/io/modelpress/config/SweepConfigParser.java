@@ -9,6 +9,7 @@ import io.modelpress.model.Zoo;
 import io.modelpress.pareto.Objective;
 import io.modelpress.spec.DatasetSpec;
 import io.modelpress.spec.FineTuneSpec;
+import io.modelpress.spec.LatencySpec;
 import io.modelpress.spec.LayerSelector;
 import io.modelpress.spec.ModelSpec;
 import io.modelpress.spec.PruneSpec;
@@ -35,7 +36,8 @@ public final class SweepConfigParser {
 
   /** Metrics that may be objectives: numeric columns of the trials table. */
   public static final Set<String> OBJECTIVE_METRICS = Set.of("accuracy", "accuracy_drop", "macro_f1", "encoded_bytes",
-      "compression_ratio", "macs", "effective_macs", "energy_estimate_uj", "params", "nonzero_params", "sparsity");
+      "compression_ratio", "macs", "effective_macs", "energy_estimate_uj", "params", "nonzero_params", "sparsity",
+      "latency_b1_p50_ms", "latency_b1_p95_ms", "latency_b32_p50_ms", "latency_b32_p95_ms");
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -54,7 +56,7 @@ public final class SweepConfigParser {
     }
     Node top = new Node(root, "");
     top.requireKeys("version", "name", "seed", "model", "dataset", "search", "objectives", "output", "eval-batch-size",
-        "sample");
+        "sample", "latency", "devices");
     if (!top.has("version")) {
       throw new ConfigException("missing key 'version' in " + source + "; add 'version: 1' as the first line");
     }
@@ -80,7 +82,10 @@ public final class SweepConfigParser {
     for (Node b : blocks) {
       search.add(block(b, search.size()));
     }
-    List<Objective> objectives = top.has("objectives") ? objectives(top.get("objectives")) : SweepSpec.DEFAULT_OBJECTIVES;
+    LatencySpec latency = top.has("latency") ? latency(top.get("latency")) : LatencySpec.DEFAULT;
+    List<Objective> objectives = top.has("objectives") ? objectives(top.get("objectives"))
+        : latency.enabled() ? SweepSpec.DEFAULT_OBJECTIVES_WITH_LATENCY : SweepSpec.DEFAULT_OBJECTIVES;
+    String devices = top.has("devices") ? top.get("devices").asText() : null;
     String output = top.string("output", SweepSpec.DEFAULT_OUTPUT);
     int evalBatch = top.has("eval-batch-size") ? top.get("eval-batch-size").asInt() : SweepSpec.DEFAULT_EVAL_BATCH_SIZE;
     if (evalBatch < 1) {
@@ -90,7 +95,35 @@ public final class SweepConfigParser {
     if (sample < 0) {
       throw new ConfigException("'sample' is set to " + sample + " but must be >= 0 (0: every trial)");
     }
-    return new SweepSpec(name, seed, model, dataset, search, objectives, output, evalBatch, sample);
+    try {
+      return new SweepSpec(name, seed, model, dataset, search, objectives, output, evalBatch, sample, latency, devices);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
+    }
+  }
+
+  /** The {@code latency:} block; keys left out take {@link LatencySpec#DEFAULT}'s values. */
+  private static LatencySpec latency(Node l) {
+    l.requireKeys("enabled", "warmup", "runs", "min-runs", "budget-ms", "max-iqr-ratio", "retries");
+    LatencySpec d = LatencySpec.DEFAULT;
+    boolean enabled = true;
+    if (l.has("enabled")) {
+      if (!l.get("enabled").json.isBoolean()) {
+        throw new ConfigException("'latency.enabled' is set to " + Node.describe(l.get("enabled").json)
+            + " but must be true or false");
+      }
+      enabled = l.get("enabled").json.asBoolean();
+    }
+    if (!enabled) {
+      return LatencySpec.OFF;
+    }
+    try {
+      return new LatencySpec(true, (int) l.integer("warmup", d.warmup()), (int) l.integer("runs", d.runs()),
+          (int) l.integer("min-runs", d.minRuns()), l.number("budget-ms", d.budgetMs()),
+          l.number("max-iqr-ratio", d.maxIqrRatio()), (int) l.integer("retries", d.retries()));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
+    }
   }
 
   /** " at line L, column C: problem" on one line, from SnakeYAML's multi-line message. */

@@ -13,7 +13,8 @@ import java.util.Objects;
  * multiply-accumulates = weights × positions.
  */
 public record LayerWeights(
-    String name, LayerKind kind, int[] shape, int outAxis, int positions, float[] weights, float[] bias) {
+    String name, LayerKind kind, int[] shape, int outAxis, int positions, float[] weights, float[] bias)
+    implements java.io.Serializable {
 
   public LayerWeights {
     Objects.requireNonNull(name, "name");

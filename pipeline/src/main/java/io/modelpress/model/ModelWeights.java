@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 /** All weighted layers of a model, in forward order, as plain arrays. Never holds DL4J types. */
-public record ModelWeights(List<LayerWeights> layers) {
+public record ModelWeights(List<LayerWeights> layers) implements java.io.Serializable {
 
   public ModelWeights {
     layers = List.copyOf(layers);

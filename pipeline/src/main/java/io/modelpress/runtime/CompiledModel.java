@@ -48,6 +48,9 @@ public final class CompiledModel {
   public static CompiledModel compile(CompressedModel model, Architecture arch, Mode mode) {
     List<LayerWeights> layers = model.weights().layers();
     List<String> activations = arch.activations();
+    if (arch.ops().isEmpty()) {
+      throw new IllegalArgumentException("the runtime cannot execute this model (the sweep printed why at its start)");
+    }
     if (activations.size() != layers.size()) {
       throw new IllegalArgumentException(activations.size() + " weighted layers in the architecture for "
           + layers.size() + " layers of weights");

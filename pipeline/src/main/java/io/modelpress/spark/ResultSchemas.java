@@ -29,6 +29,16 @@ public final class ResultSchemas {
   public static final String ACCURACY = "accuracy";
   public static final String STATUS = "status";
 
+  /** One element of {@code layer_workloads} ({@link io.modelpress.measure.LayerWorkload}). */
+  public static final StructType WORKLOAD = new StructType(new StructField[] {
+      f("layer", DataTypes.StringType, true),
+      f("macs", DataTypes.LongType, true),
+      f("executed_macs", DataTypes.LongType, true),
+      f("sparse", DataTypes.BooleanType, true),
+      f("value_bits", DataTypes.IntegerType, true),
+      f("weight_bytes", DataTypes.LongType, true),
+  });
+
   public static final StructType TRIALS = new StructType(new StructField[] {
       f(RUN_ID, DataTypes.StringType, false),
       f(TRIAL_ID, DataTypes.StringType, false),
@@ -78,6 +88,36 @@ public final class ResultSchemas {
       f("executor", DataTypes.StringType, false),
       f("knee", DataTypes.BooleanType, true),
       f("frontier_projections", DataTypes.StringType, true),
+      f("layer_workloads", DataTypes.createArrayType(WORKLOAD, true), true),
+      f("runtime_kinds", DataTypes.StringType, true),
+      f("latency_b1_p50_ms", DataTypes.DoubleType, true),
+      f("latency_b1_p95_ms", DataTypes.DoubleType, true),
+      f("latency_b1_iqr_ms", DataTypes.DoubleType, true),
+      f("latency_b1_runs", DataTypes.IntegerType, true),
+      f("latency_b32_p50_ms", DataTypes.DoubleType, true),
+      f("latency_b32_p95_ms", DataTypes.DoubleType, true),
+      f("latency_b32_iqr_ms", DataTypes.DoubleType, true),
+      f("latency_b32_runs", DataTypes.IntegerType, true),
+      f("latency_attempts", DataTypes.IntegerType, true),
+      f("latency_noisy", DataTypes.BooleanType, true),
+      f("latency_host", DataTypes.StringType, true),
+      f("latency_error", DataTypes.StringType, true),
+  });
+
+  /** {@code device_estimates/}: one row per successful trial × device profile; every figure an estimate. */
+  public static final StructType DEVICE_ESTIMATES = new StructType(new StructField[] {
+      f(RUN_ID, DataTypes.StringType, false),
+      f(TRIAL_ID, DataTypes.StringType, false),
+      f("device", DataTypes.StringType, false),
+      f("est_latency_ms", DataTypes.DoubleType, false),
+      f("est_energy_uj", DataTypes.DoubleType, false),
+      f("bound", DataTypes.StringType, false),
+      f("weight_bytes", DataTypes.LongType, false),
+      f("fits", DataTypes.BooleanType, false),
+      f("on_device_frontier", DataTypes.BooleanType, false),
+      f(ACCURACY, DataTypes.DoubleType, false),
+      f("accuracy_drop", DataTypes.DoubleType, true),
+      f("encoded_bytes", DataTypes.LongType, false),
   });
 
   public static final StructType RUNS = new StructType(new StructField[] {
@@ -182,10 +222,52 @@ public final class ResultSchemas {
           d(row, "macro_f1"), row.<Long>getAs("examples"), row.<Long>getAs("params"), row.<Long>getAs("nonzero_params"),
           d(row, "sparsity"), d(row, "pruned_sparsity"), row.<Long>getAs("dense_bytes"), row.<Long>getAs("encoded_bytes"),
           d(row, "compression_ratio"), row.<Long>getAs("macs"), row.<Long>getAs("effective_macs"),
-          d(row, "energy_estimate_uj"), d(row, "compress_ms"), d(row, "eval_ms"), d(row, "encode_ms"));
+          d(row, "energy_estimate_uj"), d(row, "compress_ms"), d(row, "eval_ms"), d(row, "encode_ms"),
+          workloads(row), latency(row));
     }
     return TrialResult.restored(t, status, row.getAs("error_class"), row.getAs("error_message"), m,
         row.getAs("executor"));
+  }
+
+  /** The layer workloads of a row (empty for rows of older versions, which had none). */
+  private static List<io.modelpress.measure.LayerWorkload> workloads(Row row) {
+    List<io.modelpress.measure.LayerWorkload> out = new ArrayList<>();
+    Object v = row.getAs("layer_workloads");
+    if (v == null) {
+      return out;
+    }
+    for (Row w : row.<Row>getList(row.fieldIndex("layer_workloads"))) {
+      out.add(new io.modelpress.measure.LayerWorkload(w.getAs("layer"), w.<Long>getAs("macs"),
+          w.<Long>getAs("executed_macs"), w.<Boolean>getAs("sparse"), w.<Integer>getAs("value_bits"),
+          w.<Long>getAs("weight_bytes")));
+    }
+    return out;
+  }
+
+  /** The latency of a row, or null when none was measured. */
+  private static io.modelpress.sweep.Latency latency(Row row) {
+    String host = row.getAs("latency_host");
+    if (host == null) {
+      return null;
+    }
+    if (row.getAs("latency_error") != null) {
+      return io.modelpress.sweep.Latency.failed(host, row.getAs("latency_error"));
+    }
+    return new io.modelpress.sweep.Latency(row.getAs("runtime_kinds"),
+        new io.modelpress.sweep.Latency.Stats(d(row, "latency_b1_p50_ms"), d(row, "latency_b1_p95_ms"),
+            d(row, "latency_b1_iqr_ms"), row.<Integer>getAs("latency_b1_runs")),
+        new io.modelpress.sweep.Latency.Stats(d(row, "latency_b32_p50_ms"), d(row, "latency_b32_p95_ms"),
+            d(row, "latency_b32_iqr_ms"), row.<Integer>getAs("latency_b32_runs")),
+        row.<Integer>getAs("latency_attempts"), row.<Boolean>getAs("latency_noisy"), host, null);
+  }
+
+  /** One device_estimates row. */
+  public static Row deviceRow(String runId, io.modelpress.sweep.DeviceEstimates.Row e) {
+    Measurements m = e.result().measurements().orElseThrow();
+    var x = e.estimate();
+    return RowFactory.create(runId, e.result().trial().trialId(), x.device(), x.latencyMs(), x.energyUj(), x.bound(),
+        x.weightBytes(), x.fits(), e.onFrontier(), m.accuracy(), Double.isNaN(m.accuracyDrop()) ? null : m.accuracyDrop(),
+        m.encodedBytes());
   }
 
   /** A nullable double column: null reads as NaN (the value it was written from). */
@@ -266,6 +348,26 @@ public final class ResultSchemas {
     v.add(r.executor());
     v.add(knee);
     v.add(projections);
+    if (m == null || m.workloads() == null) {
+      v.add(null);
+    } else {
+      v.add(m.workloads().stream().map(w -> RowFactory.create(w.layer(), w.macs(), w.executedMacs(), w.sparse(),
+          w.valueBits(), w.weightBytes())).toList());
+    }
+    io.modelpress.sweep.Latency l = m == null ? null : m.latency();
+    boolean ok = l != null && l.isOk();
+    v.add(ok ? l.kinds() : null);
+    for (io.modelpress.sweep.Latency.Stats s : new io.modelpress.sweep.Latency.Stats[] {
+        ok ? l.batch1() : null, ok ? l.batch32() : null}) {
+      v.add(s == null ? null : s.p50Ms());
+      v.add(s == null ? null : s.p95Ms());
+      v.add(s == null ? null : s.iqrMs());
+      v.add(s == null ? null : s.runs());
+    }
+    v.add(ok ? l.attempts() : null);
+    v.add(ok ? l.noisy() : null);
+    v.add(l == null ? null : l.host());
+    v.add(l == null ? null : l.error());
     if (v.size() != TRIALS.size()) {
       throw new IllegalStateException("trials row has " + v.size() + " values for " + TRIALS.size() + " columns");
     }

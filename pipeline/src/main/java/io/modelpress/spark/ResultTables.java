@@ -27,6 +27,7 @@ public final class ResultTables {
   public static final String TRIALS = "trials";
   public static final String FRONTIER = "frontier";
   public static final String RUNS = "runs";
+  public static final String DEVICE_ESTIMATES = "device_estimates";
 
   private ResultTables() {}
 
@@ -92,7 +93,7 @@ public final class ResultTables {
   /** Whether any table under {@code out} already holds rows of {@code runId}. */
   public static boolean runExists(String out, String runId, Configuration conf) {
     try {
-      for (String table : List.of(TRIALS, FRONTIER, RUNS, SENSITIVITY, SENSITIVITY_SUMMARY)) {
+      for (String table : List.of(TRIALS, FRONTIER, RUNS, DEVICE_ESTIMATES, SENSITIVITY, SENSITIVITY_SUMMARY)) {
         Path p = new Path(new Path(out, table), ResultSchemas.RUN_ID + "=" + runId);
         if (p.getFileSystem(conf).exists(p)) {
           return true;
@@ -118,6 +119,13 @@ public final class ResultTables {
   /** As {@link #write(SparkSession, String, RunInfo, List, Map, boolean)}, flagging the knee trial. */
   public static void write(SparkSession spark, String out, RunInfo run, List<TrialResult> results,
       Map<String, Integer> ranks, String knee, Map<String, String> projections, boolean overwrite) {
+    write(spark, out, run, results, ranks, knee, projections, List.of(), overwrite);
+  }
+
+  /** As above, with the device estimates of the run's trials. */
+  public static void write(SparkSession spark, String out, RunInfo run, List<TrialResult> results,
+      Map<String, Integer> ranks, String knee, Map<String, String> projections,
+      List<io.modelpress.sweep.DeviceEstimates.Row> devices, boolean overwrite) {
     List<Row> trials = new ArrayList<>();
     for (TrialResult r : results) {
       trials.add(ResultSchemas.trialRow(run.runId(), r, ranks.get(r.trial().trialId()),
@@ -137,6 +145,8 @@ public final class ResultTables {
     }
     save(spark, trials, ResultSchemas.TRIALS, new Path(out, TRIALS).toString());
     save(spark, frontier, ResultSchemas.TRIALS, new Path(out, FRONTIER).toString());
+    save(spark, devices.stream().map(d -> ResultSchemas.deviceRow(run.runId(), d)).toList(),
+        ResultSchemas.DEVICE_ESTIMATES, new Path(out, DEVICE_ESTIMATES).toString());
     save(spark, List.of(runRow(run)), ResultSchemas.RUNS, new Path(out, RUNS).toString());
   }
 
@@ -151,7 +161,8 @@ public final class ResultTables {
   }
 
   /** Every table, in the order users meet them. */
-  public static final List<String> TABLES = List.of(RUNS, TRIALS, FRONTIER, SENSITIVITY, SENSITIVITY_SUMMARY);
+  public static final List<String> TABLES = List.of(RUNS, TRIALS, FRONTIER, DEVICE_ESTIMATES, SENSITIVITY,
+      SENSITIVITY_SUMMARY);
 
   /**
    * Registers the tables under {@code out} for Spark SQL as {@code modelpress.<table>} (database
@@ -195,14 +206,15 @@ public final class ResultTables {
       case TRIALS, FRONTIER -> ResultSchemas.TRIALS;
       case SENSITIVITY -> ResultSchemas.SENSITIVITY;
       case SENSITIVITY_SUMMARY -> ResultSchemas.SENSITIVITY_SUMMARY;
+      case DEVICE_ESTIMATES -> ResultSchemas.DEVICE_ESTIMATES;
       default -> throw new IllegalArgumentException("unknown table " + table);
     };
   }
 
-  /** Deletes every partition of {@code runId}: runs first, then trials and frontier. */
+  /** Deletes every partition of {@code runId}: runs first, then the others. */
   public static void deleteRun(String out, String runId, Configuration conf) {
     try {
-      for (String table : List.of(RUNS, TRIALS, FRONTIER, SENSITIVITY, SENSITIVITY_SUMMARY)) {
+      for (String table : List.of(RUNS, TRIALS, FRONTIER, DEVICE_ESTIMATES, SENSITIVITY, SENSITIVITY_SUMMARY)) {
         Path p = new Path(new Path(out, table), ResultSchemas.RUN_ID + "=" + runId);
         FileSystem fs = p.getFileSystem(conf);
         if (fs.exists(p) && !fs.delete(p, true)) {

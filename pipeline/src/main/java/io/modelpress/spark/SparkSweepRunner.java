@@ -9,6 +9,17 @@ import io.modelpress.sweep.TrialResult;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import io.modelpress.compress.CompressedModel;
+import io.modelpress.runtime.Architecture;
+import io.modelpress.runtime.CompiledModel;
+import io.modelpress.runtime.LatencyMeter;
+import io.modelpress.spec.LatencySpec;
+import io.modelpress.sweep.Latency;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.SparkEnv;
@@ -37,7 +48,7 @@ public final class SparkSweepRunner {
    */
   public static List<TrialResult> run(SparkSession spark, SweepPlan plan, byte[] modelBytes, byte[] modelFingerprint,
       LabeledImages eval, LabeledImages train, int evalBatch) {
-    try (Session s = open(spark, plan, modelBytes, modelFingerprint, eval, train, evalBatch)) {
+    try (Session s = open(spark, plan, modelBytes, modelFingerprint, eval, train, evalBatch, LatencySpec.OFF, null)) {
       return TrialResult.withAccuracyDrops(s.run(plan.trials()));
     }
   }
@@ -48,7 +59,16 @@ public final class SparkSweepRunner {
    */
   public static Session open(SparkSession spark, SweepPlan plan, byte[] modelBytes, byte[] modelFingerprint,
       LabeledImages eval, LabeledImages train, int evalBatch) {
-    return new Session(spark, plan, modelBytes, modelFingerprint, eval, train, evalBatch);
+    return open(spark, plan, modelBytes, modelFingerprint, eval, train, evalBatch, LatencySpec.OFF, null);
+  }
+
+  /**
+   * As above; with {@code latency} enabled, every {@link Session#run} adds a latency stage that executes
+   * each successful trial's compressed model in the pure-Java runtime compiled for {@code arch}.
+   */
+  public static Session open(SparkSession spark, SweepPlan plan, byte[] modelBytes, byte[] modelFingerprint,
+      LabeledImages eval, LabeledImages train, int evalBatch, LatencySpec latency, Architecture arch) {
+    return new Session(spark, plan, modelBytes, modelFingerprint, eval, train, evalBatch, latency, arch);
   }
 
   /** The broadcasts of one sweep; close it to release them and the executors' pooled models. */
@@ -61,9 +81,16 @@ public final class SparkSweepRunner {
     private final byte[] fingerprint;
     private final int evalBatch;
     private final org.apache.spark.util.LongAccumulator done;
+    private final LatencySpec latency;
+    private final Architecture arch;
 
     private Session(SparkSession spark, SweepPlan plan, byte[] modelBytes, byte[] modelFingerprint,
-        LabeledImages eval, LabeledImages train, int evalBatch) {
+        LabeledImages eval, LabeledImages train, int evalBatch, LatencySpec latency, Architecture arch) {
+      if (latency.enabled() && arch == null) {
+        throw new IllegalArgumentException("latency measurement needs the model's architecture");
+      }
+      this.latency = latency;
+      this.arch = arch;
       this.jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       this.model = jsc.broadcast(modelBytes);
       this.data = jsc.broadcast(eval);
@@ -76,21 +103,60 @@ public final class SparkSweepRunner {
           + "/" + evalBatch + "/" + jsc.sc().applicationId();
     }
 
-    /** Evaluates trials (a batch of the plan); results in plan order, {@code accuracy_drop} not yet set. */
+    /**
+     * Evaluates trials (a batch of the plan); results in plan order, {@code accuracy_drop} not yet set.
+     * With latency on, a second stage measures the successful trials' latency ({@link MeasureLatency}).
+     */
     public List<TrialResult> run(List<PlannedTrial> trials) {
-      List<TrialResult> results = new ArrayList<>(map(trials, (ev, t) -> ev.evaluate(t, executorName())));
+      List<TrialResult> results;
+      if (!latency.enabled()) {
+        results = new ArrayList<>(map(trials, (ev, t) -> ev.evaluate(t, executorName())));
+      } else {
+        // the compressed models stay on the executors (spilling to disk) between the two stages
+        JavaRDD<TrialEvaluator.Kept> kept = evaluate(trials, (ev, t) -> ev.evaluateKeeping(t, executorName()))
+            .persist(StorageLevel.MEMORY_AND_DISK_SER());
+        try {
+          results = new ArrayList<>(kept.map(TrialEvaluator.Kept::result).collect());
+          Map<String, Latency> measured = measureLatency(kept);
+          results.replaceAll(r -> measured.containsKey(r.trial().trialId())
+              ? r.withLatency(measured.get(r.trial().trialId())) : r);
+        } finally {
+          kept.unpersist(false);
+        }
+      }
       results.sort(Comparator.comparingInt(r -> r.trial().index()));
       return results;
     }
 
+    /**
+     * The latency stage: one partition per executor, and on each executor one measurement at a time
+     * ({@link MeasureLatency#MEASURING}), so a timed run never shares its executor with another.
+     */
+    private Map<String, Latency> measureLatency(JavaRDD<TrialEvaluator.Kept> kept) {
+      int executors = Math.max(1, jsc.sc().statusTracker().getExecutorInfos().length - 1); // minus the driver
+      jsc.setJobDescription("modelpress: measure latency");
+      Map<String, Latency> out = new HashMap<>();
+      for (Tuple2<String, Latency> t : kept.filter(k -> k.model() != null)
+          .map(k -> new Tuple2<>(k.result().trial().trialId(), k.model()))
+          .repartition(executors)
+          .mapPartitions(new MeasureLatency(arch, data, latency))
+          .collect()) {
+        out.put(t._1(), t._2());
+      }
+      return out;
+    }
+
     /** Applies {@code f} to every trial on the executors, each with a pooled evaluator; input order. */
     public <R> List<R> map(List<PlannedTrial> trials, TrialFunction<R> f) {
+      return evaluate(trials, f).collect();
+    }
+
+    private <R> JavaRDD<R> evaluate(List<PlannedTrial> trials, TrialFunction<R> f) {
       int slices = Math.max(1, Math.min(trials.size(), 4 * jsc.defaultParallelism()));
       LOG.info("Evaluating {} trials in {} partitions", trials.size(), slices);
       jsc.setJobDescription("modelpress: evaluate " + trials.size() + " trials");
       return jsc.parallelize(trials, slices)
-          .mapPartitions(new EvaluatePartition<>(key, model, data, trainData, fingerprint, evalBatch, f, done))
-          .collect();
+          .mapPartitions(new EvaluatePartition<>(key, model, data, trainData, fingerprint, evalBatch, f, done));
     }
 
     /** Trials finished so far in this session, as merged on the driver at each task's end. */
@@ -113,6 +179,47 @@ public final class SparkSweepRunner {
   @FunctionalInterface
   public interface TrialFunction<R> extends java.io.Serializable {
     R apply(TrialEvaluator evaluator, PlannedTrial trial);
+  }
+
+  /** The executor side of the latency stage: compile each model for the runtime and time it. */
+  private static final class MeasureLatency
+      implements FlatMapFunction<Iterator<Tuple2<String, CompressedModel>>, Tuple2<String, Latency>> {
+    /** Held while timing: one measurement per executor JVM at a time, whatever the task slots. */
+    static final Object MEASURING = new Object();
+    /** Input rows the timed runs cycle through (real evaluation images). */
+    static final int ROWS = 256;
+
+    private final Architecture arch;
+    private final Broadcast<LabeledImages> data;
+    private final LatencySpec spec;
+
+    MeasureLatency(Architecture arch, Broadcast<LabeledImages> data, LatencySpec spec) {
+      this.arch = arch;
+      this.data = data;
+      this.spec = spec;
+    }
+
+    @Override
+    public Iterator<Tuple2<String, Latency>> call(Iterator<Tuple2<String, CompressedModel>> models) {
+      LabeledImages images = data.value();
+      int rows = Math.min(ROWS, images.count());
+      float[] x = images.features(0, rows);
+      List<Tuple2<String, Latency>> out = new ArrayList<>();
+      while (models.hasNext()) {
+        Tuple2<String, CompressedModel> m = models.next();
+        Latency l;
+        try {
+          CompiledModel compiled = CompiledModel.compile(m._2(), arch, CompiledModel.Mode.AUTO);
+          synchronized (MEASURING) {
+            l = LatencyMeter.measure(compiled, x, rows, spec, executorName());
+          }
+        } catch (RuntimeException e) {
+          l = Latency.failed(executorName(), e.getMessage() == null ? e.getClass().getName() : e.getMessage());
+        }
+        out.add(new Tuple2<>(m._1(), l));
+      }
+      return out.iterator();
+    }
   }
 
   /** The executor side: borrow an evaluator, run the partition's trials, give it back. */

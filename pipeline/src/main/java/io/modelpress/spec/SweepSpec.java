@@ -19,17 +19,24 @@ public record SweepSpec(
     List<Objective> objectives,
     String output,
     int evalBatchSize,
-    int sample) implements Serializable {
+    int sample,
+    LatencySpec latency,
+    String devices) implements Serializable {
 
-  /** Every trial of the search space (no random sampling). */
+  /** Every trial of the search space (no random sampling), latency not measured. */
   public SweepSpec(String name, long seed, ModelSpec model, DatasetSpec dataset, List<SearchBlock> search,
       List<Objective> objectives, String output, int evalBatchSize) {
-    this(name, seed, model, dataset, search, objectives, output, evalBatchSize, 0);
+    this(name, seed, model, dataset, search, objectives, output, evalBatchSize, 0, LatencySpec.OFF, null);
   }
 
   /** This sweep with other search blocks (allocations resolved). */
   public SweepSpec withSearch(List<SearchBlock> blocks) {
-    return new SweepSpec(name, seed, model, dataset, blocks, objectives, output, evalBatchSize, sample);
+    return new SweepSpec(name, seed, model, dataset, blocks, objectives, output, evalBatchSize, sample, latency, devices);
+  }
+
+  /** This sweep on another dataset. */
+  public SweepSpec withDataset(DatasetSpec d) {
+    return new SweepSpec(name, seed, model, d, search, objectives, output, evalBatchSize, sample, latency, devices);
   }
 
   public static final String DEFAULT_OUTPUT = "./modelpress-out";
@@ -37,6 +44,10 @@ public record SweepSpec(
   public static final int DEFAULT_EVAL_BATCH_SIZE = 10_000;
   public static final List<Objective> DEFAULT_OBJECTIVES = List.of(
       new Objective("accuracy", true), new Objective("encoded_bytes", false), new Objective("macs", false));
+  /** The default objectives when latency is measured: accuracy vs size vs measured batch-1 latency. */
+  public static final List<Objective> DEFAULT_OBJECTIVES_WITH_LATENCY = List.of(
+      new Objective("accuracy", true), new Objective("encoded_bytes", false),
+      new Objective("latency_b1_p50_ms", false));
 
   public SweepSpec {
     Objects.requireNonNull(name, "name");
@@ -53,6 +64,15 @@ public record SweepSpec(
     }
     if (sample < 0) {
       throw new IllegalArgumentException("'sample' is set to " + sample + " but must be >= 0 (0: every trial)");
+    }
+    Objects.requireNonNull(latency, "latency");
+    if (!latency.enabled()) {
+      for (Objective o : objectives) {
+        if (o.metric().startsWith("latency_")) {
+          throw new IllegalArgumentException("objective '" + o.metric() + "' needs latency measurement, which is off ("
+              + "'latency.enabled: false'); turn it on or choose another objective");
+        }
+      }
     }
     if (evalBatchSize < 1) {
       throw new IllegalArgumentException("'eval-batch-size' is set to " + evalBatchSize + " but must be >= 1");

@@ -124,11 +124,16 @@ public final class Frontier {
     return point(r, objectives);
   }
 
+  /**
+   * A trial's objective values; a value that could not be measured (NaN: latency the runtime could not
+   * execute) counts as the worst possible, so such a trial is never on the frontier for it.
+   */
   static double[] point(TrialResult r, List<Objective> objectives) {
     Measurements m = r.measurements().orElseThrow();
     double[] p = new double[objectives.size()];
     for (int k = 0; k < p.length; k++) {
-      p[k] = m.metric(objectives.get(k).metric());
+      double v = m.metric(objectives.get(k).metric());
+      p[k] = !Double.isNaN(v) ? v : objectives.get(k).maximize() ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
     }
     return p;
   }

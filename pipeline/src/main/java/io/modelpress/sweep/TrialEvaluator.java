@@ -56,13 +56,22 @@ public final class TrialEvaluator {
   }
 
   public TrialResult evaluate(PlannedTrial trial, String executor) {
+    return evaluateKeeping(trial, executor).result();
+  }
+
+  /** A trial's result and, when it succeeded, its compressed model (for the latency stage). */
+  public record Kept(TrialResult result, CompressedModel model) implements java.io.Serializable {}
+
+  /** {@link #evaluate}, keeping the compressed model of a successful trial. */
+  public Kept evaluateKeeping(PlannedTrial trial, String executor) {
     try {
-      return TrialResult.ok(trial, measure(trial).measurements(), executor);
+      Evaluated e = measure(trial);
+      return new Kept(TrialResult.ok(trial, e.measurements(), executor), e.model());
     } catch (RuntimeException e) {
-      return TrialResult.failed(trial, e, executor);
+      return new Kept(TrialResult.failed(trial, e, executor), null);
     } catch (OutOfMemoryError | StackOverflowError e) {
       sawError = true;
-      return TrialResult.failed(trial, e, executor);
+      return new Kept(TrialResult.failed(trial, e, executor), null);
     }
   }
 
@@ -188,7 +197,7 @@ public final class TrialEvaluator {
   }
 
   /** A trial's measurements and the artifact they were measured on. */
-  public record Evaluated(Measurements measurements, byte[] artifact) {}
+  public record Evaluated(Measurements measurements, byte[] artifact, CompressedModel model) {}
 
   /** Runs a trial and keeps its artifact (exceptions propagate: for export, not for sweeps). */
   public Evaluated measure(PlannedTrial trial) {
@@ -214,6 +223,7 @@ public final class TrialEvaluator {
         size.params(), size.nonZeroParams(), (double) zeros / weights, c.prunedSparsity(),
         size.denseBytes(), artifact.length, (double) baseDenseBytes / artifact.length,
         size.macs(), size.effectiveMacs(), io.modelpress.measure.EnergyModel.microjoulesPerInference(c, artifact.length),
-        (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6), artifact);
+        (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, io.modelpress.measure.LayerWorkload.of(c), null), artifact,
+        c);
   }
 }

@@ -67,6 +67,11 @@ public final class TrialResult implements Serializable {
         .toList();
   }
 
+  /** A successful result with its measured latency added (failed results are returned as they are). */
+  public TrialResult withLatency(Latency l) {
+    return isOk() ? new TrialResult(trial, status, errorClass, errorMessage, measurements.withLatency(l), executor) : this;
+  }
+
   /** Accuracy of the base trial (NaN if it failed or is absent). */
   public static double baseAccuracy(java.util.List<TrialResult> results) {
     return results.stream().filter(r -> r.trial.spec().steps().isEmpty() && r.isOk())

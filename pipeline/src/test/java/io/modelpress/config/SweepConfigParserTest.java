@@ -28,10 +28,37 @@ class SweepConfigParserTest {
     assertThat(s.name()).isEqualTo("sweep");
     assertThat(s.seed()).isEqualTo(SweepSpec.DEFAULT_SEED);
     assertThat(s.output()).isEqualTo(SweepSpec.DEFAULT_OUTPUT);
-    assertThat(s.objectives()).isEqualTo(SweepSpec.DEFAULT_OBJECTIVES);
+    // latency is measured by default, and is then the third objective
+    assertThat(s.latency()).isEqualTo(io.modelpress.spec.LatencySpec.DEFAULT);
+    assertThat(s.objectives()).isEqualTo(SweepSpec.DEFAULT_OBJECTIVES_WITH_LATENCY);
+    assertThat(s.devices()).isNull();
     assertThat(((ModelSpec.Zoo) s.model()).train().epochs()).isEqualTo(3);
     assertThat(s.search().get(0).prune().get(0).scope()).isEqualTo(GridScope.GLOBAL);
     assertThat(s.search().get(0).prune().get(0).levels()).containsExactly(0.5, 0.9);
+  }
+
+  @Test
+  void theLatencyBlockTakesDefaultsForKeysLeftOutAndOffRestoresTheOldObjectives() {
+    SweepSpec s = SweepConfigParser.parse(MINIMAL + "latency: {runs: 50, max-iqr-ratio: 0.1}\ndevices: my.yaml\n", "t.yaml");
+    assertThat(s.latency()).isEqualTo(new io.modelpress.spec.LatencySpec(true, 50, 50, 20, 500, 0.1, 2));
+    assertThat(s.devices()).isEqualTo("my.yaml");
+    SweepSpec off = SweepConfigParser.parse(MINIMAL + "latency: {enabled: false}\n", "t.yaml");
+    assertThat(off.latency().enabled()).isFalse();
+    assertThat(off.objectives()).isEqualTo(SweepSpec.DEFAULT_OBJECTIVES);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      too few runs       | latency: {runs: 3}                    | 'latency.runs' is set to 3 but must be >= min-runs (20)
+      unknown key        | latency: {run: 3}                     | unknown key 'latency.run'; valid keys in 'latency': budget-ms, enabled, max-iqr-ratio, min-runs, retries, runs, warmup
+      enabled not a flag | latency: {enabled: yes please}        | 'latency.enabled' is set to "yes please" but must be true or false
+      zero ratio         | latency: {max-iqr-ratio: 0}           | 'latency.max-iqr-ratio' is set to 0.0 but must be > 0
+      latency objective  | 'latency: {enabled: false}\\nobjectives: [{metric: latency_b1_p50_ms, direction: minimize}]' | objective 'latency_b1_p50_ms' needs latency measurement, which is off ('latency.enabled: false'); turn it on or choose another objective
+      """)
+  void badLatencySettingsNameTheKey(String name, String extra, String message) {
+    String yaml = MINIMAL + extra.replace("\\n", "\n") + "\n";
+    assertThatThrownBy(() -> SweepConfigParser.parse(yaml, "t.yaml")).isInstanceOf(ConfigException.class)
+        .hasMessage(message);
   }
 
   @Test
@@ -44,7 +71,7 @@ class SweepConfigParserTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
-      unknown top key   | version: 1\\nmodle: {zoo: mlp-64-64}                     | unknown key 'modle'; valid keys at the top level: dataset, eval-batch-size, model, name, objectives, output, sample, search, seed, version
+      unknown top key   | version: 1\\nmodle: {zoo: mlp-64-64}                     | unknown key 'modle'; valid keys at the top level: dataset, devices, eval-batch-size, latency, model, name, objectives, output, sample, search, seed, version
       missing version   | name: x                                                   | missing key 'version' in t.yaml; add 'version: 1' as the first line
       wrong version     | version: 2                                                | 'version' is set to 2 but this modelpress reads version 1
       seed not a number | version: 1\\nseed: abc                                     | 'seed' is set to "abc" but must be an integer
@@ -58,7 +85,7 @@ class SweepConfigParserTest {
       unknown dataset   | version: 1\\nmodel: {zoo: mlp-64-64}\\ndataset: cifar        | 'dataset.name' is set to "cifar" but must be one of [mnist, fashion-mnist]
       empty search      | version: 1\\nmodel: {zoo: mlp-64-64}\\ndataset: mnist\\nsearch: [] | 'search' is empty; add at least one block with 'prune' and/or 'quantize'
       bad regex         | BASE\\n  - prune: {scope: layer, sparsities: 0.5, layers: {regex: 'fc['}} | 'search[1].prune.layers': 'layers.regex' is set to 'fc[' which is not a valid regular expression: Unclosed character class
-      unknown metric    | BASE\\nobjectives: [{metric: speed, direction: maximize}]  | 'objectives[0].metric' is set to "speed" but must be one of [accuracy, accuracy_drop, compression_ratio, effective_macs, encoded_bytes, energy_estimate_uj, macro_f1, macs, nonzero_params, params, sparsity]
+      unknown metric    | BASE\\nobjectives: [{metric: speed, direction: maximize}]  | 'objectives[0].metric' is set to "speed" but must be one of [accuracy, accuracy_drop, compression_ratio, effective_macs, encoded_bytes, energy_estimate_uj, latency_b1_p50_ms, latency_b1_p95_ms, latency_b32_p50_ms, latency_b32_p95_ms, macro_f1, macs, nonzero_params, params, sparsity]
       agp without prune | BASE\\n  - finetune: {schedule: agp}                           | 'search[1].finetune.schedule' is agp, which ramps the sparsity of a 'prune' block with scope layer, global or single-layer; add one or use schedule one-shot
       finetune lr       | BASE\\n  - prune: {sparsities: 0.5}\\n    finetune: {learning-rate: 0} | 'search[1].finetune': 'finetune.learning-rate' is set to 0.0 but must be in (0, 10)
       epochs 0          | version: 1\\nmodel: {zoo: mlp-64-64, train: {epochs: 0}}   | 'model.train': 'model.train.epochs' is set to 0 but must be in 1..1000

@@ -1,0 +1,35 @@
+package io.modelpress.spec;
+
+import java.io.Serializable;
+
+/**
+ * How a sweep measures latency (the {@code latency:} block): in a stage of its own after the trials,
+ * one measuring task at a time per executor, every successful trial's compressed model executed by the
+ * pure-Java runtime at batch 1 and batch 32. Per batch size: {@code warmup} untimed runs, then timed
+ * runs until {@code runs} are done or {@code budgetMs} has passed (at least {@code minRuns}). A
+ * measurement whose IQR / p50 exceeds {@code maxIqrRatio} is repeated up to {@code retries} times and
+ * flagged noisy if it stays so.
+ */
+public record LatencySpec(boolean enabled, int warmup, int runs, int minRuns, double budgetMs, double maxIqrRatio,
+    int retries) implements Serializable {
+
+  public static final LatencySpec DEFAULT = new LatencySpec(true, 50, 200, 20, 500, 0.25, 2);
+  public static final LatencySpec OFF = new LatencySpec(false, 0, 0, 0, 0, 0, 0);
+
+  public LatencySpec {
+    if (enabled) {
+      require(warmup >= 0, "warmup", warmup, ">= 0");
+      require(minRuns >= 5, "min-runs", minRuns, ">= 5 (quartiles of fewer runs mean nothing)");
+      require(runs >= minRuns, "runs", runs, ">= min-runs (" + minRuns + ")");
+      require(budgetMs > 0, "budget-ms", budgetMs, "> 0");
+      require(maxIqrRatio > 0, "max-iqr-ratio", maxIqrRatio, "> 0");
+      require(retries >= 0, "retries", retries, ">= 0");
+    }
+  }
+
+  private static void require(boolean ok, String key, Object value, String rule) {
+    if (!ok) {
+      throw new IllegalArgumentException("'latency." + key + "' is set to " + value + " but must be " + rule);
+    }
+  }
+}
