@@ -3,16 +3,25 @@ package io.modelpress.runtime;
 import io.modelpress.compress.quant.ValueCoding;
 import io.modelpress.model.LayerWeights;
 import java.util.Arrays;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
- * The kernels of dense and output layers, and the parts a convolution kernel can share (the base, int8
- * scales, codebook codes). Dense weights are [inputs × outputs], row-major, as {@link LayerWeights} holds
+ * The kernels of dense and output layers, and what they share with the convolution kernels
+ * ({@link ConvKernels}). Dense weights are [inputs × outputs], row-major, as {@link LayerWeights} holds
  * them. Inner loops run over contiguous outputs; inputs that are exactly 0 (most MNIST pixels, many ReLU
  * outputs) are skipped.
  */
 public final class Kernels {
 
   private Kernels() {}
+
+  /** One kernel factory per weight form, for one type of layer. */
+  record Forms(Function<LayerWeights, Kernel> dense, Function<LayerWeights, Kernel> csr,
+      Function<LayerWeights, Kernel> int8, BiFunction<LayerWeights, ValueCoding.Codebook, Kernel> codebook) {}
+
+  /** The kernels of dense and output layers. */
+  static final Forms DENSE_LAYERS = new Forms(Kernels::dense, Kernels::csr, Kernels::int8, Kernels::codebook);
 
   /** What every kernel shares: sizes, bias (one per output channel), kind, and the row loop. */
   abstract static class Base implements Kernel {
@@ -68,6 +77,17 @@ public final class Kernels {
           + " where the runtime expects " + (rank == 2 ? "[inputs, outputs]" : "[out, in, kH, kW]"));
     }
     return l.shape();
+  }
+
+  /**
+   * {@code y[0..n) += a · m[0..n)}: the inner loop of the fp32 convolution kernels. Both arrays are
+   * indexed from 0: C2 (JDK 17) vectorises this loop, but not {@code y[yo + j] += a · m[mo + j]} with two
+   * offsets.
+   */
+  static void axpy(float a, float[] m, float[] y, int n) {
+    for (int j = 0; j < n; j++) {
+      y[j] += a * m[j];
+    }
   }
 
   /** Dense fp32: every weight of every non-zero input. */
