@@ -47,6 +47,20 @@ public final class TestData {
     return trainedMlp;
   }
 
+  private static byte[] trainedLenet5;
+
+  /**
+   * lenet5 trained 1 epoch (batch 64, lr 1e-3, seed 7) on the first 3,000 MNIST training images, as saved
+   * bytes; trained once per test JVM.
+   */
+  public static synchronized byte[] trainedLenet5() {
+    if (trainedLenet5 == null) {
+      trainedLenet5 = io.modelpress.model.Dl4jModel.train("lenet5", new io.modelpress.spec.TrainSpec(1, 64, 1e-3, 7),
+          mnistTrain(3000), (e, s) -> { }).save();
+    }
+    return trainedLenet5;
+  }
+
   /** A 3-layer model 20-8-6-4 with Gaussian weights (some layers with biases). */
   public static ModelWeights smallModel(long seed) {
     Random r = new Random(seed);

@@ -31,9 +31,12 @@ public record Architecture(int channels, int height, int width, List<Op> ops) im
    */
   public record Conv(String activation, int strideH, int strideW, int padH, int padW, boolean same) implements Op {}
 
-  /** Max or average pooling (no weights). */
+  /**
+   * Max or average pooling (no weights), padded as {@link Conv}. An average divides by the window's cells
+   * inside the image, or by all {@code kernelH × kernelW} cells when {@code padInDivisor}.
+   */
   public record Pool(boolean max, int kernelH, int kernelW, int strideH, int strideW, int padH, int padW,
-      boolean same) implements Op {}
+      boolean same, boolean padInDivisor) implements Op {}
 
   /** A dense-only network of {@code inputs} features with one activation per weighted layer. */
   public static Architecture dense(int inputs, List<String> activations) {

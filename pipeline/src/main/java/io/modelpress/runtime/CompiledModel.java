@@ -4,17 +4,20 @@ import io.modelpress.compress.CompressedModel;
 import io.modelpress.compress.quant.ValueCoding;
 import io.modelpress.model.LayerWeights;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * A compressed model compiled for the pure-Java runtime: one {@link Kernel} per dense layer followed by
- * its activation. Executes the compressed form: sparse layers as CSR, k-means layers from their
- * codebooks, structured-pruned layers at their smaller sizes, int8 on request.
+ * A compressed model compiled for the pure-Java runtime: one {@link Kernel} per layer (dense,
+ * convolution, pooling), each weighted one followed by its activation. Executes the compressed form:
+ * sparse layers as CSR, k-means layers from their codebooks, structured-pruned layers at their smaller
+ * sizes, int8 on request. Layer sizes come from the weights, the rest of the geometry from the
+ * {@link Architecture}. An instance serves one thread at a time (kernels reuse scratch buffers).
  */
 public final class CompiledModel {
 
-  /** How to choose each layer's kernel. */
+  /** How to choose each weighted layer's kernel. */
   public enum Mode {
     /** The compressed form: see {@link #kernel}. */
     AUTO,
@@ -27,98 +30,152 @@ public final class CompiledModel {
     }
   }
 
-  private final List<Kernel> kernels;
-  private final List<String> activations;
+  private static final List<String> ACTIVATIONS = List.of("relu", "identity", "tanh", "sigmoid", "softmax");
+
+  /** One layer: its kernel, then its activation (identity for pooling). */
+  private record Step(Kernel kernel, String activation) {}
+
+  private final List<Step> steps;
+  private final List<Kernel> weighted;
   private final int maxWidth;
 
-  private CompiledModel(List<Kernel> kernels, List<String> activations) {
-    this.kernels = List.copyOf(kernels);
-    this.activations = List.copyOf(activations);
+  private CompiledModel(List<Step> steps, List<Kernel> weighted) {
+    this.steps = List.copyOf(steps);
+    this.weighted = List.copyOf(weighted);
     int m = 0;
-    for (Kernel k : kernels) {
-      m = Math.max(m, Math.max(k.inputs(), k.outputs()));
+    for (Step s : steps) {
+      m = Math.max(m, Math.max(s.kernel().inputs(), s.kernel().outputs()));
     }
     this.maxWidth = m;
   }
 
   /**
    * Compiles {@code model} (its weights in the compressed form) for the layer sequence {@code arch}
-   * ({@link io.modelpress.model.Dl4jModel#architecture()}).
+   * ({@link io.modelpress.model.Dl4jModel#architecture()}). Follows the sizes of the weights (structured
+   * pruning removes neurons, filters and the matching inputs of the next layer) and checks that each layer
+   * takes what the layer before gives.
    */
   public static CompiledModel compile(CompressedModel model, Architecture arch, Mode mode) {
     List<LayerWeights> layers = model.weights().layers();
-    List<String> activations = arch.activations();
     if (arch.ops().isEmpty()) {
       throw new IllegalArgumentException("the runtime cannot execute this model (the sweep printed why at its start)");
     }
-    if (activations.size() != layers.size()) {
-      throw new IllegalArgumentException(activations.size() + " weighted layers in the architecture for "
+    if (arch.activations().size() != layers.size()) {
+      throw new IllegalArgumentException(arch.activations().size() + " weighted layers in the architecture for "
           + layers.size() + " layers of weights");
     }
+    List<Step> steps = new ArrayList<>();
+    List<Kernel> weighted = new ArrayList<>();
+    // the shape of the current activations: channels × height × width, or width features once flat
+    int c = arch.channels();
+    int h = arch.height();
+    int w = arch.width();
+    boolean flat = false;
+    String before = "the input"; // what feeds the next layer, for errors
+    int k = 0;
     for (Architecture.Op op : arch.ops()) {
-      if (!(op instanceof Architecture.Dense)) {
-        throw new IllegalArgumentException("the model has " + op.getClass().getSimpleName().toLowerCase(Locale.ROOT)
-            + " layers; the runtime executes dense and output layers only");
+      if (op instanceof Architecture.Pool p) {
+        String pooling = "the pooling after " + before;
+        if (flat) {
+          throw new IllegalArgumentException(pooling + " pools a flat vector; the runtime pools images, before the "
+              + "dense layers");
+        }
+        Window win = Window.of(pooling, c, h, w, p.kernelH(), p.kernelW(), p.strideH(), p.strideW(),
+            p.padH(), p.padW(), p.same());
+        steps.add(new Step(ConvKernels.pool(p.max(), p.padInDivisor(), win), "identity"));
+        h = win.outH();
+        w = win.outW();
+        before = pooling;
+        continue;
       }
+      LayerWeights l = layers.get(k++);
+      String activation = op instanceof Architecture.Conv cv ? cv.activation() : ((Architecture.Dense) op).activation();
+      if (!ACTIVATIONS.contains(activation)) {
+        throw new IllegalArgumentException("layer '" + l.name() + "' has activation " + activation + ", which the "
+            + "runtime does not implement");
+      }
+      Kernel kernel;
+      if (op instanceof Architecture.Conv cv) {
+        if (flat || l.shape().length != 4) {
+          throw new IllegalArgumentException("layer '" + l.name() + "' is a convolution in the architecture but "
+              + (flat ? "follows the dense " + before : "has weights of shape " + Arrays.toString(l.shape())));
+        }
+        if (l.shape()[1] != c) {
+          throw new IllegalArgumentException("layer '" + l.name() + "' takes " + l.shape()[1] + " input channels but "
+              + before + " gives " + c);
+        }
+        Window win = Window.of("layer '" + l.name() + "'", c, h, w, l.shape()[2], l.shape()[3], cv.strideH(),
+            cv.strideW(), cv.padH(), cv.padW(), cv.same());
+        kernel = kernel(l, ConvKernels.forms(win), model.coding(l.name()), mode);
+        c = l.shape()[0];
+        h = win.outH();
+        w = win.outW();
+      } else {
+        if (l.shape().length != 2) {
+          throw new IllegalArgumentException("layer '" + l.name() + "' is a dense layer in the architecture but has "
+              + "weights of shape " + Arrays.toString(l.shape()));
+        }
+        if (l.shape()[0] != c * h * w) {
+          throw new IllegalArgumentException("layer '" + l.name() + "' takes " + l.shape()[0] + " inputs but " + before
+              + " gives " + (c == 1 && h == 1 ? "" : c + " × " + h + " × " + w + " = ") + c * h * w);
+        }
+        kernel = kernel(l, Kernels.DENSE_LAYERS, model.coding(l.name()), mode);
+        c = 1;
+        h = 1;
+        w = l.shape()[1];
+        flat = true;
+      }
+      steps.add(new Step(kernel, activation));
+      weighted.add(kernel);
+      before = "layer '" + l.name() + "'";
     }
-    List<Kernel> kernels = new ArrayList<>();
-    for (int k = 0; k < layers.size(); k++) {
-      LayerWeights l = layers.get(k);
-      if (k > 0 && l.shape()[0] != layers.get(k - 1).shape()[1]) {
-        throw new IllegalArgumentException("layer '" + l.name() + "' takes " + l.shape()[0] + " inputs but the layer "
-            + "before gives " + layers.get(k - 1).shape()[1]);
-      }
-      kernels.add(kernel(l, model.coding(l.name()), mode));
-      String a = activations.get(k);
-      if (!List.of("relu", "identity", "tanh", "sigmoid", "softmax").contains(a)) {
-        throw new IllegalArgumentException("layer '" + l.name() + "' has activation " + a + ", which the runtime does "
-            + "not implement");
-      }
-    }
-    return new CompiledModel(kernels, activations);
+    return new CompiledModel(steps, weighted);
   }
 
   /**
-   * One layer's kernel. AUTO executes the compressed form: CSR at ≥ 50 % zeros; the codebook kernel for
-   * codebook-coded layers and for per-tensor uniform codes (whose 2^bits levels are a codebook, exactly);
-   * dense fp32 otherwise.
+   * One weighted layer's kernel, from the factories for its type of layer. AUTO executes the compressed
+   * form: CSR at ≥ 50 % zeros; the codebook kernel for codebook-coded layers and for per-tensor uniform
+   * codes (whose 2^bits levels are a codebook, exactly); dense fp32 otherwise.
    */
-  static Kernel kernel(LayerWeights l, ValueCoding c, Mode mode) {
+  static Kernel kernel(LayerWeights l, Kernels.Forms forms, ValueCoding c, Mode mode) {
     double zeros = 1.0 - (double) l.nonZeros() / l.size();
     return switch (mode) {
-      case DENSE -> Kernels.dense(l);
-      case CSR -> Kernels.csr(l);
-      case INT8 -> Kernels.int8(l);
+      case DENSE -> forms.dense().apply(l);
+      case CSR -> forms.csr().apply(l);
+      case INT8 -> forms.int8().apply(l);
       case AUTO -> {
         if (zeros >= 0.5) {
-          yield Kernels.csr(l);
+          yield forms.csr().apply(l);
         }
         if (c instanceof ValueCoding.Codebook cb) {
-          yield Kernels.codebook(l, cb);
+          yield forms.codebook().apply(l, cb);
         }
         if (c instanceof ValueCoding.Uniform u && !u.perChannel()) {
           float[] levels = new float[1 << u.bits()];
           for (int q = 0; q < levels.length; q++) {
             levels[q] = ValueCoding.Uniform.dequantize(u.scales()[0], q, u.zeroPoints()[0]);
           }
-          yield Kernels.codebook(l, new ValueCoding.Codebook(u.bits(), levels, u.codes()));
+          yield forms.codebook().apply(l, new ValueCoding.Codebook(u.bits(), levels, u.codes()));
         }
-        yield Kernels.dense(l);
+        yield forms.dense().apply(l);
       }
     };
   }
 
   public int inputs() {
-    return kernels.get(0).inputs();
+    return steps.get(0).kernel().inputs();
   }
 
   public int outputs() {
-    return kernels.get(kernels.size() - 1).outputs();
+    return steps.get(steps.size() - 1).kernel().outputs();
   }
 
-  /** The kernel kinds, layer by layer, e.g. "csr-fp32,csr-fp32,dense-fp32". */
+  /**
+   * The kernel kinds of the weighted layers, in order, e.g. "csr-fp32,csr-fp32,dense-fp32" or
+   * "conv-dense-fp32,conv-csr-fp32,csr-fp32,dense-fp32".
+   */
   public String kinds() {
-    return String.join(",", kernels.stream().map(Kernel::kind).toList());
+    return String.join(",", weighted.stream().map(Kernel::kind).toList());
   }
 
   /** Outputs (probabilities after a softmax layer) for {@code rows} rows of {@code x} [rows × inputs]. */
@@ -126,11 +183,11 @@ public final class CompiledModel {
     float[] a = new float[rows * maxWidth];
     float[] b = new float[rows * maxWidth];
     float[] in = x;
-    for (int k = 0; k < kernels.size(); k++) {
-      Kernel kernel = kernels.get(k);
+    for (int k = 0; k < steps.size(); k++) {
+      Kernel kernel = steps.get(k).kernel();
       float[] out = (k % 2 == 0) ? a : b;
       kernel.apply(in, rows, out);
-      activate(activations.get(k), out, rows, kernel.outputs());
+      activate(steps.get(k).activation(), out, rows, kernel.outputs());
       in = out;
     }
     float[] y = new float[rows * outputs()];

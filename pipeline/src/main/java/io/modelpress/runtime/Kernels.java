@@ -1,33 +1,39 @@
 package io.modelpress.runtime;
 
 import io.modelpress.compress.quant.ValueCoding;
-import io.modelpress.model.LayerKind;
 import io.modelpress.model.LayerWeights;
+import java.util.Arrays;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
- * The kernels. Weights are [inputs × outputs], row-major, as {@link LayerWeights} holds dense layers.
- * Inner loops run over contiguous outputs so the JIT can vectorise them; inputs that are exactly 0 (most
- * MNIST pixels, many ReLU outputs) are skipped.
+ * The kernels of dense and output layers, and what they share with the convolution kernels
+ * ({@link ConvKernels}). Dense weights are [inputs × outputs], row-major, as {@link LayerWeights} holds
+ * them. Inner loops run over contiguous outputs, the fp32 one ({@link #axpy}) in the form C2 vectorises;
+ * inputs that are exactly 0 (most MNIST pixels, many ReLU outputs) are skipped.
  */
 public final class Kernels {
 
   private Kernels() {}
 
-  /** What every kernel shares: sizes, bias, kind, and the row loop around a per-row product. */
-  private abstract static class Base implements Kernel {
+  /** One kernel factory per weight form, for one type of layer. */
+  record Forms(Function<LayerWeights, Kernel> dense, Function<LayerWeights, Kernel> csr,
+      Function<LayerWeights, Kernel> int8, BiFunction<LayerWeights, ValueCoding.Codebook, Kernel> codebook) {}
+
+  /** The kernels of dense and output layers. */
+  static final Forms DENSE_LAYERS = new Forms(Kernels::dense, Kernels::csr, Kernels::int8, Kernels::codebook);
+
+  /** What every kernel shares: sizes, bias (one per output channel), kind, and the row loop. */
+  abstract static class Base implements Kernel {
     final int in;
     final int out;
     final float[] bias;
     private final String kind;
 
-    Base(LayerWeights l, String kind) {
-      if (l.kind() == LayerKind.CONV || l.shape().length != 2) {
-        throw new IllegalArgumentException("layer '" + l.name() + "' is a " + l.kind().id() + " layer; the runtime "
-            + "executes dense and output layers only");
-      }
-      this.in = l.shape()[0];
-      this.out = l.shape()[1];
-      this.bias = l.bias().length == 0 ? new float[out] : l.bias().clone();
+    Base(LayerWeights l, int in, int out, String kind) {
+      this.in = in;
+      this.out = out;
+      this.bias = l.bias().length == 0 ? new float[l.outChannels()] : l.bias().clone();
       this.kind = kind;
     }
 
@@ -38,7 +44,7 @@ public final class Kernels {
       }
     }
 
-    /** {@code y[yo..yo+out) = x[xo..xo+in) · W + bias}. */
+    /** {@code y[yo..yo+out)} from {@code x[xo..xo+in)}. */
     abstract void row(float[] x, int xo, float[] y, int yo);
 
     @Override
@@ -57,27 +63,59 @@ public final class Kernels {
     }
   }
 
-  /** Dense fp32: every weight of every non-zero input. */
+  /** A dense-layer kernel: checks the weights are [inputs × outputs]. */
+  private abstract static class DenseBase extends Base {
+    DenseBase(LayerWeights l, String kind) {
+      super(l, dims(l, 2)[0], l.shape()[1], kind);
+    }
+  }
+
+  /** The shape of {@code l}, which must have {@code rank} dimensions. */
+  static int[] dims(LayerWeights l, int rank) {
+    if (l.shape().length != rank) {
+      throw new IllegalArgumentException("layer '" + l.name() + "' has weights of shape " + Arrays.toString(l.shape())
+          + " where the runtime expects " + (rank == 2 ? "[inputs, outputs]" : "[out, in, kH, kW]"));
+    }
+    return l.shape();
+  }
+
+  /**
+   * {@code y[0..n) += a · m[0..n)}: the inner loop of the fp32 kernels. Both arrays are indexed from 0:
+   * C2 (JDK 17) vectorises this loop, but not {@code y[yo + j] += a · m[mo + j]} with two offsets.
+   */
+  static void axpy(float a, float[] m, float[] y, int n) {
+    for (int j = 0; j < n; j++) {
+      y[j] += a * m[j];
+    }
+  }
+
+  /**
+   * Dense fp32: every weight of every non-zero input. The weights are held as one array per input and
+   * the row is summed in a scratch array, so that the inner loop is {@link #axpy}, which C2 vectorises.
+   */
   public static Kernel dense(LayerWeights l) {
-    float[] w = l.weights().clone();
-    return new Base(l, "dense-fp32") {
+    float[][] w = new float[dims(l, 2)[0]][];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = Arrays.copyOfRange(l.weights(), i * l.shape()[1], (i + 1) * l.shape()[1]);
+    }
+    return new DenseBase(l, "dense-fp32") {
+      private final float[] sum = new float[out]; // a kernel serves one thread at a time
+
       @Override
       void row(float[] x, int xo, float[] y, int yo) {
-        System.arraycopy(bias, 0, y, yo, out);
+        System.arraycopy(bias, 0, sum, 0, out);
         for (int i = 0; i < in; i++) {
           float xi = x[xo + i];
           if (xi != 0f) {
-            int wo = i * out;
-            for (int j = 0; j < out; j++) {
-              y[yo + j] += xi * w[wo + j];
-            }
+            axpy(xi, w[i], sum, out);
           }
         }
+        System.arraycopy(sum, 0, y, yo, out);
       }
 
       @Override
       public long weightBytes() {
-        return 4L * w.length;
+        return 4L * in * out;
       }
     };
   }
@@ -87,8 +125,8 @@ public final class Kernels {
    * their weights. Zero weights cost nothing; zero inputs skip their whole row.
    */
   public static Kernel csr(LayerWeights l) {
-    int in = l.shape()[0];
-    int out = l.shape()[l.shape().length - 1];
+    int in = dims(l, 2)[0];
+    int out = l.shape()[1];
     float[] w = l.weights();
     int nnz = l.nonZeros();
     int[] rowStart = new int[in + 1];
@@ -106,7 +144,7 @@ public final class Kernels {
       }
     }
     rowStart[in] = k;
-    return new Base(l, "csr-fp32") {
+    return new DenseBase(l, "csr-fp32") {
       @Override
       void row(float[] x, int xo, float[] y, int yo) {
         System.arraycopy(bias, 0, y, yo, out);
@@ -133,20 +171,9 @@ public final class Kernels {
    * are rescaled to fp32 and the bias added. Accuracy is that of 8-bit weights and activations.
    */
   public static Kernel int8(LayerWeights l) {
-    int out = l.shape()[l.shape().length - 1];
-    float[] w = l.weights();
-    float[] ws = new float[out];
-    for (int i = 0; i < w.length; i++) {
-      ws[i % out] = Math.max(ws[i % out], Math.abs(w[i]));
-    }
-    for (int j = 0; j < out; j++) {
-      ws[j] = ws[j] > 0 ? ws[j] / 127f : 1f;
-    }
-    byte[] q = new byte[w.length];
-    for (int i = 0; i < w.length; i++) {
-      q[i] = (byte) Math.max(-127, Math.min(127, Math.round(w[i] / ws[i % out])));
-    }
-    return new Base(l, "int8") {
+    float[] ws = channelScales(l);
+    byte[] q = quantize(l, ws);
+    return new DenseBase(l, "int8") {
       private final int[] acc = new int[out]; // a kernel serves one thread at a time
 
       @Override
@@ -156,7 +183,7 @@ public final class Kernels {
           max = Math.max(max, Math.abs(x[xo + i]));
         }
         float xs = max > 0 ? max / 127f : 1f;
-        java.util.Arrays.fill(acc, 0);
+        Arrays.fill(acc, 0);
         for (int i = 0; i < in; i++) {
           int xi = Math.round(x[xo + i] / xs);
           if (xi != 0) {
@@ -178,17 +205,52 @@ public final class Kernels {
     };
   }
 
+  /** Per output channel, the symmetric int8 scale of its weights: max|w| / 127 (1 for an all-zero channel). */
+  static float[] channelScales(LayerWeights l) {
+    float[] w = l.weights();
+    int[] channel = l.channels();
+    float[] s = new float[l.outChannels()];
+    for (int i = 0; i < w.length; i++) {
+      s[channel[i]] = Math.max(s[channel[i]], Math.abs(w[i]));
+    }
+    for (int c = 0; c < s.length; c++) {
+      s[c] = s[c] > 0 ? s[c] / 127f : 1f;
+    }
+    return s;
+  }
+
+  /** The weights as int8 at their channel's scale, in the weights' order. */
+  static byte[] quantize(LayerWeights l, float[] scales) {
+    float[] w = l.weights();
+    int[] channel = l.channels();
+    byte[] q = new byte[w.length];
+    for (int i = 0; i < w.length; i++) {
+      q[i] = (byte) Math.max(-127, Math.min(127, Math.round(w[i] / scales[channel[i]])));
+    }
+    return q;
+  }
+
+  /** The codes of {@code c} as bytes (codebooks have at most 256 entries), checked against the layer's size. */
+  static byte[] codes(LayerWeights l, ValueCoding.Codebook c) {
+    if (c.codes().length != l.size()) {
+      throw new IllegalArgumentException("layer '" + l.name() + "' has " + l.size() + " weights but " + c.codes().length
+          + " codebook codes");
+    }
+    byte[] codes = new byte[c.codes().length];
+    for (int i = 0; i < codes.length; i++) {
+      codes[i] = (byte) c.codes()[i];
+    }
+    return codes;
+  }
+
   /**
    * Codebook weights (k-means or powers of two): one byte code per weight and a table of at most 256
    * values, looked up as the row is multiplied. Stores a quarter of fp32's bytes at up to 8 bits.
    */
   public static Kernel codebook(LayerWeights l, ValueCoding.Codebook c) {
-    byte[] codes = new byte[c.codes().length];
-    for (int i = 0; i < codes.length; i++) {
-      codes[i] = (byte) c.codes()[i];
-    }
+    byte[] codes = codes(l, c);
     float[] book = c.codebook().clone();
-    return new Base(l, "codebook") {
+    return new DenseBase(l, "codebook") {
       @Override
       void row(float[] x, int xo, float[] y, int yo) {
         System.arraycopy(bias, 0, y, yo, out);
