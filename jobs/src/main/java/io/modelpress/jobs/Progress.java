@@ -10,32 +10,40 @@ import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 
 /**
- * Live progress of a sweep on a terminal: a Spark listener that, at every task's end, rewrites one line
- * with trials done / total, trials per second and the ETA; after every committed batch, the best
- * accuracy so far at each size budget (4×, 10×, 20×, 50× smaller than the base). Silent when the
- * output is not a terminal (logs, CI, tests).
+ * Progress of a sweep or sensitivity run: a Spark listener that, at every task's end, reports trials
+ * done / total, trials per second and the ETA; after every committed batch of a sweep, the best accuracy
+ * so far at each size budget (4×, 10×, 20×, 50× smaller than the base). On a terminal it rewrites one
+ * line; otherwise (logs, CI, nohup) it prints a plain line at most every {@link #LOG_EVERY_SECONDS}, so a
+ * short run prints nothing.
  */
 final class Progress extends SparkListener {
 
   private static final double[] BUDGETS = {4, 10, 20, 50};
+  static final long LOG_EVERY_SECONDS = 30;
 
   private final PrintStream err;
   private final int total;
   private final int already;
   private final LongSupplier done;
   private final long start = System.nanoTime();
+  private final boolean terminal;
+  private final long everyNanos;
+  private long lastLog = System.nanoTime();
   private volatile boolean closed;
 
-  private Progress(PrintStream err, int total, int already, LongSupplier done) {
+  Progress(PrintStream err, int total, int already, LongSupplier done, boolean terminal, long everyNanos) {
     this.err = err;
     this.total = total;
     this.already = already;
     this.done = done;
+    this.terminal = terminal;
+    this.everyNanos = everyNanos;
   }
 
-  /** A listener printing to {@code err}, or null when there is no terminal. */
-  static Progress onTerminal(int total, int already, LongSupplier done) {
-    return System.console() == null ? null : new Progress(System.err, total, already, done);
+  /** Progress on stderr: a live line on a terminal, a line every 30 s otherwise. */
+  static Progress start(int total, int already, LongSupplier done) {
+    boolean tty = System.console() != null;
+    return new Progress(System.err, total, already, done, tty, tty ? 0 : LOG_EVERY_SECONDS * 1_000_000_000L);
   }
 
   @Override
@@ -45,13 +53,31 @@ final class Progress extends SparkListener {
     }
   }
 
+  /** Whether a plain (non-terminal) line is due; records it as printed. */
+  private boolean due() {
+    long now = System.nanoTime();
+    if (now - lastLog < everyNanos) {
+      return false;
+    }
+    lastLog = now;
+    return true;
+  }
+
   private synchronized void line() {
+    if (!terminal && !due()) {
+      return;
+    }
     long n = done.getAsLong();
     double s = (System.nanoTime() - start) / 1e9;
     double rate = n / Math.max(s, 1e-9);
     long left = Math.max(0, total - already - n);
-    err.printf(Locale.ROOT, "\r  %d / %d trials  %.1f trials/s  ETA %s   ", already + n, total, rate,
+    String text = String.format(Locale.ROOT, "%d / %d trials  %.1f trials/s  ETA %s", already + n, total, rate,
         rate > 0 ? eta(left / rate) : "?");
+    if (terminal) {
+      err.print("\r  " + text + "   ");
+    } else {
+      err.println("progress: " + text);
+    }
     err.flush();
   }
 
@@ -69,13 +95,32 @@ final class Progress extends SparkListener {
       b.append(String.format(Locale.ROOT, "  >=%.0fx: %s", x, Double.isNaN(best) ? "-" : String.format(Locale.ROOT,
           "%.2f %%", 100 * best)));
     }
-    err.printf(Locale.ROOT, "\r  best accuracy so far%s%n", b);
-    line();
+    if (terminal) {
+      err.printf(Locale.ROOT, "\r  best accuracy so far%s%n", b);
+      line();
+    } else if (due()) {
+      err.printf(Locale.ROOT, "progress: best accuracy so far%s%n", b);
+    }
   }
 
   void close() {
     closed = true;
-    err.println();
+    if (terminal) {
+      err.println();
+    }
+  }
+
+  /**
+   * Training progress: after each epoch a line "epoch 3/10  12.4 s  ETA 1m27s", the time left at the
+   * mean epoch time so far.
+   */
+  static io.modelpress.model.Dl4jModel.EpochListener epochs(PrintStream out, int epochs) {
+    double[] total = {0};
+    return (epoch, seconds) -> {
+      total[0] += seconds;
+      out.printf(Locale.ROOT, "  epoch %d/%d  %.1f s  ETA %s%n", epoch, epochs, seconds,
+          eta(total[0] / epoch * (epochs - epoch)));
+    };
   }
 
   private static String eta(double seconds) {

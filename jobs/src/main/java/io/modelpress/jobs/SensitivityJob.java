@@ -88,7 +88,14 @@ final class SensitivityJob {
       List<Sensitivity.Outcome> outcomes;
       try (SparkSweepRunner.Session session = SparkSweepRunner.open(spark, plan, modelBytes,
           ModelStore.sha256(modelBytes), test, train, spec.evalBatchSize())) {
-        outcomes = new ArrayList<>(session.map(plan.trials(), (ev, t) -> ev.examples(t, rootSeed, seeds)));
+        Progress progress = Progress.start(plan.size(), 0, session::trialsDone);
+        spark.sparkContext().addSparkListener(progress);
+        try {
+          outcomes = new ArrayList<>(session.map(plan.trials(), (ev, t) -> ev.examples(t, rootSeed, seeds)));
+        } finally {
+          progress.close();
+          spark.sparkContext().removeSparkListener(progress);
+        }
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
       outcomes.sort(java.util.Comparator.comparingInt(o -> o.trial().index()));

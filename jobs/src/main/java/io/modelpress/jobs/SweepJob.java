@@ -234,16 +234,12 @@ final class SweepJob {
     long t1 = System.nanoTime();
     try (SparkSweepRunner.Session session = SparkSweepRunner.open(spark, plan, p.modelBytes, p.fingerprint, p.test,
         p.train, spec.evalBatchSize(), spec.latency(), p.architecture)) {
-      Progress progress = Progress.onTerminal(plan.size(), done.size(), session::trialsDone);
-      if (progress != null) {
-        spark.sparkContext().addSparkListener(progress);
-      }
+      Progress progress = Progress.start(plan.size(), done.size(), session::trialsDone);
+      spark.sparkContext().addSparkListener(progress);
       for (int from = 0; from < todo.size(); from += batch) {
         List<TrialResult> got = session.run(todo.subList(from, Math.min(todo.size(), from + batch)));
         results.addAll(got);
-        if (progress != null) {
-          progress.batchDone(results);
-        }
+        progress.batchDone(results);
         if (from + batch < todo.size()) { // the last batch goes straight into the final tables
           Set<String> ids = got.stream().map(r -> r.trial().trialId()).collect(Collectors.toSet());
           ResultTables.appendTrials(spark, outDir, runId, TrialResult.withAccuracyDrops(results).stream()
@@ -251,10 +247,8 @@ final class SweepJob {
         }
       }
       evolve(spark, spec, plan, p, session, results, bred, outDir, runId, out);
-      if (progress != null) {
-        progress.close();
-        spark.sparkContext().removeSparkListener(progress);
-      }
+      progress.close();
+      spark.sparkContext().removeSparkListener(progress);
     }
     results.sort(java.util.Comparator.comparingInt(r -> r.trial().index()));
     results = TrialResult.withAccuracyDrops(results);
@@ -407,7 +401,7 @@ final class SweepJob {
       out.printf(Locale.ROOT, "training %s on %d %s images (%d epochs, batch %d, seed %d) ...%n", z.name(),
           train.count(), dataset.name(), z.train().epochs(), z.train().batchSize(), z.train().seed());
       return Dl4jModel.train(z.name(), z.train(), train,
-          (epoch, s) -> out.printf(Locale.ROOT, "  epoch %d/%d  %.1f s%n", epoch, z.train().epochs(), s)).save();
+          Progress.epochs(out, z.train().epochs())).save();
     });
   }
 

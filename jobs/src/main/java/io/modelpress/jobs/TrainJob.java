@@ -60,7 +60,7 @@ final class TrainJob {
     out.printf(Locale.ROOT, "training %s on %d %s images (%d epochs, batch %d, lr %s, seed %d)%n", zoo, train.count(),
         dataset, spec.epochs(), spec.batchSize(), spec.learningRate(), spec.seed());
     Dl4jModel model = Dl4jModel.train(zoo, spec, train,
-        (epoch, s) -> out.printf(Locale.ROOT, "  epoch %d/%d  %.1f s%n", epoch, spec.epochs(), s));
+        Progress.epochs(out, spec.epochs()));
     ClassificationMetrics m = ClassificationMetrics.of(test.labels(), model.predict(model.inputs(test), 10_000), 10);
     byte[] bytes = model.save();
     try {

@@ -1,0 +1,62 @@
+"""Query the modelpress results tables from a notebook, anywhere.
+
+``query(sql)`` returns a pandas DataFrame. With PySpark importable (as on a cluster) the tables under
+the results root are registered as ``modelpress.<table>`` in a local Spark session and queried there;
+otherwise each query runs through ``bin/modelpress results sql QUERY --format csv``, which needs only the
+repository and Java. Both read the same Parquet tables; the SQL is the same.
+
+Settings (environment): MODELPRESS_RESULTS (the sweep's --out, default ./modelpress-out from the
+repository root), MODELPRESS_HOME (the repository, default the parent of this folder).
+"""
+import io
+import os
+import subprocess
+
+import pandas as pd
+
+HOME = os.environ.get("MODELPRESS_HOME", os.path.abspath(os.path.join(os.path.dirname(__file__), "..")))
+RESULTS = os.environ.get("MODELPRESS_RESULTS", os.path.join(HOME, "modelpress-out"))
+TABLES = ["runs", "trials", "frontier", "device_estimates", "sensitivity", "sensitivity_summary"]
+
+try:  # PySpark when it is there, as on a cluster
+    from pyspark.sql import SparkSession  # noqa: F401
+    HAVE_SPARK = os.environ.get("MODELPRESS_NO_PYSPARK") is None
+except ImportError:
+    HAVE_SPARK = False
+
+_spark = None
+
+
+def _session():
+    global _spark
+    if _spark is None:
+        from pyspark.sql import SparkSession
+        _spark = SparkSession.builder.appName("modelpress notebook").getOrCreate()
+        _spark.sql("create database if not exists modelpress")
+        for t in TABLES:
+            path = os.path.join(RESULTS, t)
+            if os.path.isdir(path) or "://" in RESULTS:
+                try:
+                    _spark.read.parquet(path).createOrReplaceTempView("mp_" + t)
+                    _spark.sql(f"drop table if exists modelpress.{t}")
+                    _spark.catalog.createTable(f"modelpress.{t}", path=path, source="parquet")
+                except Exception as e:  # a table a results root does not have yet
+                    print(f"skipping table {t}: {e}")
+    return _spark
+
+
+def query(sql):
+    """The rows of a Spark SQL query over modelpress.<table>, as a DataFrame."""
+    if HAVE_SPARK:
+        return _session().sql(sql).toPandas()
+    cmd = [os.path.join(HOME, "bin", "modelpress"), "results", "sql", sql, "--results", RESULTS, "--format", "csv"]
+    run = subprocess.run(cmd, capture_output=True, text=True, cwd=HOME)
+    if run.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:3])} failed ({run.returncode}): {run.stderr.strip().splitlines()[-1:]}")
+    return pd.read_csv(io.StringIO(run.stdout))
+
+
+def modelpress(*args):
+    """Runs bin/modelpress with arguments and returns its stdout (for select, export)."""
+    run = subprocess.run([os.path.join(HOME, "bin", "modelpress"), *args], capture_output=True, text=True, cwd=HOME)
+    return run.returncode, run.stdout

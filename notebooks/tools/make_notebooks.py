@@ -1,0 +1,149 @@
+"""Writes notebooks/*.ipynb (their source of truth; edit here, then: /usr/bin/python3 notebooks/tools/make_notebooks.py).
+
+Notebooks are JSON; keeping their cells in one Python file makes review and diffs readable."""
+import os
+
+import nbformat as nbf
+
+def nb(cells):
+    n = nbf.v4.new_notebook()
+    n.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    n.cells = [nbf.v4.new_markdown_cell(c[1]) if c[0] == "md" else nbf.v4.new_code_cell(c[1]) for c in cells]
+    return n
+
+setup = '''import os, sys
+sys.path.insert(0, os.path.abspath("."))  # mp.py sits next to the notebooks
+%matplotlib inline
+import matplotlib.pyplot as plt
+import pandas as pd
+from mp import query, modelpress, RESULTS
+print("results:", RESULTS)'''
+
+frontier = nb([
+("md", """# Exploring a sweep's frontier and picking a model
+
+Reads the newest sweep run under the results root (`MODELPRESS_RESULTS`, or set `RUN_ID` below), plots
+accuracy against encoded size and against measured batch-1 latency with the frontier highlighted, and
+picks the model to deploy under constraints, in pandas and with `modelpress select`."""),
+("code", setup),
+("code", '''RUN_ID = os.environ.get("MODELPRESS_RUN_ID")
+if not RUN_ID:
+    runs = query("select run_id, name, started_at from modelpress.runs where objectives like '%encoded_bytes%' "
+                 "order by started_at desc")
+    RUN_ID = runs.run_id.iloc[0]
+trials = query(f"""select trial_id, method, accuracy, accuracy_drop, encoded_bytes, compression_ratio,
+  latency_b1_p50_ms, latency_b1_p95_ms, latency_noisy, pareto_rank, spec_json = '{{"steps":[]}}' as is_base
+  from modelpress.trials where run_id = '{RUN_ID}' and status = 'ok'""")
+print(RUN_ID, len(trials), "successful trials,", int((trials.pareto_rank == 0).sum()), "on the frontier")
+assert len(trials) > 0 and (trials.pareto_rank == 0).any()
+trials.sort_values("accuracy", ascending=False).head(10)'''),
+("code", '''fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
+for ax, x, label in [(axes[0], trials.encoded_bytes / 1024, "encoded size (KB, log scale)"),
+                     (axes[1], trials.latency_b1_p50_ms * 1000, "measured latency, batch 1, p50 (µs, log scale)")]:
+    front = trials.pareto_rank == 0
+    for method, g in trials[~front].groupby("method"):
+        ax.scatter(x[g.index], 100 * g.accuracy, alpha=0.3, s=18, label=f"{method} (dominated)")
+    ax.scatter(x[front], 100 * trials.accuracy[front], c="tab:red", s=30, label="frontier (accuracy, size, latency)")
+    base = trials.is_base
+    ax.scatter(x[base], 100 * trials.accuracy[base], marker="*", s=220, c="black", label="base model")
+    ax.set_xscale("log"); ax.set_xlabel(label); ax.set_ylabel("top-1 accuracy (%)")
+    ax.set_ylim(max(0, 100 * trials.accuracy.min() - 2), 100 * trials.accuracy.max() + 1)
+    ax.grid(True, alpha=0.3)
+axes[0].legend(loc="lower right", fontsize=8)
+fig.suptitle(f"run {RUN_ID}: faded points are dominated trials")
+plt.tight_layout(); plt.show()'''),
+("md", """## Picking a model under constraints
+
+The most accurate trial at most `MAX_KB` encoded and at most `MAX_DROP_POINTS` below the base, computed
+here in pandas (ties broken by measured latency, then size), then asked of `modelpress select --device
+measured`, which orders the same way: both must agree."""),
+("code", '''MAX_KB, MAX_DROP_POINTS = 40, 2.0
+ok = trials[(trials.encoded_bytes <= MAX_KB * 1024) & (trials.accuracy_drop <= MAX_DROP_POINTS / 100)]
+pick = ok.sort_values(["accuracy", "latency_b1_p50_ms", "encoded_bytes", "trial_id"],
+                      ascending=[False, True, True, True]).iloc[0]
+print("pandas picks", pick.trial_id, pick.method, f"{100 * pick.accuracy:.2f} %", pick.encoded_bytes, "bytes")
+code, out = modelpress("select", "--run-id", RUN_ID, "--results", RESULTS, "--device", "measured",
+                       "--max-size-kb", str(MAX_KB), "--max-accuracy-drop", str(MAX_DROP_POINTS))
+print(out)
+assert code == 0 and pick.trial_id in out, "select and pandas disagree"'''),
+("md", """## Per device
+
+Estimated batch-1 latency of the frontier trials on every device profile (`conf/devices.yaml`; these are
+roofline **estimates**, not measurements)."""),
+("code", '''est = query(f"""select device, trial_id, accuracy, encoded_bytes, est_latency_ms, est_energy_uj, fits,
+  on_device_frontier from modelpress.device_estimates where run_id = '{RUN_ID}'""")
+assert len(est) > 0
+summary = est[est.fits].groupby("device").agg(trials=("trial_id", "count"), frontier=("on_device_frontier", "sum"),
+    best_accuracy=("accuracy", "max"), fastest_ms=("est_latency_ms", "min"))
+summary'''),
+])
+
+sensitivity = nb([
+("md", """# Sensitivity heat map
+
+How much accuracy each layer loses when it alone is pruned or quantized, from the newest sensitivity run
+(`modelpress sensitivity`): mean drop over the bootstrap resamples, in points, layer × level."""),
+("code", setup),
+("code", '''RUN_ID = os.environ.get("MODELPRESS_SENSITIVITY_RUN_ID")
+if not RUN_ID:
+    RUN_ID = query("select distinct run_id, started_at from modelpress.sensitivity_summary s join modelpress.runs r "
+                   "using (run_id) order by started_at desc").run_id.iloc[0]
+summary = query(f"""select layer, method, level, mean_drop, ci95_low, ci95_high, seeds
+  from modelpress.sensitivity_summary where run_id = '{RUN_ID}' and kind = 'single'""")
+print(RUN_ID, len(summary), "cells")
+assert len(summary) > 0
+summary.head()'''),
+("code", '''methods = sorted(summary.method.unique())
+fig, axes = plt.subplots(1, len(methods), figsize=(6 * len(methods), 3.2), squeeze=False)
+for ax, m in zip(axes[0], methods):
+    grid = summary[summary.method == m].pivot(index="layer", columns="level", values="mean_drop") * 100
+    im = ax.imshow(grid.values, cmap="Reds", aspect="auto", vmin=0, vmax=max(1, grid.values.max()))
+    ax.set_xticks(range(len(grid.columns)), [f"{c:g}" for c in grid.columns])
+    ax.set_yticks(range(len(grid.index)), grid.index)
+    ax.set_xlabel("bits" if "uniform" in m or "kmeans" in m else "sparsity")
+    ax.set_title(f"{m}: mean accuracy drop (points)")
+    for i in range(grid.shape[0]):
+        for j in range(grid.shape[1]):
+            ax.text(j, i, f"{grid.values[i, j]:.1f}", ha="center", va="center", fontsize=8)
+    fig.colorbar(im, ax=ax)
+plt.tight_layout(); plt.show()'''),
+("code", '''# the most sensitive layer per method at its highest level, with its 95 % interval
+top = summary.loc[summary.groupby("method")["level"].transform("max") == summary["level"]]
+top.sort_values("mean_drop", ascending=False)'''),
+])
+
+history = nb([
+("md", """# Nightly history
+
+Every run of one sweep config (the same `name`) over time: the frontier's hypervolume relative to the base
+model, and the best accuracy within a few size budgets. A regression shows as a drop between runs."""),
+("code", setup),
+("code", '''NAME = os.environ.get("MODELPRESS_SWEEP_NAME")
+runs = query("select run_id, name, started_at, hypervolume, base_accuracy, trials_ok, trials_failed "
+             "from modelpress.runs where hypervolume is not null order by started_at")
+NAME = NAME or runs.name.iloc[-1]
+runs = runs[runs.name == NAME].reset_index(drop=True)
+runs["started_at"] = pd.to_datetime(runs.started_at)
+print(NAME, len(runs), "runs")
+assert len(runs) >= 1
+runs'''),
+("code", '''BUDGETS_KB = [8, 16, 32, 64]
+ids = ", ".join(f"'{r}'" for r in runs.run_id)
+trials = query(f"select run_id, accuracy, encoded_bytes from modelpress.trials where status = 'ok' and run_id in ({ids})")
+best = pd.DataFrame({f"<= {b} KB": trials[trials.encoded_bytes <= b * 1024].groupby("run_id").accuracy.max()
+                     for b in BUDGETS_KB}).reindex(runs.run_id)
+best'''),
+("code", '''fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4))
+a.plot(runs.started_at, runs.hypervolume, marker="o")
+a.set_title(f"{NAME}: hypervolume relative to the base"); a.set_xlabel("run started (UTC)"); a.set_ylabel("hypervolume")
+for col in best.columns:
+    b.plot(runs.started_at, 100 * best[col].values, marker="o", label=col)
+b.set_title("best accuracy within a size budget"); b.set_xlabel("run started (UTC)"); b.set_ylabel("top-1 accuracy (%)")
+b.legend()
+for ax in (a, b):
+    ax.grid(True, alpha=0.3); ax.tick_params(axis="x", rotation=30)
+plt.tight_layout(); plt.show()'''),
+])
+
+for name, n in [("frontier", frontier), ("sensitivity", sensitivity), ("history", history)]:
+    nbf.write(n, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", f"{name}.ipynb"))
