@@ -176,6 +176,32 @@ class ReportTest {
     assertThat(coloured).as("coloured pixels in the screenshot").isGreaterThan(500);
   }
 
+  @Test
+  void aReportThatCannotBeWrittenFailsTheSweepWithOneLineAndKeepsTheTables() throws Exception {
+    Path blocked = dir.resolve("out-blocked");
+    Files.createDirectories(blocked);
+    Files.writeString(blocked.resolve("reports"), "a file where the reports folder would go");
+    Files.writeString(dir.resolve("c.yaml"), """
+        version: 1
+        name: report-blocked
+        model: {path: "%s"}
+        dataset: {name: mnist, test-limit: 500}
+        search:
+          - name: quant
+            quantize: {bits: 8}
+        latency: {enabled: false}
+        """.formatted(dir.resolve("mlp.zip")));
+    CliTest.Run r = CliTest.cli("sweep", "--config", dir.resolve("c.yaml").toString(), "--out", blocked.toString(),
+        "--run-id", "blocked", "--master", "local[1]");
+    assertThat(r.code()).as(r.err()).isEqualTo(1);
+    assertThat(r.err().lines().toList()).hasSize(1);
+    assertThat(r.err()).startsWith("modelpress: failed: the tables of run blocked are written under " + blocked
+        + " but its report could not be: ").endsWith("; write it again with modelpress report --run-id blocked "
+        + "--results " + blocked + System.lineSeparator());
+    assertThat(blocked.resolve("runs/run_id=blocked")).isDirectory();
+    assertThat(blocked.resolve("trials/run_id=blocked")).isDirectory();
+  }
+
   static String onPath(String... names) {
     for (String dirName : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
       for (String n : names) {
