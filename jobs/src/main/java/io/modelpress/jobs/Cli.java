@@ -27,6 +27,9 @@ public final class Cli {
       "         [--results DIR] [--devices FILE] [--export FILE.mpz] [--master URL]",
       "         the most accurate trial that fits the device and meets the limits (Z in percentage points);",
       "         latency is the profile's estimate (conf/devices.yaml) or, with 'measured', the executors' p50",
+      "  report --run-id ID [--results DIR] [--master URL]",
+      "         (re)write a sweep run's report from its tables: DIR/reports/run_id=ID/report.html (one page,",
+      "         plots inline), accuracy-vs-size.{png,svg}, accuracy-vs-latency.{png,svg}; sweep writes it too",
       "  export --run-id ID --trial-id ID --out FILE.mpz [--results DIR] [--dl4j FILE.zip] [--master URL]",
       "         re-run one trial of a run, check it reproduces its row, write its compressed artifact",
       "         (and with --dl4j the DL4J network restored from it)",
@@ -62,11 +65,12 @@ public final class Cli {
         case "sweep" -> SweepJob.run(Arrays.copyOfRange(args, 1, args.length), out);
         case "sensitivity" -> SensitivityJob.run(Arrays.copyOfRange(args, 1, args.length), out);
         case "results" -> ResultsJob.run(Arrays.copyOfRange(args, 1, args.length), out);
+        case "report" -> ReportJob.run(Arrays.copyOfRange(args, 1, args.length), out);
         case "export" -> ExportJob.run(Arrays.copyOfRange(args, 1, args.length), out);
         case "select" -> SelectJob.run(Arrays.copyOfRange(args, 1, args.length), out);
         case "train" -> TrainJob.run(Arrays.copyOfRange(args, 1, args.length), out);
         case "bench" -> BenchJob.run(Arrays.copyOfRange(args, 1, args.length), out);
-        default -> throw new UserError("unknown command '" + args[0] + "'; valid: sweep, sensitivity, results, select, export, train, bench, help");
+        default -> throw new UserError("unknown command '" + args[0] + "'; valid: sweep, sensitivity, results, select, report, export, train, bench, help");
       };
     } catch (UserError | ConfigException e) {
       err.println("modelpress: error: " + oneLine(e.getMessage()));

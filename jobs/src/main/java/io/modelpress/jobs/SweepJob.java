@@ -73,6 +73,7 @@ final class SweepJob {
       }
       Outcome o = execute(spark, spec, outDir, runId, args.flag("--overwrite"), started, 0, commitEvery, out);
       printSummary(out, spec, o.run(), o.results(), o.evalSeconds(), outDir);
+      report(spark, outDir, o.run().runId(), out);
       if (maxFailed >= 0 && o.run().trialsFailed() > maxFailed) {
         throw new JobFailed(o.run().trialsFailed() + " of " + o.run().trialsTotal() + " trials failed, more than "
             + "--max-failed-trials " + maxFailed + "; their rows (status 'failed', error_class, error_message) are in "
@@ -82,6 +83,23 @@ final class SweepJob {
     } finally {
       spark.stop();
     }
+  }
+
+  /**
+   * Writes the run's report from the tables just written. The tables stay whatever happens here: a report
+   * that cannot be written fails the job (exit 1) with one line saying how to write it again.
+   */
+  private static void report(SparkSession spark, String outDir, String runId, PrintStream out) {
+    ReportJob.Written w;
+    try {
+      w = ReportJob.write(spark, outDir, runId);
+    } catch (RuntimeException e) {
+      throw new JobFailed("the tables of run " + runId + " are written under " + outDir + " but its report could not "
+          + "be: " + e.getMessage() + "; write it again with modelpress report --run-id " + runId + " --results "
+          + outDir);
+    }
+    out.printf(Locale.ROOT, "  report    %s/%s (plots: %s)%n", w.folder(), io.modelpress.report.ReportFiles.HTML,
+        w.files().stream().filter(f -> f.endsWith(".png")).collect(Collectors.joining(", ")));
   }
 
   /** What a sweep produced, with where its time went (seconds). */
@@ -480,10 +498,8 @@ final class SweepJob {
         "accuracy", "drop", "encoded_B", "ratio", "b1_p50_ms");
     for (TrialResult r : frontier) {
       Measurements m = r.measurements().orElseThrow();
-      String prune = r.trial().spec().prune().map(p -> p.perLayerLevels() ? p.layerLevels().toString()
-          : p.scope().id() + " " + p.level() + " " + p.layers().label()).orElse("-")
-          + r.trial().spec().fineTune().map(f -> " " + f.epochs() + "ep").orElse("");
-      String quant = r.trial().spec().quant().map(SweepJob::describe).orElse("-");
+      String prune = io.modelpress.report.TrialText.prune(r.trial().spec());
+      String quant = io.modelpress.report.TrialText.quant(r.trial().spec());
       double lat = m.metric("latency_b1_p50_ms");
       out.printf(Locale.ROOT, "  %-16s %-30s %-26s %-24s %8.2f%% %7.2f%% %11d %6.1fx %9s%n", r.trial().trialId(),
           truncate(r.trial().spec().method(), 30), truncate(prune, 26), truncate(quant, 24), 100 * m.accuracy(), 100 * m.accuracyDrop(),
@@ -496,19 +512,6 @@ final class SweepJob {
     }
     out.printf(Locale.ROOT, "%n  tables    %s/{trials,frontier,device_estimates,runs}/run_id=%s (Parquet)%n", outDir,
         run.runId());
-  }
-
-  static String describe(io.modelpress.spec.QuantSpec q) {
-    if (!q.isInteger()) {
-      return "fp" + q.bits();
-    }
-    if (!q.layerBits().isEmpty()) {
-      return q.layerBits() + " " + q.algorithm().id();
-    }
-    if (q.algorithm() != io.modelpress.spec.QuantSpec.Algorithm.UNIFORM) {
-      return q.bits() + "b " + q.algorithm().id();
-    }
-    return q.bits() + "b " + q.scheme().id() + " " + q.granularity().id();
   }
 
   private static String truncate(String s, int n) {

@@ -747,6 +747,6 @@ class CliTest {
         "modelpress: error: '--out' is set to /dev/null/m.zip but /dev/null is not a writable folder; choose another --out");
     Run cmd = cli("swep");
     assertThat(cmd.code()).isEqualTo(2);
-    assertThat(cmd.err().strip()).isEqualTo("modelpress: error: unknown command 'swep'; valid: sweep, sensitivity, results, select, export, train, bench, help");
+    assertThat(cmd.err().strip()).isEqualTo("modelpress: error: unknown command 'swep'; valid: sweep, sensitivity, results, select, report, export, train, bench, help");
   }
 }

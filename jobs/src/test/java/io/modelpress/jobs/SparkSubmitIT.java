@@ -65,6 +65,9 @@ class SparkSubmitIT {
     assertThat(new File(out.toFile(), "trials/run_id=submitted")).isDirectory();
     assertThat(new File(out.toFile(), "frontier/run_id=submitted")).isDirectory();
     assertThat(new File(out.toFile(), "runs/run_id=submitted")).isDirectory();
+    // the report is drawn by the spark-submit driver from the cluster jar's XChart
+    assertThat(new File(out.toFile(), "reports/run_id=submitted/report.html")).isFile();
+    assertThat(new File(out.toFile(), "reports/run_id=submitted/accuracy-vs-size.png")).isFile();
 
     // the sensitivity job through the same cluster jar
     Path sens = dir.resolve("s.yaml");

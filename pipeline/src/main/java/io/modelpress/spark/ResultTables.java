@@ -211,10 +211,10 @@ public final class ResultTables {
     };
   }
 
-  /** Deletes every partition of {@code runId}: runs first, then the others. */
+  /** Deletes every partition of {@code runId}: its report first, then runs, then the others. */
   public static void deleteRun(String out, String runId, Configuration conf) {
     try {
-      for (String table : List.of(RUNS, TRIALS, FRONTIER, DEVICE_ESTIMATES, SENSITIVITY, SENSITIVITY_SUMMARY)) {
+      for (String table : List.of(io.modelpress.report.ReportFiles.REPORTS, RUNS, TRIALS, FRONTIER, DEVICE_ESTIMATES, SENSITIVITY, SENSITIVITY_SUMMARY)) {
         Path p = new Path(new Path(out, table), ResultSchemas.RUN_ID + "=" + runId);
         FileSystem fs = p.getFileSystem(conf);
         if (fs.exists(p) && !fs.delete(p, true)) {

@@ -1,0 +1,307 @@
+package io.modelpress.report;
+
+import io.modelpress.sweep.Latency;
+import io.modelpress.sweep.Measurements;
+import io.modelpress.sweep.RunInfo;
+import io.modelpress.sweep.TrialResult;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The report page: one HTML file with no external resources (plots as PNG {@code data:} URIs, styles
+ * inline, no scripts). Every value taken from the tables is HTML-escaped. The page carries no time of its
+ * own making, so the same rows give the same bytes.
+ */
+public final class ReportHtml {
+
+  /** A plot to show: its caption and its PNG bytes. */
+  public record Figure(String caption, String alt, byte[] png) {}
+
+  private ReportHtml() {}
+
+  /** Escapes text for HTML element content and quoted attribute values. */
+  public static String esc(Object value) {
+    String s = String.valueOf(value);
+    StringBuilder b = new StringBuilder(s.length() + 16);
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '&' -> b.append("&amp;");
+        case '<' -> b.append("&lt;");
+        case '>' -> b.append("&gt;");
+        case '"' -> b.append("&quot;");
+        case '\'' -> b.append("&#39;");
+        default -> b.append(c);
+      }
+    }
+    return b.toString();
+  }
+
+  private static final String CSS = String.join("\n",
+      "body{font-family:'DejaVu Sans',Arial,Helvetica,sans-serif;margin:24px 32px;color:#222;max-width:1400px}",
+      "h1{font-size:26px;margin:0 0 6px}h2{font-size:20px;margin:28px 0 8px;border-bottom:1px solid #ccc}",
+      "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;"
+          + "vertical-align:top}",
+      "th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}",
+      "h1 code{font-size:inherit}",
+      "table.kv th{width:190px}code,.id{font-family:'DejaVu Sans Mono',monospace;font-size:12px}",
+      ".badge{display:inline-block;border-radius:3px;padding:0 5px;margin-left:6px;font-size:11px;color:#fff}",
+      ".base{background:#000}.knee{background:#555}.noisy{background:#b35900}",
+      ".swatch{display:inline-block;width:10px;height:10px;border-radius:5px;margin-right:5px}",
+      ".lead{font-size:15px;margin:4px 0}.muted{color:#666}.err{color:#a00}",
+      "figure{margin:12px 0}figcaption{font-size:13px;color:#444;max-width:1100px}img{max-width:100%;height:auto}",
+      ".gain{color:#060}.loss{color:#a00}");
+
+  /** The page of a run, with its plots in the order given. */
+  public static String render(RunReport r, List<Figure> figures) {
+    RunInfo run = r.run();
+    StringBuilder h = new StringBuilder(64 * 1024);
+    h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+        .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+        .append("<title>modelpress report: run ").append(esc(run.runId())).append("</title>\n<style>\n").append(CSS)
+        .append("\n</style>\n</head>\n<body>\n");
+    h.append("<h1>Sweep run <code>").append(esc(run.runId())).append("</code></h1>\n");
+    TrialResult base = r.base();
+    h.append("<p class=\"lead\">config <b>").append(esc(run.name())).append("</b>, model ").append(esc(run.model()))
+        .append(" on ").append(esc(run.dataset())).append(": ").append(run.trialsTotal()).append(" trials, ")
+        .append(run.trialsOk()).append(" ok, ").append(run.trialsFailed()).append(" failed; frontier of ")
+        .append(r.frontierTrials().size()).append(" trials over ").append(esc(run.objectives())).append(".</p>\n");
+    h.append("<p class=\"lead\">base model").append(badge("base", "base")).append(": accuracy ")
+        .append(pct(run.baseAccuracy()));
+    if (base != null) {
+      h.append(" (trial <span class=\"id\">").append(esc(base.trial().trialId())).append("</span>");
+      base.measurements().ifPresent(m -> h.append(", ").append(m.encodedBytes()).append(" bytes encoded"));
+      h.append(")");
+    }
+    h.append("; hypervolume ").append(num(run.hypervolume(), 4)).append(" (relative to the base).</p>\n");
+
+    h.append("<h2>Plots</h2>\n<p class=\"muted\">Large outlined markers: the run's frontier (pareto_rank = 0 over ")
+        .append(esc(run.objectives())).append("), joined by the staircase of those non-dominated in the plot's two ")
+        .append("axes; faded markers: dominated trials; black square: the base model. Colours by method.</p>\n");
+    for (Figure f : figures) {
+      h.append("<figure><img src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(f.png()))
+          .append("\" alt=\"").append(esc(f.alt())).append("\" width=\"").append(ReportPlots.WIDTH)
+          .append("\" height=\"").append(ReportPlots.HEIGHT).append("\"><figcaption>").append(esc(f.caption()))
+          .append("</figcaption></figure>\n");
+    }
+    if (figures.isEmpty()) {
+      h.append("<p class=\"muted\">No plots: no trial of this run succeeded.</p>\n");
+    } else if (!r.latencyMeasured()) {
+      h.append("<p class=\"muted\">No accuracy-vs-latency plot: no trial of this run has a measured latency.</p>\n");
+    }
+
+    frontier(h, r);
+    failed(h, r);
+    devices(h, r);
+    previous(h, r);
+    provenance(h, run);
+    h.append("<p class=\"muted\">Written by modelpress ").append(esc(run.codeVersion()))
+        .append(" from the tables trials, frontier, runs and device_estimates of this run.</p>\n</body>\n</html>\n");
+    return h.toString();
+  }
+
+  private static void frontier(StringBuilder h, RunReport r) {
+    List<TrialResult> front = new ArrayList<>(r.frontierTrials());
+    front.sort(Comparator.comparingLong((TrialResult t) -> t.measurements().orElseThrow().encodedBytes())
+        .thenComparing(t -> t.trial().trialId()));
+    h.append("<h2>Frontier (").append(front.size()).append(" trials, by encoded size)</h2>\n");
+    if (front.isEmpty()) {
+      h.append("<p>No trial is on the frontier.</p>\n");
+      return;
+    }
+    h.append("<table class=\"frontier\">\n<tr><th>trial_id</th><th>method</th><th>prune</th><th>quantize</th>")
+        .append("<th>accuracy</th><th>drop</th><th>encoded bytes</th><th>ratio</th><th>latency p50 (ms)</th>")
+        .append("<th>latency p95 (ms)</th><th>noisy</th></tr>\n");
+    for (TrialResult t : front) {
+      Measurements m = t.measurements().orElseThrow();
+      Latency l = m.latency();
+      boolean steps = !t.trial().spec().steps().isEmpty();
+      h.append("<tr><td><span class=\"id\">").append(esc(t.trial().trialId())).append("</span>");
+      if (!steps) {
+        h.append(badge("base", "base"));
+      }
+      if (t.trial().trialId().equals(r.knee())) {
+        h.append(badge("knee", "knee"));
+      }
+      h.append("</td><td>").append(swatch(r, t)).append(esc(t.trial().spec().method())).append("</td><td>")
+          .append(esc(TrialText.prune(t.trial().spec()))).append("</td><td>")
+          .append(esc(TrialText.quant(t.trial().spec()))).append("</td>")
+          .append(numCell(pct(m.accuracy()))).append(numCell(pp(m.accuracyDrop())))
+          .append(numCell(Long.toString(m.encodedBytes())))
+          .append(numCell(num(m.compressionRatio(), 1) + "x"))
+          .append(numCell(num(m.metric("latency_b1_p50_ms"), 4))).append(numCell(num(m.metric("latency_b1_p95_ms"), 4)))
+          .append("<td>").append(l == null ? "-" : !l.isOk() ? "<span class=\"err\">" + esc(l.error()) + "</span>"
+              : l.noisy() ? "yes" + badge("noisy", "noisy") : "no").append("</td></tr>\n");
+    }
+    h.append("</table>\n");
+  }
+
+  private static void failed(StringBuilder h, RunReport r) {
+    List<TrialResult> failed = r.failedTrials();
+    h.append("<h2>Failed trials (").append(failed.size()).append(")</h2>\n");
+    if (failed.isEmpty()) {
+      h.append("<p>None.</p>\n");
+      return;
+    }
+    h.append("<table class=\"failed\">\n<tr><th>trial_id</th><th>method</th><th>prune</th><th>quantize</th>")
+        .append("<th>error_class</th><th>error_message</th></tr>\n");
+    for (TrialResult t : failed) {
+      h.append("<tr><td><span class=\"id\">").append(esc(t.trial().trialId())).append("</span></td><td>")
+          .append(esc(t.trial().spec().method())).append("</td><td>").append(esc(TrialText.prune(t.trial().spec())))
+          .append("</td><td>").append(esc(TrialText.quant(t.trial().spec()))).append("</td><td>")
+          .append(esc(t.errorClass())).append("</td><td class=\"err\">").append(esc(t.errorMessage()))
+          .append("</td></tr>\n");
+    }
+    h.append("</table>\n");
+  }
+
+  private static void devices(StringBuilder h, RunReport r) {
+    h.append("<h2>Devices (roofline ESTIMATES, not measurements)</h2>\n");
+    if (r.devices().isEmpty()) {
+      h.append("<p>This run has no device_estimates rows.</p>\n");
+      return;
+    }
+    Map<String, List<RunReport.DeviceRow>> byDevice = new LinkedHashMap<>();
+    for (RunReport.DeviceRow d : r.devices()) {
+      byDevice.computeIfAbsent(d.device(), k -> new ArrayList<>()).add(d);
+    }
+    h.append("<table class=\"devices\">\n<tr><th>device</th><th>trials that fit</th><th>device frontier trials</th>")
+        .append("<th>best accuracy that fits</th><th>its trial</th><th>its est. latency (ms)</th>")
+        .append("<th>its encoded bytes</th></tr>\n");
+    for (var e : byDevice.entrySet()) {
+      List<RunReport.DeviceRow> rows = e.getValue();
+      long fits = rows.stream().filter(RunReport.DeviceRow::fits).count();
+      long front = rows.stream().filter(RunReport.DeviceRow::onDeviceFrontier).count();
+      Optional<RunReport.DeviceRow> best = rows.stream().filter(RunReport.DeviceRow::fits)
+          .max(Comparator.comparingDouble(RunReport.DeviceRow::accuracy)
+              .thenComparing(Comparator.comparingLong(RunReport.DeviceRow::encodedBytes).reversed()));
+      h.append("<tr><td>").append(esc(e.getKey())).append("</td>").append(numCell(fits + " of " + rows.size()))
+          .append(numCell(Long.toString(front)));
+      if (best.isPresent()) {
+        RunReport.DeviceRow b = best.get();
+        h.append(numCell(pct(b.accuracy()))).append("<td><span class=\"id\">").append(esc(b.trialId()))
+            .append("</span></td>").append(numCell(num(b.estLatencyMs(), 4)))
+            .append(numCell(Long.toString(b.encodedBytes())));
+      } else {
+        h.append("<td colspan=\"4\">no trial fits this device's weight memory</td>");
+      }
+      h.append("</tr>\n");
+    }
+    h.append("</table>\n");
+  }
+
+  private static void previous(StringBuilder h, RunReport r) {
+    h.append("<h2>Compared with the previous run</h2>\n");
+    RunReport.Previous p = r.previous();
+    if (p == null) {
+      h.append("<p>No earlier run of config <b>").append(esc(r.run().name()))
+          .append("</b> under this output root.</p>\n");
+      return;
+    }
+    RunInfo a = p.run();
+    RunInfo b = r.run();
+    h.append("<p>Previous run of config <b>").append(esc(b.name())).append("</b>: <code>").append(esc(a.runId()))
+        .append("</code>, started ").append(esc(time(a.startedAt()))).append(".</p>\n");
+    h.append("<table class=\"diff\">\n<tr><th></th><th>").append(esc(a.runId())).append("</th><th>")
+        .append(esc(b.runId())).append("</th></tr>\n")
+        .append("<tr><th>hypervolume</th>").append(numCell(num(a.hypervolume(), 4)))
+        .append(numCell(num(b.hypervolume(), 4))).append("</tr>\n")
+        .append("<tr><th>base accuracy</th>").append(numCell(pct(a.baseAccuracy())))
+        .append(numCell(pct(b.baseAccuracy()))).append("</tr>\n")
+        .append("<tr><th>model sha256</th><td class=\"id\">").append(esc(a.modelFingerprint()))
+        .append("</td><td class=\"id\">").append(esc(b.modelFingerprint())).append("</td></tr>\n")
+        .append("<tr><th>trials ok / failed</th>").append(numCell(a.trialsOk() + " / " + a.trialsFailed()))
+        .append(numCell(b.trialsOk() + " / " + b.trialsFailed())).append("</tr>\n")
+        .append("<tr><th>frontier trials</th>").append(numCell(Integer.toString(p.frontier().size())))
+        .append(numCell(Integer.toString(r.frontier().size()))).append("</tr>\n</table>\n");
+    Set<String> gained = new TreeSet<>(r.frontier());
+    gained.removeAll(p.frontier());
+    Set<String> lost = new TreeSet<>(p.frontier());
+    lost.removeAll(r.frontier());
+    h.append("<p class=\"gain\">Gained on the frontier (").append(gained.size()).append("): ").append(ids(r, gained))
+        .append("</p>\n<p class=\"loss\">Lost from the frontier (").append(lost.size()).append("): ")
+        .append(ids(r, lost)).append("</p>\n");
+  }
+
+  /** Trial ids with their method when this run has the trial. */
+  private static String ids(RunReport r, Set<String> ids) {
+    if (ids.isEmpty()) {
+      return "none";
+    }
+    List<String> out = new ArrayList<>();
+    for (String id : ids) {
+      String method = r.trials().stream().filter(t -> t.trial().trialId().equals(id)).findFirst()
+          .map(t -> " (" + esc(t.trial().spec().method()) + ")").orElse(" (not in this run)");
+      out.add("<span class=\"id\">" + esc(id) + "</span>" + method);
+    }
+    return String.join(", ", out);
+  }
+
+  private static void provenance(StringBuilder h, RunInfo run) {
+    h.append("<h2>Provenance</h2>\n<table class=\"kv\">\n");
+    kv(h, "run_id", run.runId());
+    kv(h, "name", run.name());
+    kv(h, "model", run.model());
+    kv(h, "model_fingerprint (sha256)", run.modelFingerprint());
+    kv(h, "dataset", run.dataset());
+    kv(h, "dataset_fingerprint (sha256)", run.datasetFingerprint());
+    kv(h, "master", run.master());
+    kv(h, "objectives", run.objectives());
+    kv(h, "hypervolume", num(run.hypervolume(), 4));
+    kv(h, "base_accuracy", pct(run.baseAccuracy()));
+    kv(h, "trials", run.trialsTotal() + " total, " + run.trialsOk() + " ok, " + run.trialsFailed() + " failed");
+    kv(h, "started_at", time(run.startedAt()));
+    kv(h, "finished_at", time(run.finishedAt()));
+    kv(h, "wall_seconds", num(run.wallSeconds(), 1));
+    kv(h, "code_version", run.codeVersion());
+    kv(h, "spark_version", run.sparkVersion());
+    kv(h, "dl4j_version", run.dl4jVersion());
+    kv(h, "java_version", run.javaVersion());
+    kv(h, "os_arch", run.osArch());
+    h.append("</table>\n");
+  }
+
+  private static void kv(StringBuilder h, String key, String value) {
+    h.append("<tr><th>").append(esc(key)).append("</th><td>").append(esc(value)).append("</td></tr>\n");
+  }
+
+  private static String badge(String cls, String text) {
+    return "<span class=\"badge " + cls + "\">" + text + "</span>";
+  }
+
+  private static String swatch(RunReport r, TrialResult t) {
+    java.awt.Color c = t.trial().spec().steps().isEmpty() ? java.awt.Color.BLACK
+        : ReportPlots.color(r, t.trial().spec().method());
+    return String.format(Locale.ROOT, "<span class=\"swatch\" style=\"background:#%06x\"></span>", c.getRGB() & 0xffffff);
+  }
+
+  private static String numCell(String text) {
+    return "<td class=\"n\">" + esc(text) + "</td>";
+  }
+
+  private static String time(Instant t) {
+    return t.truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  private static String pct(double fraction) {
+    return Double.isNaN(fraction) ? "-" : String.format(Locale.ROOT, "%.2f %%", 100 * fraction);
+  }
+
+  private static String pp(double fraction) {
+    return Double.isNaN(fraction) ? "-" : String.format(Locale.ROOT, "%.2f pp", 100 * fraction);
+  }
+
+  private static String num(double v, int digits) {
+    return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%." + digits + "f", v);
+  }
+}

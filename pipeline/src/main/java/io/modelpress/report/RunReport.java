@@ -1,0 +1,68 @@
+package io.modelpress.report;
+
+import io.modelpress.sweep.RunInfo;
+import io.modelpress.sweep.TrialResult;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Everything the report of one sweep run shows, as read from its tables: the runs row, every trials row
+ * (failures included) with the run's own frontier ({@code pareto_rank = 0}) and knee, the device
+ * estimates, and the previous run of the same config name under the same output root, if any.
+ *
+ * @param frontier trial ids with {@code pareto_rank = 0}, as ranked by the sweep
+ * @param knee the knee trial's id, or null
+ * @param devices device_estimates rows (empty when the run has none)
+ * @param previous the run of the same {@code name} that started last before this one, or null
+ */
+public record RunReport(RunInfo run, List<TrialResult> trials, Set<String> frontier, String knee,
+    List<DeviceRow> devices, Previous previous) {
+
+  public RunReport {
+    Objects.requireNonNull(run, "run");
+    trials = List.copyOf(trials);
+    frontier = Set.copyOf(frontier);
+    devices = List.copyOf(devices);
+  }
+
+  /** One device_estimates row (every figure an estimate). */
+  public record DeviceRow(String device, String trialId, double estLatencyMs, boolean fits, boolean onDeviceFrontier,
+      double accuracy, long encodedBytes) {
+
+    public DeviceRow {
+      Objects.requireNonNull(device, "device");
+      Objects.requireNonNull(trialId, "trialId");
+    }
+  }
+
+  /** The previous run of the same config name: its runs row and its frontier's trial ids. */
+  public record Previous(RunInfo run, Set<String> frontier) {
+
+    public Previous {
+      Objects.requireNonNull(run, "run");
+      frontier = Set.copyOf(frontier);
+    }
+  }
+
+  /** The base model's trial (the one without compression steps), or null when the run has none. */
+  public TrialResult base() {
+    return trials.stream().filter(t -> t.trial().spec().steps().isEmpty()).findFirst().orElse(null);
+  }
+
+  /** The frontier's successful trials in plan order. */
+  public List<TrialResult> frontierTrials() {
+    return trials.stream().filter(t -> t.isOk() && frontier.contains(t.trial().trialId())).toList();
+  }
+
+  /** The failed trials in plan order. */
+  public List<TrialResult> failedTrials() {
+    return trials.stream().filter(t -> !t.isOk()).toList();
+  }
+
+  /** Whether any successful trial has a measured batch-1 latency. */
+  public boolean latencyMeasured() {
+    return trials.stream().anyMatch(t -> t.measurements()
+        .map(m -> !Double.isNaN(m.metric("latency_b1_p50_ms"))).orElse(false));
+  }
+}

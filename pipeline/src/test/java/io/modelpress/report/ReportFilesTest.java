@@ -1,0 +1,125 @@
+package io.modelpress.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.modelpress.plan.PlannedTrial;
+import io.modelpress.spec.CompressionStep;
+import io.modelpress.spec.LayerSelector;
+import io.modelpress.spec.PruneSpec;
+import io.modelpress.spec.QuantSpec;
+import io.modelpress.spec.TrialSpec;
+import io.modelpress.sweep.Latency;
+import io.modelpress.sweep.Measurements;
+import io.modelpress.sweep.RunInfo;
+import io.modelpress.sweep.TrialResult;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import javax.imageio.ImageIO;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+
+/** The report's files from synthetic rows: images that decode, SVG that parses, a page that escapes the tables. */
+class ReportFilesTest {
+
+  static final String HOSTILE = "<script>alert('x')</script> & \"quotes\"";
+
+  static RunInfo run(String id, String name, Instant started, double hypervolume, double base) {
+    return new RunInfo(id, name, started, started.plusSeconds(30), 5, 4, 1, base,
+        "accuracy maximize, encoded_bytes minimize, latency_b1_p50_ms minimize", "{}", "zoo:" + HOSTILE,
+        "ab".repeat(32), "mnist", "cd".repeat(32), "local[2]", "0.1.0-SNAPSHOT (test)", "3.5.9", "1.0.0-M2", "17",
+        "amd64", hypervolume);
+  }
+
+  static TrialResult ok(String id, int index, List<CompressionStep> steps, double accuracy, long bytes, double ms,
+      boolean noisy) {
+    PlannedTrial t = new PlannedTrial(id, index, "b", index, new TrialSpec(steps));
+    Latency l = Double.isNaN(ms) ? null : new Latency("dense-fp32", new Latency.Stats(ms, 1.2 * ms, 0.1 * ms, 40),
+        new Latency.Stats(20 * ms, 24 * ms, 2 * ms, 40), 2, noisy, "h/1", null);
+    Measurements m = new Measurements(accuracy, 0.98 - accuracy, 0, 0, 0, 1000, 50_000, 50_000, 0, Double.NaN,
+        200_000, bytes, 200_000.0 / bytes, 50_000, 50_000, 1, 0, 0, 0, List.of(), l);
+    return TrialResult.ok(t, m, "h/1");
+  }
+
+  static final PruneSpec PRUNE = new PruneSpec(PruneSpec.Scope.GLOBAL, 0.9, LayerSelector.ALL);
+  static final QuantSpec Q4 = new QuantSpec(4, QuantSpec.Scheme.SYMMETRIC, QuantSpec.Granularity.PER_CHANNEL,
+      LayerSelector.ALL);
+
+  static RunReport report(boolean latency, RunReport.Previous previous) {
+    double nan = Double.NaN;
+    List<TrialResult> trials = List.of(
+        ok("000000000000base", 0, List.of(), 0.98, 190_000, latency ? 0.050 : nan, false),
+        ok("00000000000prune", 1, List.of(PRUNE), 0.97, 40_000, latency ? 0.020 : nan, true),
+        ok("0000000000000q4a", 2, List.of(Q4), 0.975, 25_000, latency ? 0.060 : nan, false),
+        ok("00000000dominatd", 3, List.of(PRUNE, Q4), 0.90, 30_000, latency ? 0.070 : nan, false),
+        TrialResult.failed(new PlannedTrial("000000000failing", 4, "b", 4, new TrialSpec(List.of(Q4))),
+            new IllegalStateException(HOSTILE), "h/1"));
+    return new RunReport(run("r2", "cfg", Instant.parse("2026-11-28T10:00:00Z"), 0.1, 0.98), trials,
+        Set.of("000000000000base", "00000000000prune", "0000000000000q4a"), "0000000000000q4a",
+        List.of(new RunReport.DeviceRow("mcu-" + HOSTILE, "00000000000prune", 1.5, true, true, 0.97, 40_000),
+            new RunReport.DeviceRow("mcu-" + HOSTILE, "000000000000base", 7.5, false, false, 0.98, 190_000)),
+        previous);
+  }
+
+  @Test
+  void filesAreImagesThatDecodeSvgThatParsesAndAPageWithEveryFrontierTrial() throws Exception {
+    RunReport r = report(true, new RunReport.Previous(run("r1", "cfg", Instant.parse("2026-11-27T10:00:00Z"), 0.08,
+        0.979), Set.of("000000000000base", "0000000000gone00")));
+    Map<String, byte[]> files = ReportFiles.render(r);
+    assertThat(files.keySet()).containsExactly("accuracy-vs-size.png", "accuracy-vs-size.svg",
+        "accuracy-vs-latency.png", "accuracy-vs-latency.svg", "report.html");
+    for (String plot : List.of("accuracy-vs-size", "accuracy-vs-latency")) {
+      BufferedImage png = ImageIO.read(new ByteArrayInputStream(files.get(plot + ".png")));
+      assertThat(png.getWidth()).isEqualTo(ReportPlots.WIDTH);
+      assertThat(png.getHeight()).isEqualTo(ReportPlots.HEIGHT);
+      var svg = xml()
+          .parse(new ByteArrayInputStream(files.get(plot + ".svg"))).getDocumentElement();
+      assertThat(svg.getTagName()).isEqualTo("svg");
+    }
+    String html = new String(files.get("report.html"), StandardCharsets.UTF_8);
+    assertThat(html).contains("000000000000base", "00000000000prune", "0000000000000q4a",
+        "<span class=\"badge base\">base</span>", "<span class=\"badge knee\">knee</span>",
+        "<span class=\"badge noisy\">noisy</span>", "data:image/png;base64,");
+    // the failed trial's error, the model and the device name come from the tables: escaped, never markup
+    assertThat(html).doesNotContain("<script", HOSTILE)
+        .contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;quotes&quot;");
+    // no external resources
+    assertThat(html).doesNotContain("http://", "https://", "<link", "url(");
+    // the diff: gained the q4 and prune trials, lost one that is not in this run
+    assertThat(html).contains("Gained on the frontier (2)", "Lost from the frontier (1)", "0000000000gone00",
+        "0.0800", "0.1000", "97.90 %");
+    // per device: one fits, best accuracy that fits is the pruned trial's
+    assertThat(html).contains("1 of 2", "97.00 %");
+    // the same rows give the same bytes
+    Map<String, byte[]> again = ReportFiles.render(r);
+    for (var e : files.entrySet()) {
+      assertThat(again.get(e.getKey())).as(e.getKey()).isEqualTo(e.getValue());
+    }
+  }
+
+  @Test
+  void withoutMeasuredLatencyThereIsNoLatencyPlotAndWithoutSuccessesNoPlotAtAll() {
+    Map<String, byte[]> files = ReportFiles.render(report(false, null));
+    assertThat(files.keySet()).containsExactly("accuracy-vs-size.png", "accuracy-vs-size.svg", "report.html");
+    assertThat(new String(files.get("report.html"), StandardCharsets.UTF_8))
+        .contains("no trial of this run has a measured latency", "No earlier run of config <b>cfg</b>");
+
+    RunReport failedOnly = new RunReport(run("r3", "cfg", Instant.parse("2026-11-28T11:00:00Z"), Double.NaN,
+        Double.NaN), List.of(TrialResult.failed(new PlannedTrial("000000000failing", 0, "b", 0,
+            new TrialSpec(List.of())), new IllegalStateException("boom"), "h/1")), Set.of(), null, List.of(), null);
+    Map<String, byte[]> only = ReportFiles.render(failedOnly);
+    assertThat(only.keySet()).containsExactly("report.html");
+    assertThat(new String(only.get("report.html"), StandardCharsets.UTF_8)).contains("No plots", "boom");
+  }
+
+  /** An XML parser that never fetches the SVG DTD (no network here, and none needed to check well-formedness). */
+  static javax.xml.parsers.DocumentBuilder xml() throws Exception {
+    DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+    f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+    return f.newDocumentBuilder();
+  }
+}
