@@ -37,9 +37,9 @@ def _session():
             path = os.path.join(RESULTS, t)
             if os.path.isdir(path) or "://" in RESULTS:
                 try:
-                    _spark.read.parquet(path).createOrReplaceTempView("mp_" + t)
+                    # mergeSchema: partitions written by older versions lack the newer columns
                     _spark.sql(f"drop table if exists modelpress.{t}")
-                    _spark.catalog.createTable(f"modelpress.{t}", path=path, source="parquet")
+                    _spark.catalog.createTable(f"modelpress.{t}", path=path, source="parquet", mergeSchema="true")
                 except Exception as e:  # a table a results root does not have yet
                     print(f"skipping table {t}: {e}")
     return _spark
@@ -49,7 +49,8 @@ def query(sql):
     """The rows of a Spark SQL query over modelpress.<table>, as a DataFrame."""
     if HAVE_SPARK:
         return _session().sql(sql).toPandas()
-    cmd = [os.path.join(HOME, "bin", "modelpress"), "results", "sql", sql, "--results", RESULTS, "--format", "csv"]
+    cmd = [os.path.join(HOME, "bin", "modelpress"), "results", "sql", sql, "--results", RESULTS, "--format", "csv",
+           "--limit", str(2**31 - 1)]  # every row: the default limit would cut long histories silently
     run = subprocess.run(cmd, capture_output=True, text=True, cwd=HOME)
     if run.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:3])} failed ({run.returncode}): {run.stderr.strip().splitlines()[-1:]}")

@@ -58,7 +58,7 @@ The most accurate trial at most `MAX_KB` encoded and at most `MAX_DROP_POINTS` b
 here in pandas (ties broken by measured latency, then size), then asked of `modelpress select --device
 measured`, which orders the same way: both must agree."""),
 ("code", '''MAX_KB, MAX_DROP_POINTS = 40, 2.0
-ok = trials[(trials.encoded_bytes <= MAX_KB * 1024) & (trials.accuracy_drop <= MAX_DROP_POINTS / 100)]
+ok = trials[(trials.encoded_bytes <= MAX_KB * 1024) & (trials.accuracy_drop <= MAX_DROP_POINTS / 100 + 1e-9)]
 pick = ok.sort_values(["accuracy", "latency_b1_p50_ms", "encoded_bytes", "trial_id"],
                       ascending=[False, True, True, True]).iloc[0]
 print("pandas picks", pick.trial_id, pick.method, f"{100 * pick.accuracy:.2f} %", pick.encoded_bytes, "bytes")

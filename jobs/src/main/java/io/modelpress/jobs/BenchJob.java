@@ -61,7 +61,13 @@ final class BenchJob {
     List<Integer> growth = ints(args.get("--growth").orElse("100,1000"));
     List<Integer> sizes = ints(args.get("--dataset-sizes").orElse("1000,5000,10000"));
     Path outDir = Path.of(args.get("--out").orElse("bench/results"));
-    SweepSpec spec = SweepConfigParser.parse(Files.readString(Path.of(configPath)), configPath);
+    SweepSpec parsed = SweepConfigParser.parse(Files.readString(Path.of(configPath)), configPath);
+    // trial throughput only: latency has its own benchmarks (bench latency, bin/bench-jmh)
+    SweepSpec spec = parsed.latency().enabled()
+        ? parsed.withLatency(io.modelpress.spec.LatencySpec.OFF).withObjectives(
+            parsed.objectives().stream().anyMatch(o -> o.metric().startsWith("latency_"))
+                ? SweepSpec.DEFAULT_OBJECTIVES : parsed.objectives())
+        : parsed;
     Path scratch = Files.createTempDirectory("modelpress-bench");
 
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

@@ -97,9 +97,13 @@ final class SelectJob {
     out.printf(Locale.ROOT, "  trial       %s  %s  %s%n", r.trial().trialId(), r.trial().spec().method(),
         r.trial().spec().canonicalJson());
     out.printf(Locale.ROOT, "  accuracy    %.2f %% (drop %.2f points)%n", 100 * m.accuracy(), 100 * m.accuracyDrop());
-    out.printf(Locale.ROOT, "  size        %d bytes encoded (%.1fx); %d bytes of weights as executed%s%n",
-        m.encodedBytes(), m.compressionRatio(), x.weightBytes(), x.fits() ? ""
-            : " (does not fit " + device.name() + "'s " + device.weightMemoryBytes() + ")");
+    if (device == null) {
+      out.printf(Locale.ROOT, "  size        %d bytes encoded (%.1fx)%n", m.encodedBytes(), m.compressionRatio());
+    } else {
+      out.printf(Locale.ROOT, "  size        %d bytes encoded (%.1fx); %d bytes of weights as executed%s%n",
+          m.encodedBytes(), m.compressionRatio(), x.weightBytes(), x.fits() ? ""
+              : " (does not fit " + device.name() + "'s " + device.weightMemoryBytes() + ")");
+    }
     if (device == null) {
       out.printf(Locale.ROOT, "  latency     %s%n", m.latency() == null || !m.latency().isOk() ? "not measured"
           : String.format(Locale.ROOT, "%.4f ms p50, %.4f ms p95 at batch 1; %.4f ms p50 at batch 32 (measured on %s, "

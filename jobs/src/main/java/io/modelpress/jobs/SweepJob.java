@@ -72,7 +72,7 @@ final class SweepJob {
         runId = defaultRunId(spec.name(), started);
       }
       Outcome o = execute(spark, spec, outDir, runId, args.flag("--overwrite"), started, 0, commitEvery, out);
-      printSummary(out, spec, o.run(), o.results(), o.evalSeconds(), outDir);
+      printSummary(out, o.spec(), o.run(), o.results(), o.evalSeconds(), outDir);
       report(spark, outDir, o.run().runId(), out);
       if (maxFailed >= 0 && o.run().trialsFailed() > maxFailed) {
         throw new JobFailed(o.run().trialsFailed() + " of " + o.run().trialsTotal() + " trials failed, more than "
@@ -103,7 +103,7 @@ final class SweepJob {
   }
 
   /** What a sweep produced, with where its time went (seconds). */
-  record Outcome(RunInfo run, List<TrialResult> results, double prepareSeconds, double evalSeconds,
+  record Outcome(SweepSpec spec, RunInfo run, List<TrialResult> results, double prepareSeconds, double evalSeconds,
       double writeSeconds) {}
 
   /**
@@ -213,6 +213,7 @@ final class SweepJob {
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     long t0 = System.nanoTime();
     Prepared p = prepare(spark, spec, outDir, runId, overwrite, hadoop, out);
+    spec = spec.withObjectives(p.objectives());
     SweepPlan plan = maxTrials > 0 && maxTrials < p.plan.size()
         ? new SweepPlan(p.plan.modelFingerprint(), p.plan.datasetFingerprint(), p.plan.trials().subList(0, maxTrials))
         : p.plan;
@@ -282,13 +283,13 @@ final class SweepJob {
         Frontier.projections(results, spec.objectives()), io.modelpress.sweep.DeviceEstimates.of(results, p.devices),
         false); // --overwrite already cleared the run at the start
     long t3 = System.nanoTime();
-    return new Outcome(run, results, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9);
+    return new Outcome(spec, run, results, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9);
   }
 
   /** The inputs of a sweep, all validated. */
   private record Prepared(SweepPlan plan, byte[] modelBytes, byte[] fingerprint, LabeledImages test, LabeledImages train,
       List<String> layers, io.modelpress.runtime.Architecture architecture,
-      List<io.modelpress.measure.DeviceProfile> devices) {}
+      List<io.modelpress.measure.DeviceProfile> devices, List<Objective> objectives) {}
 
   private static Prepared prepare(SparkSession spark, SweepSpec spec, String outDir, String runId, boolean overwrite,
       Configuration hadoop, PrintStream out) {
@@ -298,6 +299,10 @@ final class SweepJob {
         throw new UserError("run id '" + runId + "' already has results in " + outDir
             + "; pass --overwrite to replace them or choose another --run-id");
       }
+      // device profiles first: a bad file is reported before a zoo model is trained
+      List<io.modelpress.measure.DeviceProfile> devices = spec.devices() == null
+          ? io.modelpress.config.DeviceProfilesParser.bundled()
+          : io.modelpress.config.DeviceProfilesParser.parse(readDevices(spec.devices(), hadoop), spec.devices());
       LabeledImages test = Datasets.test(spec.dataset(), hadoop);
       byte[] modelBytes = modelBytes(spec, hadoop, out);
       byte[] fingerprint = ModelStore.sha256(modelBytes);
@@ -312,16 +317,22 @@ final class SweepJob {
             + spec.dataset().name() + "' has " + Datasets.CLASSES);
       }
       ModelWeights weights = model.weights();
-      List<io.modelpress.measure.DeviceProfile> devices = spec.devices() == null
-          ? io.modelpress.config.DeviceProfilesParser.bundled()
-          : io.modelpress.config.DeviceProfilesParser.parse(readDevices(spec.devices(), hadoop), spec.devices());
       io.modelpress.runtime.Architecture arch = architecture(model, spec.latency(), out);
+      List<Objective> objectives = spec.objectives();
+      if (arch != null && arch.ops().isEmpty() && objectives.stream().anyMatch(o -> o.metric().startsWith("latency_"))) {
+        if (!objectives.equals(SweepSpec.DEFAULT_OBJECTIVES_WITH_LATENCY)) {
+          throw new UserError("'objectives' name measured latency, but the runtime cannot execute this model (see the "
+              + "line above); use macs or effective_macs instead");
+        }
+        objectives = SweepSpec.DEFAULT_OBJECTIVES;
+        out.println("objectives: accuracy, encoded_bytes, macs (no measured latency for this model)");
+      }
       spec = allocate(spark, spec, ModelStore.hex(fingerprint), out);
       SweepPlan plan = SweepPlanner.plan(spec, weights, ModelStore.hex(fingerprint), test.fingerprintHex());
       boolean fineTunes = plan.trials().stream().anyMatch(t -> t.spec().needsTrainingData())
           || spec.search().stream().anyMatch(b -> b.evolve() != null && b.evolve().pruneMethod().needsCalibration());
       LabeledImages train = fineTunes ? Datasets.train(spec.dataset(), hadoop) : null;
-      return new Prepared(plan, modelBytes, fingerprint, test, train, weights.names(), arch, devices);
+      return new Prepared(plan, modelBytes, fingerprint, test, train, weights.names(), arch, devices, objectives);
     } catch (UserError e) {
       throw e;
     } catch (io.modelpress.config.ConfigException e) {

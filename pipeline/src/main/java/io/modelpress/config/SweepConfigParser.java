@@ -84,7 +84,9 @@ public final class SweepConfigParser {
     }
     LatencySpec latency = top.has("latency") ? latency(top.get("latency")) : LatencySpec.DEFAULT;
     List<Objective> objectives = top.has("objectives") ? objectives(top.get("objectives"))
-        : latency.enabled() ? SweepSpec.DEFAULT_OBJECTIVES_WITH_LATENCY : SweepSpec.DEFAULT_OBJECTIVES;
+        // evolve blocks breed from the objectives: they default to ones that do not vary from run to run
+        : latency.enabled() && search.stream().noneMatch(b -> b.evolve() != null)
+            ? SweepSpec.DEFAULT_OBJECTIVES_WITH_LATENCY : SweepSpec.DEFAULT_OBJECTIVES;
     String devices = top.has("devices") ? top.get("devices").asText() : null;
     String output = top.string("output", SweepSpec.DEFAULT_OUTPUT);
     int evalBatch = top.has("eval-batch-size") ? top.get("eval-batch-size").asInt() : SweepSpec.DEFAULT_EVAL_BATCH_SIZE;

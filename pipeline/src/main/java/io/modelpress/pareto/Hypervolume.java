@@ -85,7 +85,8 @@ public final class Hypervolume {
 
   /**
    * The knee of a front (points in minimisation form): the point nearest the ideal point after scaling
-   * each objective to [0, 1] over the front. Returns its index, or −1 for an empty front.
+   * each objective to [0, 1] over the front's finite values; a non-finite value (an objective that could
+   * not be measured) scores 1, the worst. Returns its index, or −1 for an empty front.
    */
   public static int knee(List<double[]> front) {
     if (front.isEmpty()) {
@@ -98,8 +99,10 @@ public final class Hypervolume {
     Arrays.fill(hi, Double.NEGATIVE_INFINITY);
     for (double[] p : front) {
       for (int k = 0; k < d; k++) {
-        lo[k] = Math.min(lo[k], p[k]);
-        hi[k] = Math.max(hi[k], p[k]);
+        if (Double.isFinite(p[k])) {
+          lo[k] = Math.min(lo[k], p[k]);
+          hi[k] = Math.max(hi[k], p[k]);
+        }
       }
     }
     int best = -1;
@@ -108,7 +111,8 @@ public final class Hypervolume {
       double dist = 0;
       for (int k = 0; k < d; k++) {
         double span = hi[k] - lo[k];
-        double x = span > 0 ? (front.get(i)[k] - lo[k]) / span : 0;
+        double v = front.get(i)[k];
+        double x = !Double.isFinite(v) ? 1 : span > 0 ? (v - lo[k]) / span : 0;
         dist += x * x;
       }
       if (dist < bestDist) {

@@ -117,9 +117,20 @@ public final class SparkSweepRunner {
             .persist(StorageLevel.MEMORY_AND_DISK_SER());
         try {
           results = new ArrayList<>(kept.map(TrialEvaluator.Kept::result).collect());
-          Map<String, Latency> measured = measureLatency(kept);
-          results.replaceAll(r -> measured.containsKey(r.trial().trialId())
-              ? r.withLatency(measured.get(r.trial().trialId())) : r);
+          Map<String, Latency> measured;
+          try {
+            measured = measureLatency(kept);
+          } catch (RuntimeException e) { // the batch's trials stand; their latency is recorded as not measured
+            LOG.warn("latency stage failed; the batch's trials get latency_error", e);
+            String why = "latency stage failed: " + (e.getMessage() == null ? e.getClass().getName()
+                : e.getMessage().lines().findFirst().orElse(""));
+            measured = new HashMap<>();
+            for (TrialResult r : results) {
+              measured.put(r.trial().trialId(), Latency.failed(executorName(), why));
+            }
+          }
+          Map<String, Latency> byId = measured;
+          results.replaceAll(r -> byId.containsKey(r.trial().trialId()) ? r.withLatency(byId.get(r.trial().trialId())) : r);
         } finally {
           kept.unpersist(false);
         }
@@ -209,11 +220,11 @@ public final class SparkSweepRunner {
         Tuple2<String, CompressedModel> m = models.next();
         Latency l;
         try {
-          CompiledModel compiled = CompiledModel.compile(m._2(), arch, CompiledModel.Mode.AUTO);
-          synchronized (MEASURING) {
+          synchronized (MEASURING) { // compiling allocates too: nothing of another measurement overlaps a timing
+            CompiledModel compiled = CompiledModel.compile(m._2(), arch, CompiledModel.Mode.AUTO);
             l = LatencyMeter.measure(compiled, x, rows, spec, executorName());
           }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
           l = Latency.failed(executorName(), e.getMessage() == null ? e.getClass().getName() : e.getMessage());
         }
         out.add(new Tuple2<>(m._1(), l));

@@ -34,6 +34,16 @@ public record SweepSpec(
     return new SweepSpec(name, seed, model, dataset, blocks, objectives, output, evalBatchSize, sample, latency, devices);
   }
 
+  /** This sweep with other objectives. */
+  public SweepSpec withObjectives(List<Objective> o) {
+    return new SweepSpec(name, seed, model, dataset, search, o, output, evalBatchSize, sample, latency, devices);
+  }
+
+  /** This sweep with other latency settings. */
+  public SweepSpec withLatency(LatencySpec l) {
+    return new SweepSpec(name, seed, model, dataset, search, objectives, output, evalBatchSize, sample, l, devices);
+  }
+
   /** This sweep on another dataset. */
   public SweepSpec withDataset(DatasetSpec d) {
     return new SweepSpec(name, seed, model, d, search, objectives, output, evalBatchSize, sample, latency, devices);
@@ -71,6 +81,15 @@ public record SweepSpec(
         if (o.metric().startsWith("latency_")) {
           throw new IllegalArgumentException("objective '" + o.metric() + "' needs latency measurement, which is off ("
               + "'latency.enabled: false'); turn it on or choose another objective");
+        }
+      }
+    }
+    if (search.stream().anyMatch(b -> b.evolve() != null)) {
+      for (Objective o : objectives) {
+        if (o.metric().startsWith("latency_")) {
+          throw new IllegalArgumentException("an 'evolve' block breeds from the objectives, and measured latency ("
+              + o.metric() + ") differs from run to run, so a resumed run would breed other children; give "
+              + "'objectives' without latency (e.g. macs) for sweeps with evolve blocks");
         }
       }
     }

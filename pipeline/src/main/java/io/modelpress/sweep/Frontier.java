@@ -126,7 +126,8 @@ public final class Frontier {
 
   /**
    * A trial's objective values; a value that could not be measured (NaN: latency the runtime could not
-   * execute) counts as the worst possible, so such a trial is never on the frontier for it.
+   * execute) counts as the worst possible (±∞): such a trial stays on the frontier only by its other
+   * objectives, and the knee scores it worst in that one.
    */
   static double[] point(TrialResult r, List<Objective> objectives) {
     Measurements m = r.measurements().orElseThrow();

@@ -17,6 +17,12 @@ public final class Selection {
   /** The device name that selects on measured latency instead of a profile's estimate. */
   public static final String MEASURED = "measured";
 
+  /**
+   * Slack in accuracy-drop comparisons: accuracies are ratios of counts, so a drop of exactly one point
+   * can come out as 0.010000000000000009.
+   */
+  static final double DROP_SLACK = 1e-9;
+
   private Selection() {}
 
   /**
@@ -66,8 +72,8 @@ public final class Selection {
     }
     List<String> unmet = new ArrayList<>();
     if (all.isEmpty()) {
-      unmet.add("the run has no successful trial" + (deviceName.equals(MEASURED) ? "" : " with layer workloads "
-          + "(rows written before device estimates existed)"));
+      unmet.add("the run has no successful sweep trial" + (deviceName.equals(MEASURED) ? "" : " with layer "
+          + "workloads (a sensitivity run, or rows written before device estimates existed)"));
       return new Outcome(null, unmet, null, 0);
     }
     if (all.stream().noneMatch(Candidate::fits)) {
@@ -87,7 +93,7 @@ public final class Selection {
       unmet.add(String.format(Locale.ROOT, "no trial meets --max-size-kb %s (smallest: %.1f KB, trial %s)",
           num(c.maxEncodedBytes() / 1024.0), s.m().encodedBytes() / 1024.0, s.result().trial().trialId()));
     }
-    if (!Double.isNaN(c.maxAccuracyDrop()) && all.stream().noneMatch(x -> x.m().accuracyDrop() <= c.maxAccuracyDrop())) {
+    if (!Double.isNaN(c.maxAccuracyDrop()) && all.stream().noneMatch(x -> x.m().accuracyDrop() <= c.maxAccuracyDrop() + DROP_SLACK)) {
       Candidate s = all.stream().min(Comparator.comparingDouble(x -> x.m().accuracyDrop())).orElseThrow();
       unmet.add(String.format(Locale.ROOT, "no trial meets --max-accuracy-drop %s (least drop: %.2f points, trial %s)",
           num(100 * c.maxAccuracyDrop()), 100 * s.m().accuracyDrop(), s.result().trial().trialId()));
@@ -117,7 +123,7 @@ public final class Selection {
     }
     if (!Double.isNaN(c.maxAccuracyDrop())) {
       double drop = x.m().accuracyDrop();
-      v += Double.isNaN(drop) ? Double.POSITIVE_INFINITY : Math.max(0, drop - c.maxAccuracyDrop()) / 0.01;
+      v += Double.isNaN(drop) ? Double.POSITIVE_INFINITY : Math.max(0, drop - c.maxAccuracyDrop() - DROP_SLACK) / 0.01;
     }
     return v;
   }

@@ -47,6 +47,23 @@ class SweepConfigParserTest {
     assertThat(off.objectives()).isEqualTo(SweepSpec.DEFAULT_OBJECTIVES);
   }
 
+  @Test
+  void evolveSweepsDefaultToObjectivesThatDoNotVaryAndRefuseMeasuredLatency() {
+    String evolve = """
+        version: 1
+        model: {zoo: mlp-64-64}
+        dataset: mnist
+        search:
+          - name: evo
+            evolve: {sparsities: [0, 0.5, 0.8], bits: [3, 5, 32], population: 4, generations: 2}
+        """;
+    assertThat(SweepConfigParser.parse(evolve, "t.yaml").objectives()).isEqualTo(SweepSpec.DEFAULT_OBJECTIVES);
+    assertThatThrownBy(() -> SweepConfigParser.parse(evolve
+        + "objectives: [{metric: accuracy, direction: maximize}, {metric: latency_b1_p50_ms, direction: minimize}]\n",
+        "t.yaml")).isInstanceOf(ConfigException.class).hasMessageStartingWith("an 'evolve' block breeds from the "
+        + "objectives, and measured latency (latency_b1_p50_ms) differs from run to run");
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
       too few runs       | latency: {runs: 3}                    | 'latency.runs' is set to 3 but must be >= min-runs (20)

@@ -71,5 +71,9 @@ class HypervolumeTest {
     // the balanced point is the knee, not an extreme
     assertThat(Hypervolume.knee(List.of(new double[] {0, 1}, new double[] {0.3, 0.3}, new double[] {1, 0}))).isEqualTo(1);
     assertThat(Hypervolume.knee(List.of())).isEqualTo(-1);
+    // an objective that could not be measured (∞) scores worst; the others still decide among the rest
+    // (it scored NaN before, and the finite points lost that objective altogether: the knee was then {.5,.5,.5})
+    assertThat(Hypervolume.knee(List.of(new double[] {0, 0, Double.POSITIVE_INFINITY},
+        new double[] {0.5, 0.5, 0.5}, new double[] {1, 0.6, 0}))).isEqualTo(0);
   }
 }

@@ -60,6 +60,17 @@ class SelectionTest {
   }
 
   @Test
+  void aDropOfExactlyTheLimitQualifiesDespiteRounding() {
+    // 0.9775 − 0.9675 is 0.010000000000000009 in doubles: one point, as counted
+    List<TrialResult> r = List.of(trial("a", 0.9675, 1000, new LayerWorkload("fc", 10, 10, false, 32, 40), 0.01));
+    var m = r.get(0).measurements().orElseThrow().withBaseAccuracy(0.9775);
+    List<TrialResult> withDrop = List.of(TrialResult.ok(r.get(0).trial(), m, "h/1"));
+    assertThat(m.accuracyDrop()).isGreaterThan(0.01);
+    assertThat(Selection.select(Selection.candidates(withDrop, null), new Selection.Constraints(Double.NaN, -1, 0.01),
+        Selection.MEASURED, 0).chosen()).isNotNull();
+  }
+
+  @Test
   void saysWhichConstraintNoTrialMeetsAndWhichTrialIsClosest() {
     Selection.Outcome o = select(MCU, 0.001, -1, Double.NaN);
     assertThat(o.chosen()).isNull();
