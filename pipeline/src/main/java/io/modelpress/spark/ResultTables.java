@@ -108,8 +108,8 @@ public final class ResultTables {
   /**
    * Writes a run's tables. With {@code overwrite} the run's old partitions are deleted first —
    * {@code runs} before {@code trials} and {@code frontier}, so that a crash in between never leaves a
-   * runs row next to tables of another attempt. Every write uses dynamic partition overwrite, which
-   * stages files in a folder of its own job and so never touches other runs, even concurrent ones.
+   * runs row next to tables of another attempt. Every write replaces only the run's own partition folder
+   * ({@link #save}), so other runs, even concurrent ones, are never touched.
    */
   public static void write(SparkSession spark, String out, RunInfo run, List<TrialResult> results,
       Map<String, Integer> ranks, boolean overwrite) {
@@ -226,18 +226,27 @@ public final class ResultTables {
     }
   }
 
+  /**
+   * Replaces one run's partition of a table with {@code rows} (all of that run). Written straight into
+   * {@code path/run_id=R} (without the partition column, as partitioned writes store it), so the job's
+   * staging is that folder's own and other runs, even concurrent ones, are never touched; and it works
+   * with committers that cannot overwrite partitions dynamically (the S3A magic committer).
+   */
   private static void save(SparkSession spark, List<Row> rows, org.apache.spark.sql.types.StructType schema,
       String path) {
     if (rows.isEmpty()) {
       return; // nothing to add; an empty write would still create files
     }
+    String runId = rows.get(0).getString(schema.fieldIndex(ResultSchemas.RUN_ID));
+    if (rows.stream().anyMatch(r -> !runId.equals(r.getString(schema.fieldIndex(ResultSchemas.RUN_ID))))) {
+      throw new IllegalArgumentException("rows of several runs written as one run's partition");
+    }
     spark.createDataFrame(rows, schema)
+        .drop(ResultSchemas.RUN_ID)
         .coalesce(1)
         .write()
         .mode(SaveMode.Overwrite)
-        .option("partitionOverwriteMode", "dynamic")
-        .partitionBy(ResultSchemas.RUN_ID)
-        .parquet(path);
+        .parquet(new Path(path, ResultSchemas.RUN_ID + "=" + runId).toString());
   }
 
   static Row runRow(RunInfo r) {

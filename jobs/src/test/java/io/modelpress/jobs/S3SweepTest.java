@@ -1,0 +1,188 @@
+package io.modelpress.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.modelpress.data.Datasets;
+import io.modelpress.data.LabeledImages;
+import io.modelpress.model.Dl4jModel;
+import io.modelpress.spec.DatasetSpec;
+import io.modelpress.spec.TrainSpec;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.spark.sql.SparkSession;
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStoreContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A sweep that reads its model and MNIST from {@code s3a://} and writes its tables to {@code s3a://}, on
+ * a real S3 server (S3Proxy, in-memory store) on loopback, run as its own process with the credentials in
+ * the standard environment variables; then the tables are read back, the magic committer's manifests
+ * checked, and the logs and every written object searched for the secret.
+ */
+class S3SweepTest {
+
+  static final String BUCKET = "modelpress-test";
+  static final String KEY = "mp-test-access";
+  static final String SECRET = "mp-secret-" + UUID.randomUUID();
+
+  @TempDir
+  static Path dir;
+  static S3Proxy proxy;
+  static BlobStoreContext store;
+  static String endpoint;
+
+  @BeforeAll
+  static void startS3() throws Exception {
+    store = ContextBuilder.newBuilder("transient").credentials("identity", "credential").build(BlobStoreContext.class);
+    store.getBlobStore().createContainerInLocation(null, BUCKET);
+    proxy = S3Proxy.builder().blobStore(store.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
+        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, KEY, SECRET).build();
+    proxy.start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!"STARTED".equals(proxy.getState()) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(proxy.getState()).isEqualTo("STARTED");
+    endpoint = "http://127.0.0.1:" + proxy.getPort();
+  }
+
+  @AfterAll
+  static void stopS3() throws Exception {
+    if (proxy != null) {
+      proxy.stop();
+    }
+    if (store != null) {
+      store.close();
+    }
+  }
+
+  /** The S3A settings, without credentials (those come from the environment, as on a cluster). */
+  static List<String> s3aSettings() {
+    return List.of("fs.s3a.endpoint=" + endpoint, "fs.s3a.path.style.access=true",
+        "fs.s3a.connection.ssl.enabled=false", "fs.s3a.change.detection.mode=none",
+        // S3Proxy 1.9.0 does not list multipart uploads, which the committers only do to warn about or
+        // abort stale uploads: fail those calls fast instead of retrying for minutes
+        "fs.s3a.retry.limit=1", "fs.s3a.retry.interval=50ms", "fs.s3a.attempts.maximum=1",
+        "fs.s3a.committer.abort.pending.uploads=false");
+  }
+
+  static Configuration hadoop() {
+    Configuration c = new Configuration();
+    for (String s : s3aSettings()) {
+      c.set(s.substring(0, s.indexOf('=')), s.substring(s.indexOf('=') + 1));
+    }
+    c.set("fs.s3a.access.key", KEY);
+    c.set("fs.s3a.secret.key", SECRET);
+    c.set("fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
+    return c;
+  }
+
+  static void put(FileSystem fs, String to, byte[] bytes) throws Exception {
+    try (FSDataOutputStream out = fs.create(new org.apache.hadoop.fs.Path(to), true)) {
+      out.write(bytes);
+    }
+  }
+
+  @Test
+  void aSweepReadsAndWritesS3AndNeverShowsTheSecret() throws Exception {
+    Configuration conf = hadoop();
+    String root = "s3a://" + BUCKET;
+    FileSystem fs = new org.apache.hadoop.fs.Path(root + "/").getFileSystem(conf);
+    // the test split and a trained model, uploaded
+    Path mnist = Path.of(Datasets.cacheDir(), "data", "mnist");
+    for (String f : List.of("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")) {
+      put(fs, root + "/data/mnist/" + f, Files.readAllBytes(mnist.resolve(f)));
+    }
+    LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 3000, 0), new Configuration());
+    put(fs, root + "/models/mlp.zip",
+        Dl4jModel.train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 1), train, (e, s) -> { }).save());
+    Path cfg = dir.resolve("s3.yaml");
+    Files.writeString(cfg, """
+        version: 1
+        name: s3-sweep
+        model: {path: "%s/models/mlp.zip"}
+        dataset: {name: mnist, dir: "%s/data/mnist", test-limit: 1000}
+        search:
+          - name: prune
+            prune: {scope: global, sparsities: [0.5, 0.9]}
+          - name: quant
+            quantize: {bits: [4, 8]}
+        latency: {runs: 30}
+        """.formatted(root, root));
+
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    cmd.addAll(Arrays.asList(SparkSessions.JAVA17_OPENS.split(" ")));
+    for (String s : s3aSettings()) {
+      cmd.add("-Dspark.hadoop." + s);
+    }
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.modelpress.jobs.Cli", "sweep", "--config",
+        cfg.toString(), "--out", root + "/out", "--run-id", "s3run", "--master", "local[2]"));
+    Path log = Path.of("target", "s3-sweep.log"); // kept for a failed run
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("AWS_ACCESS_KEY_ID", KEY); // the standard S3A credential chain reads these
+    pb.environment().put("AWS_SECRET_ACCESS_KEY", SECRET);
+    pb.environment().put("OMP_NUM_THREADS", "1");
+    Process p = pb.start();
+    boolean finished = p.waitFor(5, TimeUnit.MINUTES);
+    if (!finished) {
+      p.destroyForcibly();
+    }
+    assertThat(finished).as(Files.readString(log)).isTrue();
+    String output = Files.readString(log);
+    assertThat(p.exitValue()).as(output).isZero();
+    assertThat(output).contains("modelpress sweep 's3-sweep' finished: run s3run", "5 ok, 0 failed");
+
+    SparkSession spark = CliTest.reader();
+    try {
+      for (String s : s3aSettings()) {
+        spark.sparkContext().hadoopConfiguration().set(s.substring(0, s.indexOf('=')), s.substring(s.indexOf('=') + 1));
+      }
+      spark.sparkContext().hadoopConfiguration().set("fs.s3a.access.key", KEY);
+      spark.sparkContext().hadoopConfiguration().set("fs.s3a.secret.key", SECRET);
+      var trials = spark.read().parquet(root + "/out/trials").where("run_id = 's3run'");
+      assertThat(trials.count()).isEqualTo(5);
+      assertThat(trials.where("status = 'ok' and latency_b1_p50_ms > 0").count()).isEqualTo(5);
+      assertThat(spark.read().parquet(root + "/out/frontier").where("run_id = 's3run'").count()).isPositive();
+      assertThat(spark.read().parquet(root + "/out/device_estimates").where("run_id = 's3run'").count()).isEqualTo(20);
+      var run = spark.read().parquet(root + "/out/runs").where("run_id = 's3run'").first();
+      assertThat(run.<String>getAs("model")).isEqualTo(root + "/models/mlp.zip");
+    } finally {
+      spark.stop();
+    }
+    // every table was committed by the S3A magic committer: its _SUCCESS is a JSON manifest naming it
+    for (String table : List.of("trials", "frontier", "device_estimates", "runs")) {
+      byte[] success = fs.open(new org.apache.hadoop.fs.Path(root + "/out/" + table + "/run_id=s3run/_SUCCESS"))
+          .readAllBytes();
+      assertThat(new String(success, StandardCharsets.UTF_8)).as(table).contains("\"committer\"", "magic");
+    }
+    // the secret is in no log line and no object the sweep wrote
+    assertThat(output).doesNotContain(SECRET);
+    RemoteIterator<LocatedFileStatus> files = fs.listFiles(new org.apache.hadoop.fs.Path(root + "/out"), true);
+    int n = 0;
+    while (files.hasNext()) {
+      LocatedFileStatus f = files.next();
+      byte[] bytes = fs.open(f.getPath()).readAllBytes();
+      assertThat(new String(bytes, StandardCharsets.ISO_8859_1)).as(f.getPath().toString()).doesNotContain(SECRET);
+      n++;
+    }
+    assertThat(n).as("parquet files and _SUCCESS manifests of 4 tables").isGreaterThanOrEqualTo(8);
+  }
+}
