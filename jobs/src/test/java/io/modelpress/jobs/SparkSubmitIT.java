@@ -89,6 +89,76 @@ class SparkSubmitIT {
     assertThat(new File(out.toFile(), "sensitivity_summary/run_id=sens")).isDirectory();
   }
 
+  /**
+   * A real standalone cluster: deploy/standalone/start brings up a master and two 1-core workers, each its
+   * own JVM, and the cluster jar's sweep is submitted to it in client mode. Trials and latency
+   * measurements run on both executors; the latency stage has one partition per executor.
+   */
+  @Test
+  void aSweepRunsOnAStandaloneClusterOfTwoWorkers() throws Exception {
+    Path jar = Path.of(System.getProperty("modelpress.clusterJar"));
+    Path root = Path.of("..").toAbsolutePath().normalize();
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    Path cluster = dir.resolve("cluster");
+    Process start = new ProcessBuilder(root.resolve("deploy/standalone/start").toString(), "--workers", "2",
+        "--cores", "1", "--memory", "1g", "--port", String.valueOf(port), "--dir", cluster.toString())
+        .redirectErrorStream(true).redirectOutput(dir.resolve("start.log").toFile()).start();
+    try {
+      assertThat(start.waitFor(3, TimeUnit.MINUTES)).isTrue();
+      String started = Files.readString(dir.resolve("start.log"));
+      assertThat(start.exitValue()).as(started).isZero();
+      assertThat(started.strip()).endsWith("spark://127.0.0.1:" + port);
+
+      LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 3000, 0), new Configuration());
+      Path model = dir.resolve("m2.zip");
+      Files.write(model, Dl4jModel.train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 6), train, (e, s) -> { }).save());
+      Path cfg = dir.resolve("cluster.yaml");
+      Files.writeString(cfg, """
+          version: 1
+          name: cluster
+          model: {path: "%s"}
+          dataset: {name: mnist, test-limit: 1000}
+          search:
+            - prune: {scope: global, sparsities: [0.5, 0.8, 0.9]}
+              quantize: {bits: [4, 8]}
+          latency: {runs: 40}
+          """.formatted(model));
+      Path out = dir.resolve("cluster-out");
+      String sparkCp = cluster.resolve("spark-home/jars") + "/*";
+      List<String> cmd = new ArrayList<>();
+      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      cmd.addAll(Arrays.asList(System.getProperty("modelpress.java17Opens").trim().split("\\s+")));
+      cmd.addAll(List.of("-cp", sparkCp, "org.apache.spark.deploy.SparkSubmit", "--master", "spark://127.0.0.1:" + port,
+          "--conf", "spark.ui.enabled=false", "--conf", "spark.driver.host=127.0.0.1",
+          "--conf", "spark.executor.memory=900m", "--class", "io.modelpress.jobs.Cli", jar.toString(),
+          "sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "on-cluster"));
+      String log = submit(cmd, "cluster-log.txt");
+      assertThat(log).contains("modelpress sweep 'cluster' finished: run on-cluster", "7 ok, 0 failed",
+          "latency   measured for 7 of 7 successful trials");
+      org.apache.spark.sql.SparkSession spark = CliTest.reader();
+      try {
+        var trials = spark.read().parquet(out + "/trials").where("run_id = 'on-cluster'");
+        assertThat(trials.count()).isEqualTo(7);
+        // two executors (ids 0 and 1 on this host) evaluated trials; latency was measured on the executors, not
+        // the driver (which of the two each latency partition lands on is Spark's choice)
+        var executors = trials.select("executor").distinct().collectAsList().stream().map(r -> r.getString(0)).toList();
+        assertThat(executors).hasSize(2).noneMatch(e -> e.endsWith("/driver"));
+        assertThat(trials.select("latency_host").distinct().collectAsList().stream().map(r -> r.getString(0)).toList())
+            .isNotEmpty().allMatch(executors::contains);
+        assertThat(spark.read().parquet(out + "/runs").where("run_id = 'on-cluster'").first().<String>getAs("master"))
+            .isEqualTo("spark://127.0.0.1:" + port);
+      } finally {
+        spark.stop();
+      }
+    } finally {
+      new ProcessBuilder(root.resolve("deploy/standalone/stop").toString(), "--dir", cluster.toString())
+          .inheritIO().start().waitFor(1, TimeUnit.MINUTES);
+    }
+  }
+
   /** Runs a spark-submit command line to completion (5 minutes at most); its log, after asserting exit 0. */
   private String submit(List<String> cmd, String logName) throws Exception {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(logName).toFile());
