@@ -159,6 +159,88 @@ class SparkSubmitIT {
     }
   }
 
+  /**
+   * An executor SIGKILLed while the sweep's trials run: Spark replaces it, the sweep completes, and its
+   * rows are those of a clean local run, every trial exactly once.
+   */
+  @Test
+  void aSweepSurvivesAnExecutorKilledMidRun() throws Exception {
+    Path jar = Path.of(System.getProperty("modelpress.clusterJar"));
+    Path root = Path.of("..").toAbsolutePath().normalize();
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    Path cluster = dir.resolve("cluster-kill");
+    Process start = new ProcessBuilder(root.resolve("deploy/standalone/start").toString(), "--workers", "2",
+        "--port", String.valueOf(port), "--dir", cluster.toString())
+        .redirectErrorStream(true).redirectOutput(dir.resolve("start-kill.log").toFile()).start();
+    try {
+      assertThat(start.waitFor(3, TimeUnit.MINUTES)).isTrue();
+      assertThat(start.exitValue()).as(Files.readString(dir.resolve("start-kill.log"))).isZero();
+      LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 3000, 0), new Configuration());
+      Path model = dir.resolve("m3.zip");
+      Files.write(model, Dl4jModel.train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 7), train, (e, s) -> { }).save());
+      Path cfg = dir.resolve("kill.yaml");
+      Files.writeString(cfg, """
+          version: 1
+          name: kill
+          model: {path: "%s"}
+          dataset: {name: mnist, test-limit: 2000}
+          search:
+            - prune: {scope: global, sparsities: [0.3, 0.5, 0.7, 0.8, 0.9, 0.95]}
+              quantize: {bits: [3, 4, 6, 8]}
+          latency: {enabled: false}
+          """.formatted(model));
+      Path out = dir.resolve("kill-out");
+      List<String> cmd = new ArrayList<>();
+      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      cmd.addAll(Arrays.asList(System.getProperty("modelpress.java17Opens").trim().split("\\s+")));
+      cmd.addAll(List.of("-cp", cluster.resolve("spark-home/jars") + "/*", "org.apache.spark.deploy.SparkSubmit",
+          "--master", "spark://127.0.0.1:" + port, "--conf", "spark.ui.enabled=false", "--conf",
+          "spark.driver.host=127.0.0.1", "--conf", "spark.executor.memory=900m", "--class", "io.modelpress.jobs.Cli",
+          jar.toString(), "sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "killed"));
+      Path logFile = dir.resolve("kill-log.txt");
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile());
+      pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+      pb.environment().put("SPARK_SCALA_VERSION", "2.12");
+      Process p = pb.start();
+      // as soon as trials are being evaluated, SIGKILL one executor JVM
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+      while (p.isAlive() && System.nanoTime() < deadline
+          && !Files.readString(logFile, StandardCharsets.UTF_8).contains("SparkSweepRunner: Evaluating ")) {
+        Thread.sleep(50);
+      }
+      Thread.sleep(1500);
+      ProcessHandle executor = ProcessHandle.allProcesses()
+          .filter(h -> h.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
+          .findFirst().orElseThrow(() -> new AssertionError("no executor JVM to kill"));
+      assertThat(executor.destroyForcibly()).isTrue();
+      assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
+      String log = Files.readString(logFile, StandardCharsets.UTF_8);
+      assertThat(p.exitValue()).as(log).isZero();
+      assertThat(log).contains("25 ok, 0 failed").containsPattern("(?i)lost executor|executor .* (exited|lost)");
+
+      // the same sweep in one JVM, undisturbed
+      Path clean = dir.resolve("clean-out");
+      CliTest.Run local = CliTest.cli("sweep", "--config", cfg.toString(), "--out", clean.toString(), "--run-id",
+          "killed", "--master", "local[2]");
+      assertThat(local.code()).as(local.err()).isZero();
+      org.apache.spark.sql.SparkSession spark = CliTest.reader();
+      try {
+        String cols = "trial_id, status, accuracy, encoded_bytes, sparsity, pareto_rank";
+        var a = spark.read().parquet(out + "/trials").selectExpr(cols.split(", ")).orderBy("trial_id").collectAsList();
+        var b = spark.read().parquet(clean + "/trials").selectExpr(cols.split(", ")).orderBy("trial_id").collectAsList();
+        assertThat(a).hasSize(25).isEqualTo(b);
+      } finally {
+        spark.stop();
+      }
+    } finally {
+      new ProcessBuilder(root.resolve("deploy/standalone/stop").toString(), "--dir", cluster.toString())
+          .inheritIO().start().waitFor(1, TimeUnit.MINUTES);
+    }
+  }
+
   /** Runs a spark-submit command line to completion (5 minutes at most); its log, after asserting exit 0. */
   private String submit(List<String> cmd, String logName) throws Exception {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(logName).toFile());
