@@ -2,10 +2,12 @@ package io.modelpress.jobs;
 
 import io.modelpress.report.ReportFiles;
 import io.modelpress.report.RunReport;
+import io.modelpress.report.SensitivityReport;
 import io.modelpress.spark.ResultSchemas;
 import io.modelpress.spark.ResultTables;
 import io.modelpress.spec.SweepSpec;
 import io.modelpress.sweep.RunInfo;
+import io.modelpress.sweep.Sensitivity;
 import io.modelpress.sweep.TrialResult;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -26,9 +28,10 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 
 /**
- * {@code modelpress report}: the plots and the HTML page of a finished sweep run, rendered from its tables
+ * {@code modelpress report}: the plots and the HTML page of a finished sweep or sensitivity run, rendered from
+ * its tables
  * ({@link ReportFiles}) into {@code <results>/reports/run_id=<R>/}. The sweep calls {@link #write} once its
- * tables are written, so {@code report} regenerates exactly what the sweep wrote.
+ * tables are written (and so does the sensitivity job), so {@code report} regenerates exactly what the run wrote.
  */
 final class ReportJob {
 
@@ -38,7 +41,7 @@ final class ReportJob {
 
   static int run(String[] argv, PrintStream out) {
     Args args = Args.parse("report", argv, 0, OPTIONS, Set.of());
-    String runId = args.require("--run-id", "ID: the sweep run to report on (see modelpress results runs)");
+    String runId = args.require("--run-id", "ID: the sweep or sensitivity run to report on (see modelpress results runs)");
     if (!SweepJob.RUN_ID.matcher(runId).matches()) {
       throw new UserError("'--run-id' is set to \"" + Cli.oneLine(runId) + "\" which is not a run id");
     }
@@ -59,8 +62,9 @@ final class ReportJob {
 
   /**
    * Reads run {@code runId}'s tables under {@code results}, renders its report and writes it, replacing an
-   * earlier report of the run. A run without a runs row (unknown or unfinished) or without trials rows
-   * (a sensitivity run) is a {@link UserError}, and nothing is written.
+   * earlier report of the run. A run with sensitivity_summary rows gets the report of a sensitivity run
+   * (its curves per method), any other the report of a sweep. A run without a runs row (unknown or
+   * unfinished), or a sweep run without trials rows, is a {@link UserError}, and nothing is written.
    */
   static Written write(SparkSession spark, String results, String runId) {
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
@@ -68,8 +72,10 @@ final class ReportJob {
       throw new UserError("run '" + runId + "' has no row in " + results + "/runs (unknown or unfinished); list runs "
           + "with modelpress results runs --results DIR");
     }
-    RunReport report = read(spark, results, runId);
-    Map<String, byte[]> files = ReportFiles.render(report);
+    List<Row> summary = partition(spark, results, ResultTables.SENSITIVITY_SUMMARY, runId,
+        ResultSchemas.SENSITIVITY_SUMMARY, hadoop);
+    Map<String, byte[]> files = summary.isEmpty() ? ReportFiles.render(read(spark, results, runId))
+        : ReportFiles.render(readSensitivity(spark, results, runId, summary));
     String folder = ReportFiles.folder(results, runId);
     try {
       Path dir = new Path(folder);
@@ -141,6 +147,24 @@ final class ReportJob {
       previous = new RunReport.Previous(prev, prevFrontier);
     }
     return new RunReport(run, trials, frontier, knee, devices, previous);
+  }
+
+  /** A finished sensitivity run's report data: its runs row and its sensitivity_summary rows. */
+  static SensitivityReport readSensitivity(SparkSession spark, String results, String runId, List<Row> summary) {
+    RunInfo run = spark.read().schema(ResultSchemas.RUNS).parquet(results + "/" + ResultTables.RUNS)
+        .where(functions.col(ResultSchemas.RUN_ID).equalTo(runId)).collectAsList().stream().map(ReportJob::runInfo)
+        .findFirst().orElseThrow(() -> new UserError("run '" + runId + "' has no row in " + results + "/runs"));
+    List<Sensitivity.Summary> rows = new ArrayList<>();
+    for (Row r : summary) {
+      Double predicted = r.getAs("predicted_drop");
+      Double error = r.getAs("additivity_error");
+      rows.add(new Sensitivity.Summary(new Sensitivity.Cell(r.getAs("kind"), r.getAs("layer"), r.getAs("method"),
+          r.<Double>getAs("level")), r.<Integer>getAs("seeds"), r.<Double>getAs("mean_accuracy"),
+          r.<Double>getAs("mean_loss"), r.<Double>getAs("mean_drop"), r.<Double>getAs("ci95_low"),
+          r.<Double>getAs("ci95_high"), r.<Long>getAs("encoded_bytes"), predicted == null ? Double.NaN : predicted,
+          error == null ? Double.NaN : error));
+    }
+    return new SensitivityReport(run, rows);
   }
 
   /** The rows of one run's partition of a table (none when the table or the partition does not exist). */

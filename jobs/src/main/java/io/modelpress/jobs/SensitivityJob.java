@@ -28,7 +28,8 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * {@code modelpress sensitivity}: one layer changed at a time (and sampled pairs changed together),
- * evaluated on Spark, written to {@code sensitivity/} and {@code sensitivity_summary/} with a runs row.
+ * evaluated on Spark, written to {@code sensitivity/} and {@code sensitivity_summary/} with a runs row, then
+ * its report (curves per method and a page) from those tables, as a sweep writes its own.
  */
 final class SensitivityJob {
 
@@ -117,6 +118,7 @@ final class SensitivityJob {
           System.getProperty("java.version"), System.getProperty("os.arch"), Double.NaN);
       ResultTables.writeSensitivity(spark, outDir, run, rows, summaryRows);
       print(out, spec, run, summaries, outcomes, seconds, outDir);
+      SweepJob.report(spark, outDir, runId, out);
       return 0;
     } finally {
       spark.stop();

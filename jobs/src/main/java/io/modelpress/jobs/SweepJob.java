@@ -89,7 +89,7 @@ final class SweepJob {
    * Writes the run's report from the tables just written. The tables stay whatever happens here: a report
    * that cannot be written fails the job (exit 1) with one line saying how to write it again.
    */
-  private static void report(SparkSession spark, String outDir, String runId, PrintStream out) {
+  static void report(SparkSession spark, String outDir, String runId, PrintStream out) {
     ReportJob.Written w;
     try {
       w = ReportJob.write(spark, outDir, runId);

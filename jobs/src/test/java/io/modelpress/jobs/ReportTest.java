@@ -204,6 +204,67 @@ class ReportTest {
     assertThat(blocked.resolve("trials/run_id=blocked")).isDirectory();
   }
 
+  @Test
+  void aSensitivityRunWritesCurvesPerMethodAndReportRewritesThem() throws Exception {
+    Files.writeString(dir.resolve("sens.yaml"), """
+        version: 1
+        name: report-sens
+        model: {path: "%s"}
+        dataset: {name: mnist, test-limit: 500}
+        prune: {methods: [magnitude], sparsities: [0.5, 0.8, 0.95]}
+        quantize: {methods: [uniform], bits: [2, 4]}
+        seeds: 3
+        interactions: {pairs: 1}
+        """.formatted(dir.resolve("mlp.zip")));
+    CliTest.Run r = CliTest.cli("sensitivity", "--config", dir.resolve("sens.yaml").toString(), "--out", out.toString(),
+        "--run-id", "sens", "--master", "local[2]");
+    assertThat(r.code()).as(r.err()).isEqualTo(0);
+    assertThat(r.out()).contains("  report    " + out + "/reports/run_id=sens/report.html "
+        + "(plots: sensitivity-magnitude.png, sensitivity-uniform.png)");
+    Path folder = report("sens");
+    Map<String, byte[]> before = files(folder);
+    assertThat(before.keySet()).containsExactly("report.html", "sensitivity-magnitude.png",
+        "sensitivity-magnitude.svg", "sensitivity-uniform.png", "sensitivity-uniform.svg");
+    for (String plot : List.of("sensitivity-magnitude", "sensitivity-uniform")) {
+      BufferedImage png = ImageIO.read(folder.resolve(plot + ".png").toFile());
+      assertThat(png).as(plot).isNotNull();
+      assertThat(png.getWidth()).isEqualTo(ReportPlots.WIDTH);
+      assertThat(png.getHeight()).isEqualTo(ReportPlots.HEIGHT);
+      assertThat(xml().parse(folder.resolve(plot + ".svg").toFile()).getDocumentElement().getTagName())
+          .isEqualTo("svg");
+    }
+    String html = html("sens");
+    assertThat(html).contains("<h1>Sensitivity run <code>sens</code></h1>", "fc1", "fc2", "out",
+        "<h2>Most sensitive layer per method</h2>", "<h2>Layer pairs: predicted vs measured drop (",
+        "<td class=\"n\">95.0 % sparsity</td>", "<td class=\"n\">2 bits</td>", "<h2>Provenance</h2>");
+    assertThat(html).doesNotContain("http://", "https://", "<script", "<link");
+    // every layer of the run is named on the page
+    SparkSession spark = CliTest.reader();
+    List<String> layers;
+    try {
+      layers = spark.read().parquet(out + "/sensitivity_summary").where("run_id = 'sens' and kind = 'single'")
+          .select("layer").distinct().as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+    } finally {
+      spark.stop();
+    }
+    assertThat(layers).hasSizeGreaterThanOrEqualTo(2);
+    for (String layer : layers) {
+      assertThat(html).containsPattern("(<td>|, )" + layer + " -?[0-9]+\\.[0-9]{2} pp");
+    }
+
+    deleteTree(folder);
+    CliTest.Run again = CliTest.cli("report", "--run-id", "sens", "--results", out.toString());
+    assertThat(again.code()).as(again.err()).isEqualTo(0);
+    assertThat(again.out()).isEqualTo("report of run sens: " + out + "/reports/run_id=sens/report.html "
+        + "(sensitivity-magnitude.png, sensitivity-magnitude.svg, sensitivity-uniform.png, sensitivity-uniform.svg, "
+        + "report.html)" + System.lineSeparator());
+    Map<String, byte[]> after = files(folder);
+    assertThat(after.keySet()).isEqualTo(before.keySet());
+    for (var e : before.entrySet()) {
+      assertThat(after.get(e.getKey())).as(e.getKey()).isEqualTo(e.getValue());
+    }
+  }
+
   static String onPath(String... names) {
     for (String dirName : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
       for (String n : names) {

@@ -12,7 +12,8 @@ import org.knowm.xchart.XYChart;
 /**
  * The files of a run's report, by name: {@code accuracy-vs-size.{png,svg}},
  * {@code accuracy-vs-latency.{png,svg}} (only when some trial has a measured latency) and
- * {@code report.html}, which shows the PNGs inline. A run without a successful trial gets the page alone. The caller writes them into
+ * {@code report.html}, which shows the PNGs inline; for a sensitivity run {@code sensitivity-<method>.{png,svg}}
+ * and {@code report.html}. A run without a successful trial gets the page alone. The caller writes them into
  * {@code <out>/reports/run_id=<R>/} ({@link #folder}).
  */
 public final class ReportFiles {
@@ -27,6 +28,32 @@ public final class ReportFiles {
   /** The report folder of a run under an output root (a Hadoop path string). */
   public static String folder(String out, String runId) {
     return (out.endsWith("/") ? out : out + "/") + REPORTS + "/run_id=" + runId;
+  }
+
+  /** The plot of one method of a sensitivity run: {@code sensitivity-<method>}. */
+  public static String sensitivity(String method) {
+    return "sensitivity-" + method;
+  }
+
+  /**
+   * Renders every file of a sensitivity run's report (in memory): {@code sensitivity-<method>.{png,svg}}
+   * per method with single-layer rows, and {@code report.html}.
+   */
+  public static Map<String, byte[]> render(SensitivityReport r) {
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    List<ReportHtml.Figure> figures = new ArrayList<>();
+    for (String method : r.methods()) {
+      XYChart c = ReportPlots.sensitivity(r, method);
+      byte[] png = ReportPlots.png(c);
+      files.put(sensitivity(method) + ".png", png);
+      files.put(sensitivity(method) + ".svg", ReportPlots.svg(c));
+      figures.add(new ReportHtml.Figure("Accuracy drop of " + method + (r.levelIsBits(method)
+          ? " quantization over bits per weight" : " pruning over the layer's sparsity")
+          + ", one layer at a time; error bars: 95 % confidence interval over the seeds.",
+          "sensitivity to " + method + " of run " + r.run().runId(), png));
+    }
+    files.put(HTML, ReportHtml.render(r, figures).getBytes(StandardCharsets.UTF_8));
+    return Collections.unmodifiableMap(files);
   }
 
   /** Renders every file of the report (in memory). */

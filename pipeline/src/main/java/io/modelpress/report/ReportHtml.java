@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * The report page: one HTML file with no external resources (plots as PNG {@code data:} URIs, styles
@@ -65,12 +66,7 @@ public final class ReportHtml {
   /** The page of a run, with its plots in the order given. */
   public static String render(RunReport r, List<Figure> figures) {
     RunInfo run = r.run();
-    StringBuilder h = new StringBuilder(64 * 1024);
-    h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
-        .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-        .append("<title>modelpress report: run ").append(esc(run.runId())).append("</title>\n<style>\n").append(CSS)
-        .append("\n</style>\n</head>\n<body>\n");
-    h.append("<h1>Sweep run <code>").append(esc(run.runId())).append("</code></h1>\n");
+    StringBuilder h = head(run, "Sweep run");
     TrialResult base = r.base();
     h.append("<p class=\"lead\">config <b>").append(esc(run.name())).append("</b>, model ").append(esc(run.model()))
         .append(" on ").append(esc(run.dataset())).append(": ").append(run.trialsTotal()).append(" trials, ")
@@ -88,12 +84,7 @@ public final class ReportHtml {
     h.append("<h2>Plots</h2>\n<p class=\"muted\">Large outlined markers: the run's frontier (pareto_rank = 0 over ")
         .append(esc(run.objectives())).append("), joined by the staircase of those non-dominated in the plot's two ")
         .append("axes; faded markers: dominated trials; black square: the base model. Colours by method.</p>\n");
-    for (Figure f : figures) {
-      h.append("<figure><img src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(f.png()))
-          .append("\" alt=\"").append(esc(f.alt())).append("\" width=\"").append(ReportPlots.WIDTH)
-          .append("\" height=\"").append(ReportPlots.HEIGHT).append("\"><figcaption>").append(esc(f.caption()))
-          .append("</figcaption></figure>\n");
-    }
+    figures(h, figures);
     if (figures.isEmpty()) {
       h.append("<p class=\"muted\">No plots: no trial of this run succeeded.</p>\n");
     } else if (!r.latencyMeasured()) {
@@ -108,6 +99,97 @@ public final class ReportHtml {
     h.append("<p class=\"muted\">Written by modelpress ").append(esc(run.codeVersion()))
         .append(" from the tables trials, frontier, runs and device_estimates of this run.</p>\n</body>\n</html>\n");
     return h.toString();
+  }
+
+  private static StringBuilder head(RunInfo run, String heading) {
+    StringBuilder h = new StringBuilder(64 * 1024);
+    h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+        .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+        .append("<title>modelpress report: run ").append(esc(run.runId())).append("</title>\n<style>\n").append(CSS)
+        .append("\n</style>\n</head>\n<body>\n");
+    h.append("<h1>").append(esc(heading)).append(" <code>").append(esc(run.runId())).append("</code></h1>\n");
+    return h;
+  }
+
+  private static void figures(StringBuilder h, List<Figure> figures) {
+    for (Figure f : figures) {
+      h.append("<figure><img src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(f.png()))
+          .append("\" alt=\"").append(esc(f.alt())).append("\" width=\"").append(ReportPlots.WIDTH)
+          .append("\" height=\"").append(ReportPlots.HEIGHT).append("\"><figcaption>").append(esc(f.caption()))
+          .append("</figcaption></figure>\n");
+    }
+  }
+
+  /**
+   * The page of a sensitivity run: its curves, the most sensitive layer of each method at that method's
+   * most aggressive level, the layer pairs' predicted (sum of the single drops) vs measured drop, and the
+   * provenance.
+   */
+  public static String render(SensitivityReport r, List<Figure> figures) {
+    RunInfo run = r.run();
+    StringBuilder h = head(run, "Sensitivity run");
+    h.append("<p class=\"lead\">config <b>").append(esc(run.name())).append("</b>, model ").append(esc(run.model()))
+        .append(" on ").append(esc(run.dataset())).append(": ").append(run.trialsTotal()).append(" trials, ")
+        .append(run.trialsOk()).append(" ok, ").append(run.trialsFailed()).append(" failed; base accuracy ")
+        .append(pct(run.baseAccuracy())).append(" (mean over the seeds' resamples of the test set).</p>\n");
+    h.append("<h2>Sensitivity curves</h2>\n<p class=\"muted\">One layer changed at a time, the others as in the ")
+        .append("base model. Drops in percentage points (pp) of top-1 accuracy against the base model on the same ")
+        .append("resample; error bars: 95 % confidence interval over the seeds.</p>\n");
+    figures(h, figures);
+    if (figures.isEmpty()) {
+      h.append("<p class=\"muted\">No plots: this run has no single-layer rows.</p>\n");
+    }
+
+    h.append("<h2>Most sensitive layer per method</h2>\n<p class=\"muted\">At each method's most aggressive ")
+        .append("level (highest sparsity, or fewest bits).</p>\n");
+    h.append("<table class=\"sensitive\">\n<tr><th>method</th><th>level</th><th>layer</th><th>mean drop</th>")
+        .append("<th>95 % CI</th><th>seeds</th><th>every layer, most to least sensitive</th></tr>\n");
+    for (String method : r.methods()) {
+      double level = r.harshestLevel(method);
+      List<io.modelpress.sweep.Sensitivity.Summary> at = r.singles(method).stream()
+          .filter(s -> s.cell().level() == level)
+          .sorted(Comparator.comparingDouble(io.modelpress.sweep.Sensitivity.Summary::meanDrop).reversed()
+              .thenComparing(s -> s.cell().layer())).toList();
+      var most = at.get(0);
+      h.append("<tr><td>").append(esc(method)).append("</td>").append(numCell(level(r, method, level)))
+          .append("<td>").append(esc(most.cell().layer())).append("</td>").append(numCell(pp(most.meanDrop())))
+          .append(numCell("[" + pp(most.ciLow()) + ", " + pp(most.ciHigh()) + "]"))
+          .append(numCell(Integer.toString(most.seeds()))).append("<td>")
+          .append(esc(at.stream().map(s -> s.cell().layer() + " " + pp(s.meanDrop())).collect(Collectors.joining(", "))))
+          .append("</td></tr>\n");
+    }
+    h.append("</table>\n");
+
+    List<io.modelpress.sweep.Sensitivity.Summary> pairs = r.pairs();
+    h.append("<h2>Layer pairs: predicted vs measured drop (").append(pairs.size()).append(")</h2>\n");
+    if (pairs.isEmpty()) {
+      h.append("<p>This run changed no layer pairs together.</p>\n");
+    } else {
+      double meanAbs = pairs.stream().mapToDouble(s -> Math.abs(s.additivityError())).average().orElse(Double.NaN);
+      h.append("<p class=\"muted\">Predicted: the sum of the two layers' single drops; additivity error: measured ")
+          .append("minus predicted (mean |error| ").append(esc(pp(meanAbs))).append(").</p>\n");
+      h.append("<table class=\"pairs\">\n<tr><th>layers</th><th>method</th><th>level</th><th>predicted drop</th>")
+          .append("<th>measured drop</th><th>95 % CI</th><th>additivity error</th></tr>\n");
+      for (var p : pairs) {
+        h.append("<tr><td>").append(esc(p.cell().layer())).append("</td><td>").append(esc(p.cell().method()))
+            .append("</td>").append(numCell(level(r, p.cell().method(), p.cell().level())))
+            .append(numCell(pp(p.predictedDrop()))).append(numCell(pp(p.meanDrop())))
+            .append(numCell("[" + pp(p.ciLow()) + ", " + pp(p.ciHigh()) + "]"))
+            .append(numCell(pp(p.additivityError()))).append("</tr>\n");
+      }
+      h.append("</table>\n");
+    }
+    provenance(h, run);
+    h.append("<p class=\"muted\">Written by modelpress ").append(esc(run.codeVersion()))
+        .append(" from the tables sensitivity_summary and runs of this run.</p>\n</body>\n</html>\n");
+    return h.toString();
+  }
+
+  /** A level as the plots show it: a sparsity in %, or bits. */
+  private static String level(SensitivityReport r, String method, double level) {
+    boolean bits = r.singles(method).isEmpty() ? level >= 1 : r.levelIsBits(method);
+    return bits ? String.format(Locale.ROOT, "%d bits", (long) level)
+        : String.format(Locale.ROOT, "%s %% sparsity", num(100 * level, 1));
   }
 
   private static void frontier(StringBuilder h, RunReport r) {

@@ -63,6 +63,52 @@ public final class ReportPlots {
         "latency, batch 1, p50 (ms, pure-Java runtime on the executors)", m -> m.metric("latency_b1_p50_ms"), false);
   }
 
+  /**
+   * One sensitivity curve per layer for one method: the mean accuracy drop (percentage points, over the
+   * run's seeds) at each level, with its 95 % confidence interval as error bars (the interval is symmetric
+   * about the mean: mean ± t·s/√n). x is the sparsity in % for prune methods and bits per weight for
+   * quantize methods. Layers keep their colour across the methods of a run (layer-name order).
+   */
+  public static XYChart sensitivity(SensitivityReport r, String method) {
+    List<io.modelpress.sweep.Sensitivity.Summary> rows = r.singles(method);
+    if (rows.isEmpty()) {
+      throw new IllegalArgumentException("run " + r.run().runId() + " has no single-layer rows for method '" + method
+          + "'");
+    }
+    boolean bits = r.levelIsBits(method);
+    int seeds = rows.stream().mapToInt(io.modelpress.sweep.Sensitivity.Summary::seeds).max().orElse(0);
+    XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT)
+        .title("Sensitivity to " + method + (bits ? " quantization" : " pruning") + ", run " + r.run().runId())
+        .xAxisTitle(bits ? "bits per weight (one layer quantized, the others unchanged)"
+            : "sparsity of the layer (% of its weights pruned, the others unchanged)")
+        .yAxisTitle("accuracy drop (percentage points, mean of " + seeds + " seeds, 95 % CI)").build();
+    XYStyler st = c.getStyler();
+    style(st, false);
+    st.setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+    st.setErrorBarsColorSeriesColor(true);
+    st.setXAxisDecimalPattern(bits ? "0" : "0.#");
+    st.setYAxisDecimalPattern("0.0#");
+    st.setMarkerSize(8);
+    List<String> layers = List.copyOf(new TreeSet<>(r.singles().stream().map(s -> s.cell().layer()).toList()));
+    for (String layer : layers) {
+      List<io.modelpress.sweep.Sensitivity.Summary> ps = rows.stream().filter(s -> s.cell().layer().equals(layer))
+          .toList();
+      if (ps.isEmpty()) {
+        continue;
+      }
+      double[] x = ps.stream().mapToDouble(s -> bits ? s.cell().level() : 100 * s.cell().level()).toArray();
+      double[] y = ps.stream().mapToDouble(s -> 100 * s.meanDrop()).toArray();
+      double[] err = ps.stream().mapToDouble(s -> 100 * (s.ciHigh() - s.ciLow()) / 2).toArray();
+      XYSeries s = c.addSeries(layer, x, y, err);
+      Color col = PALETTE[layers.indexOf(layer) % PALETTE.length];
+      s.setLineColor(col);
+      s.setMarkerColor(col);
+      s.setMarker(SeriesMarkers.CIRCLE);
+      s.setLineStyle(new BasicStroke(2.2f));
+    }
+    return c;
+  }
+
   /** The colour of a method in every plot of the run (and in the report's tables). */
   public static Color color(RunReport r, String method) {
     List<String> methods = new ArrayList<>(methods(r));

@@ -11,6 +11,7 @@ import io.modelpress.spec.TrialSpec;
 import io.modelpress.sweep.Latency;
 import io.modelpress.sweep.Measurements;
 import io.modelpress.sweep.RunInfo;
+import io.modelpress.sweep.Sensitivity;
 import io.modelpress.sweep.TrialResult;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -114,6 +115,61 @@ class ReportFilesTest {
     Map<String, byte[]> only = ReportFiles.render(failedOnly);
     assertThat(only.keySet()).containsExactly("report.html");
     assertThat(new String(only.get("report.html"), StandardCharsets.UTF_8)).contains("No plots", "boom");
+  }
+
+  static Sensitivity.Summary summary(String kind, String layer, String method, double level, double drop,
+      double half, double predicted) {
+    return new Sensitivity.Summary(new Sensitivity.Cell(kind, layer, method, level), 3, 0.97 - drop, 0.1, drop,
+        drop - half, drop + half, 10_000, predicted, Double.isNaN(predicted) ? Double.NaN : drop - predicted);
+  }
+
+  @Test
+  void aSensitivityRunGetsOneCurvePlotPerMethodAndAPageWithTheMostSensitiveLayerAndThePairs() throws Exception {
+    double nan = Double.NaN;
+    List<Sensitivity.Summary> rows = List.of(
+        summary("single", "fc2", "magnitude", 0.5, 0.001, 0.002, nan),
+        summary("single", "fc2", "magnitude", 0.9, 0.02, 0.005, nan),
+        summary("single", "fc1", "magnitude", 0.9, 0.15, 0.02, nan),
+        summary("single", "fc1", "magnitude", 0.5, 0.01, 0.003, nan),
+        summary("single", HOSTILE, "magnitude", 0.5, 0.0, 0.001, nan),
+        summary("single", HOSTILE, "magnitude", 0.9, 0.004, 0.001, nan),
+        summary("single", "fc1", "uniform", 2, 0.30, 0.04, nan),
+        summary("single", "fc1", "uniform", 4, 0.002, 0.001, nan),
+        summary("single", "fc2", "uniform", 2, 0.05, 0.01, nan),
+        summary("single", "fc2", "uniform", 4, 0.0, 0.001, nan),
+        summary("pair", "fc1+fc2", "magnitude", 0.9, 0.21, 0.02, 0.17));
+    SensitivityReport r = new SensitivityReport(run("s1", "sens", Instant.parse("2026-11-28T10:00:00Z"), nan, 0.97),
+        rows);
+    assertThat(r.levelIsBits("uniform")).isTrue();
+    assertThat(r.levelIsBits("magnitude")).isFalse();
+    assertThat(r.harshestLevel("uniform")).isEqualTo(2);
+    assertThat(r.harshestLevel("magnitude")).isEqualTo(0.9);
+    Map<String, byte[]> files = ReportFiles.render(r);
+    assertThat(files.keySet()).containsExactly("sensitivity-magnitude.png", "sensitivity-magnitude.svg",
+        "sensitivity-uniform.png", "sensitivity-uniform.svg", "report.html");
+    for (String plot : List.of("sensitivity-magnitude", "sensitivity-uniform")) {
+      BufferedImage png = ImageIO.read(new ByteArrayInputStream(files.get(plot + ".png")));
+      assertThat(png.getWidth()).isEqualTo(ReportPlots.WIDTH);
+      assertThat(xml().parse(new ByteArrayInputStream(files.get(plot + ".svg"))).getDocumentElement().getTagName())
+          .isEqualTo("svg");
+    }
+    String html = new String(files.get("report.html"), StandardCharsets.UTF_8);
+    // the most sensitive layer at the harshest level: fc1 for both; every layer ranked after it
+    assertThat(html).contains("<tr><td>magnitude</td><td class=\"n\">90.0 % sparsity</td><td>fc1</td>"
+        + "<td class=\"n\">15.00 pp</td><td class=\"n\">[13.00 pp, 17.00 pp]</td><td class=\"n\">3</td>"
+        + "<td>fc1 15.00 pp, fc2 2.00 pp, &lt;script&gt;");
+    assertThat(html).contains("<tr><td>uniform</td><td class=\"n\">2 bits</td><td>fc1</td>");
+    assertThat(html).contains("<tr><td>fc1+fc2</td><td>magnitude</td><td class=\"n\">90.0 % sparsity</td>"
+        + "<td class=\"n\">17.00 pp</td><td class=\"n\">21.00 pp</td>");
+    assertThat(html).contains("<td class=\"n\">4.00 pp</td></tr>", "data:image/png;base64,", "<h2>Provenance</h2>");
+    assertThat(html).doesNotContain("<script", HOSTILE, "http://", "https://", "<link");
+    // the same rows in another order give the same bytes
+    List<Sensitivity.Summary> reversed = new java.util.ArrayList<>(rows);
+    java.util.Collections.reverse(reversed);
+    Map<String, byte[]> again = ReportFiles.render(new SensitivityReport(r.run(), reversed));
+    for (var e : files.entrySet()) {
+      assertThat(again.get(e.getKey())).as(e.getKey()).isEqualTo(e.getValue());
+    }
   }
 
   /** An XML parser that never fetches the SVG DTD (no network here, and none needed to check well-formedness). */
