@@ -53,13 +53,8 @@ class SparkSubmitIT {
         """.formatted(model));
     Path out = dir.resolve("out");
 
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(Arrays.asList(System.getProperty("modelpress.java17Opens").trim().split("\\s+")));
-    cmd.addAll(List.of("-cp", sparkCp, "org.apache.spark.deploy.SparkSubmit", "--master", "local[2]",
-        "--conf", "spark.ui.enabled=false", "--conf", "spark.driver.host=127.0.0.1",
-        "--class", "io.modelpress.jobs.Cli", jar.toString(),
-        "sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "submitted"));
+    List<String> cmd = submitCommand(sparkCp, "local[2]", jar, "sweep", "--config", cfg.toString(), "--out",
+        out.toString(), "--run-id", "submitted");
     String log = submit(cmd, "log.txt");
     assertThat(log).contains("modelpress sweep 'submit' finished: run submitted", "5 ok, 0 failed");
     assertThat(new File(out.toFile(), "trials/run_id=submitted")).isDirectory();
@@ -97,20 +92,9 @@ class SparkSubmitIT {
   @Test
   void aSweepRunsOnAStandaloneClusterOfTwoWorkers() throws Exception {
     Path jar = Path.of(System.getProperty("modelpress.clusterJar"));
-    Path root = Path.of("..").toAbsolutePath().normalize();
-    int port;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
     Path cluster = dir.resolve("cluster");
-    Process start = new ProcessBuilder(root.resolve("deploy/standalone/start").toString(), "--workers", "2",
-        "--cores", "1", "--memory", "1g", "--port", String.valueOf(port), "--dir", cluster.toString())
-        .redirectErrorStream(true).redirectOutput(dir.resolve("start.log").toFile()).start();
+    int port = startCluster(cluster);
     try {
-      assertThat(start.waitFor(3, TimeUnit.MINUTES)).isTrue();
-      String started = Files.readString(dir.resolve("start.log"));
-      assertThat(start.exitValue()).as(started).isZero();
-      assertThat(started.strip()).endsWith("spark://127.0.0.1:" + port);
 
       LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 3000, 0), new Configuration());
       Path model = dir.resolve("m2.zip");
@@ -127,14 +111,8 @@ class SparkSubmitIT {
           latency: {runs: 40}
           """.formatted(model));
       Path out = dir.resolve("cluster-out");
-      String sparkCp = cluster.resolve("spark-home/jars") + "/*";
-      List<String> cmd = new ArrayList<>();
-      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      cmd.addAll(Arrays.asList(System.getProperty("modelpress.java17Opens").trim().split("\\s+")));
-      cmd.addAll(List.of("-cp", sparkCp, "org.apache.spark.deploy.SparkSubmit", "--master", "spark://127.0.0.1:" + port,
-          "--conf", "spark.ui.enabled=false", "--conf", "spark.driver.host=127.0.0.1",
-          "--conf", "spark.executor.memory=900m", "--class", "io.modelpress.jobs.Cli", jar.toString(),
-          "sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "on-cluster"));
+      List<String> cmd = submitCommand(cluster.resolve("spark-home/jars") + "/*", "spark://127.0.0.1:" + port, jar,
+          "sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "on-cluster");
       String log = submit(cmd, "cluster-log.txt");
       assertThat(log).contains("modelpress sweep 'cluster' finished: run on-cluster", "7 ok, 0 failed",
           "latency   measured for 7 of 7 successful trials");
@@ -154,8 +132,7 @@ class SparkSubmitIT {
         spark.stop();
       }
     } finally {
-      new ProcessBuilder(root.resolve("deploy/standalone/stop").toString(), "--dir", cluster.toString())
-          .inheritIO().start().waitFor(1, TimeUnit.MINUTES);
+      stopCluster(cluster);
     }
   }
 
@@ -166,18 +143,9 @@ class SparkSubmitIT {
   @Test
   void aSweepSurvivesAnExecutorKilledMidRun() throws Exception {
     Path jar = Path.of(System.getProperty("modelpress.clusterJar"));
-    Path root = Path.of("..").toAbsolutePath().normalize();
-    int port;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
     Path cluster = dir.resolve("cluster-kill");
-    Process start = new ProcessBuilder(root.resolve("deploy/standalone/start").toString(), "--workers", "2",
-        "--port", String.valueOf(port), "--dir", cluster.toString())
-        .redirectErrorStream(true).redirectOutput(dir.resolve("start-kill.log").toFile()).start();
+    int port = startCluster(cluster);
     try {
-      assertThat(start.waitFor(3, TimeUnit.MINUTES)).isTrue();
-      assertThat(start.exitValue()).as(Files.readString(dir.resolve("start-kill.log"))).isZero();
       LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 3000, 0), new Configuration());
       Path model = dir.resolve("m3.zip");
       Files.write(model, Dl4jModel.train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 7), train, (e, s) -> { }).save());
@@ -193,13 +161,8 @@ class SparkSubmitIT {
           latency: {enabled: false}
           """.formatted(model));
       Path out = dir.resolve("kill-out");
-      List<String> cmd = new ArrayList<>();
-      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      cmd.addAll(Arrays.asList(System.getProperty("modelpress.java17Opens").trim().split("\\s+")));
-      cmd.addAll(List.of("-cp", cluster.resolve("spark-home/jars") + "/*", "org.apache.spark.deploy.SparkSubmit",
-          "--master", "spark://127.0.0.1:" + port, "--conf", "spark.ui.enabled=false", "--conf",
-          "spark.driver.host=127.0.0.1", "--conf", "spark.executor.memory=900m", "--class", "io.modelpress.jobs.Cli",
-          jar.toString(), "sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "killed"));
+      List<String> cmd = submitCommand(cluster.resolve("spark-home/jars") + "/*", "spark://127.0.0.1:" + port, jar,
+          "sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "killed");
       Path logFile = dir.resolve("kill-log.txt");
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile());
       pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
@@ -236,9 +199,44 @@ class SparkSubmitIT {
         spark.stop();
       }
     } finally {
-      new ProcessBuilder(root.resolve("deploy/standalone/stop").toString(), "--dir", cluster.toString())
-          .inheritIO().start().waitFor(1, TimeUnit.MINUTES);
+      stopCluster(cluster);
     }
+  }
+
+  static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+
+  /** Starts deploy/standalone/start's master and two 1-core workers in {@code cluster}; the master's port. */
+  private int startCluster(Path cluster) throws Exception {
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    Path log = dir.resolve(cluster.getFileName() + "-start.log");
+    Process start = new ProcessBuilder(ROOT.resolve("deploy/standalone/start").toString(), "--workers", "2",
+        "--cores", "1", "--memory", "1g", "--port", String.valueOf(port), "--dir", cluster.toString())
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    assertThat(start.waitFor(3, TimeUnit.MINUTES)).isTrue();
+    String started = Files.readString(log);
+    assertThat(start.exitValue()).as(started).isZero();
+    assertThat(started.strip()).endsWith("spark://127.0.0.1:" + port);
+    return port;
+  }
+
+  private static void stopCluster(Path cluster) throws Exception {
+    new ProcessBuilder(ROOT.resolve("deploy/standalone/stop").toString(), "--dir", cluster.toString())
+        .inheritIO().start().waitFor(1, TimeUnit.MINUTES);
+  }
+
+  /** The command line of a client-mode spark-submit of the cluster jar's Cli with {@code args}. */
+  private static List<String> submitCommand(String sparkCp, String master, Path jar, String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(Arrays.asList(System.getProperty("modelpress.java17Opens").trim().split("\\s+")));
+    cmd.addAll(List.of("-cp", sparkCp, "org.apache.spark.deploy.SparkSubmit", "--master", master,
+        "--conf", "spark.ui.enabled=false", "--conf", "spark.driver.host=127.0.0.1",
+        "--conf", "spark.executor.memory=900m", "--class", "io.modelpress.jobs.Cli", jar.toString()));
+    cmd.addAll(Arrays.asList(args));
+    return cmd;
   }
 
   /** Runs a spark-submit command line to completion (5 minutes at most); its log, after asserting exit 0. */

@@ -135,23 +135,11 @@ final class ConvKernels {
   static Kernel csr(LayerWeights l, Window w) {
     float[] f = l.weights();
     int filters = Kernels.dims(l, 4)[0];
-    int perFilter = f.length / filters;
-    int nnz = l.nonZeros();
-    int[] start = new int[filters + 1];
-    int[] tap = new int[nnz];
-    float[] val = new float[nnz];
-    int k = 0;
-    for (int oc = 0; oc < filters; oc++) {
-      start[oc] = k;
-      for (int i = 0; i < perFilter; i++) {
-        float v = f[oc * perFilter + i];
-        if (v != 0f) {
-          tap[k] = i;
-          val[k++] = v;
-        }
-      }
-    }
-    start[filters] = k;
+    Kernels.Csr m = Kernels.Csr.of(f, filters, f.length / filters);
+    int nnz = m.col().length;
+    int[] start = m.start();
+    int[] tap = m.col();
+    float[] val = m.val();
     return new Fp32Conv(l, w, "conv-csr-fp32") {
       @Override
       void addTaps(int oc) {

@@ -71,6 +71,35 @@ public final class Kernels {
   }
 
   /** The shape of {@code l}, which must have {@code rank} dimensions. */
+  /**
+   * The non-zeros of a row-major [rows × cols] matrix in compressed sparse rows: row r's entries are
+   * {@code col[p], val[p]} for p in [start[r], start[r + 1]).
+   */
+  record Csr(int[] start, int[] col, float[] val) {
+    static Csr of(float[] w, int rows, int cols) {
+      int nnz = 0;
+      for (float v : w) {
+        nnz += v != 0f ? 1 : 0;
+      }
+      int[] start = new int[rows + 1];
+      int[] col = new int[nnz];
+      float[] val = new float[nnz];
+      int k = 0;
+      for (int r = 0; r < rows; r++) {
+        start[r] = k;
+        for (int c = 0; c < cols; c++) {
+          float v = w[r * cols + c];
+          if (v != 0f) {
+            col[k] = c;
+            val[k++] = v;
+          }
+        }
+      }
+      start[rows] = k;
+      return new Csr(start, col, val);
+    }
+  }
+
   static int[] dims(LayerWeights l, int rank) {
     if (l.shape().length != rank) {
       throw new IllegalArgumentException("layer '" + l.name() + "' has weights of shape " + Arrays.toString(l.shape())
@@ -126,24 +155,11 @@ public final class Kernels {
    */
   public static Kernel csr(LayerWeights l) {
     int in = dims(l, 2)[0];
-    int out = l.shape()[1];
-    float[] w = l.weights();
-    int nnz = l.nonZeros();
-    int[] rowStart = new int[in + 1];
-    int[] col = new int[nnz];
-    float[] val = new float[nnz];
-    int k = 0;
-    for (int i = 0; i < in; i++) {
-      rowStart[i] = k;
-      for (int j = 0; j < out; j++) {
-        float v = w[i * out + j];
-        if (v != 0f) {
-          col[k] = j;
-          val[k++] = v;
-        }
-      }
-    }
-    rowStart[in] = k;
+    Csr m = Csr.of(l.weights(), in, l.shape()[1]);
+    int nnz = m.col().length;
+    int[] rowStart = m.start();
+    int[] col = m.col();
+    float[] val = m.val();
     return new DenseBase(l, "csr-fp32") {
       @Override
       void row(float[] x, int xo, float[] y, int yo) {
