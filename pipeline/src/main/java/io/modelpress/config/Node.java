@@ -93,6 +93,13 @@ final class Node {
     return json.asDouble();
   }
 
+  boolean asBoolean() {
+    if (!json.isBoolean()) {
+      throw new ConfigException("'" + path + "' is set to " + describe(json) + " but must be true or false");
+    }
+    return json.asBoolean();
+  }
+
   String asText() {
     if (!json.isTextual()) {
       throw new ConfigException("'" + path + "' is set to " + describe(json) + " but must be a string");

@@ -8,6 +8,7 @@ import io.modelpress.data.Datasets;
 import io.modelpress.model.Zoo;
 import io.modelpress.pareto.Objective;
 import io.modelpress.spec.DatasetSpec;
+import io.modelpress.spec.DistillSpec;
 import io.modelpress.spec.FineTuneSpec;
 import io.modelpress.spec.LatencySpec;
 import io.modelpress.spec.LayerSelector;
@@ -183,8 +184,12 @@ public final class SweepConfigParser {
   }
 
   private static SearchBlock block(Node b, int index) {
-    b.requireKeys("name", "prune", "finetune", "quantize", "allocate", "evolve");
+    b.requireKeys("name", "prune", "finetune", "quantize", "allocate", "evolve", "distill");
     String name = b.string("name", "block" + index);
+    if (b.has("distill") && (b.has("allocate") || b.has("evolve"))) {
+      throw new ConfigException("'" + b.path + "' has 'distill' with 'allocate' or 'evolve'; a distillation block "
+          + "may chain 'prune', 'finetune' and 'quantize' on its students only");
+    }
     if (b.has("evolve")) {
       if (b.has("prune") || b.has("quantize") || b.has("allocate") || b.has("finetune")) {
         throw new ConfigException("'" + b.path + "' has 'evolve' with 'prune', 'quantize', 'allocate' or 'finetune'; "
@@ -243,10 +248,37 @@ public final class SweepConfigParser {
     if (b.has("quantize")) {
       quant.add(quant(b.get("quantize")));
     }
-    if (prune.isEmpty() && quant.isEmpty()) {
+    SweepSpec.DistillGrid distill = b.has("distill") ? distill(b.get("distill")) : null;
+    if (prune.isEmpty() && quant.isEmpty() && distill == null) {
       throw new ConfigException("'" + b.path + "' has neither 'prune' nor 'quantize'; give one or both");
     }
-    return new SearchBlock(name, prune, finetune, quant);
+    return new SearchBlock(name, prune, finetune, quant, null, List.of(), null, distill);
+  }
+
+  private static SweepSpec.DistillGrid distill(Node d) {
+    d.requireKeys("students", "temperatures", "alphas", "seeds", "epochs", "learning-rate", "batch-size", "parallelism",
+        "baselines");
+    if (!d.has("students")) {
+      throw new ConfigException("'" + d.path + ".students' is missing: the student networks to train, e.g. "
+          + "[mlp-32, mlp-128]");
+    }
+    List<String> students = d.get("students").list(Node::asText);
+    List<Double> temperatures = d.has("temperatures") ? levels(d.get("temperatures")) : List.of(4.0);
+    List<Double> alphas = d.has("alphas") ? levels(d.get("alphas")) : List.of(0.5);
+    int seeds = d.has("seeds") ? d.get("seeds").asInt() : 1;
+    int epochs = d.has("epochs") ? d.get("epochs").asInt() : DistillSpec.DEFAULT_EPOCHS;
+    double lr = d.has("learning-rate") ? d.get("learning-rate").asDouble() : DistillSpec.DEFAULT_LEARNING_RATE;
+    int batch = d.has("batch-size") ? d.get("batch-size").asInt() : DistillSpec.DEFAULT_BATCH_SIZE;
+    DistillSpec.Parallelism parallelism = d.has("parallelism")
+        ? enumValue(DistillSpec.Parallelism.values(), d.get("parallelism").asText(), d.path + ".parallelism")
+        : DistillSpec.Parallelism.TASK;
+    boolean baselines = !d.has("baselines") || d.get("baselines").asBoolean();
+    return d.checked(() -> {
+      SweepSpec.DistillGrid g = new SweepSpec.DistillGrid(students, temperatures, alphas, seeds, epochs, lr, batch,
+          parallelism, baselines);
+      g.expand(); // validates every student, temperature and alpha
+      return g;
+    });
   }
 
   private static io.modelpress.spec.AllocateSpec allocate(Node a) {

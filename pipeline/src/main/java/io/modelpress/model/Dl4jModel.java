@@ -44,7 +44,7 @@ public final class Dl4jModel {
   private final List<String> names = new ArrayList<>();
   private int[] positions;
 
-  private Dl4jModel(MultiLayerNetwork net) {
+  Dl4jModel(MultiLayerNetwork net) {
     this.net = net;
     MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
     for (int i = 0; i < net.getnLayers(); i++) {
@@ -105,6 +105,11 @@ public final class Dl4jModel {
       }
     }
     return out.toByteArray();
+  }
+
+  /** The DL4J network (for {@link Students}, which trains networks of its own). */
+  MultiLayerNetwork net() {
+    return net;
   }
 
   /** Number of input features the model expects per example. */

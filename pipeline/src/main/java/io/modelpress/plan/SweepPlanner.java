@@ -2,8 +2,10 @@ package io.modelpress.plan;
 
 import io.modelpress.compress.prune.StructuredPruner;
 import io.modelpress.model.LayerKind;
+import io.modelpress.model.LayerWeights;
 import io.modelpress.model.ModelWeights;
 import io.modelpress.spec.CompressionStep;
+import io.modelpress.spec.DistillSpec;
 import io.modelpress.spec.FineTuneSpec;
 import io.modelpress.spec.LayerSelector;
 import io.modelpress.spec.PruneSpec;
@@ -38,9 +40,38 @@ public final class SweepPlanner {
   private SweepPlanner() {}
 
   public static SweepPlan plan(SweepSpec sweep, ModelWeights model, String modelFingerprint, String datasetFingerprint) {
+    LayerWeights first = model.layers().get(0);
+    return plan(sweep, model, modelFingerprint, datasetFingerprint, first.kind() == LayerKind.CONV ? -1 : first.shape()[0]);
+  }
+
+  /**
+   * As above; {@code features} (inputs per example) shapes the students of distillation blocks, whose
+   * prune and quantize steps are resolved against the student's layers, not the teacher's.
+   */
+  public static SweepPlan plan(SweepSpec sweep, ModelWeights model, String modelFingerprint, String datasetFingerprint,
+      int features) {
     Map<String, PlannedTrial> trials = new LinkedHashMap<>();
     add(trials, "base", TrialSpec.BASE, sweep.seed(), modelFingerprint, datasetFingerprint);
     for (SearchBlock block : sweep.search()) {
+      if (block.distill() != null) {
+        if (features < 1) {
+          throw new IllegalArgumentException("distillation block '" + block.name() + "' needs the dataset's feature count");
+        }
+        int classes = model.layers().get(model.layers().size() - 1).shape()[1];
+        for (DistillSpec d : block.distill().expand()) {
+          ModelWeights student = studentShapes(d, features, classes);
+          // the student itself, then the block's prune × quantize grid applied to it
+          List<TrialSpec> chains = new ArrayList<>(List.of(TrialSpec.BASE));
+          chains.addAll(grid(block, student));
+          for (TrialSpec chained : chains) {
+            List<CompressionStep> steps = new ArrayList<>();
+            steps.add(d);
+            steps.addAll(chained.steps());
+            add(trials, block.name(), new TrialSpec(steps), sweep.seed(), modelFingerprint, datasetFingerprint);
+          }
+        }
+        continue;
+      }
       if (block.evolve() != null) {
         List<String> layers = model.names();
         for (Evolution.Genome g : Evolution.initial(block.evolve(), layers.size(),
@@ -65,37 +96,8 @@ public final class SweepPlanner {
         }
         continue;
       }
-      List<PruneSpec> prunes = new ArrayList<>();
-      for (PruneGrid g : block.prune()) {
-        prunes.addAll(expand(g, model));
-      }
-      List<QuantSpec> quants = new ArrayList<>();
-      for (QuantGrid g : block.quantize()) {
-        quants.addAll(expand(g, model));
-      }
-      List<PruneSpec> ps = new ArrayList<>(prunes);
-      if (ps.isEmpty()) {
-        ps.add(null);
-      }
-      List<QuantSpec> qs = new ArrayList<>(quants);
-      if (qs.isEmpty()) {
-        qs.add(null);
-      }
-      FineTuneSpec ft = block.finetune().isEmpty() ? null : block.finetune().get(0);
-      for (PruneSpec p : ps) {
-        for (QuantSpec q : qs) {
-          List<CompressionStep> steps = new ArrayList<>();
-          if (p != null) {
-            steps.add(p);
-          }
-          if (ft != null) {
-            steps.add(ft);
-          }
-          if (q != null) {
-            steps.add(q);
-          }
-          add(trials, block.name(), new TrialSpec(steps), sweep.seed(), modelFingerprint, datasetFingerprint);
-        }
+      for (TrialSpec spec : grid(block, model)) {
+        add(trials, block.name(), spec, sweep.seed(), modelFingerprint, datasetFingerprint);
       }
     }
     List<PlannedTrial> all = new ArrayList<>(trials.values());
@@ -103,6 +105,65 @@ public final class SweepPlanner {
       all = sample(all, sweep.sample(), sweep.seed());
     }
     return new SweepPlan(modelFingerprint, datasetFingerprint, all);
+  }
+
+  /**
+   * The prune × quantize grid of a block over {@code model}'s layers, fine-tuning between the two when
+   * the block has it; a block with neither (a distillation block alone) gives the empty trial.
+   */
+  private static List<TrialSpec> grid(SearchBlock block, ModelWeights model) {
+    List<TrialSpec> out = new ArrayList<>();
+    List<PruneSpec> prunes = new ArrayList<>();
+    for (PruneGrid g : block.prune()) {
+      prunes.addAll(expand(g, model));
+    }
+    List<QuantSpec> quants = new ArrayList<>();
+    for (QuantGrid g : block.quantize()) {
+      quants.addAll(expand(g, model));
+    }
+    List<PruneSpec> ps = new ArrayList<>(prunes);
+    if (ps.isEmpty()) {
+      ps.add(null);
+    }
+    List<QuantSpec> qs = new ArrayList<>(quants);
+    if (qs.isEmpty()) {
+      qs.add(null);
+    }
+    FineTuneSpec ft = block.finetune().isEmpty() ? null : block.finetune().get(0);
+    for (PruneSpec p : ps) {
+      for (QuantSpec q : qs) {
+        List<CompressionStep> steps = new ArrayList<>();
+        if (p != null) {
+          steps.add(p);
+        }
+        if (ft != null) {
+          steps.add(ft);
+        }
+        if (q != null) {
+          steps.add(q);
+        }
+        out.add(new TrialSpec(steps));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The layers of a student as zero weights of the right shapes ({@code fc1..fcN}, {@code out}, as
+   * {@link io.modelpress.model.Dl4jModel#distill} builds them): what its prune and quantize steps resolve against.
+   */
+  static ModelWeights studentShapes(DistillSpec d, int features, int classes) {
+    List<LayerWeights> layers = new ArrayList<>();
+    int in = features;
+    int[] hidden = d.hidden();
+    for (int i = 0; i <= hidden.length; i++) {
+      boolean out = i == hidden.length;
+      int n = out ? classes : hidden[i];
+      layers.add(new LayerWeights(out ? "out" : "fc" + (i + 1), out ? LayerKind.OUTPUT : LayerKind.DENSE,
+          new int[] {in, n}, 1, 1, new float[in * n], new float[n]));
+      in = n;
+    }
+    return new ModelWeights(layers);
   }
 
   /**

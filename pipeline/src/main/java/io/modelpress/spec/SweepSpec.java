@@ -103,10 +103,15 @@ public record SweepSpec(
    * fine-tuned with {@code finetune} between the two when it is given.
    */
   public record SearchBlock(String name, List<PruneGrid> prune, List<FineTuneSpec> finetune, List<QuantGrid> quantize,
-      AllocateSpec allocate, List<TrialSpec> allocated, EvolveSpec evolve) implements Serializable {
+      AllocateSpec allocate, List<TrialSpec> allocated, EvolveSpec evolve, DistillGrid distill) implements Serializable {
+    public SearchBlock(String name, List<PruneGrid> prune, List<FineTuneSpec> finetune, List<QuantGrid> quantize,
+        AllocateSpec allocate, List<TrialSpec> allocated, EvolveSpec evolve) {
+      this(name, prune, finetune, quantize, allocate, allocated, evolve, null);
+    }
+
     public SearchBlock(String name, List<PruneGrid> prune, List<FineTuneSpec> finetune, List<QuantGrid> quantize,
         AllocateSpec allocate, List<TrialSpec> allocated) {
-      this(name, prune, finetune, quantize, allocate, allocated, null);
+      this(name, prune, finetune, quantize, allocate, allocated, null, null);
     }
 
     public SearchBlock(String name, List<PruneGrid> prune, List<QuantGrid> quantize) {
@@ -119,7 +124,7 @@ public record SweepSpec(
 
     /** This block with the trials its allocation produced (read from the sensitivity run by the job). */
     public SearchBlock withAllocated(List<TrialSpec> trials) {
-      return new SearchBlock(name, prune, finetune, quantize, allocate, trials, evolve);
+      return new SearchBlock(name, prune, finetune, quantize, allocate, trials, evolve, distill);
     }
 
     public SearchBlock {
@@ -128,6 +133,10 @@ public record SweepSpec(
       finetune = List.copyOf(finetune);
       quantize = List.copyOf(quantize);
       allocated = List.copyOf(allocated);
+      if (distill != null && (allocate != null || evolve != null)) {
+        throw new IllegalArgumentException("search block '" + name + "' has 'distill' with 'allocate' or 'evolve'; "
+            + "a distillation block may chain 'prune', 'finetune' and 'quantize' only");
+      }
       if (allocate != null || evolve != null) {
         if (allocate != null && evolve != null) {
           throw new IllegalArgumentException("search block '" + name + "' has both 'allocate' and 'evolve'");
@@ -143,9 +152,54 @@ public record SweepSpec(
       if (prune.size() > 1 || quantize.size() > 1) {
         throw new IllegalArgumentException("search block '" + name + "' has more than one prune or quantize grid");
       }
-      if (allocate == null && evolve == null && prune.isEmpty() && quantize.isEmpty()) {
+      if (allocate == null && evolve == null && distill == null && prune.isEmpty() && quantize.isEmpty()) {
         throw new IllegalArgumentException("search block '" + name + "' has neither 'prune' nor 'quantize'");
       }
+    }
+  }
+
+  /**
+   * Students × temperatures × alphas × replicas of a distillation block, each student also trained on hard
+   * labels alone ({@code α = 1}) per replica when {@code baselines} is on, so the benefit is measured.
+   */
+  public record DistillGrid(List<String> students, List<Double> temperatures, List<Double> alphas, int seeds,
+      int epochs, double learningRate, int batchSize, DistillSpec.Parallelism parallelism, boolean baselines)
+      implements Serializable {
+    public DistillGrid {
+      students = List.copyOf(students);
+      temperatures = List.copyOf(temperatures);
+      alphas = List.copyOf(alphas);
+      Objects.requireNonNull(parallelism, "parallelism");
+      if (students.isEmpty()) {
+        throw new IllegalArgumentException("'distill.students' is empty; list at least one, e.g. [mlp-32]");
+      }
+      if (seeds < 1 || seeds > 1000) {
+        throw new IllegalArgumentException("'distill.seeds' is set to " + seeds + " but must be in 1..1000");
+      }
+      if (temperatures.isEmpty() || alphas.isEmpty()) {
+        throw new IllegalArgumentException("'distill' needs 'temperatures' and 'alphas' (e.g. [2, 4] and [0.5])");
+      }
+    }
+
+    /** Every student step of the grid: per student and replica, the baseline first, then T × α. */
+    public List<DistillSpec> expand() {
+      List<DistillSpec> out = new java.util.ArrayList<>();
+      for (String s : students) {
+        for (int seed = 0; seed < seeds; seed++) {
+          if (baselines) {
+            out.add(new DistillSpec(s, 1, 1, epochs, learningRate, batchSize, seed, parallelism));
+          }
+          for (double t : temperatures) {
+            for (double a : alphas) {
+              DistillSpec d = new DistillSpec(s, t, a, epochs, learningRate, batchSize, seed, parallelism);
+              if (!out.contains(d)) {
+                out.add(d);
+              }
+            }
+          }
+        }
+      }
+      return out;
     }
   }
 

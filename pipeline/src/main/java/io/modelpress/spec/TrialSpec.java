@@ -24,6 +24,12 @@ public record TrialSpec(List<CompressionStep> steps) implements Serializable {
     int prunes = 0;
     int tunes = 0;
     int quants = 0;
+    for (int i = 0; i < steps.size(); i++) {
+      if (steps.get(i) instanceof DistillSpec && i > 0) {
+        throw new IllegalArgumentException("a trial distills first, then prunes, fine-tunes and quantizes the student; got "
+            + steps);
+      }
+    }
     for (CompressionStep s : steps) {
       if (s instanceof PruneSpec) {
         if (quants > 0 || tunes > 0) {
@@ -63,7 +69,7 @@ public record TrialSpec(List<CompressionStep> steps) implements Serializable {
 
   /** Whether the trial needs the training split: it fine-tunes, trains its quantizer, or calibrates its pruning. */
   public boolean needsTrainingData() {
-    return fineTune().isPresent() || quant().map(QuantSpec::trains).orElse(false)
+    return distill().isPresent() || fineTune().isPresent() || quant().map(QuantSpec::trains).orElse(false)
         || prune().map(p -> p.criterion().needsCalibration()).orElse(false);
   }
 
@@ -76,6 +82,11 @@ public record TrialSpec(List<CompressionStep> steps) implements Serializable {
       }
     }
     return Optional.empty();
+  }
+
+  /** The distillation step, when the trial trains a student (always the first step). */
+  public Optional<DistillSpec> distill() {
+    return !steps.isEmpty() && steps.get(0) instanceof DistillSpec d ? Optional.of(d) : Optional.empty();
   }
 
   public Optional<FineTuneSpec> fineTune() {
