@@ -54,6 +54,9 @@ final class BenchJob {
     if (argv.length > 0 && argv[0].equals("latency")) {
       return LatencyBench.run(Arrays.copyOfRange(argv, 1, argv.length), out);
     }
+    if (argv.length > 0 && argv[0].equals("distill")) {
+      return DistillBench.run(Arrays.copyOfRange(argv, 1, argv.length), out);
+    }
     Args args = Args.parse("bench", argv, 0, OPTIONS, Set.of());
     String configPath = args.get("--config").orElse("conf/bench/mnist-mlp-eval.yaml");
     int runs = Integer.parseInt(args.get("--runs").orElse("3"));

@@ -17,6 +17,9 @@ public final class Cli {
       "         [--max-failed-trials N]",
       "         evaluate a compression sweep on Spark and write trials/, frontier/, runs/ under --out;",
       "         rows are committed every N trials, and re-running an unfinished run id resumes it",
+      "  distill --config FILE [same options as sweep]",
+      "         a sweep with knowledge-distillation blocks: the model is the teacher, its soft targets go to",
+      "         soft_targets/, every student (and its hard-label baseline) is a trial row",
       "  sensitivity --config FILE [--out DIR] [--run-id ID] [--master URL] [--overwrite]",
       "         per-layer sensitivity: each layer x method x level alone, on bootstrap seeds with 95% CIs,",
       "         plus layer pairs changed together (additivity check); tables sensitivity/, sensitivity_summary/",
@@ -63,6 +66,7 @@ public final class Cli {
     try {
       return switch (args[0]) {
         case "sweep" -> SweepJob.run(Arrays.copyOfRange(args, 1, args.length), out);
+        case "distill" -> SweepJob.run("distill", Arrays.copyOfRange(args, 1, args.length), out);
         case "sensitivity" -> SensitivityJob.run(Arrays.copyOfRange(args, 1, args.length), out);
         case "results" -> ResultsJob.run(Arrays.copyOfRange(args, 1, args.length), out);
         case "report" -> ReportJob.run(Arrays.copyOfRange(args, 1, args.length), out);
@@ -70,7 +74,7 @@ public final class Cli {
         case "select" -> SelectJob.run(Arrays.copyOfRange(args, 1, args.length), out);
         case "train" -> TrainJob.run(Arrays.copyOfRange(args, 1, args.length), out);
         case "bench" -> BenchJob.run(Arrays.copyOfRange(args, 1, args.length), out);
-        default -> throw new UserError("unknown command '" + args[0] + "'; valid: sweep, sensitivity, results, select, report, export, train, bench, help");
+        default -> throw new UserError("unknown command '" + args[0] + "'; valid: sweep, distill, sensitivity, results, select, report, export, train, bench, help");
       };
     } catch (UserError | ConfigException e) {
       err.println("modelpress: error: " + oneLine(e.getMessage()));

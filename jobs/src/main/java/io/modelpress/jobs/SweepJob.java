@@ -53,7 +53,15 @@ final class SweepJob {
   private SweepJob() {}
 
   static int run(String[] argv, PrintStream out) {
-    Args args = Args.parse("sweep", argv, 0, OPTIONS, FLAGS);
+    return run("sweep", argv, out);
+  }
+
+  /**
+   * {@code sweep}, or {@code distill}: the same job for a config whose search has distillation blocks
+   * (refused when it has none, so a mistyped config is not silently run as a plain sweep).
+   */
+  static int run(String command, String[] argv, PrintStream out) {
+    Args args = Args.parse(command, argv, 0, OPTIONS, FLAGS);
     String configPath = args.require("--config", "FILE: the sweep's YAML config (e.g. conf/sweeps/mnist-mlp.yaml)");
     String runId = runIdArg(args);
     int commitEvery = positiveInt(args, "--commit-every", 0);
@@ -66,6 +74,10 @@ final class SweepJob {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
       if (spec == null) {
         spec = SweepConfigParser.parse(readHadoop(configPath, hadoop), configPath);
+      }
+      if (command.equals("distill") && spec.search().stream().noneMatch(b -> b.distill() != null)) {
+        throw new UserError("'--config' is set to " + configPath + " but its search has no 'distill' block; add one "
+            + "(see conf/distill/mnist.yaml) or run it with modelpress sweep");
       }
       String outDir = args.get("--out").orElse(spec.output());
       if (runId == null) {
@@ -251,15 +263,17 @@ final class SweepJob {
     int batch = commitEvery > 0 ? commitEvery
         : Math.max(8 * spark.sparkContext().defaultParallelism(), (plan.size() + 9) / 10);
     long t1 = System.nanoTime();
+    io.modelpress.sweep.TrialEvaluator.Students students = students(spark, plan, todo, p, outDir, out);
     try (SparkSweepRunner.Session session = SparkSweepRunner.open(spark, plan, p.modelBytes, p.fingerprint, p.test,
-        p.train, spec.evalBatchSize(), spec.latency(), p.architecture)) {
+        p.train, spec.evalBatchSize(), spec.latency(), p.architecture, students)) {
       Progress progress = Progress.start(plan.size(), done.size(), session::trialsDone);
       spark.sparkContext().addSparkListener(progress);
-      for (int from = 0; from < todo.size(); from += batch) {
-        List<TrialResult> got = session.run(todo.subList(from, Math.min(todo.size(), from + batch)));
+      List<List<io.modelpress.plan.PlannedTrial>> batches = io.modelpress.plan.TrialGroups.batches(todo, batch);
+      for (int b = 0; b < batches.size(); b++) {
+        List<TrialResult> got = session.run(batches.get(b));
         results.addAll(got);
         progress.batchDone(results);
-        if (from + batch < todo.size()) { // the last batch goes straight into the final tables
+        if (b + 1 < batches.size()) { // the last batch goes straight into the final tables
           Set<String> ids = got.stream().map(r -> r.trial().trialId()).collect(Collectors.toSet());
           ResultTables.appendTrials(spark, outDir, runId, TrialResult.withAccuracyDrops(results).stream()
               .filter(r -> ids.contains(r.trial().trialId())).toList());
@@ -284,6 +298,28 @@ final class SweepJob {
         false); // --overwrite already cleared the run at the start
     long t3 = System.nanoTime();
     return new Outcome(spec, run, results, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9);
+  }
+
+  /**
+   * What the plan's distillation trials need, or null when it has none: the teacher's (the run model's)
+   * soft targets over the training split, and the students whose trials are still to run and that are
+   * trained data-parallel, trained now over the cluster.
+   */
+  private static io.modelpress.sweep.TrialEvaluator.Students students(SparkSession spark, SweepPlan plan,
+      List<io.modelpress.plan.PlannedTrial> todo, Prepared p, String outDir, PrintStream out) {
+    if (plan.trials().stream().noneMatch(t -> t.spec().distill().isPresent())) {
+      return null;
+    }
+    float[] logits = io.modelpress.spark.Distillation.softTargets(spark, outDir, p.modelBytes,
+        ModelStore.hex(p.fingerprint), p.train, Datasets.CLASSES, out);
+    List<io.modelpress.spec.DistillSpec> dataParallel = todo.stream()
+        .map(t -> t.spec().distill().orElse(null))
+        .filter(d -> d != null && d.parallelism() == io.modelpress.spec.DistillSpec.Parallelism.DATA)
+        .distinct().toList();
+    Map<String, io.modelpress.sweep.TrialEvaluator.Pretrained> pretrained = dataParallel.isEmpty() ? Map.of()
+        : io.modelpress.spark.Distillation.trainDataParallel(spark, dataParallel, p.train, logits, Datasets.CLASSES,
+            io.modelpress.spark.Distillation.Workers.of(spark), out);
+    return new io.modelpress.sweep.TrialEvaluator.Students(logits, pretrained);
   }
 
   /** The inputs of a sweep, all validated. */
@@ -313,8 +349,12 @@ final class SweepJob {
             + "); use a model trained on this dataset");
       }
       if (model.outputSize() != Datasets.CLASSES) {
-        throw new UserError("the model has " + model.outputSize() + " output classes but dataset '"
-            + spec.dataset().name() + "' has " + Datasets.CLASSES);
+        boolean distills = spec.search().stream().anyMatch(b -> b.distill() != null);
+        throw new UserError((distills ? "the teacher (the config's model) has " + model.outputSize()
+            + " output classes but its students and dataset '" + spec.dataset().name() + "' have " + Datasets.CLASSES
+            + "; use a teacher trained on this dataset"
+            : "the model has " + model.outputSize() + " output classes but dataset '" + spec.dataset().name()
+            + "' has " + Datasets.CLASSES));
       }
       ModelWeights weights = model.weights();
       io.modelpress.runtime.Architecture arch = architecture(model, spec.latency(), out);
@@ -328,7 +368,8 @@ final class SweepJob {
         out.println("objectives: accuracy, encoded_bytes, macs (no measured latency for this model)");
       }
       spec = allocate(spark, spec, ModelStore.hex(fingerprint), out);
-      SweepPlan plan = SweepPlanner.plan(spec, weights, ModelStore.hex(fingerprint), test.fingerprintHex());
+      SweepPlan plan = SweepPlanner.plan(spec, weights, ModelStore.hex(fingerprint), test.fingerprintHex(),
+          test.features());
       boolean fineTunes = plan.trials().stream().anyMatch(t -> t.spec().needsTrainingData())
           || spec.search().stream().anyMatch(b -> b.evolve() != null && b.evolve().pruneMethod().needsCalibration());
       LabeledImages train = fineTunes ? Datasets.train(spec.dataset(), hadoop) : null;
@@ -513,7 +554,7 @@ final class SweepJob {
       String quant = io.modelpress.report.TrialText.quant(r.trial().spec());
       double lat = m.metric("latency_b1_p50_ms");
       out.printf(Locale.ROOT, "  %-16s %-30s %-26s %-24s %8.2f%% %7.2f%% %11d %6.1fx %9s%n", r.trial().trialId(),
-          truncate(r.trial().spec().method(), 30), truncate(prune, 26), truncate(quant, 24), 100 * m.accuracy(), 100 * m.accuracyDrop(),
+          truncate(io.modelpress.report.TrialText.method(r.trial().spec()), 30), truncate(prune, 26), truncate(quant, 24), 100 * m.accuracy(), 100 * m.accuracyDrop(),
           m.encodedBytes(), m.compressionRatio(), Double.isNaN(lat) ? "-" : String.format(Locale.ROOT, "%.4f", lat));
     }
     for (TrialResult r : results) {
@@ -521,8 +562,31 @@ final class SweepJob {
         out.printf(Locale.ROOT, "  failed: %s %s: %s%n", r.trial().trialId(), r.errorClass(), r.errorMessage());
       }
     }
+    printDistillation(out, io.modelpress.distill.DistillSummary.of(results));
     out.printf(Locale.ROOT, "%n  tables    %s/{trials,frontier,device_estimates,runs}/run_id=%s (Parquet)%n", outDir,
         run.runId());
+  }
+
+  /** Per student of a distillation sweep: test errors of the hard-label baseline vs the best (T, α), mean ± std. */
+  private static void printDistillation(PrintStream out, List<io.modelpress.distill.DistillSummary.Student> students) {
+    if (students.isEmpty()) {
+      return;
+    }
+    out.printf(Locale.ROOT, "%n  distillation: test errors, mean ± std over seeds (best T, α picked on the test set)%n");
+    out.printf(Locale.ROOT, "  %-20s %5s %17s %17s %6s %5s %8s %s%n", "student", "seeds", "hard labels",
+        "best distilled", "T", "α", "saved", "significant");
+    for (io.modelpress.distill.DistillSummary.Student s : students) {
+      var b = s.baseline();
+      var best = s.best();
+      out.printf(Locale.ROOT, "  %-20s %5s %17s %17s %6s %5s %8s %s%n", s.student(),
+          b != null ? b.replicas() : best != null ? best.replicas() : "-",
+          b == null ? "-" : String.format(Locale.ROOT, "%.1f ± %.1f", b.meanErrors(), b.stdErrors()),
+          best == null ? "-" : String.format(Locale.ROOT, "%.1f ± %.1f", best.meanErrors(), best.stdErrors()),
+          best == null ? "-" : String.format(Locale.ROOT, "%.3g", best.temperature()),
+          best == null ? "-" : String.format(Locale.ROOT, "%.2g", best.alpha()),
+          Double.isNaN(s.errorsSaved()) ? "-" : String.format(Locale.ROOT, "%.1f", s.errorsSaved()),
+          b == null || best == null ? "-" : s.significant() ? "yes" : "no");
+    }
   }
 
   private static String truncate(String s, int n) {

@@ -440,7 +440,8 @@ class CliTest {
     String readme = Files.readString(Path.of("..", "README.md"));
     for (var schema : List.of(io.modelpress.spark.ResultSchemas.TRIALS, io.modelpress.spark.ResultSchemas.RUNS,
         io.modelpress.spark.ResultSchemas.DEVICE_ESTIMATES,
-        io.modelpress.spark.ResultSchemas.SENSITIVITY, io.modelpress.spark.ResultSchemas.SENSITIVITY_SUMMARY)) {
+        io.modelpress.spark.ResultSchemas.SENSITIVITY, io.modelpress.spark.ResultSchemas.SENSITIVITY_SUMMARY,
+        io.modelpress.spark.ResultSchemas.SOFT_TARGETS)) {
       for (String c : schema.fieldNames()) {
         assertThat(readme).as("README documents column " + c).contains("`" + c + "`");
       }
@@ -747,6 +748,6 @@ class CliTest {
         "modelpress: error: '--out' is set to /dev/null/m.zip but /dev/null is not a writable folder; choose another --out");
     Run cmd = cli("swep");
     assertThat(cmd.code()).isEqualTo(2);
-    assertThat(cmd.err().strip()).isEqualTo("modelpress: error: unknown command 'swep'; valid: sweep, sensitivity, results, select, report, export, train, bench, help");
+    assertThat(cmd.err().strip()).isEqualTo("modelpress: error: unknown command 'swep'; valid: sweep, distill, sensitivity, results, select, report, export, train, bench, help");
   }
 }

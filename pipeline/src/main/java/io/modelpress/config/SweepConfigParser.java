@@ -257,7 +257,7 @@ public final class SweepConfigParser {
 
   private static SweepSpec.DistillGrid distill(Node d) {
     d.requireKeys("students", "temperatures", "alphas", "seeds", "epochs", "learning-rate", "batch-size", "parallelism",
-        "baselines");
+        "averaging-frequency", "baselines");
     if (!d.has("students")) {
       throw new ConfigException("'" + d.path + ".students' is missing: the student networks to train, e.g. "
           + "[mlp-32, mlp-128]");
@@ -272,10 +272,16 @@ public final class SweepConfigParser {
     DistillSpec.Parallelism parallelism = d.has("parallelism")
         ? enumValue(DistillSpec.Parallelism.values(), d.get("parallelism").asText(), d.path + ".parallelism")
         : DistillSpec.Parallelism.TASK;
+    if (d.has("averaging-frequency") && parallelism != DistillSpec.Parallelism.DATA) {
+      throw new ConfigException("'" + d.path + ".averaging-frequency' is set but 'parallelism' is task; it applies to "
+          + "students trained data-parallel only (parallelism: data)");
+    }
+    int averaging = d.has("averaging-frequency") ? d.get("averaging-frequency").asInt()
+        : DistillSpec.DEFAULT_AVERAGING_FREQUENCY;
     boolean baselines = !d.has("baselines") || d.get("baselines").asBoolean();
     return d.checked(() -> {
       SweepSpec.DistillGrid g = new SweepSpec.DistillGrid(students, temperatures, alphas, seeds, epochs, lr, batch,
-          parallelism, baselines);
+          parallelism, averaging, baselines);
       g.expand(); // validates every student, temperature and alpha
       return g;
     });

@@ -2,7 +2,7 @@ package io.modelpress.distill;
 
 /**
  * Softmax with temperature and the distillation loss on plain arrays: the reference the DL4J loss
- * ({@link DistillLoss}) is written against and tested with.
+ * ({@link io.modelpress.model.DistillLoss}) is written against and tested with.
  */
 public final class SoftTargets {
 

@@ -1,8 +1,10 @@
 /**
- * Knowledge distillation (Hinton, Vinyals and Dean 2015): the student's loss on hard labels and on the
- * teacher's softened outputs ({@link io.modelpress.distill.DistillLoss}), and the pure arithmetic of soft
- * targets ({@link io.modelpress.distill.SoftTargets}). Student training itself is in
- * {@link io.modelpress.model.Dl4jModel#distill}; the Spark stages (soft targets over the training set,
- * data-parallel training) are in {@code io.modelpress.spark}.
+ * Knowledge distillation (Hinton, Vinyals and Dean 2015) in plain arrays: softmax with temperature and
+ * the student's loss and gradient on hard labels and the teacher's softened logits
+ * ({@link io.modelpress.distill.SoftTargets}, the reference the DL4J loss is tested against), and what a
+ * distillation sweep found per student, hard-label baselines against every (T, α)
+ * ({@link io.modelpress.distill.DistillSummary}). No DL4J here: the loss as a DL4J loss function and
+ * student training are in {@code io.modelpress.model} ({@code DistillLoss}, {@code Students}); the Spark
+ * stages (soft targets over the training set, data-parallel training) in {@code io.modelpress.spark}.
  */
 package io.modelpress.distill;

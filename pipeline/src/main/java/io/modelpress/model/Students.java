@@ -1,7 +1,7 @@
 package io.modelpress.model;
 
 import io.modelpress.data.LabeledImages;
-import io.modelpress.distill.DistillLoss;
+
 import io.modelpress.spec.DistillSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,18 +79,24 @@ public final class Students {
   }
 
   /**
-   * One epoch's mini-batches in a shuffled order (for data-parallel training, which distributes them):
-   * pixels scaled to [0, 1], labels {@code [one-hot | teacher logits]}.
+   * One epoch's mini-batches as example indices, in the shuffled order single-JVM training would use
+   * for {@code seed}: for data-parallel training, whose executors build each batch ({@link #batch})
+   * from the training split and soft targets they already hold, so tasks carry indices, not pixels.
    */
-  public static List<DataSet> epoch(LabeledImages train, float[] teacherLogits, int classes, int batchSize, long seed) {
-    check(train, teacherLogits, classes);
-    int[] order = identity(train.count());
+  public static List<int[]> epochOrder(int examples, int batchSize, long seed) {
+    int[] order = identity(examples);
     shuffle(order, new Random(seed));
-    List<DataSet> out = new ArrayList<>();
-    for (int from = 0; from < train.count(); from += batchSize) {
-      out.add(batch(train, teacherLogits, classes, order, from, Math.min(train.count(), from + batchSize)));
+    List<int[]> out = new ArrayList<>();
+    for (int from = 0; from < examples; from += batchSize) {
+      out.add(java.util.Arrays.copyOfRange(order, from, Math.min(examples, from + batchSize)));
     }
     return out;
+  }
+
+  /** The mini-batch of {@code examples}: pixels scaled to [0, 1], labels {@code [one-hot | teacher logits]}. */
+  public static DataSet batch(LabeledImages train, float[] teacherLogits, int classes, int[] examples) {
+    check(train, teacherLogits, classes);
+    return batch(train, teacherLogits, classes, examples, 0, examples.length);
   }
 
   /** The trained weights with a softmax output and cross-entropy loss: the student as deployed. */

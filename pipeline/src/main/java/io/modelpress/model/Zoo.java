@@ -19,12 +19,16 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * <ul>
  *   <li>{@code mlp-64-64}: 784-64-64-10, ReLU, softmax;
  *   <li>{@code lenet-300-100}: 784-300-100-10, ReLU, softmax (LeCun et al. 1998; Han et al. 2015);
- *   <li>{@code lenet5}: conv 5×5×20, max-pool 2, conv 5×5×50, max-pool 2, dense 500, softmax (Caffe's LeNet).
+ *   <li>{@code lenet5}: conv 5×5×20, max-pool 2, conv 5×5×50, max-pool 2, dense 500, softmax (Caffe's LeNet);
+ *   <li>{@code mlp-1200-1200}: 784-1200-1200-10, ReLU, softmax, with dropout (inputs kept with probability
+ *       0.8, hidden units with 0.5): the distillation teacher of Hinton, Vinyals and Dean 2015.
  * </ul>
+ * Dropout acts only while training; the trained network is an ordinary dense MLP for the pipeline and
+ * the runtime.
  */
 public final class Zoo {
 
-  public static final List<String> NAMES = List.of("mlp-64-64", "lenet-300-100", "lenet5");
+  public static final List<String> NAMES = List.of("mlp-64-64", "lenet-300-100", "lenet5", "mlp-1200-1200");
 
   private Zoo() {}
 
@@ -38,6 +42,12 @@ public final class Zoo {
     switch (name) {
       case "mlp-64-64" -> mlp(b, in, classes, 64, 64);
       case "lenet-300-100" -> mlp(b, in, classes, 300, 100);
+      case "mlp-1200-1200" -> // DL4J's dropOut(p) is the probability of keeping a layer's input
+        b.layer(new DenseLayer.Builder().name("fc1").nIn(in).nOut(1200).activation(Activation.RELU).dropOut(0.8).build())
+            .layer(new DenseLayer.Builder().name("fc2").nIn(1200).nOut(1200).activation(Activation.RELU).dropOut(0.5)
+                .build())
+            .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("out").nIn(1200).nOut(classes)
+                .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).dropOut(0.5).build());
       case "lenet5" -> {
         b.layer(new ConvolutionLayer.Builder(5, 5).name("conv1").nIn(1).nOut(20).stride(1, 1)
                 .activation(Activation.IDENTITY).build())

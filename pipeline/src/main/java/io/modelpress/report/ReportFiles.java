@@ -11,7 +11,8 @@ import org.knowm.xchart.XYChart;
 
 /**
  * The files of a run's report, by name: {@code accuracy-vs-size.{png,svg}},
- * {@code accuracy-vs-latency.{png,svg}} (only when some trial has a measured latency) and
+ * {@code accuracy-vs-latency.{png,svg}} (only when some trial has a measured latency),
+ * {@code distill-<student>.{png,svg}} per student a distillation sweep distilled, and
  * {@code report.html}, which shows the PNGs inline; for a sensitivity run {@code sensitivity-<method>.{png,svg}}
  * and {@code report.html}. A run without a successful trial gets the page alone. The caller writes them into
  * {@code <out>/reports/run_id=<R>/} ({@link #folder}).
@@ -28,6 +29,11 @@ public final class ReportFiles {
   /** The report folder of a run under an output root (a Hadoop path string). */
   public static String folder(String out, String runId) {
     return (out.endsWith("/") ? out : out + "/") + REPORTS + "/run_id=" + runId;
+  }
+
+  /** The plot of one student of a distillation sweep: {@code distill-<student>}. */
+  public static String distillation(String student) {
+    return "distill-" + student;
   }
 
   /** The plot of one method of a sensitivity run: {@code sensitivity-<method>}. */
@@ -67,6 +73,18 @@ public final class ReportFiles {
       files.put(SIZE + ".svg", ReportPlots.svg(size));
       figures.add(new ReportHtml.Figure("Accuracy vs encoded size (bytes of the real compressed artifact), every "
           + "successful trial.", "accuracy vs encoded size of run " + r.run().runId(), sizePng));
+    }
+    for (io.modelpress.distill.DistillSummary.Student s : io.modelpress.distill.DistillSummary.of(r.trials())) {
+      if (s.distilled().isEmpty()) {
+        continue;
+      }
+      XYChart kd = ReportPlots.distillation(r, s);
+      byte[] png = ReportPlots.png(kd);
+      files.put(distillation(s.student()) + ".png", png);
+      files.put(distillation(s.student()) + ".svg", ReportPlots.svg(kd));
+      figures.add(new ReportHtml.Figure("Distillation into " + s.student() + ": mean test accuracy over the "
+          + "temperature, one line per α, against the same student trained on hard labels only and the teacher.",
+          "distillation into " + s.student() + " of run " + r.run().runId(), png));
     }
     if (r.latencyMeasured()) {
       XYChart latency = ReportPlots.accuracyVsLatency(r);

@@ -109,6 +109,83 @@ public final class ReportPlots {
     return c;
   }
 
+  /**
+   * A distillation sweep's result for one student: mean test accuracy (%) of the distilled students over
+   * the temperature T (log scale), one line per α with the standard deviation over the replicas as error
+   * bars, against the same student trained on hard labels alone (dashed, its mean; dotted, ± one
+   * standard deviation) and the teacher (the base model, grey).
+   */
+  public static XYChart distillation(RunReport r, io.modelpress.distill.DistillSummary.Student s) {
+    if (s.distilled().isEmpty()) {
+      throw new IllegalArgumentException("run " + r.run().runId() + " has no distilled " + s.student() + " to plot");
+    }
+    int replicas = s.distilled().stream().mapToInt(io.modelpress.distill.DistillSummary.Cell::replicas).max().orElse(1);
+    XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT)
+        .title("Distillation into " + s.student() + ", run " + r.run().runId())
+        .xAxisTitle("temperature T of the soft targets (log scale)")
+        .yAxisTitle("top-1 accuracy (%), mean of " + replicas + (replicas == 1 ? " seed" : " seeds, ± 1 std")).build();
+    XYStyler st = c.getStyler();
+    style(st, true);
+    st.setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+    st.setErrorBarsColorSeriesColor(true);
+    st.setXAxisDecimalPattern("0.#");
+    st.setYAxisDecimalPattern("0.0#");
+    double lo = s.distilled().stream().mapToDouble(io.modelpress.distill.DistillSummary.Cell::temperature).min()
+        .orElse(1);
+    double hi = s.distilled().stream().mapToDouble(io.modelpress.distill.DistillSummary.Cell::temperature).max()
+        .orElse(1);
+    if (hi <= lo) { // one temperature: give the reference lines some width
+      lo = lo / 1.5;
+      hi = hi * 1.5;
+    }
+    double[] span = {lo, hi};
+    List<Double> alphas = List.copyOf(new TreeSet<>(s.distilled().stream()
+        .map(io.modelpress.distill.DistillSummary.Cell::alpha).toList()));
+    for (double a : alphas) {
+      List<io.modelpress.distill.DistillSummary.Cell> cells = s.distilled().stream().filter(x -> x.alpha() == a)
+          .toList();
+      XYSeries series = c.addSeries(String.format(Locale.ROOT, "distilled, α = %s (weight of the hard labels)",
+              trim(a)),
+          cells.stream().mapToDouble(io.modelpress.distill.DistillSummary.Cell::temperature).toArray(),
+          cells.stream().mapToDouble(x -> 100 * x.meanAccuracy()).toArray(),
+          cells.stream().mapToDouble(x -> 100 * x.stdAccuracy()).toArray());
+      Color col = PALETTE[alphas.indexOf(a) % PALETTE.length];
+      series.setLineColor(col);
+      series.setMarkerColor(col);
+      series.setMarker(SeriesMarkers.CIRCLE);
+      series.setLineStyle(new BasicStroke(2.2f));
+    }
+    if (s.baseline() != null) {
+      double m = 100 * s.baseline().meanAccuracy();
+      double sd = 100 * s.baseline().stdAccuracy();
+      reference(c, "hard labels only (same student, epochs, seeds)", span, m, Color.BLACK, SeriesLines.DASH_DASH);
+      if (sd > 0) {
+        reference(c, "hard labels ± 1 std", span, m + sd, new Color(0x777777), SeriesLines.DOT_DOT);
+        reference(c, " ", span, m - sd, new Color(0x777777), SeriesLines.DOT_DOT);
+      }
+    }
+    TrialResult teacher = r.base();
+    if (teacher != null && teacher.isOk()) {
+      reference(c, "teacher (the run's model)", span, 100 * teacher.measurements().orElseThrow().accuracy(),
+          new Color(0x999999), SeriesLines.SOLID);
+    }
+    return c;
+  }
+
+  private static void reference(XYChart c, String name, double[] span, double y, Color col, java.awt.BasicStroke line) {
+    XYSeries s = c.addSeries(name, span, new double[] {y, y});
+    s.setMarker(SeriesMarkers.NONE);
+    s.setLineColor(col);
+    s.setLineStyle(line);
+    if (name.isBlank()) {
+      s.setShowInLegend(false);
+    }
+  }
+
+  private static String trim(double v) {
+    return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
+  }
+
   /** The colour of a method in every plot of the run (and in the report's tables). */
   public static Color color(RunReport r, String method) {
     List<String> methods = new ArrayList<>(methods(r));

@@ -8,6 +8,19 @@ public final class TrialText {
 
   private TrialText() {}
 
+  /**
+   * The trial's method and, for one that trains a student, the student and its T and α, e.g.
+   * {@code distill mlp-32 T4 α0.5} or {@code student mlp-32} (a hard-label baseline).
+   */
+  public static String method(TrialSpec spec) {
+    return spec.method() + spec.distill().map(d -> " " + d.student() + (d.baseline() ? ""
+        : " T" + num(d.temperature()) + " α" + num(d.alpha()))).orElse("");
+  }
+
+  private static String num(double v) {
+    return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+  }
+
   /** The prune step, e.g. {@code global 0.9 all 1ep}; "-" when there is none. */
   public static String prune(TrialSpec spec) {
     return spec.prune().map(p -> p.perLayerLevels() ? p.layerLevels().toString()

@@ -102,6 +102,15 @@ public final class ResultSchemas {
       f("latency_noisy", DataTypes.BooleanType, true),
       f("latency_host", DataTypes.StringType, true),
       f("latency_error", DataTypes.StringType, true),
+      // distillation trials (null otherwise): the student, its loss and training, the teacher (the run's model)
+      f("distill_student", DataTypes.StringType, true),
+      f("distill_temperature", DataTypes.DoubleType, true),
+      f("distill_alpha", DataTypes.DoubleType, true),
+      f("distill_epochs", DataTypes.IntegerType, true),
+      f("distill_seed", DataTypes.IntegerType, true),
+      f("distill_parallelism", DataTypes.StringType, true),
+      f("teacher_fingerprint", DataTypes.StringType, true),
+      f("train_ms", DataTypes.DoubleType, true),
   });
 
   /** {@code device_estimates/}: one row per successful trial × device profile; every figure an estimate. */
@@ -169,6 +178,20 @@ public final class ResultSchemas {
       f("params", DataTypes.LongType, true),
   });
 
+  /**
+   * {@code soft_targets/}: the teacher's logits of every training example, one row per example, partitioned
+   * by {@code teacher_fingerprint} (SHA-256 of the teacher) and {@code dataset_fingerprint} (SHA-256 of the
+   * training split's IDX bytes, then {@code -n} and the examples used), so every distillation run with the
+   * same teacher and split reads them instead of computing them again.
+   */
+  public static final StructType SOFT_TARGETS = new StructType(new StructField[] {
+      f("teacher_fingerprint", DataTypes.StringType, false),
+      f("dataset_fingerprint", DataTypes.StringType, false),
+      f("example_index", DataTypes.IntegerType, false),
+      f("label", DataTypes.IntegerType, false),
+      f("logits", DataTypes.createArrayType(DataTypes.FloatType, false), false),
+  });
+
   /** {@code sensitivity_summary/}: one row per (layer, method, level) over its seeds, pairs included. */
   public static final StructType SENSITIVITY_SUMMARY = new StructType(new StructField[] {
       f(RUN_ID, DataTypes.StringType, false),
@@ -223,7 +246,7 @@ public final class ResultSchemas {
           d(row, "sparsity"), d(row, "pruned_sparsity"), row.<Long>getAs("dense_bytes"), row.<Long>getAs("encoded_bytes"),
           d(row, "compression_ratio"), row.<Long>getAs("macs"), row.<Long>getAs("effective_macs"),
           d(row, "energy_estimate_uj"), d(row, "compress_ms"), d(row, "eval_ms"), d(row, "encode_ms"),
-          workloads(row), latency(row));
+          workloads(row), latency(row), d(row, "train_ms"));
     }
     return TrialResult.restored(t, status, row.getAs("error_class"), row.getAs("error_message"), m,
         row.getAs("executor"));
@@ -287,6 +310,12 @@ public final class ResultSchemas {
 
   /** One trials row; {@code knee} is whether it is the frontier's knee point (null while a run is going). */
   public static Row trialRow(String runId, TrialResult r, Integer rank, Boolean knee, String projections) {
+    return trialRow(runId, r, rank, knee, projections, null);
+  }
+
+  /** As above; {@code modelFingerprint} (the run's model) is the teacher of distillation trials. */
+  public static Row trialRow(String runId, TrialResult r, Integer rank, Boolean knee, String projections,
+      String modelFingerprint) {
     PlannedTrial t = r.trial();
     List<Object> v = new ArrayList<>();
     v.add(runId);
@@ -368,6 +397,15 @@ public final class ResultSchemas {
     v.add(ok ? l.noisy() : null);
     v.add(l == null ? null : l.host());
     v.add(l == null ? null : l.error());
+    io.modelpress.spec.DistillSpec ds = t.spec().distill().orElse(null);
+    v.add(ds == null ? null : ds.student());
+    v.add(ds == null || ds.baseline() ? null : ds.temperature());
+    v.add(ds == null ? null : ds.alpha());
+    v.add(ds == null ? null : ds.epochs());
+    v.add(ds == null ? null : ds.seed());
+    v.add(ds == null ? null : ds.parallelism().id());
+    v.add(ds == null ? null : modelFingerprint);
+    v.add(m == null || Double.isNaN(m.trainMs()) ? null : m.trainMs());
     if (v.size() != TRIALS.size()) {
       throw new IllegalStateException("trials row has " + v.size() + " values for " + TRIALS.size() + " columns");
     }

@@ -129,7 +129,7 @@ public final class ResultTables {
     List<Row> trials = new ArrayList<>();
     for (TrialResult r : results) {
       trials.add(ResultSchemas.trialRow(run.runId(), r, ranks.get(r.trial().trialId()),
-          r.isOk() ? r.trial().trialId().equals(knee) : null, projections.get(r.trial().trialId())));
+          r.isOk() ? r.trial().trialId().equals(knee) : null, projections.get(r.trial().trialId()), run.modelFingerprint()));
     }
     Set<String> frontierIds = ranks.entrySet().stream().filter(e -> e.getValue() == 0).map(Map.Entry::getKey)
         .collect(Collectors.toSet());
@@ -137,7 +137,7 @@ public final class ResultTables {
     for (TrialResult r : results) {
       if (frontierIds.contains(r.trial().trialId())) {
         frontier.add(ResultSchemas.trialRow(run.runId(), r, 0, r.trial().trialId().equals(knee),
-            projections.get(r.trial().trialId())));
+            projections.get(r.trial().trialId()), run.modelFingerprint()));
       }
     }
     if (overwrite) {
@@ -152,6 +152,7 @@ public final class ResultTables {
 
   public static final String SENSITIVITY = "sensitivity";
   public static final String SENSITIVITY_SUMMARY = "sensitivity_summary";
+  public static final String SOFT_TARGETS = "soft_targets";
 
   /** Writes a sensitivity run: per-seed rows, summaries, then its runs row (last, as for sweeps). */
   public static void writeSensitivity(SparkSession spark, String out, RunInfo run, List<Row> rows, List<Row> summary) {
@@ -162,7 +163,7 @@ public final class ResultTables {
 
   /** Every table, in the order users meet them. */
   public static final List<String> TABLES = List.of(RUNS, TRIALS, FRONTIER, DEVICE_ESTIMATES, SENSITIVITY,
-      SENSITIVITY_SUMMARY);
+      SENSITIVITY_SUMMARY, SOFT_TARGETS);
 
   /**
    * Registers the tables under {@code out} for Spark SQL as {@code modelpress.<table>} (database
@@ -207,6 +208,7 @@ public final class ResultTables {
       case SENSITIVITY -> ResultSchemas.SENSITIVITY;
       case SENSITIVITY_SUMMARY -> ResultSchemas.SENSITIVITY_SUMMARY;
       case DEVICE_ESTIMATES -> ResultSchemas.DEVICE_ESTIMATES;
+      case SOFT_TARGETS -> ResultSchemas.SOFT_TARGETS;
       default -> throw new IllegalArgumentException("unknown table " + table);
     };
   }
@@ -258,7 +260,7 @@ public final class ResultTables {
   }
 
   /** A path as users wrote it: local paths without the {@code file:} scheme. */
-  private static String show(Path p) {
+  static String show(Path p) {
     return "file".equals(p.toUri().getScheme()) ? p.toUri().getPath() : p.toString();
   }
 

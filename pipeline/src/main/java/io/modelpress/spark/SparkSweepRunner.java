@@ -2,6 +2,7 @@ package io.modelpress.spark;
 
 import io.modelpress.data.LabeledImages;
 import io.modelpress.plan.PlannedTrial;
+import io.modelpress.plan.TrialGroups;
 import io.modelpress.plan.SweepPlan;
 import io.modelpress.sweep.EvaluatorPool;
 import io.modelpress.sweep.TrialEvaluator;
@@ -68,7 +69,17 @@ public final class SparkSweepRunner {
    */
   public static Session open(SparkSession spark, SweepPlan plan, byte[] modelBytes, byte[] modelFingerprint,
       LabeledImages eval, LabeledImages train, int evalBatch, LatencySpec latency, Architecture arch) {
-    return new Session(spark, plan, modelBytes, modelFingerprint, eval, train, evalBatch, latency, arch);
+    return new Session(spark, plan, modelBytes, modelFingerprint, eval, train, evalBatch, latency, arch, null);
+  }
+
+  /**
+   * As above, for plans with distillation trials: {@code students} (the teacher's logits, the students
+   * trained data-parallel) is broadcast once with the rest.
+   */
+  public static Session open(SparkSession spark, SweepPlan plan, byte[] modelBytes, byte[] modelFingerprint,
+      LabeledImages eval, LabeledImages train, int evalBatch, LatencySpec latency, Architecture arch,
+      TrialEvaluator.Students students) {
+    return new Session(spark, plan, modelBytes, modelFingerprint, eval, train, evalBatch, latency, arch, students);
   }
 
   /** The broadcasts of one sweep; close it to release them and the executors' pooled models. */
@@ -77,15 +88,18 @@ public final class SparkSweepRunner {
     private final Broadcast<byte[]> model;
     private final Broadcast<LabeledImages> data;
     private final Broadcast<LabeledImages> trainData;
+    private final Broadcast<TrialEvaluator.Students> students;
     private final String key;
     private final byte[] fingerprint;
     private final int evalBatch;
+    private final int features; // inputs per example: sizes the students when tasks are scheduled
     private final org.apache.spark.util.LongAccumulator done;
     private final LatencySpec latency;
     private final Architecture arch;
 
     private Session(SparkSession spark, SweepPlan plan, byte[] modelBytes, byte[] modelFingerprint,
-        LabeledImages eval, LabeledImages train, int evalBatch, LatencySpec latency, Architecture arch) {
+        LabeledImages eval, LabeledImages train, int evalBatch, LatencySpec latency, Architecture arch,
+        TrialEvaluator.Students students) {
       if (latency.enabled() && arch == null) {
         throw new IllegalArgumentException("latency measurement needs the model's architecture");
       }
@@ -95,12 +109,15 @@ public final class SparkSweepRunner {
       this.model = jsc.broadcast(modelBytes);
       this.data = jsc.broadcast(eval);
       this.trainData = train == null ? null : jsc.broadcast(train);
+      this.students = students == null ? null : jsc.broadcast(students);
       this.fingerprint = modelFingerprint;
       this.evalBatch = evalBatch;
+      this.features = eval.features();
       this.done = jsc.sc().longAccumulator("modelpress trials done");
       this.key = plan.modelFingerprint() + "/" + plan.datasetFingerprint() + "/" + eval.count()
           + "/" + (train == null ? "-" : train.fingerprintHex() + train.count())
-          + "/" + evalBatch + "/" + jsc.sc().applicationId();
+          + "/" + evalBatch + "/" + jsc.sc().applicationId()
+          + (students == null ? "" : "/students-" + java.util.UUID.randomUUID());
     }
 
     /**
@@ -110,10 +127,10 @@ public final class SparkSweepRunner {
     public List<TrialResult> run(List<PlannedTrial> trials) {
       List<TrialResult> results;
       if (!latency.enabled()) {
-        results = new ArrayList<>(map(trials, (ev, t) -> ev.evaluate(t, executorName())));
+        results = new ArrayList<>(evaluate(grouped(trials), (ev, t) -> ev.evaluate(t, executorName())).collect());
       } else {
         // the compressed models stay on the executors (spilling to disk) between the two stages
-        JavaRDD<TrialEvaluator.Kept> kept = evaluate(trials, (ev, t) -> ev.evaluateKeeping(t, executorName()))
+        JavaRDD<TrialEvaluator.Kept> kept = evaluate(grouped(trials), (ev, t) -> ev.evaluateKeeping(t, executorName()))
             .persist(StorageLevel.MEMORY_AND_DISK_SER());
         try {
           results = new ArrayList<>(kept.map(TrialEvaluator.Kept::result).collect());
@@ -148,7 +165,7 @@ public final class SparkSweepRunner {
       jsc.setJobDescription("modelpress: measure latency");
       Map<String, Latency> out = new HashMap<>();
       for (Tuple2<String, Latency> t : kept.filter(k -> k.model() != null)
-          .map(k -> new Tuple2<>(k.result().trial().trialId(), k.model()))
+          .map(k -> new Tuple2<>(k.result().trial().trialId(), new Tuple2<>(k.model(), k.architecture())))
           .repartition(executors)
           .mapPartitions(new MeasureLatency(arch, data, latency))
           .collect()) {
@@ -159,15 +176,22 @@ public final class SparkSweepRunner {
 
     /** Applies {@code f} to every trial on the executors, each with a pooled evaluator; input order. */
     public <R> List<R> map(List<PlannedTrial> trials, TrialFunction<R> f) {
-      return evaluate(trials, f).collect();
+      return evaluate(TrialGroups.chunks(trials, jsc.defaultParallelism()), f).collect();
     }
 
-    private <R> JavaRDD<R> evaluate(List<PlannedTrial> trials, TrialFunction<R> f) {
-      int slices = Math.max(1, Math.min(trials.size(), 4 * jsc.defaultParallelism()));
-      LOG.info("Evaluating {} trials in {} partitions", trials.size(), slices);
-      jsc.setJobDescription("modelpress: evaluate " + trials.size() + " trials");
-      return jsc.parallelize(trials, slices)
-          .mapPartitions(new EvaluatePartition<>(key, model, data, trainData, fingerprint, evalBatch, f, done));
+    /** A batch's partitions: one per student trained in a task, largest first; see {@link TrialGroups}. */
+    private List<List<PlannedTrial>> grouped(List<PlannedTrial> trials) {
+      return TrialGroups.partitions(trials, jsc.defaultParallelism(), features);
+    }
+
+    private <R> JavaRDD<R> evaluate(List<List<PlannedTrial>> partitions, TrialFunction<R> f) {
+      int n = partitions.stream().mapToInt(List::size).sum();
+      LOG.info("Evaluating {} trials in {} partitions", n, partitions.size());
+      jsc.setJobDescription("modelpress: evaluate " + n + " trials");
+      // one list per partition (parallelize cuts n elements into n slices of one), flattened in place
+      return jsc.parallelize(partitions, Math.max(1, partitions.size()))
+          .flatMap(List::iterator)
+          .mapPartitions(new EvaluatePartition<>(key, model, data, trainData, students, fingerprint, evalBatch, f, done));
     }
 
     /** Trials finished so far in this session, as merged on the driver at each task's end. */
@@ -182,6 +206,9 @@ public final class SparkSweepRunner {
       if (trainData != null) {
         trainData.destroy();
       }
+      if (students != null) {
+        students.destroy();
+      }
       EvaluatorPool.clear(key); // the driver's own pool in local mode; executors end with the application
     }
   }
@@ -194,7 +221,7 @@ public final class SparkSweepRunner {
 
   /** The executor side of the latency stage: compile each model for the runtime and time it. */
   private static final class MeasureLatency
-      implements FlatMapFunction<Iterator<Tuple2<String, CompressedModel>>, Tuple2<String, Latency>> {
+      implements FlatMapFunction<Iterator<Tuple2<String, Tuple2<CompressedModel, Architecture>>>, Tuple2<String, Latency>> {
     /** Held while timing: one measurement per executor JVM at a time, whatever the task slots. */
     static final Object MEASURING = new Object();
     /** Input rows the timed runs cycle through (real evaluation images). */
@@ -211,17 +238,19 @@ public final class SparkSweepRunner {
     }
 
     @Override
-    public Iterator<Tuple2<String, Latency>> call(Iterator<Tuple2<String, CompressedModel>> models) {
+    public Iterator<Tuple2<String, Latency>> call(Iterator<Tuple2<String, Tuple2<CompressedModel, Architecture>>> models) {
       LabeledImages images = data.value();
       int rows = Math.min(ROWS, images.count());
       float[] x = images.features(0, rows);
       List<Tuple2<String, Latency>> out = new ArrayList<>();
       while (models.hasNext()) {
-        Tuple2<String, CompressedModel> m = models.next();
+        Tuple2<String, Tuple2<CompressedModel, Architecture>> m = models.next();
         Latency l;
         try {
           synchronized (MEASURING) { // compiling allocates too: nothing of another measurement overlaps a timing
-            CompiledModel compiled = CompiledModel.compile(m._2(), arch, CompiledModel.Mode.AUTO);
+            // a student runs as its own architecture; every other trial as the run's model
+            Architecture a = m._2()._2() != null ? m._2()._2() : arch;
+            CompiledModel compiled = CompiledModel.compile(m._2()._1(), a, CompiledModel.Mode.AUTO);
             l = LatencyMeter.measure(compiled, x, rows, spec, executorName());
           }
         } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
@@ -239,14 +268,16 @@ public final class SparkSweepRunner {
     private final Broadcast<byte[]> model;
     private final Broadcast<LabeledImages> data;
     private final Broadcast<LabeledImages> train; // null when no trial fine-tunes
+    private final Broadcast<TrialEvaluator.Students> students; // null when no trial distills
     private final byte[] fingerprint;
     private final int batch;
     private final TrialFunction<R> f;
     private final org.apache.spark.util.LongAccumulator done;
 
     EvaluatePartition(String key, Broadcast<byte[]> model, Broadcast<LabeledImages> data,
-        Broadcast<LabeledImages> train, byte[] fingerprint, int batch, TrialFunction<R> f,
-        org.apache.spark.util.LongAccumulator done) {
+        Broadcast<LabeledImages> train, Broadcast<TrialEvaluator.Students> students, byte[] fingerprint, int batch,
+        TrialFunction<R> f, org.apache.spark.util.LongAccumulator done) {
+      this.students = students;
       this.key = key;
       this.model = model;
       this.data = data;
@@ -261,7 +292,7 @@ public final class SparkSweepRunner {
     public Iterator<R> call(Iterator<PlannedTrial> trials) {
       TrialEvaluator ev = EvaluatorPool.borrow(key,
           () -> EvaluatorPool.create(model.value(), data.value(), train == null ? null : train.value(), fingerprint,
-              batch));
+              batch, students == null ? null : students.value()));
       List<R> out = new ArrayList<>();
       try {
         while (trials.hasNext()) {

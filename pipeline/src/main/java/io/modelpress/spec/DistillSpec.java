@@ -21,12 +21,18 @@ import java.util.regex.Pattern;
  * the student.
  */
 public record DistillSpec(String student, double temperature, double alpha, int epochs, double learningRate,
-    int batchSize, int seed, Parallelism parallelism) implements CompressionStep {
+    int batchSize, int seed, Parallelism parallelism, int averagingFrequency) implements CompressionStep {
 
   public static final Pattern STUDENT = Pattern.compile("mlp(-[1-9][0-9]{0,4}){1,8}");
   public static final int DEFAULT_EPOCHS = 3;
   public static final double DEFAULT_LEARNING_RATE = 1e-3;
   public static final int DEFAULT_BATCH_SIZE = 128;
+  /**
+   * Data-parallel students: mini-batches each worker fits between two parameter averagings. Measured in
+   * BENCHMARKS.md ({@code bin/modelpress bench distill}): every averaging round costs about a second for a
+   * 784-1200-1200-10 student, so 16 rounds per MNIST epoch were slower than one JVM and 4 were faster.
+   */
+  public static final int DEFAULT_AVERAGING_FREQUENCY = 32;
 
   public enum Parallelism {
     TASK, DATA;
@@ -36,9 +42,22 @@ public record DistillSpec(String student, double temperature, double alpha, int 
     }
   }
 
+  /** A student with the default averaging frequency when it is trained data-parallel. */
+  public DistillSpec(String student, double temperature, double alpha, int epochs, double learningRate,
+      int batchSize, int seed, Parallelism parallelism) {
+    this(student, temperature, alpha, epochs, learningRate, batchSize, seed, parallelism,
+        parallelism == Parallelism.DATA ? DEFAULT_AVERAGING_FREQUENCY : 0);
+  }
+
   public DistillSpec {
     Objects.requireNonNull(student, "student");
     Objects.requireNonNull(parallelism, "parallelism");
+    if (parallelism == Parallelism.TASK) {
+      averagingFrequency = 0; // nothing is averaged: equal task-parallel students must be equal records
+    } else if (averagingFrequency < 1 || averagingFrequency > 100_000) {
+      throw new IllegalArgumentException("'distill.averaging-frequency' is set to " + averagingFrequency
+          + " but must be in 1..100000 (mini-batches per worker between parameter averagings)");
+    }
     if (!STUDENT.matcher(student).matches()) {
       throw new IllegalArgumentException("'distill.students' has '" + student + "' but a student is mlp-H1[-H2...] "
           + "(hidden widths 1..99999, up to 8 layers), e.g. mlp-32 or mlp-800-800");
@@ -103,6 +122,9 @@ public record DistillSpec(String student, double temperature, double alpha, int 
     m.put("batch-size", batchSize);
     m.put("seed", seed);
     m.put("parallelism", parallelism.id());
+    if (parallelism == Parallelism.DATA) {
+      m.put("averaging-frequency", averagingFrequency);
+    }
     return m;
   }
 

@@ -163,8 +163,8 @@ public record SweepSpec(
    * labels alone ({@code α = 1}) per replica when {@code baselines} is on, so the benefit is measured.
    */
   public record DistillGrid(List<String> students, List<Double> temperatures, List<Double> alphas, int seeds,
-      int epochs, double learningRate, int batchSize, DistillSpec.Parallelism parallelism, boolean baselines)
-      implements Serializable {
+      int epochs, double learningRate, int batchSize, DistillSpec.Parallelism parallelism, int averagingFrequency,
+      boolean baselines) implements Serializable {
     public DistillGrid {
       students = List.copyOf(students);
       temperatures = List.copyOf(temperatures);
@@ -187,11 +187,12 @@ public record SweepSpec(
       for (String s : students) {
         for (int seed = 0; seed < seeds; seed++) {
           if (baselines) {
-            out.add(new DistillSpec(s, 1, 1, epochs, learningRate, batchSize, seed, parallelism));
+            out.add(new DistillSpec(s, 1, 1, epochs, learningRate, batchSize, seed, parallelism, averagingFrequency));
           }
           for (double t : temperatures) {
             for (double a : alphas) {
-              DistillSpec d = new DistillSpec(s, t, a, epochs, learningRate, batchSize, seed, parallelism);
+              DistillSpec d = new DistillSpec(s, t, a, epochs, learningRate, batchSize, seed, parallelism,
+                  averagingFrequency);
               if (!out.contains(d)) {
                 out.add(d);
               }

@@ -33,6 +33,11 @@ public final class TrialSpecs {
             s.path("batch-size").asInt(), enumOf(FineTuneSpec.Schedule.class, s.path("schedule").asText()),
             s.has("prune-steps") ? s.path("prune-steps").asInt() : FineTuneSpec.DEFAULT_PRUNE_STEPS);
         case "quantize" -> quant(s);
+        case "distill" -> new DistillSpec(s.path("student").asText(), s.path("temperature").asDouble(),
+            s.path("alpha").asDouble(), s.path("epochs").asInt(), s.path("learning-rate").asDouble(),
+            s.path("batch-size").asInt(), s.path("seed").asInt(),
+            enumOf(DistillSpec.Parallelism.class, s.path("parallelism").asText()),
+            s.path("averaging-frequency").asInt(0));
         default -> throw new IllegalArgumentException("spec_json has an unknown step '" + step + "'");
       });
     }

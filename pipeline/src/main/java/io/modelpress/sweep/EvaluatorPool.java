@@ -41,8 +41,14 @@ public final class EvaluatorPool {
    */
   public static TrialEvaluator create(byte[] modelBytes, LabeledImages eval, LabeledImages train, byte[] fingerprint,
       int batch) {
+    return create(modelBytes, eval, train, fingerprint, batch, null);
+  }
+
+  /** As above, with what distillation trials need (null when no trial distills). */
+  public static TrialEvaluator create(byte[] modelBytes, LabeledImages eval, LabeledImages train, byte[] fingerprint,
+      int batch, TrialEvaluator.Students students) {
     Dl4jModel m = Dl4jModel.restore(modelBytes);
     ModelWeights base = m.weights();
-    return new TrialEvaluator(m, base, eval, train, fingerprint, batch);
+    return new TrialEvaluator(m, base, eval, train, fingerprint, batch, students);
   }
 }

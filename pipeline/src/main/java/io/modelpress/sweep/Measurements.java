@@ -29,20 +29,32 @@ public record Measurements(
     double evalMs,
     double encodeMs,
     java.util.List<io.modelpress.measure.LayerWorkload> workloads,
-    Latency latency) implements Serializable {
+    Latency latency,
+    double trainMs) implements Serializable {
+
+  /** Measurements of a trial that trains no student ({@code trainMs} NaN). */
+  public Measurements(double accuracy, double accuracyDrop, double macroPrecision, double macroRecall, double macroF1,
+      long examples, long params, long nonzeroParams, double sparsity, double prunedSparsity, long denseBytes,
+      long encodedBytes, double compressionRatio, long macs, long effectiveMacs, double energyEstimateUj,
+      double compressMs, double evalMs, double encodeMs, java.util.List<io.modelpress.measure.LayerWorkload> workloads,
+      Latency latency) {
+    this(accuracy, accuracyDrop, macroPrecision, macroRecall, macroF1, examples, params, nonzeroParams, sparsity,
+        prunedSparsity, denseBytes, encodedBytes, compressionRatio, macs, effectiveMacs, energyEstimateUj, compressMs,
+        evalMs, encodeMs, workloads, latency, Double.NaN);
+  }
 
   /** A copy whose {@code accuracyDrop} is {@code baseAccuracy − accuracy}. */
   public Measurements withBaseAccuracy(double baseAccuracy) {
     return new Measurements(accuracy, baseAccuracy - accuracy, macroPrecision, macroRecall, macroF1, examples, params,
         nonzeroParams, sparsity, prunedSparsity, denseBytes, encodedBytes, compressionRatio, macs, effectiveMacs,
-        energyEstimateUj, compressMs, evalMs, encodeMs, workloads, latency);
+        energyEstimateUj, compressMs, evalMs, encodeMs, workloads, latency, trainMs);
   }
 
   /** A copy holding the latency measured in the sweep's latency stage. */
   public Measurements withLatency(Latency l) {
     return new Measurements(accuracy, accuracyDrop, macroPrecision, macroRecall, macroF1, examples, params,
         nonzeroParams, sparsity, prunedSparsity, denseBytes, encodedBytes, compressionRatio, macs, effectiveMacs,
-        energyEstimateUj, compressMs, evalMs, encodeMs, workloads, l);
+        energyEstimateUj, compressMs, evalMs, encodeMs, workloads, l, trainMs);
   }
 
   /** A latency figure in ms, NaN when latency was not measured or the runtime could not execute the model. */

@@ -13,6 +13,7 @@ import io.modelpress.compress.prune.AgpSchedule;
 import io.modelpress.compress.prune.WeightPruner;
 import io.modelpress.compress.quant.QuantTrainer;
 import io.modelpress.model.Calibration;
+import io.modelpress.spec.DistillSpec;
 import io.modelpress.spec.QuantSpec;
 import io.modelpress.spec.FineTuneSpec;
 import io.modelpress.spec.PruneSpec;
@@ -37,6 +38,32 @@ public final class TrialEvaluator {
   private volatile boolean sawError;
   private final Map<Integer, Calibration> calibrations = new java.util.HashMap<>();
   private final long baseDenseBytes; // the original fp32 model: the denominator of every compression ratio
+  private final Students students; // null: trials that distill fail with a clear message
+  /** Students trained by this evaluator, most recent last: the trials chained on one student reuse it. */
+  private final java.util.LinkedHashMap<String, Student> trainedStudents = new java.util.LinkedHashMap<>(8, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Student> eldest) {
+      return size() > 4;
+    }
+  };
+
+  /**
+   * What distillation trials need on an executor: the teacher's logits of every training example
+   * (row-major [examples × classes]) and the students trained data-parallel before the trials, keyed by
+   * {@link DistillSpec#key()}.
+   */
+  public record Students(float[] teacherLogits, Map<String, Pretrained> pretrained) implements java.io.Serializable {
+    public Students {
+      java.util.Objects.requireNonNull(teacherLogits, "teacherLogits");
+      pretrained = Map.copyOf(pretrained);
+    }
+  }
+
+  /** A student trained before the trials: its saved bytes and the wall time its training took. */
+  public record Pretrained(byte[] model, double trainMs) implements java.io.Serializable {}
+
+  /** A trained student: its network, its weights as trained, and how long training took. */
+  private record Student(Dl4jModel network, ModelWeights weights, double trainMs) {}
 
   /**
    * @param train the training split for trials that fine-tune (null when no trial does)
@@ -44,6 +71,13 @@ public final class TrialEvaluator {
    */
   public TrialEvaluator(Dl4jModel model, ModelWeights base, LabeledImages eval, LabeledImages train,
       byte[] fingerprint, int batch) {
+    this(model, base, eval, train, fingerprint, batch, null);
+  }
+
+  /** As above; {@code students} serves the trials that distill (null when none does). */
+  public TrialEvaluator(Dl4jModel model, ModelWeights base, LabeledImages eval, LabeledImages train,
+      byte[] fingerprint, int batch, Students students) {
+    this.students = students;
     this.train = train;
     this.model = model;
     this.base = base;
@@ -59,19 +93,23 @@ public final class TrialEvaluator {
     return evaluateKeeping(trial, executor).result();
   }
 
-  /** A trial's result and, when it succeeded, its compressed model (for the latency stage). */
-  public record Kept(TrialResult result, CompressedModel model) implements java.io.Serializable {}
+  /**
+   * A trial's result and, when it succeeded, its compressed model (for the latency stage) with the
+   * architecture to execute it as (null: the run's model's; a student's otherwise).
+   */
+  public record Kept(TrialResult result, CompressedModel model, io.modelpress.runtime.Architecture architecture)
+      implements java.io.Serializable {}
 
   /** {@link #evaluate}, keeping the compressed model of a successful trial. */
   public Kept evaluateKeeping(PlannedTrial trial, String executor) {
     try {
       Evaluated e = measure(trial);
-      return new Kept(TrialResult.ok(trial, e.measurements(), executor), e.model());
+      return new Kept(TrialResult.ok(trial, e.measurements(), executor), e.model(), e.architecture());
     } catch (RuntimeException e) {
-      return new Kept(TrialResult.failed(trial, e, executor), null);
+      return new Kept(TrialResult.failed(trial, e, executor), null, null);
     } catch (OutOfMemoryError | StackOverflowError e) {
       sawError = true;
-      return new Kept(TrialResult.failed(trial, e, executor), null);
+      return new Kept(TrialResult.failed(trial, e, executor), null, null);
     }
   }
 
@@ -81,8 +119,15 @@ public final class TrialEvaluator {
   }
 
 
-  /** The network a trial runs on and its compressed weights, before evaluation. */
-  public record Compressed(Dl4jModel network, CompressedModel model) {}
+  /**
+   * The network a trial runs on and its compressed weights, before evaluation; for a distillation trial,
+   * how long its student trained (NaN otherwise).
+   */
+  public record Compressed(Dl4jModel network, CompressedModel model, double trainMs, boolean student) {
+    public Compressed(Dl4jModel network, CompressedModel model) {
+      this(network, model, Double.NaN, false);
+    }
+  }
 
   /**
    * Applies a trial's steps: prune (one-shot, or gradually along AGP; structured pruning rebuilds a
@@ -95,14 +140,26 @@ public final class TrialEvaluator {
       throw new IllegalArgumentException("trial needs the training split (fine-tuning, quantizer training or "
           + "calibration) but the sweep was given no training data");
     }
+    Dl4jModel model = this.model;
+    ModelWeights base = this.base;
+    double trainMs = Double.NaN;
+    if (spec.distill().isPresent()) {
+      Student s = student(spec.distill().get());
+      model = s.network();
+      base = s.weights();
+      trainMs = s.trainMs();
+    }
+    boolean isStudent = spec.distill().isPresent();
     PruneSpec p = spec.prune().orElse(null);
     boolean agp = spec.fineTune().map(f -> f.schedule() == FineTuneSpec.Schedule.AGP).orElse(false);
     // AGP recalibrates on the training network at each pruning step; the others score the base model
-    Calibration cal = p != null && p.criterion().needsCalibration() && !agp ? calibration(p.calibrationBatches()) : null;
+    Calibration cal = p == null || !p.criterion().needsCalibration() || agp ? null
+        : isStudent ? model.calibrate(base, train, p.calibrationBatches(), PruneSpec.CALIBRATION_BATCH_SIZE)
+        : calibration(p.calibrationBatches());
     Dl4jModel net = model;
     TrialCompressor.Pruned pruned;
     if (spec.fineTune().isPresent()) {
-      pruned = fineTuned(spec, cal, trial.seed());
+      pruned = fineTuned(model, base, spec, cal, trial.seed());
     } else {
       pruned = p == null ? new TrialCompressor.Pruned(base, Map.of(), Double.NaN) : TrialCompressor.prune(base, p, cal);
     }
@@ -114,9 +171,36 @@ public final class TrialEvaluator {
       QuantTrainer qt = new QuantTrainer(pruned.weights(), q, pruned.masks(), pruned.sparsity());
       ModelWeights trained = net.descend(qt.initial(), qt, train, q.trainEpochs(), FineTuneSpec.DEFAULT_BATCH_SIZE,
           trial.seed() + 1);
-      return new Compressed(net, qt.result(trained));
+      return new Compressed(net, qt.result(trained), trainMs, isStudent);
     }
-    return new Compressed(net, TrialCompressor.quantize(pruned.weights(), spec.quant(), pruned.sparsity()));
+    return new Compressed(net, TrialCompressor.quantize(pruned.weights(), spec.quant(), pruned.sparsity()), trainMs,
+        isStudent);
+  }
+
+  /**
+   * The student of a distillation step: trained data-parallel before the trials (restored from its
+   * bytes), trained by this evaluator for an earlier trial, or trained now on this task's thread.
+   */
+  private Student student(DistillSpec d) {
+    if (students == null) {
+      throw new IllegalArgumentException("trial distills a student but the sweep computed no soft targets");
+    }
+    String key = d.key();
+    Student s = trainedStudents.get(key);
+    if (s == null) {
+      long t0 = System.nanoTime();
+      Pretrained saved = students.pretrained().get(key);
+      Dl4jModel net = saved != null ? Dl4jModel.restore(saved.model())
+          : io.modelpress.model.Students.train(d, train, students.teacherLogits(), classes);
+      s = new Student(net, net.weights(), saved != null ? saved.trainMs() : (System.nanoTime() - t0) / 1e6);
+      trainedStudents.put(key, s);
+    }
+    return s;
+  }
+
+  /** A student's layer sequence for the runtime (students are dense networks: always executable). */
+  private static io.modelpress.runtime.Architecture studentArchitecture(Dl4jModel student) {
+    return student.architecture();
   }
 
   /** Statistics of the base model for data-driven criteria, computed once per batch count. */
@@ -126,7 +210,8 @@ public final class TrialEvaluator {
   }
 
   /** Prune (one-shot, or gradually along AGP), then fine-tune with the masks enforced. */
-  private TrialCompressor.Pruned fineTuned(TrialSpec spec, Calibration cal, long seed) {
+  private TrialCompressor.Pruned fineTuned(Dl4jModel model, ModelWeights base, TrialSpec spec, Calibration cal,
+      long seed) {
     FineTuneSpec ft = spec.fineTune().orElseThrow();
     PruneSpec p = spec.prune().orElse(null);
     ModelWeights start = base;
@@ -197,7 +282,8 @@ public final class TrialEvaluator {
   }
 
   /** A trial's measurements and the artifact they were measured on. */
-  public record Evaluated(Measurements measurements, byte[] artifact, CompressedModel model) {}
+  public record Evaluated(Measurements measurements, byte[] artifact, CompressedModel model,
+      io.modelpress.runtime.Architecture architecture) {}
 
   /** Runs a trial and keeps its artifact (exceptions propagate: for export, not for sweeps). */
   public Evaluated measure(PlannedTrial trial) {
@@ -223,7 +309,7 @@ public final class TrialEvaluator {
         size.params(), size.nonZeroParams(), (double) zeros / weights, c.prunedSparsity(),
         size.denseBytes(), artifact.length, (double) baseDenseBytes / artifact.length,
         size.macs(), size.effectiveMacs(), io.modelpress.measure.EnergyModel.microjoulesPerInference(c, artifact.length),
-        (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, io.modelpress.measure.LayerWorkload.of(c), null), artifact,
-        c);
+        (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, io.modelpress.measure.LayerWorkload.of(c), null, cn.trainMs()),
+        artifact, c, cn.student() ? studentArchitecture(cn.network()) : null);
   }
 }

@@ -97,8 +97,8 @@ class SweepConfigParserTest {
       unknown prune key | BASE\\n  - prune: {scope: layer, sparsity: 0.5}            | unknown key 'search[1].prune.sparsity'; valid keys in 'search[1].prune': calibration-batches, layers, method, scope, sparsities, structure, thresholds
       unknown scope     | BASE\\n  - prune: {scope: channel, sparsities: 0.5}        | 'search[1].prune.scope' is set to "channel" but must be one of [layer, global, threshold, single-layer]
       unknown scheme    | BASE\\n  - quantize: {bits: 4, scheme: log}                | 'search[1].quantize.scheme' is set to "log" but must be one of [symmetric, affine]
-      unknown zoo       | version: 1\\nmodel: {zoo: resnet}\\ndataset: mnist           | 'model.zoo' is set to "resnet" but must be one of [mlp-64-64, lenet-300-100, lenet5]
-      zoo and path      | version: 1\\nmodel: {zoo: mlp-64-64, path: m.zip}          | 'model' needs exactly one of 'zoo' (one of [mlp-64-64, lenet-300-100, lenet5]) or 'path' (a saved DL4J model)
+      unknown zoo       | version: 1\\nmodel: {zoo: resnet}\\ndataset: mnist           | 'model.zoo' is set to "resnet" but must be one of [mlp-64-64, lenet-300-100, lenet5, mlp-1200-1200]
+      zoo and path      | version: 1\\nmodel: {zoo: mlp-64-64, path: m.zip}          | 'model' needs exactly one of 'zoo' (one of [mlp-64-64, lenet-300-100, lenet5, mlp-1200-1200]) or 'path' (a saved DL4J model)
       unknown dataset   | version: 1\\nmodel: {zoo: mlp-64-64}\\ndataset: cifar        | 'dataset.name' is set to "cifar" but must be one of [mnist, fashion-mnist]
       empty search      | version: 1\\nmodel: {zoo: mlp-64-64}\\ndataset: mnist\\nsearch: [] | 'search' is empty; add at least one block with 'prune' and/or 'quantize'
       bad regex         | BASE\\n  - prune: {scope: layer, sparsities: 0.5, layers: {regex: 'fc['}} | 'search[1].prune.layers': 'layers.regex' is set to 'fc[' which is not a valid regular expression: Unclosed character class

@@ -8,6 +8,7 @@ import io.modelpress.TestData;
 import io.modelpress.data.LabeledImages;
 import io.modelpress.measure.ClassificationMetrics;
 import io.modelpress.model.Dl4jModel;
+import io.modelpress.model.DistillLoss;
 import io.modelpress.model.Students;
 import io.modelpress.spec.DistillSpec;
 import java.util.Random;

@@ -1,5 +1,6 @@
-package io.modelpress.distill;
+package io.modelpress.model;
 
+import io.modelpress.distill.SoftTargets;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;

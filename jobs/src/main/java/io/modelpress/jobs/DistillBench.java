@@ -1,0 +1,205 @@
+package io.modelpress.jobs;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.modelpress.config.SweepConfigParser;
+import io.modelpress.data.Datasets;
+import io.modelpress.data.LabeledImages;
+import io.modelpress.measure.ClassificationMetrics;
+import io.modelpress.model.Dl4jModel;
+import io.modelpress.model.Students;
+import io.modelpress.spark.Distillation;
+import io.modelpress.spec.DatasetSpec;
+import io.modelpress.spec.DistillSpec;
+import io.modelpress.spec.ModelSpec;
+import io.modelpress.spec.SweepSpec;
+import io.modelpress.spec.TrainSpec;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * {@code modelpress bench distill}: the costs of distillation, measured side by side in one JVM.
+ *
+ * <ol>
+ *   <li><b>Data-parallel vs one JVM</b>: epochs of one student (default 784-1200-1200-10, T=4, α=0.5)
+ *       trained on one JVM with every core to ND4J, then with DL4J's parameter averaging on
+ *       {@code local[N]} (one ND4J thread per worker) for each averaging frequency; seconds per epoch and
+ *       test accuracy of each.
+ *   <li><b>Task-parallel sweep efficiency</b>: the same distillation sweep of many small students run on
+ *       {@code local[1]} and on {@code local[2]} (one ND4J thread per task), through the sweep job itself;
+ *       efficiency = t(local[1]) / (2 · t(local[2])).
+ * </ol>
+ * The teacher's logits come from the cached zoo teacher ({@code --teacher}, default mlp-64-64).
+ * Writes {@code <out>/distill-<time>.json} and prints a Markdown table.
+ */
+final class DistillBench {
+
+  static final Set<String> OPTIONS = Set.of("--student", "--epochs", "--averaging", "--workers", "--teacher",
+      "--task-students", "--task-epochs", "--skip", "--out");
+
+  private DistillBench() {}
+
+  static int run(String[] argv, PrintStream out) throws IOException {
+    Args args = Args.parse("bench distill", argv, 0, OPTIONS, Set.of());
+    String student = args.get("--student").orElse("mlp-1200-1200");
+    int epochs = Integer.parseInt(args.get("--epochs").orElse("2"));
+    List<Integer> freqs = new ArrayList<>();
+    for (String f : args.get("--averaging").orElse("16,32,64").split(",")) {
+      freqs.add(Integer.parseInt(f.trim()));
+    }
+    int workers = Integer.parseInt(args.get("--workers").orElse("2"));
+    String teacherZoo = args.get("--teacher").orElse("mlp-64-64");
+    int taskStudents = Integer.parseInt(args.get("--task-students").orElse("8"));
+    int taskEpochs = Integer.parseInt(args.get("--task-epochs").orElse("1"));
+    Set<String> skip = Set.of(args.get("--skip").orElse("").split(","));
+    Path outDir = Path.of(args.get("--out").orElse("bench/results"));
+
+    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    ObjectNode report = json.createObjectNode();
+    report.put("command", "bin/modelpress bench distill " + String.join(" ", argv));
+    report.put("date", Instant.now().toString());
+    report.put("cpus", Runtime.getRuntime().availableProcessors());
+    report.put("java", System.getProperty("java.version"));
+    report.put("code_version", io.modelpress.model.Versions.code());
+    List<String> md = new ArrayList<>();
+    md.add("| scenario | seconds per epoch (each epoch) | test accuracy | note |");
+    md.add("|---|---|---|---|");
+
+    DatasetSpec mnist = new DatasetSpec("mnist", "", 0, 0);
+    Configuration hadoop = new Configuration();
+    LabeledImages train = Datasets.train(mnist, hadoop);
+    LabeledImages test = Datasets.test(mnist, hadoop);
+    byte[] teacherBytes = SweepJob.modelBytes(new ModelSpec.Zoo(teacherZoo, new TrainSpec(TrainSpec.DEFAULT_EPOCHS,
+        TrainSpec.DEFAULT_BATCH_SIZE, TrainSpec.DEFAULT_LEARNING_RATE, 42)), mnist, hadoop, out);
+    Dl4jModel teacher = Dl4jModel.restore(teacherBytes);
+    float[] logits = Students.logits(teacher, train, 0, train.count(), 1000);
+    report.put("teacher", teacherZoo);
+    report.put("teacher_accuracy", accuracy(teacher, test));
+
+    if (!skip.contains("dp")) {
+      DistillSpec d = new DistillSpec(student, 4, 0.5, epochs, 1e-3, 128, 0, DistillSpec.Parallelism.TASK);
+      int cores = Runtime.getRuntime().availableProcessors();
+      for (int threads : cores > 1 ? new int[] {cores, 1} : new int[] {1}) {
+        threads(threads);
+        List<Double> secs = new ArrayList<>();
+        Dl4jModel s = Students.train(d, train, logits, Datasets.CLASSES, (e, sec) -> secs.add(sec));
+        String key = "single_jvm_" + threads + "_threads";
+        record(md, report, key, "one JVM, " + threads + " ND4J thread(s), " + student, secs, accuracy(s, test), "");
+        out.printf(Locale.ROOT, "%s: %s s/epoch%n", key, secs);
+      }
+      threads(1); // one per worker: the workers are the parallelism
+      SparkSession spark = SparkSessions.create("modelpress bench distill", "local[" + workers + "]");
+      try {
+        if (!skip.contains("naive")) { // the naive way first: mini-batches built on the driver travel inside every task
+          List<Double> secs = new ArrayList<>();
+          int f = freqs.get(0);
+          DistillSpec dp = new DistillSpec(student, 4, 0.5, epochs, 1e-3, 128, 0, DistillSpec.Parallelism.DATA, f);
+          Dl4jModel s = Distillation.trainOne(spark, dp, train, logits, Datasets.CLASSES,
+              new Distillation.Workers(workers, 2, true), (e, sec) -> secs.add(sec));
+          String key = "data_parallel_local" + workers + "_avg" + f + "_driver_batches";
+          record(md, report, key, "parameter averaging, local[" + workers + "], every " + f + " batches, " + student
+              + ", batches built on the driver (naive)", secs, accuracy(s, test), "1 ND4J thread per worker");
+          out.printf(Locale.ROOT, "%s: %s s/epoch%n", key, secs);
+        }
+        for (int f : freqs) {
+          List<Double> secs = new ArrayList<>();
+          DistillSpec dp = new DistillSpec(student, 4, 0.5, epochs, 1e-3, 128, 0, DistillSpec.Parallelism.DATA, f);
+          Dl4jModel s = Distillation.trainOne(spark, dp, train, logits, Datasets.CLASSES,
+              new Distillation.Workers(workers, 2, false), (e, sec) -> secs.add(sec));
+          String key = "data_parallel_local" + workers + "_avg" + f;
+          record(md, report, key, "parameter averaging, local[" + workers + "], every " + f + " batches, " + student,
+              secs, accuracy(s, test), "1 ND4J thread per worker");
+          out.printf(Locale.ROOT, "%s: %s s/epoch%n", key, secs);
+        }
+      } finally {
+        spark.stop();
+      }
+    }
+
+    if (!skip.contains("tasks")) {
+      threads(1);
+      String yaml = String.join("\n",
+          "version: 1",
+          "name: bench-distill-tasks",
+          "model: {zoo: " + teacherZoo + "}",
+          "dataset: mnist",
+          "latency: {enabled: false}",
+          "search:",
+          "  - distill:",
+          "      students: [mlp-32]",
+          "      temperatures: [4]",
+          "      alphas: [0.5]",
+          "      seeds: " + taskStudents,
+          "      epochs: " + taskEpochs,
+          "      baselines: false",
+          "");
+      SweepSpec spec = SweepConfigParser.parse(yaml, "bench distill tasks");
+      Path scratch = Files.createTempDirectory("modelpress-bench-distill");
+      double[] wall = new double[2];
+      for (int m = 1; m <= 2; m++) {
+        SparkSession spark = SparkSessions.create("modelpress bench distill", "local[" + m + "]");
+        try {
+          // soft targets are computed by the first run and read by the second: time the evaluation stage
+          SweepJob.Outcome o = SweepJob.execute(spark, spec, scratch.toString(), "tasks-local" + m, false, Instant.now(),
+              0, Integer.MAX_VALUE, new PrintStream(PrintStream.nullOutputStream()));
+          wall[m - 1] = o.evalSeconds();
+        } finally {
+          spark.stop();
+        }
+        out.printf(Locale.ROOT, "task-parallel local[%d]: %.1f s for %d students%n", m, wall[m - 1], taskStudents);
+      }
+      double efficiency = wall[0] / (2 * wall[1]);
+      report.put("task_parallel_local1_s", wall[0]);
+      report.put("task_parallel_local2_s", wall[1]);
+      report.put("task_parallel_efficiency", efficiency);
+      md.add(String.format(Locale.ROOT, "| task-parallel sweep, %d × mlp-32 students, %d epoch(s) | local[1] %.1f s, "
+          + "local[2] %.1f s | | efficiency %.0f %% |", taskStudents, taskEpochs, wall[0], wall[1], 100 * efficiency));
+    }
+
+    Files.createDirectories(outDir);
+    String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
+    md.forEach(report.putArray("markdown")::add);
+    Path file = outDir.resolve("distill-" + stamp + ".json");
+    Files.writeString(file, json.writeValueAsString(report), StandardCharsets.UTF_8);
+    md.forEach(out::println);
+    out.println();
+    out.println("wrote " + file);
+    return 0;
+  }
+
+  /**
+   * ND4J's own threads and OpenBLAS's: bin/modelpress starts benches with OMP_NUM_THREADS=1, which
+   * OpenBLAS reads once at start, so the single-JVM baseline must raise both to use every core.
+   */
+  private static void threads(int n) {
+    Nd4j.getEnvironment().setMaxThreads(n);
+    Nd4j.factory().blas().setMaxThreads(n);
+  }
+
+  private static double accuracy(Dl4jModel m, LabeledImages test) {
+    return ClassificationMetrics.of(test.labels(), m.predict(m.inputs(test), 1000), Datasets.CLASSES).accuracy();
+  }
+
+  private static void record(List<String> md, ObjectNode report, String key, String label, List<Double> secs,
+      double accuracy, String note) {
+    ObjectNode n = report.putObject(key);
+    secs.forEach(n.putArray("epoch_seconds")::add);
+    n.put("accuracy", accuracy);
+    md.add(String.format(Locale.ROOT, "| %s | %s | %.2f %% | %s |", label,
+        secs.stream().map(s -> String.format(Locale.ROOT, "%.1f", s)).toList(), 100 * accuracy, note));
+  }
+}
