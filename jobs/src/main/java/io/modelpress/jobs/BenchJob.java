@@ -214,16 +214,25 @@ final class BenchJob {
           + ": evaluation stage", new double[] {t[1]}, "s");
     }
 
+    writeReport(outDir, "bench", json, report, md, out);
+    return 0;
+  }
+
+  /**
+   * Writes a benchmark's JSON report ({@code report} with its Markdown table {@code md}) to
+   * {@code outDir/<prefix>-<yyyyMMdd-HHmmss>.json} and prints the table.
+   */
+  static void writeReport(Path outDir, String prefix, ObjectMapper json, ObjectNode report, List<String> md,
+      PrintStream out) throws IOException {
     Files.createDirectories(outDir);
     String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
     ArrayNode table = report.putArray("markdown");
     md.forEach(table::add);
-    Path file = outDir.resolve("bench-" + stamp + ".json");
+    Path file = outDir.resolve(prefix + "-" + stamp + ".json");
     Files.writeString(file, json.writeValueAsString(report), StandardCharsets.UTF_8);
     md.forEach(out::println);
     out.println();
     out.println("wrote " + file);
-    return 0;
   }
 
   /** {total seconds (Spark start included), evaluation-stage seconds, Spark start seconds} of one sweep. */

@@ -67,6 +67,34 @@ class ReportFilesTest {
   }
 
   @Test
+  void aDistillationRunGetsOnePlotPerStudentAndTheBaselineTable() throws Exception {
+    List<TrialResult> trials = new java.util.ArrayList<>();
+    trials.add(ok("000000000000base", 0, List.of(), 0.985, 190_000, Double.NaN, false));
+    int i = 1;
+    for (String student : List.of("mlp-32", "mlp-300-100")) {
+      for (int seed = 0; seed < 2; seed++) {
+        for (double[] ta : new double[][] {{1, 1}, {2, 0.5}, {8, 0.5}, {8, 0.9}}) {
+          var d = new io.modelpress.spec.DistillSpec(student, ta[0], ta[1], 2, 1e-3, 128, seed,
+              io.modelpress.spec.DistillSpec.Parallelism.TASK);
+          trials.add(ok(String.format("%016d", i), i++, List.of(d), 0.95 + 0.001 * i + (ta[1] == 1 ? 0 : 0.004), 20_000,
+              Double.NaN, false));
+        }
+      }
+    }
+    RunReport r = new RunReport(run("kd", "cfg", Instant.parse("2026-12-02T10:00:00Z"), 0.5, 0.985), trials,
+        Set.of("000000000000base"), null, List.of(), null);
+    Map<String, byte[]> files = ReportFiles.render(r);
+    assertThat(files.keySet()).contains("distill-mlp-32.png", "distill-mlp-32.svg", "distill-mlp-300-100.png",
+        "distill-mlp-300-100.svg");
+    BufferedImage png = ImageIO.read(new ByteArrayInputStream(files.get("distill-mlp-32.png")));
+    assertThat(png.getWidth()).isEqualTo(ReportPlots.WIDTH);
+    xml().parse(new ByteArrayInputStream(files.get("distill-mlp-300-100.svg")));
+    String html = new String(files.get(ReportFiles.HTML), StandardCharsets.UTF_8);
+    assertThat(html).contains("Distillation: hard labels vs the best distilled student", "<td>mlp-300-100</td>",
+        "distill mlp-32 T8 α0.5".substring(0, 7));
+  }
+
+  @Test
   void filesAreImagesThatDecodeSvgThatParsesAndAPageWithEveryFrontierTrial() throws Exception {
     RunReport r = report(true, new RunReport.Previous(run("r1", "cfg", Instant.parse("2026-11-27T10:00:00Z"), 0.08,
         0.979), Set.of("000000000000base", "0000000000gone00")));
