@@ -7,7 +7,8 @@ import java.util.Arrays;
 /**
  * {@code modelpress <command> [options]}: the entry point of {@code bin/modelpress} and of
  * {@code spark-submit --class io.modelpress.jobs.Cli}. Exit codes: 0 success, 1 failure while running,
- * 2 caller's mistake (bad config, argument or input), reported as one line without a stack trace.
+ * 2 caller's mistake (bad config, argument or input), reported as one line without a stack trace, 3 a
+ * nightly run that regressed beyond its configured limits (everything written).
  */
 public final class Cli {
 
@@ -20,12 +21,16 @@ public final class Cli {
       "  distill --config FILE [same options as sweep]",
       "         a sweep with knowledge-distillation blocks: the model is the teacher, its soft targets go to",
       "         soft_targets/, every student (and its hard-label baseline) is a trial row",
+      "  nightly --config FILE [--date YYYY-MM-DD] [--out DIR] [--master URL] [--commit-every N]",
+      "         one night's sweep, run id <name>-<yyyyMMdd> (twice the same night: one run); trials already",
+      "         measured by earlier runs are reused; nightly_diff/ and nightly-diff.txt against the previous",
+      "         night; exit 3 on a regression beyond the config's nightly: limits",
       "  sensitivity --config FILE [--out DIR] [--run-id ID] [--master URL] [--overwrite]",
       "         per-layer sensitivity: each layer x method x level alone, on bootstrap seeds with 95% CIs,",
       "         plus layer pairs changed together (additivity check); tables sensitivity/, sensitivity_summary/",
       "  results runs | frontier --run-id R | compare --run-id A --run-id B | sql \"QUERY\"",
       "         [--results DIR] [--format table|csv|json]: the tables via Spark SQL (modelpress.runs, .trials,",
-      "         .frontier, .device_estimates, .sensitivity, .sensitivity_summary)",
+      "         .frontier, .device_estimates, .sensitivity, .sensitivity_summary, .soft_targets, .nightly_diff)",
       "  select --run-id ID --device NAME|measured [--max-latency-ms X] [--max-size-kb Y] [--max-accuracy-drop Z]",
       "         [--results DIR] [--devices FILE] [--export FILE.mpz] [--master URL]",
       "         the most accurate trial that fits the device and meets the limits (Z in percentage points);",
@@ -38,7 +43,7 @@ public final class Cli {
       "         (and with --dl4j the DL4J network restored from it)",
       "  train  --model NAME [--dataset mnist|fashion-mnist] [--dataset-dir DIR] [--epochs N] [--batch-size N]",
       "         [--learning-rate X] [--seed N] [--out FILE]",
-      "         train a zoo model (mlp-64-64, lenet-300-100, lenet5), print its test accuracy, save it",
+      "         train a zoo model (mlp-64-64, lenet-300-100, lenet5, mlp-1200-1200), print its test accuracy, save it",
       "  bench  [--config FILE] [--runs N] [--masters local[1],local[2]] [--growth 100,1000] [--out DIR]",
       "         the benchmark harness: GEMM ceiling, data loading, training epoch, eval-only sweeps per master",
       "  help   print this text");
@@ -67,6 +72,7 @@ public final class Cli {
       return switch (args[0]) {
         case "sweep" -> SweepJob.run(Arrays.copyOfRange(args, 1, args.length), out);
         case "distill" -> SweepJob.run("distill", Arrays.copyOfRange(args, 1, args.length), out);
+        case "nightly" -> NightlyJob.run(Arrays.copyOfRange(args, 1, args.length), out);
         case "sensitivity" -> SensitivityJob.run(Arrays.copyOfRange(args, 1, args.length), out);
         case "results" -> ResultsJob.run(Arrays.copyOfRange(args, 1, args.length), out);
         case "report" -> ReportJob.run(Arrays.copyOfRange(args, 1, args.length), out);
@@ -74,7 +80,7 @@ public final class Cli {
         case "select" -> SelectJob.run(Arrays.copyOfRange(args, 1, args.length), out);
         case "train" -> TrainJob.run(Arrays.copyOfRange(args, 1, args.length), out);
         case "bench" -> BenchJob.run(Arrays.copyOfRange(args, 1, args.length), out);
-        default -> throw new UserError("unknown command '" + args[0] + "'; valid: sweep, distill, sensitivity, results, select, report, export, train, bench, help");
+        default -> throw new UserError("unknown command '" + args[0] + "'; valid: sweep, distill, nightly, sensitivity, results, select, report, export, train, bench, help");
       };
     } catch (UserError | ConfigException e) {
       err.println("modelpress: error: " + oneLine(e.getMessage()));

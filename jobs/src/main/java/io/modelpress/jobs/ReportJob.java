@@ -146,7 +146,8 @@ final class ReportJob {
       }
       previous = new RunReport.Previous(prev, prevFrontier);
     }
-    return new RunReport(run, trials, frontier, knee, devices, previous);
+    return new RunReport(run, trials, frontier, knee, devices, previous,
+        ResultTables.nightlyDiff(spark, results, runId));
   }
 
   /** A finished sensitivity run's report data: its runs row and its sensitivity_summary rows. */

@@ -222,6 +222,16 @@ final class SweepJob {
    */
   static Outcome execute(SparkSession spark, SweepSpec spec, String outDir, String runId, boolean overwrite,
       Instant started, int maxTrials, int commitEvery, PrintStream out) {
+    return execute(spark, spec, outDir, runId, overwrite, started, maxTrials, commitEvery, false, out);
+  }
+
+  /**
+   * As above; with {@code reuseEarlier} a trial that an earlier finished run under {@code outDir}
+   * already measured successfully (the same trial id) is not evaluated again: its row is taken over,
+   * with {@code measured_in_run} naming that run (nightly runs).
+   */
+  static Outcome execute(SparkSession spark, SweepSpec spec, String outDir, String runId, boolean overwrite,
+      Instant started, int maxTrials, int commitEvery, boolean reuseEarlier, PrintStream out) {
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     long t0 = System.nanoTime();
     Prepared p = prepare(spark, spec, outDir, runId, overwrite, hadoop, out);
@@ -243,7 +253,7 @@ final class SweepJob {
     List<TrialResult> results = new java.util.ArrayList<>(committed.stream()
         .filter(r -> planned.contains(r.trial().trialId()))
         .map(r -> TrialResult.restored(byId.get(r.trial().trialId()), r.status(), r.errorClass(), r.errorMessage(),
-            r.measurements().orElse(null), r.executor()))
+            r.measurements().orElse(null), r.executor(), r.measuredIn()))
         .toList());
     Map<String, TrialResult> bred = new java.util.HashMap<>();
     for (TrialResult r : committed) {
@@ -260,15 +270,30 @@ final class SweepJob {
       out.printf(Locale.ROOT, "resuming run %s: %d of %d trials already have rows; evaluating the other %d%n", runId,
           done.size(), plan.size(), todo.size());
     }
+    if (reuseEarlier && !todo.isEmpty()) {
+      // same trial id = same trial spec, model fingerprint and dataset fingerprint: an earlier run's row stands
+      Map<String, TrialResult> earlier = ResultTables.earlierResults(spark, outDir, runId,
+          todo.stream().map(io.modelpress.plan.PlannedTrial::trialId).collect(Collectors.toSet()));
+      List<TrialResult> reused = todo.stream().filter(t -> earlier.containsKey(t.trialId()))
+          .map(t -> earlier.get(t.trialId()).reusedAs(t, null)).toList();
+      if (!reused.isEmpty()) {
+        results.addAll(reused);
+        Set<String> ids = reused.stream().map(r -> r.trial().trialId()).collect(Collectors.toSet());
+        todo = todo.stream().filter(t -> !ids.contains(t.trialId())).toList();
+        out.printf(Locale.ROOT, "reusing %d trials measured by earlier runs (same trial spec, model and data); "
+            + "evaluating the other %d%n", reused.size(), todo.size());
+      }
+    }
     int batch = commitEvery > 0 ? commitEvery
         : Math.max(8 * spark.sparkContext().defaultParallelism(), (plan.size() + 9) / 10);
     long t1 = System.nanoTime();
-    io.modelpress.sweep.TrialEvaluator.Students students = students(spark, plan, todo, p, outDir, out);
+    List<io.modelpress.plan.PlannedTrial> pending = todo;
+    io.modelpress.sweep.TrialEvaluator.Students students = students(spark, pending, p, outDir, out);
     try (SparkSweepRunner.Session session = SparkSweepRunner.open(spark, plan, p.modelBytes, p.fingerprint, p.test,
         p.train, spec.evalBatchSize(), spec.latency(), p.architecture, students)) {
       Progress progress = Progress.start(plan.size(), done.size(), session::trialsDone);
       spark.sparkContext().addSparkListener(progress);
-      List<List<io.modelpress.plan.PlannedTrial>> batches = io.modelpress.plan.TrialGroups.batches(todo, batch);
+      List<List<io.modelpress.plan.PlannedTrial>> batches = io.modelpress.plan.TrialGroups.batches(pending, batch);
       for (int b = 0; b < batches.size(); b++) {
         List<TrialResult> got = session.run(batches.get(b));
         results.addAll(got);
@@ -305,9 +330,9 @@ final class SweepJob {
    * soft targets over the training split, and the students whose trials are still to run and that are
    * trained data-parallel, trained now over the cluster.
    */
-  private static io.modelpress.sweep.TrialEvaluator.Students students(SparkSession spark, SweepPlan plan,
+  private static io.modelpress.sweep.TrialEvaluator.Students students(SparkSession spark,
       List<io.modelpress.plan.PlannedTrial> todo, Prepared p, String outDir, PrintStream out) {
-    if (plan.trials().stream().noneMatch(t -> t.spec().distill().isPresent())) {
+    if (todo.stream().noneMatch(t -> t.spec().distill().isPresent())) {
       return null;
     }
     float[] logits = io.modelpress.spark.Distillation.softTargets(spark, outDir, p.modelBytes,
@@ -490,7 +515,7 @@ final class SweepJob {
     } catch (java.nio.file.NoSuchFileException e) {
       throw new UserError("'" + key + "' is set to " + path + " but no such file exists");
     } catch (IOException e) {
-      throw new UserError("cannot read config " + path + ": " + e.getMessage());
+      throw new UserError("cannot read config " + path + ": " + io.modelpress.data.StorageErrors.explain(e));
     }
   }
 
@@ -499,7 +524,7 @@ final class SweepJob {
     try (InputStream in = p.getFileSystem(conf).open(p)) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new UserError("cannot read config " + path + ": " + e.getMessage());
+      throw new UserError("cannot read config " + path + ": " + io.modelpress.data.StorageErrors.explain(e));
     }
   }
 
@@ -523,7 +548,7 @@ final class SweepJob {
     }
   }
 
-  private static void printSummary(PrintStream out, SweepSpec spec, RunInfo run, List<TrialResult> results,
+  static void printSummary(PrintStream out, SweepSpec spec, RunInfo run, List<TrialResult> results,
       double seconds, String outDir) {
     List<TrialResult> frontier = Frontier.frontier(results, spec.objectives());
     out.printf(Locale.ROOT, "%nmodelpress sweep '%s' finished: run %s%n", spec.name(), run.runId());

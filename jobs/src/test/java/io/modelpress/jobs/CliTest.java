@@ -441,7 +441,7 @@ class CliTest {
     for (var schema : List.of(io.modelpress.spark.ResultSchemas.TRIALS, io.modelpress.spark.ResultSchemas.RUNS,
         io.modelpress.spark.ResultSchemas.DEVICE_ESTIMATES,
         io.modelpress.spark.ResultSchemas.SENSITIVITY, io.modelpress.spark.ResultSchemas.SENSITIVITY_SUMMARY,
-        io.modelpress.spark.ResultSchemas.SOFT_TARGETS)) {
+        io.modelpress.spark.ResultSchemas.SOFT_TARGETS, io.modelpress.spark.ResultSchemas.NIGHTLY_DIFF)) {
       for (String c : schema.fieldNames()) {
         assertThat(readme).as("README documents column " + c).contains("`" + c + "`");
       }
@@ -663,20 +663,40 @@ class CliTest {
     assertThat(dir.resolve("exported/none.mpz")).doesNotExist();
   }
 
+  /**
+   * The bad-input matrix: every case gets one line naming what, why and how to fix, exit 2, and nothing
+   * under --out. Placeholders: model kinds MODEL (a good saved model), NONE (missing), SMALL (10×10
+   * inputs), TRUNC (a third of the file), NOTMODEL (a text file), NANMODEL (a NaN weight); in the extra
+   * YAML and the message, EMPTY / CORRUPT / TRUNCIDX / BADLABEL / MISMATCH are dataset folders (see
+   * {@link #datasets}) and CFG is the config's path.
+   */
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
-      unknown key      | MODEL | sead: 3                                    | unknown key 'sead'; valid keys at the top level: dataset, devices, eval-batch-size, latency, model, name, objectives, output, sample, search, seed, version
+      malformed yaml   | MODEL | search: [{prune: {sparsities: [0.5]}       | config CFG is not valid YAML at line
+      unknown key      | MODEL | sead: 3                                    | unknown key 'sead'; valid keys at the top level: dataset, devices, eval-batch-size, latency, model, name, nightly, objectives, output, sample, search, seed, version
+      wrong type       | MODEL | seed: forty-two                            | 'seed' is set to "forty-two" but must be an integer
+      wrong list type  | MODEL | search: [{prune: {sparsities: {a: 1}}}]     | unknown key 'search[0].prune.sparsities.a'; valid keys in 'search[0].prune.sparsities': from, step, to
       sparsity 1.5     | MODEL | search: [{prune: {sparsities: [1.5]}}]      | 'search[0].prune.sparsities[0]' is set to 1.5 but must be in [0, 1)
+      sparsity 1       | MODEL | search: [{prune: {sparsities: [1.0]}}]      | 'search[0].prune.sparsities[0]' is set to 1.0 but must be in [0, 1)
       bits 9           | MODEL | search: [{quantize: {bits: 9}}]             | 'search[0].quantize.bits' is set to 9 but must be in 2..8, 16 or 32
+      bits 1           | MODEL | search: [{quantize: {bits: 1}}]             | 'search[0].quantize.bits' is set to 1 but must be in 2..8, 16 or 32
+      empty search     | MODEL | search: []                                 | 'search' is empty; add at least one block with 'prune' and/or 'quantize'
+      empty block      | MODEL | search: [{name: nothing}]                  | 'search[0]' has neither 'prune' nor 'quantize'; give one or both
       missing model    | NONE  |                                            | 'model.path' is set to NONE but no such file exists; train one with 'modelpress train' or fix the path
-      wrong input size | SMALL |                                            | the model takes 100 input features but dataset 'mnist' has 784 (28×28); use a model trained on this dataset
       truncated model  | TRUNC |                                            | not a DL4J MultiLayerNetwork model file
+      not a model      | NOTMODEL |                                         | not a DL4J MultiLayerNetwork model file
+      nan weights      | NANMODEL |                                         | layer 'fc1' has a non-finite weight (NaN
+      wrong input size | SMALL |                                            | the model takes 100 input features but dataset 'mnist' has 784 (28×28); use a model trained on this dataset
       unknown layer    | MODEL | search: [{prune: {sparsities: 0.5, layers: {names: [conv1]}}}] | layer selector names layer 'conv1' which the model does not have; layers: [fc1, fc2, out]
       missing dataset  | MODEL | dataset: {name: mnist, dir: EMPTY}          | 'dataset' mnist is missing t10k-images-idx3-ubyte[.gz] in EMPTY; run bin/fetch-data mnist or set 'dataset.dir' to the folder holding the IDX files
+      corrupt idx      | MODEL | dataset: {name: mnist, dir: CORRUPT}        | IDX file CORRUPT/t10k-images-idx3-ubyte has magic number 0x00000999; expected 0x00000803 (unsigned bytes, 3 dimensions)
+      truncated idx    | MODEL | dataset: {name: mnist, dir: TRUNCIDX}       | IDX file TRUNCIDX/t10k-images-idx3-ubyte is truncated: it declares
+      labels out of range | MODEL | dataset: {name: mnist, dir: BADLABEL}    | label 12 at index 5 of
+      count mismatch   | MODEL | dataset: {name: mnist, dir: MISMATCH}       | IDX files disagree:
+      unknown devices  | MODEL | devices: /nonexistent/devices.yaml         | 'devices' is set to /nonexistent/devices.yaml
       """)
   void badInputGetsOneLineExitTwoAndWritesNothing(String name, String modelKind, String extra, String message)
       throws Exception {
-    Path empty = Files.createDirectories(dir.resolve("empty"));
     Path truncated = dir.resolve("truncated.zip");
     byte[] bytes = Files.readAllBytes(model);
     Files.write(truncated, Arrays.copyOf(bytes, bytes.length / 3));
@@ -684,24 +704,104 @@ class CliTest {
       case "NONE" -> dir.resolve("no-such-model.zip").toString();
       case "SMALL" -> model10x10.toString();
       case "TRUNC" -> truncated.toString();
+      case "NOTMODEL" -> Files.writeString(dir.resolve("notes.zip"), "these are notes, not a model\n").toString();
+      case "NANMODEL" -> nanModel().toString();
       default -> model.toString();
     };
-    String yaml = config(modelPath, extra == null ? "" : extra.replace("EMPTY", empty.toString()));
+    java.util.Map<String, String> places = datasets();
+    String yaml = config(modelPath, extra == null ? "" : extra);
     if (extra != null && (extra.startsWith("search:") || extra.startsWith("dataset:"))) {
       // replace the block rather than adding a second one
       String key = extra.substring(0, extra.indexOf(':'));
       yaml = yaml.replaceAll("(?s)\\n" + key + ":.*?(?=\\n[a-z]|\\n\\s*$)", "\n");
-      yaml = yaml + extra.replace("EMPTY", empty.toString()) + "\n";
+      yaml = yaml.replace(extra, "") + extra + "\n";
+    }
+    for (var e : places.entrySet()) {
+      yaml = yaml.replace(e.getKey(), e.getValue());
     }
     Path cfg = dir.resolve(name.replace(' ', '-') + ".yaml");
     Files.writeString(cfg, yaml);
     Path out = dir.resolve("out-" + name.replace(' ', '-'));
     Run r = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--master", "local[1]");
     assertThat(r.code()).as(r.out() + r.err()).isEqualTo(2);
-    String expected = "modelpress: error: " + message.replace("NONE", modelPath).replace("EMPTY", empty.toString());
-    assertThat(r.err().lines().toList()).hasSize(1);
+    String expected = "modelpress: error: " + message.replace("NONE", modelPath).replace("CFG", cfg.toString());
+    for (var e : places.entrySet()) {
+      expected = expected.replace(e.getKey(), e.getValue());
+    }
+    assertThat(r.err().lines().toList()).as(r.err()).hasSize(1);
     assertThat(r.err().strip()).startsWith(expected);
     assertThat(out).doesNotExist();
+  }
+
+  /** A saved model whose first weight is NaN. */
+  static Path nanModel() throws Exception {
+    Path p = dir.resolve("nan.zip");
+    if (!Files.exists(p)) {
+      org.deeplearning4j.nn.multilayer.MultiLayerNetwork net =
+          org.deeplearning4j.util.ModelSerializer.restoreMultiLayerNetwork(model.toFile(), false);
+      net.getLayer(0).getParam("W").putScalar(0, Double.NaN);
+      org.deeplearning4j.util.ModelSerializer.writeModel(net, p.toFile(), false);
+    }
+    return p;
+  }
+
+  /**
+   * Dataset folders with the real training split (linked) and a broken test split: EMPTY (nothing),
+   * CORRUPT (wrong magic number), TRUNCIDX (images cut in half), BADLABEL (label 12 at index 5),
+   * MISMATCH (9,999 labels for 10,000 images).
+   */
+  static java.util.Map<String, String> datasets() throws Exception {
+    Path mnist = Path.of(Datasets.cacheDir(), "data", "mnist");
+    Path root = dir.resolve("datasets");
+    java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+    for (String kind : List.of("EMPTY", "CORRUPT", "TRUNCIDX", "BADLABEL", "MISMATCH")) {
+      m.put(kind, root.resolve(kind.toLowerCase(java.util.Locale.ROOT)).toString());
+    }
+    if (Files.exists(root)) {
+      return m;
+    }
+    Files.createDirectories(Path.of(m.get("EMPTY")));
+    byte[] images = Files.readAllBytes(mnist.resolve("t10k-images-idx3-ubyte"));
+    byte[] labels = Files.readAllBytes(mnist.resolve("t10k-labels-idx1-ubyte"));
+    for (String kind : List.of("CORRUPT", "TRUNCIDX", "BADLABEL", "MISMATCH")) {
+      Path d = Files.createDirectories(Path.of(m.get(kind)));
+      for (String f : List.of("train-images-idx3-ubyte", "train-labels-idx1-ubyte")) {
+        Files.createSymbolicLink(d.resolve(f), mnist.resolve(f));
+      }
+      byte[] im = images.clone();
+      byte[] lb = labels.clone();
+      switch (kind) {
+        case "CORRUPT" -> im[2] = 0x09; // 0x00000803 -> 0x00000903 ... then 0x999 below
+        case "TRUNCIDX" -> im = Arrays.copyOf(im, im.length / 2);
+        case "BADLABEL" -> lb[8 + 5] = 12;
+        default -> { // MISMATCH: one label fewer, declared so
+          lb = Arrays.copyOf(lb, lb.length - 1);
+          java.nio.ByteBuffer.wrap(lb).putInt(4, 9999);
+        }
+      }
+      if (kind.equals("CORRUPT")) {
+        java.nio.ByteBuffer.wrap(im).putInt(0, 0x00000999);
+      }
+      Files.write(d.resolve("t10k-images-idx3-ubyte"), im);
+      Files.write(d.resolve("t10k-labels-idx1-ubyte"), lb);
+    }
+    return m;
+  }
+
+  @Test
+  void anUnwritableOutputAndAnUnknownDeviceAreOneLineToo() throws Exception {
+    Path cfg = dir.resolve("unwritable.yaml");
+    Files.writeString(cfg, config(model.toString(), ""));
+    Run r = cli("sweep", "--config", cfg.toString(), "--out", "/proc/modelpress-out", "--master", "local[1]");
+    assertThat(r.code()).as(r.err()).isEqualTo(2);
+    assertThat(r.err().lines().toList()).hasSize(1);
+    assertThat(r.err().strip()).isEqualTo("modelpress: error: '--out' is set to /proc/modelpress-out but /proc is not "
+        + "writable; choose another --out");
+    assertThat(Path.of("/proc/modelpress-out")).doesNotExist();
+    Run device = cli("select", "--run-id", "nope", "--device", "toaster", "--results", dir.resolve("none").toString());
+    assertThat(device.code()).isEqualTo(2);
+    assertThat(device.err().lines().toList()).hasSize(1);
+    assertThat(device.err()).startsWith("modelpress: error: ").contains("toaster");
   }
 
   @Test
@@ -748,6 +848,6 @@ class CliTest {
         "modelpress: error: '--out' is set to /dev/null/m.zip but /dev/null is not a writable folder; choose another --out");
     Run cmd = cli("swep");
     assertThat(cmd.code()).isEqualTo(2);
-    assertThat(cmd.err().strip()).isEqualTo("modelpress: error: unknown command 'swep'; valid: sweep, distill, sensitivity, results, select, report, export, train, bench, help");
+    assertThat(cmd.err().strip()).isEqualTo("modelpress: error: unknown command 'swep'; valid: sweep, distill, nightly, sensitivity, results, select, report, export, train, bench, help");
   }
 }

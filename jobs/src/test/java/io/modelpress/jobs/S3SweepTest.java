@@ -40,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 class S3SweepTest {
 
   static final String BUCKET = "modelpress-test";
+  static final String BAD = "modelpress-bad-input"; // the bad-input cases' own bucket: nothing else writes there
   static final String KEY = "mp-test-access";
   static final String SECRET = "mp-secret-" + UUID.randomUUID();
 
@@ -53,6 +54,7 @@ class S3SweepTest {
   static void startS3() throws Exception {
     store = ContextBuilder.newBuilder("transient").credentials("identity", "credential").build(BlobStoreContext.class);
     store.getBlobStore().createContainerInLocation(null, BUCKET);
+    store.getBlobStore().createContainerInLocation(null, BAD);
     proxy = S3Proxy.builder().blobStore(store.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
         .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, KEY, SECRET).build();
     proxy.start();
@@ -101,10 +103,89 @@ class S3SweepTest {
     }
   }
 
+  /** The command line of the CLI in a JVM of its own, with the S3A settings for {@code endpointUrl}. */
+  static List<String> cli(String endpointUrl, String... args) {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    cmd.addAll(Arrays.asList(SparkSessions.JAVA17_OPENS.split(" ")));
+    for (String s : s3aSettings()) {
+      cmd.add("-Dspark.hadoop." + s.replace(endpoint, endpointUrl));
+    }
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.modelpress.jobs.Cli"));
+    cmd.addAll(Arrays.asList(args));
+    return cmd;
+  }
+
+  /** A sweep of the S3 test's shape as its own process: exit code and output. */
+  static CliTest.Run sweepProcess(String root, String endpointUrl, String key, String secret, String name)
+      throws Exception {
+    Path cfg = dir.resolve(name + ".yaml");
+    Files.writeString(cfg, """
+        version: 1
+        name: s3-bad
+        model: {path: "%s/models/mlp.zip"}
+        dataset: {name: mnist, dir: "%s/data/mnist", test-limit: 1000}
+        search:
+          - quantize: {bits: [8]}
+        latency: {enabled: false}
+        """.formatted(root, root));
+    List<String> cmd = cli(endpointUrl, "sweep", "--config", cfg.toString(), "--out", root + "/out-" + name, "--run-id",
+        "bad", "--master", "local[1]");
+    Path log = Path.of("target", "s3-" + name + ".log");
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(log.toFile())
+        .redirectError(Path.of("target", "s3-" + name + ".err").toFile());
+    pb.environment().put("AWS_ACCESS_KEY_ID", key);
+    pb.environment().put("AWS_SECRET_ACCESS_KEY", secret);
+    Process p = pb.start();
+    boolean finished = p.waitFor(3, TimeUnit.MINUTES);
+    if (!finished) {
+      p.destroyForcibly();
+    }
+    String err = Files.readString(Path.of("target", "s3-" + name + ".err"));
+    assertThat(finished).as(err).isTrue();
+    return new CliTest.Run(p.exitValue(), Files.readString(log), err);
+  }
+
+  @Test
+  void s3MistakesAreOneLineExitTwoAndWriteNothing() throws Exception {
+    FileSystem fs = new org.apache.hadoop.fs.Path("s3a://" + BAD + "/").getFileSystem(hadoop());
+    LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 2000, 0), new Configuration());
+    put(fs, "s3a://" + BAD + "/models/mlp.zip",
+        Dl4jModel.train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 2), train, (e, s) -> { }).save());
+    int closed;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closed = s.getLocalPort(); // nothing listens there once the socket is closed
+    }
+    String wrongSecret = "wrong-" + UUID.randomUUID();
+    record Case(String name, String root, String endpoint, String secret, String message) {}
+    String bucket = "no-such-bucket-" + UUID.randomUUID().toString().substring(0, 8);
+    String out = "'--out' is set to s3a://";
+    for (Case c : List.of(
+        new Case("unreachable", "s3a://" + BAD, "http://127.0.0.1:" + closed, SECRET, out + BAD
+            + "/out-unreachable which cannot be reached: the store does not answer (connect to 127.0.0.1:" + closed
+            + " failed: Connection refused); check fs.s3a.endpoint and that the store is up"),
+        new Case("credentials", "s3a://" + BAD, endpoint, wrongSecret, out + BAD + "/out-credentials which "
+            + "cannot be reached: S3 refused the request (403 access denied); check the credentials (AWS_ACCESS_KEY_ID "
+            + "and AWS_SECRET_ACCESS_KEY, or fs.s3a.access.key and fs.s3a.secret.key) and the bucket's policy"),
+        new Case("bucket", "s3a://" + bucket, endpoint, SECRET, out + bucket + "/out-bucket which cannot be reached: "
+            + "bucket '" + bucket + "' does not exist (404 NoSuchBucket); create it or fix the path"))) {
+      CliTest.Run r = sweepProcess(c.root(), c.endpoint(), KEY, c.secret(), c.name());
+      assertThat(r.code()).as(c.name() + ": " + r.err()).isEqualTo(2);
+      List<String> lines = r.err().lines().filter(l -> l.startsWith("modelpress: ")).toList();
+      assertThat(lines).as(r.err()).hasSize(1);
+      assertThat(lines.get(0)).as(c.name()).isEqualTo("modelpress: error: " + c.message());
+      assertThat(r.out() + r.err()).doesNotContain(SECRET).doesNotContain(wrongSecret);
+    }
+    // nothing written: no output folder in the bucket that exists, and the missing bucket was not created
+    for (String name : List.of("unreachable", "credentials")) {
+      assertThat(fs.exists(new org.apache.hadoop.fs.Path("s3a://" + BAD + "/out-" + name))).as(name).isFalse();
+    }
+    assertThat(store.getBlobStore().containerExists(bucket)).isFalse();
+  }
+
   @Test
   void aSweepReadsAndWritesS3AndNeverShowsTheSecret() throws Exception {
     Configuration conf = hadoop();
-    String root = "s3a://" + BUCKET;
+    String root = "s3a://" + BAD;
     FileSystem fs = new org.apache.hadoop.fs.Path(root + "/").getFileSystem(conf);
     // the test split and a trained model, uploaded
     Path mnist = Path.of(Datasets.cacheDir(), "data", "mnist");
@@ -128,13 +209,8 @@ class S3SweepTest {
         latency: {runs: 30}
         """.formatted(root, root));
 
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    cmd.addAll(Arrays.asList(SparkSessions.JAVA17_OPENS.split(" ")));
-    for (String s : s3aSettings()) {
-      cmd.add("-Dspark.hadoop." + s);
-    }
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.modelpress.jobs.Cli", "sweep", "--config",
-        cfg.toString(), "--out", root + "/out", "--run-id", "s3run", "--master", "local[2]"));
+    List<String> cmd = cli(endpoint, "sweep", "--config", cfg.toString(), "--out", root + "/out", "--run-id", "s3run",
+        "--master", "local[2]");
     Path log = Path.of("target", "s3-sweep.log"); // kept for a failed run
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("AWS_ACCESS_KEY_ID", KEY); // the standard S3A credential chain reads these

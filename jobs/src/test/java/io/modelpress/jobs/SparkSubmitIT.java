@@ -146,20 +146,7 @@ class SparkSubmitIT {
     Path cluster = dir.resolve("cluster-kill");
     int port = startCluster(cluster);
     try {
-      LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 3000, 0), new Configuration());
-      Path model = dir.resolve("m3.zip");
-      Files.write(model, Dl4jModel.train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 7), train, (e, s) -> { }).save());
-      Path cfg = dir.resolve("kill.yaml");
-      Files.writeString(cfg, """
-          version: 1
-          name: kill
-          model: {path: "%s"}
-          dataset: {name: mnist, test-limit: 2000}
-          search:
-            - prune: {scope: global, sparsities: [0.3, 0.5, 0.7, 0.8, 0.9, 0.95]}
-              quantize: {bits: [3, 4, 6, 8]}
-          latency: {enabled: false}
-          """.formatted(model));
+      Path cfg = faultConfig("kill", 7);
       Path out = dir.resolve("kill-out");
       List<String> cmd = submitCommand(cluster.resolve("spark-home/jars") + "/*", "spark://127.0.0.1:" + port, jar,
           "sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "killed");
@@ -184,23 +171,108 @@ class SparkSubmitIT {
       assertThat(p.exitValue()).as(log).isZero();
       assertThat(log).contains("25 ok, 0 failed").containsPattern("(?i)lost executor|executor .* (exited|lost)");
 
-      // the same sweep in one JVM, undisturbed
-      Path clean = dir.resolve("clean-out");
-      CliTest.Run local = CliTest.cli("sweep", "--config", cfg.toString(), "--out", clean.toString(), "--run-id",
-          "killed", "--master", "local[2]");
-      assertThat(local.code()).as(local.err()).isZero();
-      org.apache.spark.sql.SparkSession spark = CliTest.reader();
-      try {
-        String cols = "trial_id, status, accuracy, encoded_bytes, sparsity, pareto_rank";
-        var a = spark.read().parquet(out + "/trials").selectExpr(cols.split(", ")).orderBy("trial_id").collectAsList();
-        var b = spark.read().parquet(clean + "/trials").selectExpr(cols.split(", ")).orderBy("trial_id").collectAsList();
-        assertThat(a).hasSize(25).isEqualTo(b);
-      } finally {
-        spark.stop();
-      }
+      assertSameRowsAsACleanLocalRun(cfg, out, "killed");
     } finally {
       stopCluster(cluster);
     }
+  }
+
+  /**
+   * The driver SIGKILLed mid-sweep: a nightly run submitted with deploy/submit/standalone to the 2-worker
+   * cluster is killed once its first batch of rows is committed; the same command again resumes it,
+   * evaluates only the missing trials and ends with the rows of a clean local run.
+   */
+  @Test
+  void aNightlyRunResumesAfterItsDriverIsKilledOnTheCluster() throws Exception {
+    Path jar = Path.of(System.getProperty("modelpress.clusterJar"));
+    Path cluster = dir.resolve("cluster-driver");
+    int port = startCluster(cluster);
+    try {
+      Path cfg = faultConfig("driver-kill", 9);
+      Path out = dir.resolve("driver-out");
+      // spark-submit as a Spark distribution has it, for the wrapper: SparkSubmit over the cluster's jars
+      Path shim = dir.resolve("spark-submit");
+      Files.writeString(shim, "#!/bin/sh\nexec '" + Path.of(System.getProperty("java.home"), "bin", "java") + "' "
+          + System.getProperty("modelpress.java17Opens").trim() + " -cp '" + cluster.resolve("spark-home/jars")
+          + "/*' org.apache.spark.deploy.SparkSubmit \"$@\"\n");
+      assertThat(shim.toFile().setExecutable(true)).isTrue();
+      List<String> cmd = List.of(ROOT.resolve("deploy/submit/standalone").toString(), "spark://127.0.0.1:" + port,
+          "--conf", "spark.ui.enabled=false", "--conf", "spark.executor.memory=900m", "--",
+          "nightly", "--config", cfg.toString(), "--out", out.toString(), "--date", "2026-12-02", "--commit-every", "4");
+      Path runDir = out.resolve("trials/run_id=driver-kill-20261202");
+      Path firstLog = dir.resolve("driver-log-1.txt");
+      Process p = wrapper(cmd, shim, jar, firstLog);
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+      while (p.isAlive() && System.nanoTime() < deadline && !CliTest.hasParquet(runDir)) {
+        Thread.sleep(50);
+      }
+      assertThat(p.isAlive()).as(Files.readString(firstLog)).isTrue();
+      p.destroyForcibly(); // SIGKILL: the wrapper exec'd SparkSubmit, so this is the driver JVM
+      assertThat(p.waitFor(1, TimeUnit.MINUTES)).isTrue();
+      assertThat(out.resolve("runs")).as("the killed night has no runs row").doesNotExist();
+
+      Path secondLog = dir.resolve("driver-log-2.txt");
+      Process again = wrapper(cmd, shim, jar, secondLog);
+      assertThat(again.waitFor(5, TimeUnit.MINUTES)).isTrue();
+      String log = Files.readString(secondLog, StandardCharsets.UTF_8);
+      assertThat(again.exitValue()).as(log).isZero();
+      assertThat(log).containsPattern("resuming run driver-kill-20261202: ([1-9]|1[0-9]|2[0-1]) of 25 trials already "
+          + "have rows; evaluating the other").contains("25 ok, 0 failed");
+
+      assertSameRowsAsACleanLocalRun(cfg, out, "driver-kill-20261202");
+    } finally {
+      stopCluster(cluster);
+    }
+  }
+
+  /**
+   * The sweep the fault tests interrupt: a saved mlp-64-64 ({@code seed}) and 25 trials, latency off (so
+   * rows compare exactly).
+   */
+  private Path faultConfig(String name, long seed) throws Exception {
+    LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 3000, 0), new Configuration());
+    Path model = dir.resolve(name + ".zip");
+    Files.write(model, Dl4jModel.train("mlp-64-64", new TrainSpec(1, 64, 1e-3, seed), train, (e, s) -> { }).save());
+    Path cfg = dir.resolve(name + ".yaml");
+    Files.writeString(cfg, """
+        version: 1
+        name: %s
+        model: {path: "%s"}
+        dataset: {name: mnist, test-limit: 2000}
+        search:
+          - prune: {scope: global, sparsities: [0.3, 0.5, 0.7, 0.8, 0.9, 0.95]}
+            quantize: {bits: [3, 4, 6, 8]}
+        latency: {enabled: false}
+        """.formatted(name, model));
+    return cfg;
+  }
+
+  /** The trials under {@code out} are those of the same sweep run undisturbed in one JVM: every trial once. */
+  private void assertSameRowsAsACleanLocalRun(Path cfg, Path out, String runId) {
+    Path clean = dir.resolve(runId + "-clean");
+    CliTest.Run local = CliTest.cli("sweep", "--config", cfg.toString(), "--out", clean.toString(), "--run-id", runId,
+        "--master", "local[2]");
+    assertThat(local.code()).as(local.err()).isZero();
+    org.apache.spark.sql.SparkSession spark = CliTest.reader();
+    try {
+      String cols = "trial_id, status, accuracy, encoded_bytes, sparsity, pareto_rank";
+      var a = spark.read().parquet(out + "/trials").selectExpr(cols.split(", ")).orderBy("trial_id").collectAsList();
+      var b = spark.read().parquet(clean + "/trials").selectExpr(cols.split(", ")).orderBy("trial_id").collectAsList();
+      assertThat(a).hasSize(25).isEqualTo(b);
+    } finally {
+      spark.stop();
+    }
+  }
+
+  /** Starts a deploy/submit wrapper with {@code shim} as its spark-submit and the cluster jar. */
+  private static Process wrapper(List<String> cmd, Path shim, Path jar, Path log) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("SPARK_SUBMIT", shim.toString());
+    pb.environment().put("MODELPRESS_JAR", jar.toString());
+    pb.environment().put("SPARK_DRIVER_HOST", "127.0.0.1");
+    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    pb.environment().put("SPARK_SCALA_VERSION", "2.12");
+    return pb.start();
   }
 
   static final Path ROOT = Path.of("..").toAbsolutePath().normalize();

@@ -57,7 +57,10 @@ public final class SweepConfigParser {
     }
     Node top = new Node(root, "");
     top.requireKeys("version", "name", "seed", "model", "dataset", "search", "objectives", "output", "eval-batch-size",
-        "sample", "latency", "devices");
+        "sample", "latency", "devices", "nightly");
+    if (top.has("nightly")) {
+      nightly(top.get("nightly")); // validated with the rest; modelpress nightly reads it with nightly(yaml, source)
+    }
     if (!top.has("version")) {
       throw new ConfigException("missing key 'version' in " + source + "; add 'version: 1' as the first line");
     }
@@ -100,6 +103,32 @@ public final class SweepConfigParser {
     }
     try {
       return new SweepSpec(name, seed, model, dataset, search, objectives, output, evalBatch, sample, latency, devices);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
+    }
+  }
+
+  /**
+   * The {@code nightly:} block of a config ({@link io.modelpress.spec.NightlySpec#DEFAULT} when it has none);
+   * the config must be a valid sweep config too.
+   */
+  public static io.modelpress.spec.NightlySpec nightly(String yaml, String source) {
+    parse(yaml, source);
+    try {
+      JsonNode n = YAML.readTree(yaml).path("nightly");
+      return n.isMissingNode() ? io.modelpress.spec.NightlySpec.DEFAULT : nightly(new Node(n, "nightly"));
+    } catch (JsonProcessingException e) {
+      throw new ConfigException("config " + source + " is not valid YAML" + yamlProblem(e));
+    }
+  }
+
+  private static io.modelpress.spec.NightlySpec nightly(Node n) {
+    n.requireKeys("max-best-accuracy-drop", "max-hypervolume-drop", "max-trial-accuracy-drop");
+    io.modelpress.spec.NightlySpec d = io.modelpress.spec.NightlySpec.DEFAULT;
+    try {
+      return new io.modelpress.spec.NightlySpec(n.number("max-best-accuracy-drop", d.maxBestAccuracyDrop()),
+          n.number("max-hypervolume-drop", d.maxHypervolumeDrop()),
+          n.number("max-trial-accuracy-drop", d.maxTrialAccuracyDrop()));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }

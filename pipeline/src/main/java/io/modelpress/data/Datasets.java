@@ -52,7 +52,7 @@ public final class Datasets {
         }
       }
     } catch (java.io.IOException e) {
-      throw new IllegalArgumentException("cannot read dataset folder " + dir + ": " + e.getMessage());
+      throw new IllegalArgumentException("cannot read dataset folder " + dir + ": " + StorageErrors.explain(e));
     }
     throw new IllegalArgumentException("'dataset' " + spec.name() + " is missing " + base + "[.gz] in " + dir
         + "; run bin/fetch-data " + spec.name() + " or set 'dataset.dir' to the folder holding the IDX files");

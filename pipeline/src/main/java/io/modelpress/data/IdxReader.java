@@ -126,7 +126,7 @@ public final class IdxReader {
     if (e instanceof java.util.zip.ZipException) {
       return new IllegalArgumentException("IDX file " + path + " is not valid gzip: " + e.getMessage());
     }
-    return new IllegalArgumentException("cannot read IDX file " + path + ": " + e.getMessage());
+    return new IllegalArgumentException("cannot read IDX file " + path + ": " + StorageErrors.explain(e));
   }
 
   private static MessageDigest sha256() {

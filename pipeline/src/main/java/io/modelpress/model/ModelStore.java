@@ -41,7 +41,8 @@ public final class ModelStore {
         return in.readAllBytes();
       }
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read model file " + path + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException("'model.path' is set to " + path + " which cannot be read: "
+          + io.modelpress.data.StorageErrors.explain(e), e);
     }
   }
 
@@ -59,7 +60,7 @@ public final class ModelStore {
         throw new IOException("rename " + tmp + " to " + p + " failed");
       }
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot write model file " + path + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException("cannot write model file " + path + ": " + io.modelpress.data.StorageErrors.explain(e), e);
     }
   }
 

@@ -12,7 +12,8 @@ import org.knowm.xchart.XYChart;
 /**
  * The files of a run's report, by name: {@code accuracy-vs-size.{png,svg}},
  * {@code accuracy-vs-latency.{png,svg}} (only when some trial has a measured latency),
- * {@code distill-<student>.{png,svg}} per student a distillation sweep distilled, and
+ * {@code distill-<student>.{png,svg}} per student a distillation sweep distilled, {@code nightly-diff.txt}
+ * for a nightly run, and
  * {@code report.html}, which shows the PNGs inline; for a sensitivity run {@code sensitivity-<method>.{png,svg}}
  * and {@code report.html}. A run without a successful trial gets the page alone. The caller writes them into
  * {@code <out>/reports/run_id=<R>/} ({@link #folder}).
@@ -23,6 +24,7 @@ public final class ReportFiles {
   public static final String HTML = "report.html";
   public static final String SIZE = "accuracy-vs-size";
   public static final String LATENCY = "accuracy-vs-latency";
+  public static final String NIGHTLY_DIFF = "nightly-diff.txt";
 
   private ReportFiles() {}
 
@@ -94,6 +96,9 @@ public final class ReportFiles {
       figures.add(new ReportHtml.Figure("Accuracy vs measured batch-1 latency (p50 of timed runs of the compressed "
           + "form in the pure-Java runtime, one model per executor at a time); trials without a measurement are "
           + "left out.", "accuracy vs measured latency of run " + r.run().runId(), latencyPng));
+    }
+    if (r.nightly() != null) {
+      files.put(NIGHTLY_DIFF, r.nightly().text().getBytes(StandardCharsets.UTF_8));
     }
     files.put(HTML, ReportHtml.render(r, figures).getBytes(StandardCharsets.UTF_8));
     return Collections.unmodifiableMap(files);

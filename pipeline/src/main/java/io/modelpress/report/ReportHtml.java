@@ -91,6 +91,7 @@ public final class ReportHtml {
       h.append("<p class=\"muted\">No accuracy-vs-latency plot: no trial of this run has a measured latency.</p>\n");
     }
 
+    nightly(h, r);
     frontier(h, r);
     distillation(h, r);
     failed(h, r);
@@ -227,6 +228,16 @@ public final class ReportHtml {
               : l.noisy() ? "yes" + badge("noisy", "noisy") : "no").append("</td></tr>\n");
     }
     h.append("</table>\n");
+  }
+
+  /** A nightly run's diff against the previous night, as its text report; nothing for other runs. */
+  private static void nightly(StringBuilder h, RunReport r) {
+    if (r.nightly() == null) {
+      return;
+    }
+    h.append("<h2>Nightly: changes since the previous night").append(r.nightly().regression()
+        ? " <span class=\"err\">(regression)</span>" : "").append("</h2>\n<pre>").append(esc(r.nightly().text()))
+        .append("</pre>\n");
   }
 
   /** A distillation sweep's students: hard-label baselines against the best (T, α); nothing for other runs. */

@@ -15,15 +15,27 @@ import java.util.Set;
  * @param knee the knee trial's id, or null
  * @param devices device_estimates rows (empty when the run has none)
  * @param previous the run of the same {@code name} that started last before this one, or null
+ * @param nightly a nightly run's diff against the previous night, or null
  */
 public record RunReport(RunInfo run, List<TrialResult> trials, Set<String> frontier, String knee,
-    List<DeviceRow> devices, Previous previous) {
+    List<DeviceRow> devices, Previous previous, NightlyDiff.Result nightly) {
 
   public RunReport {
     Objects.requireNonNull(run, "run");
     trials = List.copyOf(trials);
     frontier = Set.copyOf(frontier);
     devices = List.copyOf(devices);
+  }
+
+  /** A run that is not a nightly run (or has no diff). */
+  public RunReport(RunInfo run, List<TrialResult> trials, Set<String> frontier, String knee, List<DeviceRow> devices,
+      Previous previous) {
+    this(run, trials, frontier, knee, devices, previous, null);
+  }
+
+  /** This report with a nightly diff. */
+  public RunReport withNightly(NightlyDiff.Result diff) {
+    return new RunReport(run, trials, frontier, knee, devices, previous, diff);
   }
 
   /** One device_estimates row (every figure an estimate). */

@@ -111,6 +111,8 @@ public final class ResultSchemas {
       f("distill_parallelism", DataTypes.StringType, true),
       f("teacher_fingerprint", DataTypes.StringType, true),
       f("train_ms", DataTypes.DoubleType, true),
+      // null: measured by this run; else the earlier run whose result for the same trial id this row reuses
+      f("measured_in_run", DataTypes.StringType, true),
   });
 
   /** {@code device_estimates/}: one row per successful trial × device profile; every figure an estimate. */
@@ -192,6 +194,50 @@ public final class ResultSchemas {
       f("logits", DataTypes.createArrayType(DataTypes.FloatType, false), false),
   });
 
+  /** {@code nightly_diff/}: one row per change of a nightly run against the previous night ({@link io.modelpress.report.NightlyDiff}). */
+  public static final StructType NIGHTLY_DIFF = new StructType(new StructField[] {
+      f(RUN_ID, DataTypes.StringType, false),
+      f("previous_run_id", DataTypes.StringType, false),
+      f("kind", DataTypes.StringType, false),
+      f("metric", DataTypes.StringType, false),
+      f("method", DataTypes.StringType, true),
+      f("spec_json", DataTypes.StringType, true),
+      f("trial_id", DataTypes.StringType, true),
+      f("previous_trial_id", DataTypes.StringType, true),
+      f("previous_value", DataTypes.DoubleType, true),
+      f("current_value", DataTypes.DoubleType, true),
+      f("delta", DataTypes.DoubleType, true),
+      f("regression", DataTypes.BooleanType, false),
+      f("detail", DataTypes.StringType, false),
+  });
+
+  /** The rows of a nightly diff (none on a first night). */
+  public static List<Row> nightlyRows(io.modelpress.report.NightlyDiff.Result d) {
+    List<Row> out = new ArrayList<>();
+    for (io.modelpress.report.NightlyDiff.Row r : d.rows()) {
+      out.add(RowFactory.create(d.runId(), d.previousRunId(), r.kind(), r.metric(), r.method(), r.specJson(), r.trialId(),
+          r.previousTrialId(), nan(r.previous()), nan(r.current()), nan(r.delta()), r.regression(), r.detail()));
+    }
+    return out;
+  }
+
+  /** A nightly diff read back from its rows (all of one run; none: {@code previousRunId} unknown, null). */
+  public static io.modelpress.report.NightlyDiff.Result nightlyDiff(String runId, List<Row> rows) {
+    List<io.modelpress.report.NightlyDiff.Row> out = new ArrayList<>();
+    String previous = null;
+    for (Row r : rows) {
+      previous = r.getAs("previous_run_id");
+      out.add(new io.modelpress.report.NightlyDiff.Row(r.getAs("kind"), r.getAs("metric"), r.getAs("method"),
+          r.getAs("spec_json"), r.getAs("trial_id"), r.getAs("previous_trial_id"), d(r, "previous_value"),
+          d(r, "current_value"), r.<Boolean>getAs("regression"), r.getAs("detail")));
+    }
+    return new io.modelpress.report.NightlyDiff.Result(runId, previous, out);
+  }
+
+  private static Double nan(double v) {
+    return Double.isNaN(v) ? null : v;
+  }
+
   /** {@code sensitivity_summary/}: one row per (layer, method, level) over its seeds, pairs included. */
   public static final StructType SENSITIVITY_SUMMARY = new StructType(new StructField[] {
       f(RUN_ID, DataTypes.StringType, false),
@@ -249,7 +295,7 @@ public final class ResultSchemas {
           workloads(row), latency(row), d(row, "train_ms"));
     }
     return TrialResult.restored(t, status, row.getAs("error_class"), row.getAs("error_message"), m,
-        row.getAs("executor"));
+        row.getAs("executor"), row.getAs("measured_in_run"));
   }
 
   /** The layer workloads of a row (empty for rows of older versions, which had none). */
@@ -406,6 +452,7 @@ public final class ResultSchemas {
     v.add(ds == null ? null : ds.parallelism().id());
     v.add(ds == null ? null : modelFingerprint);
     v.add(m == null || Double.isNaN(m.trainMs()) ? null : m.trainMs());
+    v.add(r.measuredIn());
     if (v.size() != TRIALS.size()) {
       throw new IllegalStateException("trials row has " + v.size() + " values for " + TRIALS.size() + " columns");
     }

@@ -37,7 +37,7 @@ public final class ResultTables {
       Path p = new Path(new Path(out, RUNS), ResultSchemas.RUN_ID + "=" + runId);
       return p.getFileSystem(conf).exists(p);
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read output folder " + out + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException("cannot read output folder " + out + ": " + io.modelpress.data.StorageErrors.explain(e), e);
     }
   }
 
@@ -52,7 +52,7 @@ public final class ResultTables {
         return List.of();
       }
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read output folder " + out + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException("cannot read output folder " + out + ": " + io.modelpress.data.StorageErrors.explain(e), e);
     }
     Map<String, TrialResult> byId = new java.util.TreeMap<>();
     // basePath: read the one partition folder and still get its run_id column
@@ -64,6 +64,48 @@ public final class ResultTables {
     List<TrialResult> out2 = new ArrayList<>(byId.values());
     out2.sort(java.util.Comparator.comparingInt(t -> t.trial().index()));
     return out2;
+  }
+
+  /**
+   * The successful results of trials {@code ids} in finished runs under {@code out} other than
+   * {@code runId} (a run is finished when it has a runs row), each from the latest such run (by
+   * {@code started_at}); each result names the run that measured it ({@link TrialResult#measuredIn}).
+   */
+  public static Map<String, TrialResult> earlierResults(SparkSession spark, String out, String runId,
+      java.util.Set<String> ids) {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Path trials = new Path(out, TRIALS);
+    Path runs = new Path(out, RUNS);
+    try {
+      if (ids.isEmpty() || !trials.getFileSystem(conf).exists(trials) || !runs.getFileSystem(conf).exists(runs)) {
+        return Map.of();
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read output folder " + out + ": " + io.modelpress.data.StorageErrors.explain(e), e);
+    }
+    Map<String, java.time.Instant> finished = new java.util.HashMap<>();
+    for (Row r : spark.read().schema(ResultSchemas.RUNS).parquet(runs.toString()).collectAsList()) {
+      Object t = r.getAs("started_at");
+      finished.put(r.getAs(ResultSchemas.RUN_ID), t instanceof java.sql.Timestamp ts ? ts.toInstant()
+          : (java.time.Instant) t);
+    }
+    finished.remove(runId);
+    Map<String, TrialResult> best = new java.util.HashMap<>();
+    Map<String, java.time.Instant> when = new java.util.HashMap<>();
+    for (Row r : spark.read().schema(ResultSchemas.TRIALS).parquet(trials.toString())
+        .where(org.apache.spark.sql.functions.col(ResultSchemas.STATUS).equalTo(TrialResult.OK)
+            .and(org.apache.spark.sql.functions.col(ResultSchemas.TRIAL_ID).isin(ids.toArray())))
+        .collectAsList()) {
+      String run = r.getAs(ResultSchemas.RUN_ID);
+      java.time.Instant t = finished.get(run);
+      String id = r.getAs(ResultSchemas.TRIAL_ID);
+      if (t != null && (!when.containsKey(id) || t.isAfter(when.get(id)))) {
+        TrialResult tr = ResultSchemas.fromRow(r);
+        best.put(id, tr.reusedAs(tr.trial(), run));
+        when.put(id, t);
+      }
+    }
+    return best;
   }
 
   /**
@@ -101,7 +143,7 @@ public final class ResultTables {
       }
       return false;
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read output folder " + out + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException("cannot read output folder " + out + ": " + io.modelpress.data.StorageErrors.explain(e), e);
     }
   }
 
@@ -153,6 +195,7 @@ public final class ResultTables {
   public static final String SENSITIVITY = "sensitivity";
   public static final String SENSITIVITY_SUMMARY = "sensitivity_summary";
   public static final String SOFT_TARGETS = "soft_targets";
+  public static final String NIGHTLY_DIFF = "nightly_diff";
 
   /** Writes a sensitivity run: per-seed rows, summaries, then its runs row (last, as for sweeps). */
   public static void writeSensitivity(SparkSession spark, String out, RunInfo run, List<Row> rows, List<Row> summary) {
@@ -161,9 +204,40 @@ public final class ResultTables {
     save(spark, List.of(runRow(run)), ResultSchemas.RUNS, new Path(out, RUNS).toString());
   }
 
+  /**
+   * Writes a nightly run's diff against the previous night into {@code nightly_diff/run_id=R}, replacing
+   * what an earlier attempt of the same night wrote (a first night has no rows and clears the partition).
+   */
+  public static void writeNightlyDiff(SparkSession spark, String out, io.modelpress.report.NightlyDiff.Result diff) {
+    Path p = new Path(new Path(out, NIGHTLY_DIFF), ResultSchemas.RUN_ID + "=" + diff.runId());
+    try {
+      FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (fs.exists(p) && !fs.delete(p, true)) {
+        throw new IOException("could not delete " + p);
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write " + p + ": " + e.getMessage(), e);
+    }
+    save(spark, ResultSchemas.nightlyRows(diff), ResultSchemas.NIGHTLY_DIFF, new Path(out, NIGHTLY_DIFF).toString());
+  }
+
+  /** A nightly run's diff as written, or null when the run has none (not a nightly run, or a first night). */
+  public static io.modelpress.report.NightlyDiff.Result nightlyDiff(SparkSession spark, String out, String runId) {
+    Path p = new Path(new Path(out, NIGHTLY_DIFF), ResultSchemas.RUN_ID + "=" + runId);
+    try {
+      if (!p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p)) {
+        return null;
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read " + p + ": " + e.getMessage(), e);
+    }
+    return ResultSchemas.nightlyDiff(runId, spark.read().schema(ResultSchemas.NIGHTLY_DIFF)
+        .option("basePath", new Path(out, NIGHTLY_DIFF).toString()).parquet(p.toString()).collectAsList());
+  }
+
   /** Every table, in the order users meet them. */
   public static final List<String> TABLES = List.of(RUNS, TRIALS, FRONTIER, DEVICE_ESTIMATES, SENSITIVITY,
-      SENSITIVITY_SUMMARY, SOFT_TARGETS);
+      SENSITIVITY_SUMMARY, SOFT_TARGETS, NIGHTLY_DIFF);
 
   /**
    * Registers the tables under {@code out} for Spark SQL as {@code modelpress.<table>} (database
@@ -209,6 +283,7 @@ public final class ResultTables {
       case SENSITIVITY_SUMMARY -> ResultSchemas.SENSITIVITY_SUMMARY;
       case DEVICE_ESTIMATES -> ResultSchemas.DEVICE_ESTIMATES;
       case SOFT_TARGETS -> ResultSchemas.SOFT_TARGETS;
+      case NIGHTLY_DIFF -> ResultSchemas.NIGHTLY_DIFF;
       default -> throw new IllegalArgumentException("unknown table " + table);
     };
   }
@@ -216,7 +291,8 @@ public final class ResultTables {
   /** Deletes every partition of {@code runId}: its report first, then runs, then the others. */
   public static void deleteRun(String out, String runId, Configuration conf) {
     try {
-      for (String table : List.of(io.modelpress.report.ReportFiles.REPORTS, RUNS, TRIALS, FRONTIER, DEVICE_ESTIMATES, SENSITIVITY, SENSITIVITY_SUMMARY)) {
+      for (String table : List.of(io.modelpress.report.ReportFiles.REPORTS, RUNS, TRIALS, FRONTIER, DEVICE_ESTIMATES, SENSITIVITY,
+          SENSITIVITY_SUMMARY, NIGHTLY_DIFF)) {
         Path p = new Path(new Path(out, table), ResultSchemas.RUN_ID + "=" + runId);
         FileSystem fs = p.getFileSystem(conf);
         if (fs.exists(p) && !fs.delete(p, true)) {
@@ -289,13 +365,22 @@ public final class ResultTables {
       }
       if (probe != null && "file".equals(fs.getUri().getScheme())) {
         java.io.File f = new java.io.File(probe.toUri().getPath());
-        if (!f.canWrite()) {
+        boolean writable = f.canWrite();
+        if (writable) { // canWrite says yes to root everywhere, /proc included: create (and remove) a folder to know
+          try {
+            java.nio.file.Files.delete(java.nio.file.Files.createTempDirectory(f.toPath(), ".modelpress-probe"));
+          } catch (IOException | UnsupportedOperationException e) {
+            writable = false;
+          }
+        }
+        if (!writable) {
           throw new IllegalArgumentException("'--out' is set to " + out + " but " + f + " is not writable; "
               + "choose another --out");
         }
       }
     } catch (IOException e) {
-      throw new IllegalArgumentException("'--out' is set to " + out + " which cannot be reached: " + e.getMessage(), e);
+      throw new IllegalArgumentException("'--out' is set to " + out + " which cannot be reached: "
+          + io.modelpress.data.StorageErrors.explain(e), e);
     }
   }
 }

@@ -21,15 +21,22 @@ public final class TrialResult implements Serializable {
   private final String errorMessage;
   private final Measurements measurements; // null when failed
   private final String executor;
+  private final String measuredIn; // null: measured by the run that holds the row; else the earlier run it is from
 
   private TrialResult(PlannedTrial trial, String status, String errorClass, String errorMessage,
       Measurements measurements, String executor) {
+    this(trial, status, errorClass, errorMessage, measurements, executor, null);
+  }
+
+  private TrialResult(PlannedTrial trial, String status, String errorClass, String errorMessage,
+      Measurements measurements, String executor, String measuredIn) {
     this.trial = Objects.requireNonNull(trial, "trial");
     this.status = Objects.requireNonNull(status, "status");
     this.errorClass = Objects.requireNonNull(errorClass, "errorClass");
     this.errorMessage = Objects.requireNonNull(errorMessage, "errorMessage");
     this.measurements = measurements;
     this.executor = Objects.requireNonNull(executor, "executor");
+    this.measuredIn = measuredIn;
   }
 
   public static TrialResult ok(PlannedTrial t, Measurements m, String executor) {
@@ -39,12 +46,18 @@ public final class TrialResult implements Serializable {
   /** A result read back from a results table (resume). */
   public static TrialResult restored(PlannedTrial t, String status, String errorClass, String errorMessage,
       Measurements m, String executor) {
+    return restored(t, status, errorClass, errorMessage, m, executor, null);
+  }
+
+  /** As above; {@code measuredIn} is the earlier run whose measurement the row reuses (null: its own). */
+  public static TrialResult restored(PlannedTrial t, String status, String errorClass, String errorMessage,
+      Measurements m, String executor, String measuredIn) {
     if (OK.equals(status) != (m != null)) {
       throw new IllegalArgumentException("trial " + t.trialId() + " has status " + status
           + (m == null ? " but no measurements" : " but measurements"));
     }
     return new TrialResult(t, status, errorClass == null ? "" : errorClass, errorMessage == null ? "" : errorMessage, m,
-        executor);
+        executor, measuredIn);
   }
 
   public static TrialResult failed(PlannedTrial t, Throwable e, String executor) {
@@ -63,13 +76,32 @@ public final class TrialResult implements Serializable {
         .mapToDouble(r -> r.measurements.accuracy()).findFirst().orElse(Double.NaN);
     return results.stream()
         .map(r -> r.isOk() ? new TrialResult(r.trial, r.status, r.errorClass, r.errorMessage,
-            r.measurements.withBaseAccuracy(base), r.executor) : r)
+            r.measurements.withBaseAccuracy(base), r.executor, r.measuredIn) : r)
         .toList();
   }
 
   /** A successful result with its measured latency added (failed results are returned as they are). */
   public TrialResult withLatency(Latency l) {
-    return isOk() ? new TrialResult(trial, status, errorClass, errorMessage, measurements.withLatency(l), executor) : this;
+    return isOk() ? new TrialResult(trial, status, errorClass, errorMessage, measurements.withLatency(l), executor,
+        measuredIn) : this;
+  }
+
+  /**
+   * This result as a row of another run that plans the same trial ({@code trial}: same id, that run's
+   * index and block), measured by run {@code runId} (this result's own earlier run unless it was
+   * itself reused).
+   */
+  public TrialResult reusedAs(PlannedTrial trial, String runId) {
+    if (!trial.trialId().equals(this.trial.trialId())) {
+      throw new IllegalArgumentException("trial " + trial.trialId() + " cannot reuse the result of " + this.trial.trialId());
+    }
+    return new TrialResult(trial, status, errorClass, errorMessage, measurements, executor,
+        measuredIn != null ? measuredIn : Objects.requireNonNull(runId, "runId"));
+  }
+
+  /** The earlier run whose measurement this row reuses, or null when its own run measured it. */
+  public String measuredIn() {
+    return measuredIn;
   }
 
   /** Accuracy of the base trial (NaN if it failed or is absent). */

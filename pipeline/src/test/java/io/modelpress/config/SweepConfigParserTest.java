@@ -88,7 +88,7 @@ class SweepConfigParserTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
-      unknown top key   | version: 1\\nmodle: {zoo: mlp-64-64}                     | unknown key 'modle'; valid keys at the top level: dataset, devices, eval-batch-size, latency, model, name, objectives, output, sample, search, seed, version
+      unknown top key   | version: 1\\nmodle: {zoo: mlp-64-64}                     | unknown key 'modle'; valid keys at the top level: dataset, devices, eval-batch-size, latency, model, name, nightly, objectives, output, sample, search, seed, version
       missing version   | name: x                                                   | missing key 'version' in t.yaml; add 'version: 1' as the first line
       wrong version     | version: 2                                                | 'version' is set to 2 but this modelpress reads version 1
       seed not a number | version: 1\\nseed: abc                                     | 'seed' is set to "abc" but must be an integer
