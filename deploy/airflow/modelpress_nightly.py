@@ -2,7 +2,8 @@
 
 The run date is Airflow's logical date ({{ ds }}), so a retried or backfilled night writes the run of
 that night, once (modelpress nightly is idempotent per date). Exit code 3 (a regression beyond the
-config's nightly: limits) fails the task; everything is written before it exits.
+config's nightly: limits) fails the task; everything is written before it exits. A retry of a regressed
+night evaluates nothing again: it finds the finished run, rewrites the same diff and exits 3 again.
 
 Needs a Spark connection 'spark_modelpress' (host spark://..., yarn or k8s://...) and the cluster jar
 at MODELPRESS_JAR on the Airflow worker.

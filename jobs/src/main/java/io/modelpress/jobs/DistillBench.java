@@ -29,7 +29,6 @@ import java.util.Locale;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * {@code modelpress bench distill}: the costs of distillation, measured side by side in one JVM.
@@ -188,13 +187,8 @@ final class DistillBench {
     }
   }
 
-  /**
-   * ND4J's own threads and OpenBLAS's: bin/modelpress starts benches with OMP_NUM_THREADS=1, which
-   * OpenBLAS reads once at start, so the single-JVM baseline must raise both to use every core.
-   */
   private static void threads(int n) {
-    Nd4j.getEnvironment().setMaxThreads(n);
-    Nd4j.factory().blas().setMaxThreads(n);
+    Dl4jModel.threads(n);
   }
 
   private static double accuracy(Dl4jModel m, LabeledImages test) {

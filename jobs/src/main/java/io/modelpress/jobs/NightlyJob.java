@@ -74,7 +74,14 @@ final class NightlyJob {
       NightlySpec limits = SweepConfigParser.nightly(text, configPath);
       String outDir = args.get("--out").orElse(spec.output());
       String runId = runId(spec.name(), date);
-      if (ResultTables.runComplete(outDir, runId, hadoop)) {
+      boolean finished;
+      try {
+        ResultTables.checkWritable(outDir, hadoop);
+        finished = ResultTables.runComplete(outDir, runId, hadoop);
+      } catch (IllegalArgumentException e) { // an unreachable store, refused credentials, a missing bucket
+        throw new UserError(e.getMessage());
+      }
+      if (finished) {
         out.printf(Locale.ROOT, "nightly run %s (%s) already finished under %s: nothing is evaluated again%n", runId,
             date, outDir);
       } else {

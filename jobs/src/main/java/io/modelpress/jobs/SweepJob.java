@@ -273,14 +273,15 @@ final class SweepJob {
     if (reuseEarlier && !todo.isEmpty()) {
       // same trial id = same trial spec, model fingerprint and dataset fingerprint: an earlier run's row stands
       Map<String, TrialResult> earlier = ResultTables.earlierResults(spark, outDir, runId,
-          todo.stream().map(io.modelpress.plan.PlannedTrial::trialId).collect(Collectors.toSet()));
+          todo.stream().map(io.modelpress.plan.PlannedTrial::trialId).collect(Collectors.toSet()), json(spec),
+          Versions.code());
       List<TrialResult> reused = todo.stream().filter(t -> earlier.containsKey(t.trialId()))
           .map(t -> earlier.get(t.trialId()).reusedAs(t, null)).toList();
       if (!reused.isEmpty()) {
         results.addAll(reused);
         Set<String> ids = reused.stream().map(r -> r.trial().trialId()).collect(Collectors.toSet());
         todo = todo.stream().filter(t -> !ids.contains(t.trialId())).toList();
-        out.printf(Locale.ROOT, "reusing %d trials measured by earlier runs (same trial spec, model and data); "
+        out.printf(Locale.ROOT, "reusing %d trials measured by earlier runs (same config, code, model and data); "
             + "evaluating the other %d%n", reused.size(), todo.size());
       }
     }
@@ -335,15 +336,20 @@ final class SweepJob {
     if (todo.stream().noneMatch(t -> t.spec().distill().isPresent())) {
       return null;
     }
-    float[] logits = io.modelpress.spark.Distillation.softTargets(spark, outDir, p.modelBytes,
-        ModelStore.hex(p.fingerprint), p.train, Datasets.CLASSES, out);
+    float[] logits;
+    try {
+      logits = io.modelpress.spark.Distillation.softTargets(spark, outDir, p.modelBytes, ModelStore.hex(p.fingerprint),
+          p.train, Datasets.CLASSES, out);
+    } catch (IllegalArgumentException e) { // the soft-target table cannot be read or holds another split's rows
+      throw new UserError(e.getMessage());
+    }
     List<io.modelpress.spec.DistillSpec> dataParallel = todo.stream()
         .map(t -> t.spec().distill().orElse(null))
         .filter(d -> d != null && d.parallelism() == io.modelpress.spec.DistillSpec.Parallelism.DATA)
         .distinct().toList();
     Map<String, io.modelpress.sweep.TrialEvaluator.Pretrained> pretrained = dataParallel.isEmpty() ? Map.of()
-        : io.modelpress.spark.Distillation.trainDataParallel(spark, dataParallel, p.train, logits, Datasets.CLASSES,
-            io.modelpress.spark.Distillation.Workers.of(spark), out);
+        : io.modelpress.spark.Distillation.trainDataParallel(spark, outDir, dataParallel, ModelStore.hex(p.fingerprint),
+            p.train, logits, Datasets.CLASSES, io.modelpress.spark.Distillation.Workers.of(spark), out);
     return new io.modelpress.sweep.TrialEvaluator.Students(logits, pretrained);
   }
 
@@ -603,7 +609,7 @@ final class SweepJob {
     for (io.modelpress.distill.DistillSummary.Student s : students) {
       var b = s.baseline();
       var best = s.best();
-      out.printf(Locale.ROOT, "  %-20s %5s %17s %17s %6s %5s %8s %s%n", s.student(),
+      out.printf(Locale.ROOT, "  %-20s %5s %17s %17s %6s %5s %8s %s%n", s.label(),
           b != null ? b.replicas() : best != null ? best.replicas() : "-",
           b == null ? "-" : String.format(Locale.ROOT, "%.1f ± %.1f", b.meanErrors(), b.stdErrors()),
           best == null ? "-" : String.format(Locale.ROOT, "%.1f ± %.1f", best.meanErrors(), best.stdErrors()),

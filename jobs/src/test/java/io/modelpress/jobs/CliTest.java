@@ -680,8 +680,8 @@ class CliTest {
       sparsity 1       | MODEL | search: [{prune: {sparsities: [1.0]}}]      | 'search[0].prune.sparsities[0]' is set to 1.0 but must be in [0, 1)
       bits 9           | MODEL | search: [{quantize: {bits: 9}}]             | 'search[0].quantize.bits' is set to 9 but must be in 2..8, 16 or 32
       bits 1           | MODEL | search: [{quantize: {bits: 1}}]             | 'search[0].quantize.bits' is set to 1 but must be in 2..8, 16 or 32
-      empty search     | MODEL | search: []                                 | 'search' is empty; add at least one block with 'prune' and/or 'quantize'
-      empty block      | MODEL | search: [{name: nothing}]                  | 'search[0]' has neither 'prune' nor 'quantize'; give one or both
+      empty search     | MODEL | search: []                                 | 'search' is empty; add at least one block with 'prune', 'quantize' or 'distill'
+      empty block      | MODEL | search: [{name: nothing}]                  | 'search[0]' has none of 'prune', 'quantize' and 'distill'; give at least one
       missing model    | NONE  |                                            | 'model.path' is set to NONE but no such file exists; train one with 'modelpress train' or fix the path
       truncated model  | TRUNC |                                            | not a DL4J MultiLayerNetwork model file
       not a model      | NOTMODEL |                                         | not a DL4J MultiLayerNetwork model file

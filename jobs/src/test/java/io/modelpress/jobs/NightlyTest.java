@@ -113,6 +113,19 @@ class NightlyTest {
     assertThat(spark.read().parquet(out + "/nightly_diff").where("run_id = 'nightly-test-20261203'").count())
         .isEqualTo(rows);
     assertThat(spark.read().parquet(out + "/runs").count()).isEqualTo(3);
+    // a regressed night names what failed the limits
+    assertThat(thirdAgain.out()).contains("REGRESSION");
+
+    // the good model back: its trials were measured on night 1 and reused on night 2; night 4 reuses night 2's
+    // rows and still names night 1 as the run that measured them
+    Files.copy(good, latest, StandardCopyOption.REPLACE_EXISTING);
+    CliTest.Run fourth = night(cfg, out, "2026-12-04");
+    assertThat(fourth.code()).as(fourth.out() + fourth.err()).isZero();
+    assertThat(fourth.out()).contains("reusing 5 trials", "against the previous night nightly-test-20261203",
+        "new model version");
+    spark = CliTest.reader();
+    assertThat(spark.read().parquet(out + "/trials").where("run_id = 'nightly-test-20261204'").collectAsList())
+        .hasSize(5).allSatisfy(r -> assertThat(r.<String>getAs("measured_in_run")).isEqualTo("nightly-test-20261201"));
 
     CliTest.Run badDate = CliTest.cli("nightly", "--config", cfg.toString(), "--out", out.toString(), "--date", "12/04");
     assertThat(badDate.code()).isEqualTo(2);

@@ -81,7 +81,7 @@ public final class SweepConfigParser {
     }
     List<Node> blocks = top.get("search").elements();
     if (blocks.isEmpty()) {
-      throw new ConfigException("'search' is empty; add at least one block with 'prune' and/or 'quantize'");
+      throw new ConfigException("'search' is empty; add at least one block with 'prune', 'quantize' or 'distill'");
     }
     for (Node b : blocks) {
       search.add(block(b, search.size()));
@@ -279,7 +279,7 @@ public final class SweepConfigParser {
     }
     SweepSpec.DistillGrid distill = b.has("distill") ? distill(b.get("distill")) : null;
     if (prune.isEmpty() && quant.isEmpty() && distill == null) {
-      throw new ConfigException("'" + b.path + "' has neither 'prune' nor 'quantize'; give one or both");
+      throw new ConfigException("'" + b.path + "' has none of 'prune', 'quantize' and 'distill'; give at least one");
     }
     return new SearchBlock(name, prune, finetune, quant, null, List.of(), null, distill);
   }

@@ -15,7 +15,8 @@ import java.util.Objects;
  * each as the mean and sample standard deviation of test errors over the replicas (seeds), so the
  * benefit of distillation is measured against the same architecture, epochs and seeds, never assumed.
  * Only trials that train a student and do nothing else count (chains with prune or quantize steps
- * are other models); failed trials are left out and counted.
+ * are other models), and only successful ones. Students of the same architecture trained with other
+ * epochs, learning rate, batch size or parallelism are other students, each with its own baseline.
  */
 public final class DistillSummary {
 
@@ -33,13 +34,17 @@ public final class DistillSummary {
   }
 
   /**
-   * One student's result: its baseline (null when the sweep trained none), every distilled cell in
-   * (T, α) order, and the distilled cell with the fewest mean errors (null when none).
+   * One student's result: its architecture, how it is named ({@code label}: the architecture, plus its
+   * training settings when the run trains it in more than one way) and its plot's file name without
+   * extension, its baseline (null when the sweep trained none), every distilled cell in (T, α) order,
+   * and the distilled cell with the fewest mean errors (null when none).
    */
-  public record Student(String student, Cell baseline, List<Cell> distilled, Cell best) {
+  public record Student(String student, String label, String file, Cell baseline, List<Cell> distilled, Cell best) {
 
     public Student {
       Objects.requireNonNull(student, "student");
+      Objects.requireNonNull(label, "label");
+      Objects.requireNonNull(file, "file");
       distilled = List.copyOf(distilled);
     }
 
@@ -67,21 +72,30 @@ public final class DistillSummary {
   /** Per student in the order the sweep first trained it. */
   public static List<Student> of(List<TrialResult> results) {
     Map<String, Map<List<Double>, List<Measurements>>> cells = new LinkedHashMap<>();
+    Map<String, DistillSpec> setup = new LinkedHashMap<>();
     for (TrialResult r : results) {
       if (!r.isOk() || r.trial().spec().steps().size() != 1 || r.trial().spec().distill().isEmpty()) {
         continue;
       }
       DistillSpec d = r.trial().spec().distill().get();
+      // everything but T, alpha and the replica seed: what makes two trials the same student
+      DistillSpec same = new DistillSpec(d.student(), 1, 1, d.epochs(), d.learningRate(), d.batchSize(), 0,
+          d.parallelism(), d.averagingFrequency());
+      setup.putIfAbsent(same.key(), same);
       List<Double> key = d.baseline() ? List.of(Double.NaN, 1.0) : List.of(d.temperature(), d.alpha());
-      cells.computeIfAbsent(d.student(), s -> new LinkedHashMap<>())
+      cells.computeIfAbsent(same.key(), s -> new LinkedHashMap<>())
           .computeIfAbsent(key, k -> new ArrayList<>()).add(r.measurements().orElseThrow());
     }
+    Map<String, Integer> perName = new java.util.HashMap<>();
+    setup.values().forEach(d -> perName.merge(d.student(), 1, Integer::sum));
+    Map<String, Integer> seen = new java.util.HashMap<>();
     List<Student> out = new ArrayList<>();
     for (Map.Entry<String, Map<List<Double>, List<Measurements>>> s : cells.entrySet()) {
+      DistillSpec d = setup.get(s.getKey());
       Cell baseline = null;
       List<Cell> distilled = new ArrayList<>();
       for (Map.Entry<List<Double>, List<Measurements>> c : s.getValue().entrySet()) {
-        Cell cell = cell(s.getKey(), c.getKey().get(0), c.getKey().get(1), c.getValue());
+        Cell cell = cell(d.student(), c.getKey().get(0), c.getKey().get(1), c.getValue());
         if (cell.baseline()) {
           baseline = cell;
         } else {
@@ -90,7 +104,12 @@ public final class DistillSummary {
       }
       distilled.sort(Comparator.comparingDouble(Cell::temperature).thenComparingDouble(Cell::alpha));
       Cell best = distilled.stream().min(Comparator.comparingDouble(Cell::meanErrors)).orElse(null);
-      out.add(new Student(s.getKey(), baseline, distilled, best));
+      boolean ambiguous = perName.get(d.student()) > 1;
+      int n = seen.merge(d.student(), 1, Integer::sum);
+      String label = !ambiguous ? d.student() : String.format(java.util.Locale.ROOT, "%s (%d epochs, lr %s, batch %d, %s)",
+          d.student(), d.epochs(), d.learningRate(), d.batchSize(), d.parallelism().id());
+      out.add(new Student(d.student(), label, "distill-" + d.student() + (ambiguous ? "-" + n : ""), baseline, distilled,
+          best));
     }
     return out;
   }

@@ -66,6 +66,16 @@ public final class Dl4jModel {
     }
   }
 
+  /**
+   * Threads for ND4J's own loops and for OpenBLAS in this JVM: launchers start jobs with
+   * OMP_NUM_THREADS=1 (one per Spark task), which OpenBLAS reads once at start, so code that wants every
+   * core in one thread (a single-JVM baseline) must raise both.
+   */
+  public static void threads(int n) {
+    org.nd4j.linalg.factory.Nd4j.getEnvironment().setMaxThreads(n);
+    org.nd4j.linalg.factory.Nd4j.factory().blas().setMaxThreads(n);
+  }
+
   /** Restores a model saved with DL4J's ModelSerializer. */
   public static Dl4jModel restore(byte[] zip) {
     MultiLayerNetwork net;

@@ -50,6 +50,13 @@ public final class Students {
     return b.build();
   }
 
+  /** {@code d}'s student as initialised for training ({@link #config}): what data-parallel training starts from. */
+  public static MultiLayerNetwork network(DistillSpec d, int features, int classes) {
+    MultiLayerNetwork net = new MultiLayerNetwork(config(d, features, classes));
+    net.init();
+    return net;
+  }
+
   /**
    * Trains {@code d}'s student on one JVM: {@code d.epochs()} epochs of shuffled mini-batches (the order
    * depends on the replica seed only), with the teacher's logits of every training example
@@ -58,8 +65,7 @@ public final class Students {
   public static Dl4jModel train(DistillSpec d, LabeledImages train, float[] teacherLogits, int classes,
       Dl4jModel.EpochListener listener) {
     check(train, teacherLogits, classes);
-    MultiLayerNetwork net = new MultiLayerNetwork(config(d, train.features(), classes));
-    net.init();
+    MultiLayerNetwork net = network(d, train.features(), classes);
     Random rnd = new Random(d.trainingSeed());
     int[] order = identity(train.count());
     for (int epoch = 1; epoch <= d.epochs(); epoch++) {
@@ -79,9 +85,10 @@ public final class Students {
   }
 
   /**
-   * One epoch's mini-batches as example indices, in the shuffled order single-JVM training would use
-   * for {@code seed}: for data-parallel training, whose executors build each batch ({@link #batch})
-   * from the training split and soft targets they already hold, so tasks carry indices, not pixels.
+   * One epoch's mini-batches as example indices, shuffled by {@code seed} (a fresh shuffle of the
+   * examples in order, where single-JVM training reshuffles the previous epoch's order): for
+   * data-parallel training, whose executors build each batch ({@link #batch}) from the training split
+   * and soft targets they already hold, so tasks carry indices, not pixels.
    */
   public static List<int[]> epochOrder(int examples, int batchSize, long seed) {
     int[] order = identity(examples);

@@ -33,23 +33,41 @@ public final class TrialGroups {
   }
 
   /**
-   * Commit batches of {@code size} trials in plan order, each extended to the end of a group it would
-   * otherwise cut (a group's trials are contiguous in a plan).
+   * Commit batches of at least {@code size} trials (the last may be smaller): trials in plan order, but
+   * a group whole, in the batch where its first trial falls. A group's trials need not be contiguous in
+   * the plan: a block that chains prune or quantize steps on a student another block also trains shares
+   * that student, whose own trial the planner keeps at its first place.
    */
   public static List<List<PlannedTrial>> batches(List<PlannedTrial> trials, int size) {
     if (size < 1) {
       throw new IllegalArgumentException("batch size is " + size + " but must be at least 1");
     }
-    List<List<PlannedTrial>> out = new ArrayList<>();
-    int from = 0;
-    while (from < trials.size()) {
-      int to = Math.min(trials.size(), from + size);
-      String key = studentKey(trials.get(to - 1));
-      while (key != null && to < trials.size() && key.equals(studentKey(trials.get(to)))) {
-        to++;
+    Map<String, List<PlannedTrial>> groups = new LinkedHashMap<>();
+    for (PlannedTrial t : trials) {
+      String key = studentKey(t);
+      if (key != null) {
+        groups.computeIfAbsent(key, k -> new ArrayList<>()).add(t);
       }
-      out.add(trials.subList(from, to));
-      from = to;
+    }
+    List<List<PlannedTrial>> out = new ArrayList<>();
+    List<PlannedTrial> batch = new ArrayList<>();
+    java.util.Set<String> placed = new java.util.HashSet<>();
+    for (PlannedTrial t : trials) {
+      String key = studentKey(t);
+      if (key == null) {
+        batch.add(t);
+      } else if (placed.add(key)) {
+        batch.addAll(groups.get(key));
+      } else {
+        continue; // already in the batch of its group's first trial
+      }
+      if (batch.size() >= size) {
+        out.add(batch);
+        batch = new ArrayList<>();
+      }
+    }
+    if (!batch.isEmpty()) {
+      out.add(batch);
     }
     return out;
   }

@@ -27,7 +27,8 @@ public final class NightlyDiff {
   /**
    * One line of the diff. {@code kind}: {@code model}, {@code dataset} (fingerprints in {@code detail}),
    * {@code summary} (a run-level metric), {@code frontier_added} / {@code frontier_removed} (a trial spec
-   * now on / no longer on the frontier), {@code worse} / {@code better} (a spec's accuracy moved). Values
+   * now on / no longer on the frontier), {@code worse} / {@code better} (a spec's accuracy moved),
+   * {@code failed} (a spec that succeeded last night failed tonight: always a regression). Values
    * are NaN where they do not apply.
    */
   public record Row(String kind, String metric, String method, String specJson, String trialId, String previousTrialId,
@@ -78,6 +79,9 @@ public final class NightlyDiff {
       long added = count("frontier_added");
       long removed = count("frontier_removed");
       t.append(String.format(Locale.ROOT, "  %-14s %d trial specs joined, %d left%n", "frontier", added, removed));
+      rows.stream().filter(r -> r.kind().equals("failed")).limit(5).forEach(r -> t.append(String.format(Locale.ROOT,
+          "  %-14s %s worked last night (%.2f %%), failed tonight: %s  REGRESSION%n", "failed", r.method(),
+          100 * r.previous(), r.detail())));
       List<Row> worse = rows.stream().filter(r -> r.kind().equals("worse")).toList();
       t.append(String.format(Locale.ROOT, "  %-14s %d trial specs lost >= %.1f pt of accuracy, %d gained%n", "trials",
           worse.size(), 100 * NOTICE, count("better")));
@@ -134,11 +138,14 @@ public final class NightlyDiff {
     double bestNow = best(current);
     double bestThen = best(previous);
     rows.add(summary("base_accuracy", then.baseAccuracy(), now.baseAccuracy(), false));
-    rows.add(summary("best_accuracy", bestThen, bestNow, bestThen - bestNow > limits.maxBestAccuracyDrop() + 1e-12));
-    rows.add(summary("hypervolume", then.hypervolume(), now.hypervolume(),
-        then.hypervolume() - now.hypervolume() > limits.maxHypervolumeDrop() * Math.abs(then.hypervolume()) + 1e-12));
+    // a value that was measured last night and is not tonight (every trial failed) is a regression too
+    rows.add(summary("best_accuracy", bestThen, bestNow, lost(bestThen, bestNow)
+        || bestThen - bestNow > limits.maxBestAccuracyDrop() + 1e-12));
+    rows.add(summary("hypervolume", then.hypervolume(), now.hypervolume(), lost(then.hypervolume(), now.hypervolume())
+        || then.hypervolume() - now.hypervolume() > limits.maxHypervolumeDrop() * Math.abs(then.hypervolume()) + 1e-12));
     rows.add(summary("frontier_size", previous.frontierTrials().size(), current.frontierTrials().size(), false));
     rows.add(summary("trials_ok", then.trialsOk(), now.trialsOk(), false));
+    rows.add(summary("trials_failed", then.trialsFailed(), now.trialsFailed(), now.trialsFailed() > then.trialsFailed()));
 
     Map<String, TrialResult> before = bySpec(previous.trials());
     Map<String, TrialResult> after = bySpec(current.trials());
@@ -157,7 +164,13 @@ public final class NightlyDiff {
     List<Row> moved = new ArrayList<>();
     for (Map.Entry<String, TrialResult> e : after.entrySet()) {
       TrialResult old = before.get(e.getKey());
-      if (old == null || !old.isOk() || !e.getValue().isOk()) {
+      if (old == null || !old.isOk()) {
+        continue;
+      }
+      if (!e.getValue().isOk()) { // it worked last night
+        moved.add(new Row("failed", "accuracy", trialRow("failed", e.getValue(), old, true).method(),
+            e.getKey(), e.getValue().trial().trialId(), old.trial().trialId(), accuracy(old), Double.NaN, true,
+            e.getValue().errorClass() + ": " + e.getValue().errorMessage().lines().findFirst().orElse("")));
         continue;
       }
       double d = accuracy(e.getValue()) - accuracy(old);
@@ -167,9 +180,14 @@ public final class NightlyDiff {
         moved.add(trialRow("better", e.getValue(), old, false));
       }
     }
-    moved.sort(Comparator.comparingDouble(Row::delta)); // the worst first
+    // failures first, then the worst drops
+    moved.sort(Comparator.comparing((Row r) -> !r.kind().equals("failed")).thenComparingDouble(Row::delta));
     rows.addAll(moved);
     return new Result(now.runId(), then.runId(), rows);
+  }
+
+  private static boolean lost(double previous, double current) {
+    return !Double.isNaN(previous) && Double.isNaN(current);
   }
 
   private static Row summary(String metric, double previous, double current, boolean regression) {

@@ -33,11 +33,6 @@ public final class ReportFiles {
     return (out.endsWith("/") ? out : out + "/") + REPORTS + "/run_id=" + runId;
   }
 
-  /** The plot of one student of a distillation sweep: {@code distill-<student>}. */
-  public static String distillation(String student) {
-    return "distill-" + student;
-  }
-
   /** The plot of one method of a sensitivity run: {@code sensitivity-<method>}. */
   public static String sensitivity(String method) {
     return "sensitivity-" + method;
@@ -82,11 +77,11 @@ public final class ReportFiles {
       }
       XYChart kd = ReportPlots.distillation(r, s);
       byte[] png = ReportPlots.png(kd);
-      files.put(distillation(s.student()) + ".png", png);
-      files.put(distillation(s.student()) + ".svg", ReportPlots.svg(kd));
-      figures.add(new ReportHtml.Figure("Distillation into " + s.student() + ": mean test accuracy over the "
+      files.put(s.file() + ".png", png);
+      files.put(s.file() + ".svg", ReportPlots.svg(kd));
+      figures.add(new ReportHtml.Figure("Distillation into " + s.label() + ": mean test accuracy over the "
           + "temperature, one line per α, against the same student trained on hard labels only and the teacher.",
-          "distillation into " + s.student() + " of run " + r.run().runId(), png));
+          "distillation into " + s.label() + " of run " + r.run().runId(), png));
     }
     if (r.latencyMeasured()) {
       XYChart latency = ReportPlots.accuracyVsLatency(r);

@@ -257,7 +257,7 @@ public final class ReportHtml {
     for (io.modelpress.distill.DistillSummary.Student s : students) {
       var b = s.baseline();
       var best = s.best();
-      h.append("<tr><td>").append(esc(s.student())).append("</td>")
+      h.append("<tr><td>").append(esc(s.label())).append("</td>")
           .append(numCell(b != null ? Integer.toString(b.replicas()) : best != null ? Integer.toString(best.replicas()) : "-"))
           .append(numCell(b == null ? "-" : num(b.meanErrors(), 1) + " ± " + num(b.stdErrors(), 1)))
           .append(numCell(best == null ? "-" : num(best.temperature(), 1)))

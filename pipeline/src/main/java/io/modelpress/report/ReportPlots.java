@@ -117,11 +117,11 @@ public final class ReportPlots {
    */
   public static XYChart distillation(RunReport r, io.modelpress.distill.DistillSummary.Student s) {
     if (s.distilled().isEmpty()) {
-      throw new IllegalArgumentException("run " + r.run().runId() + " has no distilled " + s.student() + " to plot");
+      throw new IllegalArgumentException("run " + r.run().runId() + " has no distilled " + s.label() + " to plot");
     }
     int replicas = s.distilled().stream().mapToInt(io.modelpress.distill.DistillSummary.Cell::replicas).max().orElse(1);
     XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT)
-        .title("Distillation into " + s.student() + ", run " + r.run().runId())
+        .title("Distillation into " + s.label() + ", run " + r.run().runId())
         .xAxisTitle("temperature T of the soft targets (log scale)")
         .yAxisTitle("top-1 accuracy (%), mean of " + replicas + (replicas == 1 ? " seed" : " seeds, ± 1 std")).build();
     XYStyler st = c.getStyler();

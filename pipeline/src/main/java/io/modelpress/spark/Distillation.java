@@ -59,36 +59,50 @@ public final class Distillation {
    * The teacher's logits of every example of {@code train}, row-major [examples × classes]: read from
    * {@code out/soft_targets} when this teacher and training split are there, else computed on the
    * executors and written there first.
+   *
+   * <p>Runs that share the table may compute the same partition at once (a backfill beside the night's
+   * run): each writes into a folder of its own under {@code soft_targets/_attempts/} (Spark's partition
+   * discovery skips names starting with {@code _}) and then renames it into place unless another run
+   * got there first, so no run deletes what another is writing; the values of every attempt are the
+   * same teacher's outputs.
    */
   public static float[] softTargets(SparkSession spark, String out, byte[] teacher, String teacherFingerprint,
       LabeledImages train, int classes, PrintStream log) {
-    Path dir = new Path(new Path(new Path(out, ResultTables.SOFT_TARGETS), "teacher_fingerprint=" + teacherFingerprint),
+    Path table = new Path(out, ResultTables.SOFT_TARGETS);
+    Path dir = new Path(new Path(table, "teacher_fingerprint=" + teacherFingerprint),
         "dataset_fingerprint=" + train.fingerprintHex() + "-n" + train.count());
     org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
     long t0 = System.nanoTime();
     boolean cached = exists(new Path(dir, "_SUCCESS"), conf);
+    Path read = dir;
     if (!cached) {
+      Path attempt = new Path(new Path(table, "_attempts"), java.util.UUID.randomUUID().toString());
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       Broadcast<byte[]> model = jsc.broadcast(teacher);
       Broadcast<LabeledImages> data = jsc.broadcast(train);
-      List<Integer> starts = new ArrayList<>();
-      for (int s = 0; s < train.count(); s += CHUNK) {
-        starts.add(s);
+      try {
+        List<Integer> starts = new ArrayList<>();
+        for (int s = 0; s < train.count(); s += CHUNK) {
+          starts.add(s);
+        }
+        jsc.setJobDescription("modelpress: soft targets of " + train.count() + " training examples");
+        JavaRDD<Row> rows = jsc.parallelize(starts, starts.size()).mapPartitions(new Logits(model, data));
+        spark.createDataFrame(rows, SOFT_TARGETS_SCHEMA).write().mode(SaveMode.ErrorIfExists)
+            .parquet(attempt.toString());
+      } finally {
+        model.destroy();
+        data.destroy();
       }
-      jsc.setJobDescription("modelpress: soft targets of " + train.count() + " training examples");
-      JavaRDD<Row> rows = jsc.parallelize(starts, starts.size()).mapPartitions(new Logits(model, data));
-      spark.createDataFrame(rows, SOFT_TARGETS_SCHEMA).write().mode(SaveMode.Overwrite).parquet(dir.toString());
-      model.destroy();
-      data.destroy();
+      read = publish(attempt, dir, conf);
     }
     float[] logits = new float[train.count() * classes];
     boolean[] seen = new boolean[train.count()];
-    for (Row r : spark.read().schema(SOFT_TARGETS_SCHEMA).parquet(dir.toString()).collectAsList()) {
+    for (Row r : spark.read().schema(SOFT_TARGETS_SCHEMA).parquet(read.toString()).collectAsList()) {
       int i = r.getInt(0);
       List<Float> z = r.getList(2);
       if (i < 0 || i >= train.count() || z.size() != classes || r.getInt(1) != train.labels()[i] || seen[i]) {
-        throw new IllegalStateException(dir + " does not hold the soft targets of this training split (example " + i
-            + "); delete it to recompute them");
+        throw new IllegalArgumentException(ResultTables.show(read) + " does not hold the soft targets of this "
+            + "training split (example " + i + "); delete that folder to compute them again");
       }
       seen[i] = true;
       for (int c = 0; c < classes; c++) {
@@ -97,7 +111,8 @@ public final class Distillation {
     }
     for (int i = 0; i < seen.length; i++) {
       if (!seen[i]) {
-        throw new IllegalStateException(dir + " has no soft targets for example " + i + "; delete it to recompute them");
+        throw new IllegalArgumentException(ResultTables.show(read) + " has no soft targets for example " + i
+            + "; delete that folder to compute them again");
       }
     }
     log.printf(Locale.ROOT, "soft targets: %d training examples %s %s in %.1f s%n", train.count(),
@@ -106,11 +121,36 @@ public final class Distillation {
     return logits;
   }
 
+  /**
+   * Renames a finished attempt into {@code dir} unless a complete {@code dir} is there already (another
+   * run's); returns the folder to read: {@code dir} when it is complete, else the attempt itself (left
+   * for a later run's rename when this one lost a race to a rename still in progress).
+   */
+  private static Path publish(Path attempt, Path dir, org.apache.hadoop.conf.Configuration conf) {
+    try {
+      org.apache.hadoop.fs.FileSystem fs = dir.getFileSystem(conf);
+      if (!fs.exists(dir)) {
+        fs.mkdirs(dir.getParent());
+        fs.rename(attempt, dir); // false when another run renamed first: then its folder stands
+      }
+      if (fs.exists(new Path(dir, "_SUCCESS"))) {
+        if (fs.exists(attempt)) {
+          fs.delete(attempt, true);
+        }
+        return dir;
+      }
+      return attempt;
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot write " + dir + ": " + io.modelpress.data.StorageErrors.explain(e), e);
+    }
+  }
+
   private static boolean exists(Path p, org.apache.hadoop.conf.Configuration conf) {
     try {
       return p.getFileSystem(conf).exists(p);
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read " + p + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException("cannot read " + ResultTables.show(p) + ": "
+          + io.modelpress.data.StorageErrors.explain(e), e);
     }
   }
 
@@ -126,23 +166,65 @@ public final class Distillation {
     }
   }
 
+  /** Where data-parallel students are kept under an output root: {@code students/<hash>.zip} and {@code .json}. */
+  public static final String STUDENTS = "students";
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
   /**
    * Trains the students of {@code specs} one after another, each over the whole cluster; returns their
    * saved bytes keyed by {@link DistillSpec#key()} (deployable students with a softmax output).
+   *
+   * <p>Parameter averaging depends on the number of workers and on the order their results arrive, so
+   * a student trained again would not be the same network. Each one is therefore saved under
+   * {@code out/students/} (keyed by its spec, the workers, the teacher and the training split) before any
+   * trial uses it, and a resumed run, or any later run with the same student, loads it instead: every
+   * trial chained on it, committed before an interruption or after, sees the same weights.
    */
   public static Map<String, io.modelpress.sweep.TrialEvaluator.Pretrained> trainDataParallel(SparkSession spark,
-      List<DistillSpec> specs, LabeledImages train, float[] teacherLogits, int classes, Workers workers,
-      PrintStream log) {
+      String outDir, List<DistillSpec> specs, String teacherFingerprint, LabeledImages train, float[] teacherLogits,
+      int classes, Workers workers, PrintStream log) {
+    org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
     Map<String, io.modelpress.sweep.TrialEvaluator.Pretrained> out = new LinkedHashMap<>();
     for (DistillSpec d : specs) {
+      String id = io.modelpress.model.ModelStore.hex(io.modelpress.model.ModelStore.sha256((d.key() + "/workers="
+          + workers.workers() + "/teacher=" + teacherFingerprint + "/train=" + train.fingerprintHex() + "-n"
+          + train.count()).getBytes(java.nio.charset.StandardCharsets.UTF_8))).substring(0, 32);
+      Path model = new Path(new Path(outDir, STUDENTS), id + ".zip");
+      Path meta = new Path(new Path(outDir, STUDENTS), id + ".json");
+      if (exists(meta, conf)) {
+        double ms;
+        try {
+          ms = JSON.readTree(io.modelpress.model.ModelStore.read(meta.toString(), conf)).path("train_ms").asDouble();
+        } catch (IOException e) {
+          throw new IllegalArgumentException(ResultTables.show(meta) + " is not a student's record: " + e.getMessage()
+              + "; delete it and " + ResultTables.show(model) + " to train the student again", e);
+        }
+        out.put(d.key(), new io.modelpress.sweep.TrialEvaluator.Pretrained(
+            io.modelpress.model.ModelStore.read(model.toString(), conf), ms));
+        log.printf(Locale.ROOT, "data-parallel %s T=%s α=%s seed %d: trained earlier, read from %s%n", d.student(),
+            d.temperature(), d.alpha(), d.seed(), ResultTables.show(model));
+        continue;
+      }
       long t0 = System.nanoTime();
       Dl4jModel student = trainOne(spark, d, train, teacherLogits, classes, workers, (epoch, seconds) ->
           log.printf(Locale.ROOT, "data-parallel %s T=%s α=%s seed %d: epoch %d of %d in %.1f s%n", d.student(),
               d.temperature(), d.alpha(), d.seed(), epoch, d.epochs(), seconds));
       double ms = (System.nanoTime() - t0) / 1e6;
-      out.put(d.key(), new io.modelpress.sweep.TrialEvaluator.Pretrained(student.save(), ms));
-      log.printf(Locale.ROOT, "data-parallel %s trained in %.1f s on %d workers%n", d.student(), ms / 1e3,
-          workers.workers());
+      byte[] bytes = student.save();
+      io.modelpress.model.ModelStore.write(bytes, model.toString(), conf);
+      com.fasterxml.jackson.databind.node.ObjectNode record = JSON.createObjectNode();
+      record.put("key", d.key());
+      record.put("workers", workers.workers());
+      record.put("teacher_fingerprint", teacherFingerprint);
+      record.put("train_ms", ms);
+      try { // written last: a record means its model is complete
+        io.modelpress.model.ModelStore.write(JSON.writeValueAsBytes(record), meta.toString(), conf);
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalStateException(e);
+      }
+      out.put(d.key(), new io.modelpress.sweep.TrialEvaluator.Pretrained(bytes, ms));
+      log.printf(Locale.ROOT, "data-parallel %s trained in %.1f s on %d workers, saved to %s%n", d.student(), ms / 1e3,
+          workers.workers(), ResultTables.show(model));
     }
     return out;
   }
@@ -170,11 +252,10 @@ public final class Distillation {
         .saveUpdater(true)
         .rngSeed(d.trainingSeed())
         .build();
-    MultiLayerNetwork net = new MultiLayerNetwork(Students.config(d, train.features(), classes));
-    net.init();
+    MultiLayerNetwork net = Students.network(d, train.features(), classes);
     SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(jsc, net, tm);
-    Broadcast<LabeledImages> data = jsc.broadcast(train);
-    Broadcast<float[]> logits = jsc.broadcast(teacherLogits);
+    Broadcast<LabeledImages> data = workers.driverBatches() ? null : jsc.broadcast(train);
+    Broadcast<float[]> logits = workers.driverBatches() ? null : jsc.broadcast(teacherLogits);
     try {
       java.util.Random rnd = new java.util.Random(d.trainingSeed());
       for (int epoch = 1; epoch <= d.epochs(); epoch++) {
@@ -186,13 +267,18 @@ public final class Distillation {
                 workers.workers())
             : jsc.parallelize(batches, workers.workers())
                 .map(examples -> Students.batch(data.value(), logits.value(), classes, examples));
-        sparkNet.fit(rdd);
-        rdd.unpersist(false); // the training master cached this epoch's batches
+        try {
+          sparkNet.fit(rdd);
+        } finally {
+          rdd.unpersist(false); // the training master cached this epoch's batches
+        }
         listener.epochDone(epoch, (System.nanoTime() - t0) / 1e9);
       }
     } finally {
-      data.destroy();
-      logits.destroy();
+      if (data != null) {
+        data.destroy();
+        logits.destroy();
+      }
     }
     return Students.deployable(sparkNet.getNetwork());
   }

@@ -68,11 +68,14 @@ public final class ResultTables {
 
   /**
    * The successful results of trials {@code ids} in finished runs under {@code out} other than
-   * {@code runId} (a run is finished when it has a runs row), each from the latest such run (by
-   * {@code started_at}); each result names the run that measured it ({@link TrialResult#measuredIn}).
+   * {@code runId} (a run is finished when it has a runs row) that ran the same resolved config with the
+   * same code (its {@code config_json} and {@code code_version}: a trial id covers the trial spec, model
+   * and test data, not the root seed, the training split, the latency settings or a code fix), each from
+   * the latest such run (by {@code started_at}); each result names the run that measured it
+   * ({@link TrialResult#measuredIn}), whose executors measured its latency ({@code latency_host}).
    */
   public static Map<String, TrialResult> earlierResults(SparkSession spark, String out, String runId,
-      java.util.Set<String> ids) {
+      java.util.Set<String> ids, String configJson, String codeVersion) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     Path trials = new Path(out, TRIALS);
     Path runs = new Path(out, RUNS);
@@ -85,6 +88,9 @@ public final class ResultTables {
     }
     Map<String, java.time.Instant> finished = new java.util.HashMap<>();
     for (Row r : spark.read().schema(ResultSchemas.RUNS).parquet(runs.toString()).collectAsList()) {
+      if (!configJson.equals(r.getAs("config_json")) || !codeVersion.equals(r.getAs("code_version"))) {
+        continue;
+      }
       Object t = r.getAs("started_at");
       finished.put(r.getAs(ResultSchemas.RUN_ID), t instanceof java.sql.Timestamp ts ? ts.toInstant()
           : (java.time.Instant) t);

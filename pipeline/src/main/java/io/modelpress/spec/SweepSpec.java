@@ -67,7 +67,7 @@ public record SweepSpec(
     objectives = List.copyOf(objectives);
     Objects.requireNonNull(output, "output");
     if (search.isEmpty()) {
-      throw new IllegalArgumentException("'search' is empty; add at least one block with 'prune' and/or 'quantize'");
+      throw new IllegalArgumentException("'search' is empty; add at least one block with 'prune', 'quantize' or 'distill'");
     }
     if (objectives.isEmpty()) {
       throw new IllegalArgumentException("'objectives' is empty; name at least one metric to optimise");
@@ -153,7 +153,7 @@ public record SweepSpec(
         throw new IllegalArgumentException("search block '" + name + "' has more than one prune or quantize grid");
       }
       if (allocate == null && evolve == null && distill == null && prune.isEmpty() && quantize.isEmpty()) {
-        throw new IllegalArgumentException("search block '" + name + "' has neither 'prune' nor 'quantize'");
+        throw new IllegalArgumentException("search block '" + name + "' has none of 'prune', 'quantize' and 'distill'");
       }
     }
   }

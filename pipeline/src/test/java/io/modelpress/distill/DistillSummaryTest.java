@@ -68,4 +68,28 @@ class DistillSummaryTest {
     assertThat(lone.errorsSaved()).isNaN();
     assertThat(lone.significant()).isFalse();
   }
+
+  @Test
+  void theSameArchitectureTrainedLongerIsAnotherStudentWithItsOwnBaseline() {
+    List<TrialResult> rs = new ArrayList<>();
+    for (int epochs : new int[] {2, 6}) {
+      for (int s = 0; s < 2; s++) {
+        rs.add(result(new TrialSpec(List.of(new DistillSpec("mlp-32", 1, 1, epochs, 1e-3, 128, s,
+            DistillSpec.Parallelism.TASK))), 400 - 10 * epochs));
+        rs.add(result(new TrialSpec(List.of(new DistillSpec("mlp-32", 4, 0.5, epochs, 1e-3, 128, s,
+            DistillSpec.Parallelism.TASK))), 390 - 10 * epochs));
+      }
+    }
+    List<DistillSummary.Student> out = DistillSummary.of(rs);
+    assertThat(out).hasSize(2);
+    assertThat(out).extracting(DistillSummary.Student::label).containsExactly(
+        "mlp-32 (2 epochs, lr 0.001, batch 128, task)", "mlp-32 (6 epochs, lr 0.001, batch 128, task)");
+    assertThat(out).extracting(DistillSummary.Student::file).containsExactly("distill-mlp-32-1", "distill-mlp-32-2");
+    assertThat(out).allSatisfy(s -> {
+      assertThat(s.baseline().replicas()).as("two seeds, not four").isEqualTo(2);
+      assertThat(s.errorsSaved()).isEqualTo(10);
+    });
+    assertThat(DistillSummary.of(rs.subList(0, 4)).get(0).label()).as("one setup: just the architecture")
+        .isEqualTo("mlp-32");
+  }
 }

@@ -34,6 +34,10 @@ class DistillPlanTest {
           quantize: {bits: [4, 8]}
         - name: dp
           distill: {students: [mlp-64], temperatures: [4], alphas: [0.5], parallelism: data, averaging-frequency: 8}
+        - name: shared
+          # the kd block's mlp-16 at T 2, alpha 0.5, replica 0, pruned: the same student, planned far from it
+          distill: {students: [mlp-16], temperatures: [2], alphas: [0.5], epochs: 2, baselines: false}
+          prune: {sparsities: [0.5, 0.7]}
       """;
 
   static SweepPlan plan() {
@@ -90,27 +94,37 @@ class DistillPlanTest {
   }
 
   @Test
-  void commitBatchesNeverCutAStudentsGroup() {
+  void commitBatchesNeverCutAStudentsGroupEvenWhenItsTrialsAreFarApartInThePlan() {
     List<PlannedTrial> trials = plan().trials();
+    List<PlannedTrial> shared = trials.stream().filter(t -> t.block().equals("shared")).toList();
+    assertThat(shared).as("the student itself is the kd block's trial: only its chains are new").hasSize(2);
+    String key = TrialGroups.studentKey(shared.get(0));
+    PlannedTrial student = trials.stream().filter(t -> key.equals(TrialGroups.studentKey(t))).findFirst().orElseThrow();
+    assertThat(student.block()).isEqualTo("kd");
+    assertThat(shared.get(0).index() - student.index()).as("far apart in plan order").isGreaterThan(20);
     for (int size = 1; size <= 12; size++) {
       List<List<PlannedTrial>> batches = TrialGroups.batches(trials, size);
       List<PlannedTrial> joined = new ArrayList<>();
       batches.forEach(joined::addAll);
-      assertThat(joined).as("batches of %d in plan order", size).isEqualTo(trials);
+      assertThat(joined).as("every trial once, batches of %d", size).containsExactlyInAnyOrderElementsOf(trials);
       Set<String> seen = new HashSet<>();
-      for (List<PlannedTrial> b : batches) {
-        assertThat(b.size()).isGreaterThanOrEqualTo(Math.min(size, b.size()));
+      for (int b = 0; b < batches.size(); b++) {
+        if (b + 1 < batches.size()) {
+          assertThat(batches.get(b).size()).as("batch %d of size %d", b, size).isGreaterThanOrEqualTo(size);
+        }
         Set<String> here = new HashSet<>();
-        b.stream().map(TrialGroups::studentKey).filter(k -> k != null).forEach(here::add);
+        batches.get(b).stream().map(TrialGroups::studentKey).filter(k -> k != null).forEach(here::add);
         for (String k : here) {
           assertThat(seen.add(k)).as("student %s in two batches of %d", k, size).isTrue();
         }
       }
+      List<PlannedTrial> withStudent = batches.stream().filter(b -> b.contains(student)).findFirst().orElseThrow();
+      assertThat(withStudent).as("batches of %d", size).containsAll(shared);
     }
-    // the chain block's student and its two chains are one group: a batch of 1 ending on the student grows to 3
-    int at = trials.indexOf(trials.stream().filter(t -> t.block().equals("chain")).findFirst().orElseThrow());
+    // the chain block's student and its two chains are one group: a batch of 1 starting on the student holds 3
+    PlannedTrial chain = trials.stream().filter(t -> t.block().equals("chain")).findFirst().orElseThrow();
     List<List<PlannedTrial>> ones = TrialGroups.batches(trials, 1);
-    assertThat(ones.stream().filter(b -> b.contains(trials.get(at))).findFirst().orElseThrow()).hasSize(3);
+    assertThat(ones.stream().filter(b -> b.contains(chain)).findFirst().orElseThrow()).hasSize(3);
     assertThatThrownBy(() -> TrialGroups.batches(trials, 0)).hasMessage("batch size is 0 but must be at least 1");
   }
 

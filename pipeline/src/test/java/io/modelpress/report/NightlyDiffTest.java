@@ -46,7 +46,7 @@ class NightlyDiffTest {
     assertThat(d.previousRunId()).isEqualTo("n1");
     assertThat(d.rows()).allSatisfy(r -> assertThat(r.kind()).isEqualTo("summary"));
     assertThat(d.rows()).extracting(NightlyDiff.Row::metric)
-        .containsExactly("base_accuracy", "best_accuracy", "hypervolume", "frontier_size", "trials_ok");
+        .containsExactly("base_accuracy", "best_accuracy", "hypervolume", "frontier_size", "trials_ok", "trials_failed");
     assertThat(d.regression()).isFalse();
     assertThat(d.text()).contains("model          unchanged", "0 trial specs joined, 0 left",
         "no regression beyond the configured limits");
@@ -82,5 +82,30 @@ class NightlyDiffTest {
     // tighter best-accuracy limit: that drop becomes a regression too
     assertThat(NightlyDiff.of(b, a, new NightlySpec(0.001, 1, 1)).rows().stream().filter(NightlyDiff.Row::regression)
         .map(NightlyDiff.Row::metric).toList()).containsExactly("best_accuracy");
+  }
+
+  @Test
+  void trialsThatWorkedLastNightAndFailTonightAreRegressionsAndSoIsANightWithNothingMeasured() {
+    RunReport a = night("n1", "ab".repeat(32), 0.98, 0.97, 0.975, 1.0, Set.of("base", "prune", "q4"));
+    RunInfo r = new RunInfo("n2", "cfg", Instant.parse("2026-12-02T02:30:00Z"), Instant.parse("2026-12-02T02:40:00Z"),
+        3, 0, 3, Double.NaN, "accuracy maximize", "{}", "zoo:x", "ab".repeat(32), "mnist", "cd".repeat(32), "local[2]",
+        "v", "3.5.9", "1.0.0-M2", "17", "amd64", Double.NaN);
+    List<TrialResult> failed = new java.util.ArrayList<>();
+    for (TrialResult t : a.trials()) {
+      PlannedTrial p = t.trial();
+      failed.add(TrialResult.failed(new PlannedTrial(p.trialId(), p.index(), p.block(), p.seed(), p.spec()),
+          new IllegalStateException("out of memory on the executor\nmore"), "h/2"));
+    }
+    NightlyDiff.Result d = NightlyDiff.of(new RunReport(r, failed, Set.of(), null, List.of(), null), a,
+        NightlySpec.DEFAULT);
+    assertThat(d.rows()).filteredOn(x -> x.kind().equals("failed")).hasSize(3)
+        .allSatisfy(x -> {
+          assertThat(x.regression()).isTrue();
+          assertThat(x.detail()).isEqualTo("java.lang.IllegalStateException: out of memory on the executor");
+        });
+    assertThat(d.rows()).filteredOn(NightlyDiff.Row::regression).extracting(NightlyDiff.Row::metric)
+        .contains("best_accuracy", "hypervolume", "trials_failed");
+    assertThat(d.regression()).isTrue();
+    assertThat(d.text()).contains("failed tonight: java.lang.IllegalStateException: out of memory on the executor");
   }
 }
