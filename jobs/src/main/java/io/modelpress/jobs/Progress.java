@@ -11,7 +11,8 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
 
 /**
  * Progress of a sweep or sensitivity run: a Spark listener that, at every task's end, reports trials
- * done / total, trials per second and the ETA; after every committed batch of a sweep, the best accuracy
+ * done / total, trials per second and the ETA (from the work left when the trials are weighed, see
+ * {@link io.modelpress.plan.TrialWork}; else from the trials left); after every committed batch of a sweep, the best accuracy
  * so far at each size budget (4×, 10×, 20×, 50× smaller than the base). On a terminal it rewrites one
  * line; otherwise (logs, CI, nohup) it prints a plain line at most every {@link #LOG_EVERY_SECONDS}, so a
  * short run prints nothing.
@@ -25,6 +26,8 @@ final class Progress extends SparkListener {
   private final int total;
   private final int already;
   private final LongSupplier done;
+  private final long totalWork; // 0: the ETA counts trials
+  private final LongSupplier workDone;
   private final long start = System.nanoTime();
   private final boolean terminal;
   private final long everyNanos;
@@ -32,7 +35,14 @@ final class Progress extends SparkListener {
   private volatile boolean closed;
 
   Progress(PrintStream err, int total, int already, LongSupplier done, boolean terminal, long everyNanos) {
+    this(err, total, already, done, 0, () -> 0, terminal, everyNanos);
+  }
+
+  Progress(PrintStream err, int total, int already, LongSupplier done, long totalWork, LongSupplier workDone,
+      boolean terminal, long everyNanos) {
     this.err = err;
+    this.totalWork = totalWork;
+    this.workDone = workDone;
     this.total = total;
     this.already = already;
     this.done = done;
@@ -42,8 +52,25 @@ final class Progress extends SparkListener {
 
   /** Progress on stderr: a live line on a terminal, a line every 30 s otherwise. */
   static Progress start(int total, int already, LongSupplier done) {
+    return start(total, already, done, 0, () -> 0);
+  }
+
+  /** As above, the ETA from the work left: {@code totalWork} of this run's trials, {@code workDone} so far. */
+  static Progress start(int total, int already, LongSupplier done, long totalWork, LongSupplier workDone) {
     boolean tty = System.console() != null;
-    return new Progress(System.err, total, already, done, tty, tty ? 0 : LOG_EVERY_SECONDS * 1_000_000_000L);
+    return new Progress(System.err, total, already, done, totalWork, workDone, tty,
+        tty ? 0 : LOG_EVERY_SECONDS * 1_000_000_000L);
+  }
+
+  /**
+   * Seconds left after {@code elapsed} seconds: at the rate of work so far when the trials are weighed
+   * and not all of that work is done, else at the rate of trials so far; NaN before anything finished.
+   */
+  static double secondsLeft(double elapsed, long trialsDone, long trialsLeft, long totalWork, long workDone) {
+    if (totalWork > 0 && workDone > 0 && workDone < totalWork) {
+      return elapsed * (totalWork - workDone) / workDone;
+    }
+    return trialsDone > 0 ? elapsed * trialsLeft / trialsDone : Double.NaN;
   }
 
   @Override
@@ -71,8 +98,9 @@ final class Progress extends SparkListener {
     double s = (System.nanoTime() - start) / 1e9;
     double rate = n / Math.max(s, 1e-9);
     long left = Math.max(0, total - already - n);
+    double eta = secondsLeft(s, n, left, totalWork, workDone.getAsLong());
     String text = String.format(Locale.ROOT, "%d / %d trials  %.1f trials/s  ETA %s", already + n, total, rate,
-        rate > 0 ? eta(left / rate) : "?");
+        Double.isNaN(eta) ? "?" : eta(eta));
     if (terminal) {
       err.print("\r  " + text + "   ");
     } else {

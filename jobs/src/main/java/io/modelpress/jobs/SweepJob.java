@@ -292,7 +292,11 @@ final class SweepJob {
     io.modelpress.sweep.TrialEvaluator.Students students = students(spark, pending, p, outDir, out);
     try (SparkSweepRunner.Session session = SparkSweepRunner.open(spark, plan, p.modelBytes, p.fingerprint, p.test,
         p.train, spec.evalBatchSize(), spec.latency(), p.architecture, students)) {
-      Progress progress = Progress.start(plan.size(), done.size(), session::trialsDone);
+      Map<Integer, Long> work = io.modelpress.plan.TrialWork.of(pending, p.macs, p.test.features(), p.test.count(),
+          p.train == null ? 0 : p.train.count());
+      session.weigh(work);
+      Progress progress = Progress.start(plan.size(), done.size(), session::trialsDone,
+          work.values().stream().mapToLong(Long::longValue).sum(), session::workDone);
       spark.sparkContext().addSparkListener(progress);
       List<List<io.modelpress.plan.PlannedTrial>> batches = io.modelpress.plan.TrialGroups.batches(pending, batch);
       for (int b = 0; b < batches.size(); b++) {
@@ -355,7 +359,7 @@ final class SweepJob {
 
   /** The inputs of a sweep, all validated. */
   private record Prepared(SweepPlan plan, byte[] modelBytes, byte[] fingerprint, LabeledImages test, LabeledImages train,
-      List<String> layers, io.modelpress.runtime.Architecture architecture,
+      List<String> layers, long macs, io.modelpress.runtime.Architecture architecture,
       List<io.modelpress.measure.DeviceProfile> devices, List<Objective> objectives) {}
 
   private static Prepared prepare(SparkSession spark, SweepSpec spec, String outDir, String runId, boolean overwrite,
@@ -404,7 +408,8 @@ final class SweepJob {
       boolean fineTunes = plan.trials().stream().anyMatch(t -> t.spec().needsTrainingData())
           || spec.search().stream().anyMatch(b -> b.evolve() != null && b.evolve().pruneMethod().needsCalibration());
       LabeledImages train = fineTunes ? Datasets.train(spec.dataset(), hadoop) : null;
-      return new Prepared(plan, modelBytes, fingerprint, test, train, weights.names(), arch, devices, objectives);
+      return new Prepared(plan, modelBytes, fingerprint, test, train, weights.names(), weights.macs(), arch, devices,
+          objectives);
     } catch (UserError e) {
       throw e;
     } catch (io.modelpress.config.ConfigException e) {

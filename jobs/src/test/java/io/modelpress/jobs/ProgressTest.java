@@ -39,4 +39,30 @@ class ProgressTest {
     assertThat(bytes.toString(StandardCharsets.UTF_8).lines())
         .containsExactly("  epoch 1/4  10.0 s  ETA 0m30s", "  epoch 2/4  20.0 s  ETA 0m30s");
   }
+
+  @Test
+  void theEtaFollowsTheWorkLeftWhenTrialsAreWeighed() {
+    // 1 of 3 trials done in 10 s, but it was 90 % of the work: 1.1 s left, not the 20 s the count gives
+    assertThat(Progress.secondsLeft(10, 1, 2, 1000, 900)).isCloseTo(10.0 / 9, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(Progress.secondsLeft(10, 1, 2, 0, 0)).isEqualTo(20.0);
+    // the work all done (trials bred later weigh nothing) or nothing finished yet: back to counting
+    assertThat(Progress.secondsLeft(10, 4, 2, 1000, 1000)).isEqualTo(5.0);
+    assertThat(Progress.secondsLeft(10, 0, 3, 1000, 0)).isNaN();
+
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    AtomicLong done = new AtomicLong();
+    AtomicLong work = new AtomicLong();
+    Progress p = new Progress(new PrintStream(bytes, true, StandardCharsets.UTF_8), 3, 0, done::get, 1000, work::get,
+        false, 0);
+    p.onTaskEnd(null);
+    done.set(1);
+    work.set(999);
+    p.onTaskEnd(null);
+    p.close();
+    assertThat(bytes.toString(StandardCharsets.UTF_8).lines())
+        .hasSize(2)
+        .first().asString().endsWith("ETA ?");
+    assertThat(bytes.toString(StandardCharsets.UTF_8).lines().toList().get(1)).startsWith("progress: 1 / 3 trials")
+        .endsWith("ETA 0m00s");
+  }
 }

@@ -113,13 +113,6 @@ public final class TrialGroups {
 
   /** Multiply-accumulates of training a student: its weights times its epochs (the examples are the same). */
   static long cost(DistillSpec d, int features) {
-    long weights = 0;
-    int in = features;
-    for (int h : d.hidden()) {
-      weights += (long) in * h;
-      in = h;
-    }
-    weights += in * 10L; // the output layer: classes do not change the order between students
-    return weights * d.epochs();
+    return TrialWork.studentMacs(d, features) * d.epochs();
   }
 }

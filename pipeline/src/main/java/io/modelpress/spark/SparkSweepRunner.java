@@ -94,6 +94,8 @@ public final class SparkSweepRunner {
     private final int evalBatch;
     private final int features; // inputs per example: sizes the students when tasks are scheduled
     private final org.apache.spark.util.LongAccumulator done;
+    private final org.apache.spark.util.LongAccumulator workDone;
+    private volatile Map<Integer, Long> work = Map.of();
     private final LatencySpec latency;
     private final Architecture arch;
 
@@ -114,6 +116,7 @@ public final class SparkSweepRunner {
       this.evalBatch = evalBatch;
       this.features = eval.features();
       this.done = jsc.sc().longAccumulator("modelpress trials done");
+      this.workDone = jsc.sc().longAccumulator("modelpress work done");
       this.key = plan.modelFingerprint() + "/" + plan.datasetFingerprint() + "/" + eval.count()
           + "/" + (train == null ? "-" : train.fingerprintHex() + train.count())
           + "/" + evalBatch + "/" + jsc.sc().applicationId()
@@ -186,17 +189,38 @@ public final class SparkSweepRunner {
 
     private <R> JavaRDD<R> evaluate(List<List<PlannedTrial>> partitions, TrialFunction<R> f) {
       int n = partitions.stream().mapToInt(List::size).sum();
+      HashMap<Integer, Long> weights = new HashMap<>(); // only this stage's trials travel with its tasks
+      Map<Integer, Long> all = work;
+      for (List<PlannedTrial> p : partitions) {
+        for (PlannedTrial t : p) {
+          weights.put(t.index(), all.getOrDefault(t.index(), 0L));
+        }
+      }
       LOG.info("Evaluating {} trials in {} partitions", n, partitions.size());
       jsc.setJobDescription("modelpress: evaluate " + n + " trials");
       // one list per partition (parallelize cuts n elements into n slices of one), flattened in place
       return jsc.parallelize(partitions, Math.max(1, partitions.size()))
           .flatMap(List::iterator)
-          .mapPartitions(new EvaluatePartition<>(key, model, data, trainData, students, fingerprint, evalBatch, f, done));
+          .mapPartitions(new EvaluatePartition<>(key, model, data, trainData, students, fingerprint, evalBatch, f, done,
+              workDone, weights));
     }
 
     /** Trials finished so far in this session, as merged on the driver at each task's end. */
     public long trialsDone() {
       return done.value();
+    }
+
+    /**
+     * Sets each trial's work by {@link PlannedTrial#index()} (see {@link io.modelpress.plan.TrialWork}),
+     * counted into {@link #workDone()} as the trials finish; a trial not in it counts 0.
+     */
+    public void weigh(Map<Integer, Long> work) {
+      this.work = Map.copyOf(work);
+    }
+
+    /** The work of the trials finished so far in this session, merged on the driver at each task's end. */
+    public long workDone() {
+      return workDone.value();
     }
 
     @Override
@@ -273,10 +297,13 @@ public final class SparkSweepRunner {
     private final int batch;
     private final TrialFunction<R> f;
     private final org.apache.spark.util.LongAccumulator done;
+    private final org.apache.spark.util.LongAccumulator workDone;
+    private final HashMap<Integer, Long> work;
 
     EvaluatePartition(String key, Broadcast<byte[]> model, Broadcast<LabeledImages> data,
         Broadcast<LabeledImages> train, Broadcast<TrialEvaluator.Students> students, byte[] fingerprint, int batch,
-        TrialFunction<R> f, org.apache.spark.util.LongAccumulator done) {
+        TrialFunction<R> f, org.apache.spark.util.LongAccumulator done, org.apache.spark.util.LongAccumulator workDone,
+        HashMap<Integer, Long> work) {
       this.students = students;
       this.key = key;
       this.model = model;
@@ -286,6 +313,8 @@ public final class SparkSweepRunner {
       this.batch = batch;
       this.f = f;
       this.done = done;
+      this.workDone = workDone;
+      this.work = work;
     }
 
     @Override
@@ -296,8 +325,10 @@ public final class SparkSweepRunner {
       List<R> out = new ArrayList<>();
       try {
         while (trials.hasNext()) {
-          out.add(f.apply(ev, trials.next()));
+          PlannedTrial t = trials.next();
+          out.add(f.apply(ev, t));
           done.add(1);
+          workDone.add(work.getOrDefault(t.index(), 0L));
         }
       } finally {
         EvaluatorPool.release(key, ev);
