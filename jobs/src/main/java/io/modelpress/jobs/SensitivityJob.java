@@ -66,7 +66,7 @@ final class SensitivityJob {
         }
         test = Datasets.test(spec.dataset(), hadoop);
         modelBytes = SweepJob.modelBytes(spec.model(), spec.dataset(), hadoop, out);
-        Dl4jModel model = Dl4jModel.restore(modelBytes);
+        Dl4jModel model = SweepJob.restore(spec.model(), modelBytes);
         if (model.inputSize() != test.features()) {
           throw new UserError("the model takes " + model.inputSize() + " input features but dataset '"
               + spec.dataset().name() + "' has " + test.features());

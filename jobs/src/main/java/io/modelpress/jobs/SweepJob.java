@@ -377,7 +377,7 @@ final class SweepJob {
       LabeledImages test = Datasets.test(spec.dataset(), hadoop);
       byte[] modelBytes = modelBytes(spec, hadoop, out);
       byte[] fingerprint = ModelStore.sha256(modelBytes);
-      Dl4jModel model = Dl4jModel.restore(modelBytes);
+      Dl4jModel model = restore(spec.model(), modelBytes);
       if (model.inputSize() != test.features()) {
         throw new UserError("the model takes " + model.inputSize() + " input features but dataset '"
             + spec.dataset().name() + "' has " + test.features() + " (" + test.rows() + "×" + test.cols()
@@ -493,6 +493,19 @@ final class SweepJob {
 
   private static byte[] modelBytes(SweepSpec spec, Configuration hadoop, PrintStream out) {
     return modelBytes(spec.model(), spec.dataset(), hadoop, out);
+  }
+
+  /** The model of {@code m} restored from its bytes; a file that is no DL4J model is a user error naming its path. */
+  static Dl4jModel restore(io.modelpress.spec.ModelSpec m, byte[] bytes) {
+    try {
+      return Dl4jModel.restore(bytes);
+    } catch (IllegalArgumentException e) {
+      if (m instanceof io.modelpress.spec.ModelSpec.Saved saved) {
+        throw new UserError("'model.path' is set to " + saved.path() + " but that file is " + e.getMessage()
+            + "; point it at a model saved with DL4J's ModelSerializer, e.g. by modelpress train");
+      }
+      throw e;
+    }
   }
 
   /** The model file's bytes: read from its path, or the zoo model trained on the dataset (cached). */

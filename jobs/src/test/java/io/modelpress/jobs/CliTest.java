@@ -92,10 +92,12 @@ class CliTest {
     assertThat(out.resolve("frontier/run_id=r1")).isDirectory();
     assertThat(out.resolve("runs/run_id=r1")).isDirectory();
 
+    java.util.Map<String, String> before = snapshot(out);
     Run again = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "r1", "--master", "local[2]");
     assertThat(again.code()).isEqualTo(2);
     assertThat(again.err()).isEqualTo("modelpress: error: run id 'r1' already has results in " + out
         + "; pass --overwrite to replace them or choose another --run-id" + System.lineSeparator());
+    assertThat(snapshot(out)).as("the refused run touched nothing").isEqualTo(before);
 
     Run over = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "r1", "--master", "local[2]",
         "--overwrite");
@@ -314,6 +316,24 @@ class CliTest {
     assertThat(failed.err()).isEqualTo("modelpress: failed: 1 of 3 trials failed, more than --max-failed-trials 0; their "
         + "rows (status 'failed', error_class, error_message) are in " + out + "/trials" + System.lineSeparator());
     assertThat(out.resolve("runs/run_id=f2")).isDirectory(); // every row is written, failures included
+    SparkSession spark = reader();
+    try {
+      for (String run : List.of("f1", "f2")) {
+        List<org.apache.spark.sql.Row> rows = spark.read().parquet(out + "/trials").where("run_id = '" + run + "'")
+            .orderBy("trial_index").collectAsList();
+        assertThat(rows).extracting(r -> r.<String>getAs("status")).containsExactly("ok", "ok", "failed");
+        org.apache.spark.sql.Row f = rows.get(2);
+        assertThat(f.<String>getAs("block")).isEqualTo("fails");
+        assertThat(f.<String>getAs("error_class")).isNotBlank();
+        assertThat(f.<String>getAs("error_message")).contains("layer 'out' has 160 weights, fewer than the 256 centroids");
+        assertThat(f.<Double>getAs("accuracy")).isNull();
+        assertThat(f.<Integer>getAs("pareto_rank")).as("a failed trial is on no frontier").isNull();
+      }
+      assertThat(spark.read().parquet(out + "/frontier").where("run_id = 'f1'").collectAsList())
+          .extracting(r -> r.<String>getAs("status")).containsOnly("ok");
+    } finally {
+      spark.stop();
+    }
     Run bad = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "f3", "--commit-every", "0");
     assertThat(bad.code()).isEqualTo(2);
     assertThat(bad.err()).isEqualTo("modelpress: error: '--commit-every' is set to \"0\" but must be a whole number >= 1"
@@ -572,8 +592,8 @@ class CliTest {
     try (var s = Files.walk(p)) {
       // committed files only: a write in progress stages its files under _temporary
       return s.anyMatch(f -> f.toString().endsWith(".parquet") && !f.toString().contains("_temporary"));
-    } catch (java.io.IOException e) {
-      return false;
+    } catch (java.io.IOException | java.io.UncheckedIOException e) {
+      return false; // not there yet, or a staging file vanished under the walk as its task committed: look again
     }
   }
 
@@ -683,8 +703,8 @@ class CliTest {
       empty search     | MODEL | search: []                                 | 'search' is empty; add at least one block with 'prune', 'quantize' or 'distill'
       empty block      | MODEL | search: [{name: nothing}]                  | 'search[0]' has none of 'prune', 'quantize' and 'distill'; give at least one
       missing model    | NONE  |                                            | 'model.path' is set to NONE but no such file exists; train one with 'modelpress train' or fix the path
-      truncated model  | TRUNC |                                            | not a DL4J MultiLayerNetwork model file
-      not a model      | NOTMODEL |                                         | not a DL4J MultiLayerNetwork model file
+      truncated model  | TRUNC |                                            | 'model.path' is set to NONE but that file is not a DL4J MultiLayerNetwork model file
+      not a model      | NOTMODEL |                                         | 'model.path' is set to NONE but that file is not a DL4J MultiLayerNetwork model file
       nan weights      | NANMODEL |                                         | layer 'fc1' has a non-finite weight (NaN
       wrong input size | SMALL |                                            | the model takes 100 input features but dataset 'mnist' has 784 (28×28); use a model trained on this dataset
       unknown layer    | MODEL | search: [{prune: {sparsities: 0.5, layers: {names: [conv1]}}}] | layer selector names layer 'conv1' which the model does not have; layers: [fc1, fc2, out]
@@ -731,6 +751,51 @@ class CliTest {
     assertThat(r.err().lines().toList()).as(r.err()).hasSize(1);
     assertThat(r.err().strip()).startsWith(expected);
     assertThat(out).doesNotExist();
+  }
+
+  /** Every file under {@code root} with its size and modification time. */
+  static java.util.Map<String, String> snapshot(Path root) throws java.io.IOException {
+    java.util.Map<String, String> m = new java.util.TreeMap<>();
+    try (var s = Files.walk(root)) {
+      for (Path f : s.filter(Files::isRegularFile).toList()) {
+        m.put(root.relativize(f).toString(), Files.size(f) + "@" + Files.getLastModifiedTime(f).toMillis());
+      }
+    }
+    return m;
+  }
+
+  /**
+   * Bad input to the CLI in a JVM of its own, logging as the launcher configures it: what the user sees
+   * on stderr is the one error line, however far the run got (Spark is running when the data is read).
+   */
+  @Test
+  void badInputInItsOwnJvmIsOneLineOnStderrAndExitTwo() throws Exception {
+    Path notModel = Files.writeString(dir.resolve("own-jvm-notes.zip"), "notes, not a model\n");
+    String truncated = datasets().get("TRUNCIDX");
+    List<List<String>> cases = List.of(
+        List.of("malformed", "version: 1\nsearch: [{prune: {sparsities: [0.5]}\n", "is not valid YAML at line"),
+        List.of("not-a-model", config(notModel.toString(), ""), "'model.path' is set to " + notModel
+            + " but that file is not a DL4J MultiLayerNetwork model file"),
+        List.of("truncated-idx", config(model.toString(), "").replaceAll("(?m)^dataset:.*$",
+            "dataset: {name: mnist, dir: \"" + truncated + "\"}"), "IDX file " + truncated + "/t10k-images-idx3-ubyte is truncated"));
+    for (List<String> c : cases) {
+      Path cfg = Files.writeString(dir.resolve("own-jvm-" + c.get(0) + ".yaml"), c.get(1));
+      Path out = dir.resolve("own-jvm-out-" + c.get(0));
+      List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+      cmd.addAll(Arrays.asList(SparkSessions.JAVA17_OPENS.split(" ")));
+      cmd.addAll(List.of("-Dlog4j2.configurationFile=" + Path.of("..", "conf", "logging", "log4j2.properties").toAbsolutePath(),
+          "-cp", System.getProperty("java.class.path"), "io.modelpress.jobs.Cli", "sweep", "--config", cfg.toString(),
+          "--out", out.toString(), "--master", "local[1]"));
+      Path err = dir.resolve("own-jvm-" + c.get(0) + ".err");
+      Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).redirectOutput(dir.resolve("own-jvm.out").toFile())
+          .start();
+      assertThat(p.waitFor(3, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+      String stderr = Files.readString(err);
+      assertThat(p.exitValue()).as(c.get(0) + ": " + stderr).isEqualTo(2);
+      assertThat(stderr.lines().toList()).as(c.get(0)).hasSize(1);
+      assertThat(stderr).as(c.get(0)).startsWith("modelpress: error: ").contains(c.get(2));
+      assertThat(out).as(c.get(0)).doesNotExist();
+    }
   }
 
   /** A saved model whose first weight is NaN. */
