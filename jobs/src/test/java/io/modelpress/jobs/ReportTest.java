@@ -176,6 +176,31 @@ class ReportTest {
       }
     }
     assertThat(coloured).as("coloured pixels in the screenshot").isGreaterThan(500);
+
+    // and in the DOM Chromium built: every <img> decoded at the plots' size, no script error. The page has no
+    // script of its own, so a copy gets one at its end that records what the browser made of the images.
+    String page = Files.readString(report("second").resolve("report.html"), StandardCharsets.UTF_8);
+    int images = page.split("<img ", -1).length - 1;
+    assertThat(images).as("plots inlined in the page").isGreaterThanOrEqualTo(2);
+    Path probe = dir.resolve("probe.html");
+    Files.writeString(probe, page.replace("</body>", """
+        <script>
+        window.addEventListener('error', e => document.body.setAttribute('data-error', String(e.message)));
+        window.addEventListener('load', () => {
+          const all = Array.from(document.images);
+          const drawn = all.filter(i => i.complete && i.naturalWidth === %d && i.naturalHeight === %d);
+          document.body.setAttribute('data-images', all.length + ' images, ' + drawn.length + ' drawn');
+        });
+        </script>
+        </body>""".formatted(ReportPlots.WIDTH, ReportPlots.HEIGHT)), StandardCharsets.UTF_8);
+    Process dom = new ProcessBuilder(chromium, "--headless", "--disable-gpu", "--no-sandbox",
+        "--user-data-dir=" + dir.resolve("chromium-profile-dom"), "--virtual-time-budget=10000", "--dump-dom",
+        probe.toUri().toString())
+        .redirectOutput(dir.resolve("dom.html").toFile()).redirectError(dir.resolve("chromium-dom.log").toFile()).start();
+    assertThat(dom.waitFor(90, TimeUnit.SECONDS)).as("chromium --dump-dom finished").isTrue();
+    String built = Files.readString(dir.resolve("dom.html"), StandardCharsets.UTF_8);
+    assertThat(dom.exitValue()).as(Files.readString(dir.resolve("chromium-dom.log"))).isZero();
+    assertThat(built).contains("data-images=\"" + images + " images, " + images + " drawn\"").doesNotContain("data-error=\"");
   }
 
   @Test

@@ -206,9 +206,11 @@ public final class Distillation {
         continue;
       }
       long t0 = System.nanoTime();
-      Dl4jModel student = trainOne(spark, d, train, teacherLogits, classes, workers, (epoch, seconds) ->
-          log.printf(Locale.ROOT, "data-parallel %s T=%s α=%s seed %d: epoch %d of %d in %.1f s%n", d.student(),
-              d.temperature(), d.alpha(), d.seed(), epoch, d.epochs(), seconds));
+      Dl4jModel student = trainOne(spark, d, train, teacherLogits, classes, workers, (epoch, seconds) -> {
+        long left = Math.round((System.nanoTime() - t0) / 1e9 / epoch * (d.epochs() - epoch)); // at the mean epoch
+        log.printf(Locale.ROOT, "data-parallel %s T=%s α=%s seed %d: epoch %d of %d in %.1f s  ETA %dm%02ds%n",
+            d.student(), d.temperature(), d.alpha(), d.seed(), epoch, d.epochs(), seconds, left / 60, left % 60);
+      });
       double ms = (System.nanoTime() - t0) / 1e6;
       byte[] bytes = student.save();
       io.modelpress.model.ModelStore.write(bytes, model.toString(), conf);

@@ -61,6 +61,51 @@ class DistillTest {
     }
   }
 
+  /**
+   * The loss's value against Hinton et al.'s formula written out here with plain exponentials, for the
+   * array form and the DL4J loss: a loss and gradient that both dropped the T² factor or swapped α and
+   * 1 − α would still agree with each other, but not with this.
+   */
+  @Test
+  void theLossIsAlphaCrossEntropyPlusOneMinusAlphaTSquaredKlWrittenOutByHand() {
+    double[] z = {1.0, 2.0, 0.5, -1.0};
+    double[] teacher = {2.0, 0.0, 1.0, 3.0};
+    int label = 1;
+    for (double t : new double[] {1, 4, 20}) {
+      for (double alpha : new double[] {0, 0.3, 1}) {
+        double[] p = new double[4]; // student at T
+        double[] q = new double[4]; // teacher at T
+        double[] p1 = new double[4]; // student at 1
+        double sp = 0;
+        double sq = 0;
+        double s1 = 0;
+        for (int c = 0; c < 4; c++) {
+          sp += Math.exp(z[c] / t);
+          sq += Math.exp(teacher[c] / t);
+          s1 += Math.exp(z[c]);
+        }
+        double kl = 0;
+        for (int c = 0; c < 4; c++) {
+          p[c] = Math.exp(z[c] / t) / sp;
+          q[c] = Math.exp(teacher[c] / t) / sq;
+          p1[c] = Math.exp(z[c]) / s1;
+          kl += q[c] * Math.log(q[c] / p[c]);
+        }
+        double expected = alpha * -Math.log(p1[label]) + (1 - alpha) * t * t * kl;
+        assertThat(SoftTargets.loss(z, 0, teacher, 0, 4, label, t, alpha)).as("T=%s α=%s", t, alpha)
+            .isCloseTo(expected, within(1e-12));
+        // the DL4J loss on one example: labels are [one-hot | teacher logits], the output is the identity
+        double[] y = new double[8];
+        y[label] = 1;
+        System.arraycopy(teacher, 0, y, 4, 4);
+        double dl4j = new DistillLoss(t, alpha).computeScore(Nd4j.create(y, new long[] {1, 8}, 'c').castTo(DataType.FLOAT),
+            Nd4j.create(z, new long[] {1, 4}, 'c').castTo(DataType.FLOAT),
+            Activation.IDENTITY.getActivationFunction(), null, true);
+        assertThat(dl4j).as("DL4J loss T=%s α=%s", t, alpha).isCloseTo(expected, within(1e-4 * Math.max(1, expected)));
+      }
+    }
+  }
+
   @Test
   void dl4jGradientCheckOfAStudentNetworkTrainedWithTheDistillationLoss() {
     DataType keep = Nd4j.dataType();
@@ -163,7 +208,7 @@ class DistillTest {
   }
 
   @Test
-  void aStudentLearnsMnistFromTheTeachersLogits() {
+  void aStudentLearnsMnistFromTheTeachersLogits() throws Exception {
     LabeledImages train = TestData.mnistTrain(6000);
     LabeledImages test = TestData.mnistTest(2000);
     Dl4jModel teacher = Dl4jModel.restore(TestData.trainedMlp());
@@ -181,6 +226,23 @@ class DistillTest {
         DistillSpec.Parallelism.TASK), train, logits, K);
     assertThat(student.outputSize()).isEqualTo(K);
     assertThat(student.weights().names()).containsExactly("fc1", "out");
+    // what is deployed is an ordinary softmax classifier: restored from its bytes without the distillation
+    // loss, its outputs are probabilities, its output layer softmax with cross-entropy
+    MultiLayerNetwork deployed = org.deeplearning4j.util.ModelSerializer.restoreMultiLayerNetwork(
+        new java.io.ByteArrayInputStream(student.save()), false);
+    OutputLayer outLayer = (OutputLayer) deployed.getLayerWiseConfigurations()
+        .getConf(deployed.getnLayers() - 1).getLayer();
+    assertThat(outLayer.getActivationFn()).isInstanceOf(org.nd4j.linalg.activations.impl.ActivationSoftmax.class);
+    assertThat(outLayer.getLossFn()).isInstanceOf(LossMCXENT.class);
+    float[] studentProbs = student.outputs(student.inputs(test.head(20)));
+    for (int i = 0; i < 20; i++) {
+      double sum = 0;
+      for (int c = 0; c < K; c++) {
+        assertThat(studentProbs[i * K + c]).isBetween(0f, 1f);
+        sum += studentProbs[i * K + c];
+      }
+      assertThat(sum).as("example %d", i).isCloseTo(1.0, within(1e-4));
+    }
     double accuracy = ClassificationMetrics.of(test.labels(), student.predict(student.inputs(test), 1000), K).accuracy();
     assertThat(accuracy).as("a 784-32-10 student after 2 epochs on 6,000 images").isBetween(0.80, 1.0);
     Dl4jModel again = Students.train(new DistillSpec("mlp-32", 4, 0.5, 2, 1e-3, 64, 0,

@@ -1,6 +1,7 @@
 package io.modelpress.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.modelpress.plan.PlannedTrial;
 import io.modelpress.spec.CompressionStep;
@@ -90,8 +91,26 @@ class ReportFilesTest {
     assertThat(png.getWidth()).isEqualTo(ReportPlots.WIDTH);
     xml().parse(new ByteArrayInputStream(files.get("distill-mlp-300-100.svg")));
     String html = new String(files.get(ReportFiles.HTML), StandardCharsets.UTF_8);
-    assertThat(html).contains("Distillation: hard labels vs the best distilled student", "<td>mlp-300-100</td>",
-        "distill mlp-32 T8 α0.5".substring(0, 7));
+    assertThat(html).contains("Distillation: hard labels vs the best distilled student", "<td>mlp-32</td>",
+        "<td>mlp-300-100</td>");
+
+    // the plot of one student: a line per α over the temperatures it was distilled at, above the hard-label line
+    var s32 = io.modelpress.distill.DistillSummary.of(trials).stream().filter(x -> x.label().equals("mlp-32"))
+        .findFirst().orElseThrow();
+    var series = ReportPlots.distillation(r, s32).getSeriesMap();
+    String a05 = "distilled, α = 0.5 (weight of the hard labels)";
+    String a09 = "distilled, α = 0.9 (weight of the hard labels)";
+    String hard = "hard labels only (same student, epochs, seeds)";
+    assertThat(series).containsKeys(a05, a09, hard, "teacher (the run's model)");
+    assertThat(series.get(a05).getXData()).containsExactly(2.0, 8.0);
+    assertThat(series.get(a09).getXData()).containsExactly(8.0);
+    double hardLine = series.get(hard).getYData()[0];
+    assertThat(series.get("teacher (the run's model)").getYData()[0]).isCloseTo(98.5, within(1e-9));
+    for (String a : List.of(a05, a09)) {
+      for (double y : series.get(a).getYData()) {
+        assertThat(y).as(a).isGreaterThan(hardLine).isLessThan(100);
+      }
+    }
   }
 
   @Test
