@@ -261,4 +261,100 @@ class S3SweepTest {
     }
     assertThat(n).as("parquet files and _SUCCESS manifests of 4 tables").isGreaterThanOrEqualTo(8);
   }
+
+  /**
+   * Distillation with everything on {@code s3a://}: the training split and the teacher read from the
+   * bucket, the soft-target table (written into an attempt folder, then renamed) and the data-parallel
+   * student's files written there, and a second run reading both back. The credentials come this time
+   * as Spark settings ({@code spark.hadoop.fs.s3a.*}), the other way a user passes them: the secret is in
+   * no log line and no object either.
+   */
+  @Test
+  void aDistillationKeepsItsSoftTargetsAndStudentsOnS3() throws Exception {
+    Configuration conf = hadoop();
+    String root = "s3a://" + BUCKET + "/kd";
+    FileSystem fs = new org.apache.hadoop.fs.Path(root + "/").getFileSystem(conf);
+    Path mnist = Path.of(Datasets.cacheDir(), "data", "mnist");
+    for (String f : List.of("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+        "t10k-labels-idx1-ubyte")) {
+      put(fs, root + "/data/mnist/" + f, Files.readAllBytes(mnist.resolve(f)));
+    }
+    LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 3000, 0), new Configuration());
+    put(fs, root + "/models/teacher.zip",
+        Dl4jModel.train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 4), train, (e, s) -> { }).save());
+    Path cfg = dir.resolve("s3-distill.yaml");
+    Files.writeString(cfg, """
+        version: 1
+        name: s3-distill
+        model: {path: "%s/models/teacher.zip"}
+        dataset: {name: mnist, dir: "%s/data/mnist", train-limit: 2000, test-limit: 1000}
+        latency: {enabled: false}
+        search:
+          - name: tasks
+            distill: {students: [mlp-16], temperatures: [4], alphas: [0.5], epochs: 1, batch-size: 32}
+          - name: data
+            distill: {students: [mlp-24], temperatures: [4], alphas: [0.5], epochs: 1, batch-size: 32,
+                      parallelism: data, averaging-frequency: 4, baselines: false}
+        """.formatted(root, root));
+    String first = distillProcess(cfg, root + "/out", "kd1");
+    // base, mlp-16's hard-label baseline and distilled student, the data-parallel mlp-24
+    assertThat(first).contains("soft targets: 2000 training examples computed on the executors", "4 ok, 0 failed");
+    String second = distillProcess(cfg, root + "/out", "kd2");
+    assertThat(second).contains("soft targets: 2000 training examples read from " + root + "/out/soft_targets",
+        "data-parallel mlp-24 T=4.0 α=0.5 seed 0: trained earlier, read from " + root + "/out/students/", "4 ok, 0 failed");
+
+    SparkSession spark = CliTest.reader();
+    try {
+      for (String s : s3aSettings()) {
+        spark.sparkContext().hadoopConfiguration().set(s.substring(0, s.indexOf('=')), s.substring(s.indexOf('=') + 1));
+      }
+      spark.sparkContext().hadoopConfiguration().set("fs.s3a.access.key", KEY);
+      spark.sparkContext().hadoopConfiguration().set("fs.s3a.secret.key", SECRET);
+      var soft = spark.read().parquet(root + "/out/soft_targets");
+      assertThat(soft.count()).isEqualTo(2000);
+      assertThat(soft.select("example_index").distinct().count()).isEqualTo(2000);
+      var rows = spark.read().parquet(root + "/out/trials").where("distill_student is not null");
+      assertThat(rows.where("status = 'ok' and accuracy > 0.5").count()).isEqualTo(6);
+      // the second run trained the same students to the same accuracies
+      assertThat(rows.groupBy("trial_id").agg(org.apache.spark.sql.functions.countDistinct("accuracy").as("n"))
+          .where("n != 1").count()).isZero();
+    } finally {
+      spark.stop();
+    }
+    assertThat(fs.exists(new org.apache.hadoop.fs.Path(root + "/out/soft_targets/_attempts"))
+        && fs.listStatus(new org.apache.hadoop.fs.Path(root + "/out/soft_targets/_attempts")).length > 0)
+        .as("no attempt left behind").isFalse();
+    RemoteIterator<LocatedFileStatus> files = fs.listFiles(new org.apache.hadoop.fs.Path(root + "/out"), true);
+    int students = 0;
+    while (files.hasNext()) {
+      LocatedFileStatus f = files.next();
+      students += f.getPath().toString().contains("/out/students/") ? 1 : 0;
+      assertThat(new String(fs.open(f.getPath()).readAllBytes(), StandardCharsets.ISO_8859_1)).as(f.getPath().toString())
+          .doesNotContain(SECRET);
+    }
+    assertThat(students).as("the data-parallel student's network and training record").isGreaterThanOrEqualTo(2);
+    assertThat(first + second).doesNotContain(SECRET);
+  }
+
+  /** {@code modelpress distill} of {@code cfg} as its own process with the credentials as Spark settings; its log. */
+  private static String distillProcess(Path cfg, String out, String runId) throws Exception {
+    List<String> cmd = cli(endpoint, "distill", "--config", cfg.toString(), "--out", out, "--run-id", runId,
+        "--master", "local[2]");
+    cmd.add(1, "-Dspark.hadoop.fs.s3a.access.key=" + KEY);
+    cmd.add(1, "-Dspark.hadoop.fs.s3a.secret.key=" + SECRET);
+    Path log = Path.of("target", "s3-" + runId + ".log"); // kept for a failed run
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().remove("AWS_ACCESS_KEY_ID");
+    pb.environment().remove("AWS_SECRET_ACCESS_KEY");
+    pb.environment().put("OMP_NUM_THREADS", "1");
+    Process p = pb.start();
+    boolean finished = p.waitFor(5, TimeUnit.MINUTES);
+    if (!finished) {
+      p.destroyForcibly();
+    }
+    String output = Files.readString(log);
+    assertThat(finished).as(output).isTrue();
+    assertThat(p.exitValue()).as(output).isZero();
+    return output;
+  }
 }
