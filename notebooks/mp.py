@@ -16,7 +16,8 @@ import pandas as pd
 
 HOME = os.environ.get("MODELPRESS_HOME", os.path.abspath(os.path.join(os.path.dirname(__file__), "..")))
 RESULTS = os.environ.get("MODELPRESS_RESULTS", os.path.join(HOME, "modelpress-out"))
-TABLES = ["runs", "trials", "frontier", "device_estimates", "sensitivity", "sensitivity_summary"]
+TABLES = ["runs", "trials", "frontier", "device_estimates", "sensitivity", "sensitivity_summary", "soft_targets",
+          "nightly_diff"]
 
 try:  # PySpark when it is there, as on a cluster
     from pyspark.sql import SparkSession  # noqa: F401

@@ -115,34 +115,70 @@ top.sort_values("mean_drop", ascending=False)'''),
 history = nb([
 ("md", """# Nightly history
 
-Every run of one sweep config (the same `name`) over time: the frontier's hypervolume relative to the base
-model, and the best accuracy within a few size budgets. A regression shows as a drop between runs."""),
+Every night of one nightly config (`modelpress nightly`; the same `name`, run ids `<name>-yyyyMMdd`): the
+frontier's hypervolume relative to the base model and the best accuracy within a few size budgets, night
+by night, with the nights that brought a new model version marked, then what each night's diff against the
+night before (`nightly_diff`) says: moves of the summary metrics and the regressions that set exit code 3.
+Runs of a plain sweep config work too (`MODELPRESS_SWEEP_NAME`), placed by when they started."""),
 ("code", setup),
 ("code", '''NAME = os.environ.get("MODELPRESS_SWEEP_NAME")
-runs = query("select run_id, name, started_at, hypervolume, base_accuracy, trials_ok, trials_failed "
+runs = query("select run_id, name, started_at, hypervolume, base_accuracy, trials_ok, trials_failed, model_fingerprint "
              "from modelpress.runs where hypervolume is not null order by started_at")
-NAME = NAME or runs.name.iloc[-1]
-runs = runs[runs.name == NAME].reset_index(drop=True)
-runs["started_at"] = pd.to_datetime(runs.started_at)
+try:
+    diff = query("select * from modelpress.nightly_diff")
+except Exception as e:  # a results root without nightly runs has no nightly_diff table
+    print("no nightly_diff:", str(e)[:200])
+    diff = pd.DataFrame(columns=["run_id", "previous_run_id", "kind", "metric", "previous_value", "current_value",
+                                 "delta", "regression", "trial_id"])
+if not NAME:  # the newest nightly config, else the newest sweep config
+    nightly = runs[runs.run_id.isin(diff.run_id)]
+    NAME = (nightly if len(nightly) else runs).name.iloc[-1]
+runs = runs[runs.name == NAME].copy()
+# a nightly run's date is in its id; other runs are placed by when they started
+dates = runs.run_id.str.extract(r"-(\d{8})$")[0]
+runs["night"] = pd.to_datetime(dates, format="%Y%m%d") if dates.notna().all() else pd.to_datetime(runs.started_at)
+runs = runs.sort_values("night").reset_index(drop=True)
+runs["new_model"] = runs.model_fingerprint != runs.model_fingerprint.shift()
+runs.loc[0, "new_model"] = False
 print(NAME, len(runs), "runs")
-assert len(runs) >= 1
-runs'''),
+assert len(runs) >= 2, "a history needs two runs of one config"
+runs[["run_id", "night", "hypervolume", "base_accuracy", "trials_ok", "trials_failed", "new_model"]]'''),
 ("code", '''BUDGETS_KB = [8, 16, 32, 64]
 ids = ", ".join(f"'{r}'" for r in runs.run_id)
 trials = query(f"select run_id, accuracy, encoded_bytes from modelpress.trials where status = 'ok' and run_id in ({ids})")
 best = pd.DataFrame({f"<= {b} KB": trials[trials.encoded_bytes <= b * 1024].groupby("run_id").accuracy.max()
                      for b in BUDGETS_KB}).reindex(runs.run_id)
+best.index = runs.night.dt.strftime("%Y-%m-%d")
 best'''),
 ("code", '''fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4))
-a.plot(runs.started_at, runs.hypervolume, marker="o")
-a.set_title(f"{NAME}: hypervolume relative to the base"); a.set_xlabel("run started (UTC)"); a.set_ylabel("hypervolume")
+a.plot(runs.night, runs.hypervolume, marker="o")
+a.set_title(f"{NAME}: hypervolume relative to the base"); a.set_ylabel("hypervolume (relative to the base model)")
 for col in best.columns:
-    b.plot(runs.started_at, 100 * best[col].values, marker="o", label=col)
-b.set_title("best accuracy within a size budget"); b.set_xlabel("run started (UTC)"); b.set_ylabel("top-1 accuracy (%)")
-b.legend()
+    b.plot(runs.night, 100 * best[col].values, marker="o", label=col)
+b.set_title("best accuracy within a size budget (encoded size)"); b.set_ylabel("top-1 accuracy (%)")
+b.legend(fontsize=8)
+import matplotlib.dates as mdates
+span_days = (runs.night.max() - runs.night.min()).days
 for ax in (a, b):
+    for night in runs.night[runs.new_model]:
+        ax.axvline(night, color="grey", linestyle="--", linewidth=1)
+    ax.xaxis.set_major_locator(mdates.DayLocator() if span_days <= 14 else mdates.AutoDateLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+    ax.set_xlabel("night (dashed line: a new model version)")
     ax.grid(True, alpha=0.3); ax.tick_params(axis="x", rotation=30)
 plt.tight_layout(); plt.show()'''),
+("md", """## What each night's diff says
+
+`nightly_diff` rows of these nights: how many of each kind (frontier trials gained and lost, trials that got
+worse or better, a new model or dataset version), the summary metrics' moves against the night before, then
+every row flagged as a regression beyond the config's `nightly:` limits (empty when no night regressed)."""),
+("code", '''night_diff = diff[diff.run_id.isin(runs.run_id)]
+if runs.run_id.isin(diff.run_id).any():  # nightly runs: every night after the first has its diff
+    assert set(night_diff.run_id) == set(runs.run_id[1:]), (set(night_diff.run_id), list(runs.run_id))
+print(night_diff.groupby(["run_id", "kind"]).size().unstack(fill_value=0))
+night_diff[night_diff.kind == "summary"].pivot_table(index="run_id", columns="metric", values="delta")'''),
+("code", '''night_diff[night_diff.regression.astype(str).str.lower() == "true"][
+    ["run_id", "kind", "metric", "trial_id", "previous_value", "current_value", "delta"]]'''),
 ])
 
 for name, n in [("frontier", frontier), ("sensitivity", sensitivity), ("history", history)]:
