@@ -102,7 +102,7 @@ final class Progress extends SparkListener {
     String text = String.format(Locale.ROOT, "%d / %d trials  %.1f trials/s  ETA %s", already + n, total, rate,
         Double.isNaN(eta) ? "?" : eta(eta));
     if (terminal) {
-      err.print("\r  " + text + "   ");
+      err.print("\r  " + bar(already + n, total) + " " + text + "   ");
     } else {
       err.println("progress: " + text);
     }
@@ -150,6 +150,14 @@ final class Progress extends SparkListener {
           eta(total[0] / epoch * (epochs - epoch)));
     };
   }
+
+  /** A text bar of {@value #BAR} cells, {@code done} of {@code total} filled: {@code [#######.......]}. */
+  static String bar(long done, long total) {
+    int filled = total <= 0 ? 0 : (int) Math.min(BAR, BAR * Math.max(0, done) / total);
+    return "[" + "#".repeat(filled) + ".".repeat(BAR - filled) + "]";
+  }
+
+  static final int BAR = 24;
 
   private static String eta(double seconds) {
     long s = Math.round(seconds);

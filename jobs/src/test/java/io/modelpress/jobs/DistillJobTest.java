@@ -142,6 +142,9 @@ class DistillJobTest {
       assertThat(r.<String>getAs("distill_parallelism")).isEqualTo(student.equals("mlp-24") ? "data" : "task");
       int hidden = Integer.parseInt(student.substring(4));
       assertThat(r.<Long>getAs("params")).isEqualTo(784L * hidden + hidden + hidden * 10L + 10);
+      assertThat(r.<Long>getAs("macs")).isEqualTo(784L * hidden + hidden * 10L);
+      assertThat(r.<Integer>getAs("distill_epochs")).isEqualTo(student.equals("mlp-24") ? 2 : 1);
+      assertThat(r.<Integer>getAs("distill_seed")).as("one replica").isZero();
       if (student.equals("mlp-32") && r.getAs("method").equals("distill") && r.<Double>getAs("distill_temperature") == 8) {
         distilled32 = r;
       }

@@ -31,6 +31,26 @@ class ProgressTest {
   }
 
   @Test
+  void onATerminalItRewritesOneLineWithABarAndEndsItOnClose() {
+    assertThat(Progress.bar(0, 10)).isEqualTo("[" + ".".repeat(Progress.BAR) + "]");
+    assertThat(Progress.bar(5, 10)).isEqualTo("[" + "#".repeat(Progress.BAR / 2) + ".".repeat(Progress.BAR / 2) + "]");
+    assertThat(Progress.bar(10, 10)).isEqualTo("[" + "#".repeat(Progress.BAR) + "]");
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    AtomicLong done = new AtomicLong();
+    Progress p = new Progress(new PrintStream(bytes, true, StandardCharsets.UTF_8), 8, 2, done::get, true, 0);
+    done.set(2);
+    p.onTaskEnd(null);
+    done.set(6);
+    p.onTaskEnd(null);
+    String live = bytes.toString(StandardCharsets.UTF_8);
+    assertThat(live).doesNotContain("\n").startsWith("\r  [############............] 4 / 8 trials  ")
+        .contains("\r  [########################] 8 / 8 trials  ").contains(" trials/s  ETA ");
+    p.close();
+    p.onTaskEnd(null); // a task ending after close prints nothing
+    assertThat(bytes.toString(StandardCharsets.UTF_8)).isEqualTo(live + System.lineSeparator());
+  }
+
+  @Test
   void trainingPrintsEachEpochWithTheTimeLeft() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     var listener = Progress.epochs(new PrintStream(bytes, true, StandardCharsets.UTF_8), 4);
