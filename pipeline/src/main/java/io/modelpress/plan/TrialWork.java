@@ -8,22 +8,33 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * How much work each trial is, in multiply-accumulates, so that a sweep's ETA follows the work left
- * rather than the trials left: a fine-tuned trial or a trained student costs tens to thousands of
- * evaluations, and students run largest first, so a count-based ETA is wrong in both directions.
+ * How much work each trial is, as the time it is expected to take (nanoseconds on the development
+ * machine; only ratios matter), so that a sweep's ETA follows the work left rather than the trials left:
+ * a fine-tuned trial or a trained student costs tens to thousands of evaluations, and students run
+ * largest first, so a count-based ETA is wrong in both directions.
  *
- * <p>The estimate counts the dense model: evaluating is one forward pass over the evaluation set;
- * training (fine-tuning, quantization-aware training, a student trained in its task) is
- * {@value #TRAIN_PASSES} passes per training example and epoch (forward, backward to the activations,
- * backward to the weights). A student trained in its task is charged in equal parts to the trials of its
- * group, which run in one task; a data-parallel student was trained before the sweep's stage and costs
- * nothing here. Calibration batches, sparsity and the latency stage are left out: they are small or
- * bounded per trial.
+ * <p>Time is linear in the dense model's multiply-accumulates per example plus a fixed cost per example
+ * (copies, activations, the updater's per-batch work spread over the batch): small models are dominated by
+ * the fixed cost, so weighing by MACs alone made a distillation sweep's ETA five times too long while its
+ * small students finished. The four constants were fitted to the 151 trials of {@code bin/modelpress
+ * distill --config conf/distill/mnist.yaml} (run distill-mnist-2, one core per task): one training example
+ * and epoch of a 784-32-10, 784-300-100-10 and 784-800-800-10 student took 27, 85 and 330 µs, one evaluated
+ * example 2.4, 12 and 67 µs (1200-1200 teacher: 134 µs). Training (fine-tuning, quantization-aware training,
+ * a student trained in its task) costs {@link #trainNanos} per training example and epoch; evaluating
+ * costs {@link #evalNanos} per evaluated example. A student trained in its task is charged in equal parts
+ * to the trials of its group, which run in one task; a data-parallel student was trained before the
+ * sweep's stage and costs nothing here. Calibration batches, sparsity and the latency stage are left out:
+ * they are small or bounded per trial.
  */
 public final class TrialWork {
 
-  /** Multiply-accumulate passes of one training step per example, relative to a forward pass. */
-  static final int TRAIN_PASSES = 3;
+  /** Fixed cost of one training example and epoch, and the cost per multiply-accumulate of its forward pass. */
+  static final double TRAIN_NS_PER_EXAMPLE = 21_000;
+  static final double TRAIN_NS_PER_MAC = 0.242; // forward, backward to the activations, backward to the weights
+
+  /** Fixed cost of one evaluated example, and the cost per multiply-accumulate of its forward pass. */
+  static final double EVAL_NS_PER_EXAMPLE = 1_100;
+  static final double EVAL_NS_PER_MAC = 0.049;
 
   private TrialWork() {}
 
@@ -44,17 +55,27 @@ public final class TrialWork {
     for (PlannedTrial t : trials) {
       DistillSpec d = t.spec().distill().orElse(null);
       long macs = d == null ? baseMacs : studentMacs(d, features);
-      long work = (long) evalExamples * macs;
+      double work = evalNanos(evalExamples, macs);
       int epochs = t.spec().fineTune().map(FineTuneSpec::epochs).orElse(0)
           + t.spec().quant().filter(QuantSpec::trains).map(QuantSpec::trainEpochs).orElse(0);
-      work += (long) TRAIN_PASSES * trainExamples * epochs * macs;
+      work += trainNanos((long) trainExamples * epochs, macs);
       String key = TrialGroups.studentKey(t);
       if (key != null) {
-        work += (long) TRAIN_PASSES * trainExamples * d.epochs() * macs / groupSizes.get(key);
+        work += trainNanos((long) trainExamples * d.epochs(), macs) / groupSizes.get(key);
       }
-      out.put(t.index(), Math.max(1, work));
+      out.put(t.index(), Math.max(1, Math.round(work)));
     }
     return out;
+  }
+
+  /** Expected nanoseconds of {@code exampleEpochs} training steps of one example each, {@code macs} per forward pass. */
+  static double trainNanos(long exampleEpochs, long macs) {
+    return exampleEpochs * (TRAIN_NS_PER_EXAMPLE + TRAIN_NS_PER_MAC * macs);
+  }
+
+  /** Expected nanoseconds of evaluating {@code examples} examples, {@code macs} per forward pass. */
+  static double evalNanos(long examples, long macs) {
+    return examples * (EVAL_NS_PER_EXAMPLE + EVAL_NS_PER_MAC * macs);
   }
 
   /** Multiply-accumulates per example of a student: inputs × hidden units, layer by layer, to the classes. */

@@ -234,7 +234,7 @@ public final class ReportPlots {
       }
     }
     if (stairs.size() >= 2) {
-      XYSeries s = c.addSeries("frontier staircase", xs(stairs), ys(stairs));
+      XYSeries s = c.addSeries("frontier in this plane", xs(stairs), ys(stairs));
       s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Step);
       s.setMarker(SeriesMarkers.NONE);
       s.setLineColor(new Color(0x444444));
@@ -249,7 +249,7 @@ public final class ReportPlots {
           continue;
         }
         Color col = color(r, method);
-        XYSeries s = c.addSeries(onFrontier ? method + ", frontier" : method, xs(ps), ys(ps));
+        XYSeries s = c.addSeries(onFrontier ? method + ", frontier (all objectives)" : method, xs(ps), ys(ps));
         s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         s.setLineStyle(SeriesLines.NONE);
         if (onFrontier) {

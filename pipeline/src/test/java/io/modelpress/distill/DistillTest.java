@@ -195,6 +195,24 @@ class DistillTest {
     }
   }
 
+  /** A convolutional teacher (lenet5): its logits are the input of its output layer, whose softmax it outputs. */
+  @Test
+  void aLenet5TeachersLogitsAreThePreSoftmaxOfItsOutputs() {
+    LabeledImages train = TestData.mnistTrain(1000);
+    Dl4jModel teacher = Dl4jModel.train("lenet5", new io.modelpress.spec.TrainSpec(1, 64, 1e-3, 3), train, (e, x) -> { });
+    LabeledImages head = train.head(40);
+    float[] logits = Students.logits(teacher, head, 0, head.count(), 16);
+    float[] probs = teacher.outputs(teacher.inputs(head));
+    assertThat(logits).hasSize(40 * K);
+    double[] wide = SoftTargets.widen(logits);
+    for (int i = 0; i < 40; i++) {
+      double[] p = SoftTargets.softmax(wide, i * K, K, 1);
+      for (int c = 0; c < K; c++) {
+        assertThat(p[c]).as("example %d class %d", i, c).isCloseTo(probs[i * K + c], within(1e-5));
+      }
+    }
+  }
+
   @Test
   void theLossRoundTripsThroughDl4jsJsonAndRejectsBadSettings() {
     MultiLayerConfiguration conf = Students.config(spec("mlp-8", 4, 0.3), 784, K);
