@@ -15,8 +15,8 @@ import java.util.Map;
  *
  * <p>Time is linear in the dense model's multiply-accumulates per example plus a fixed cost per example
  * (copies, activations, the updater's per-batch work spread over the batch): small models are dominated by
- * the fixed cost, so weighing by MACs alone made a distillation sweep's ETA five times too long while its
- * small students finished. The four constants were fitted to the 151 trials of {@code bin/modelpress
+ * the fixed cost, so weighing by MACs alone undercounted the small students and, a third of the way through
+ * the MNIST distillation sweep, said 1h50m with 52 minutes left. The four constants were fitted to the 151 trials of {@code bin/modelpress
  * distill --config conf/distill/mnist.yaml} (run distill-mnist-2, one core per task): one training example
  * and epoch of a 784-32-10, 784-300-100-10 and 784-800-800-10 student took 27, 85 and 330 µs, one evaluated
  * example 2.4, 12 and 67 µs (1200-1200 teacher: 134 µs). Training (fine-tuning, quantization-aware training,
