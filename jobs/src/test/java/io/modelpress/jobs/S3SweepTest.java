@@ -103,6 +103,28 @@ class S3SweepTest {
     }
   }
 
+  /** Uploads MNIST {@code files} to {@code root/data/mnist/} and an mlp-64-64 trained with {@code seed} to {@code root/models/}. */
+  static void upload(FileSystem fs, String root, List<String> files, String model, long seed) throws Exception {
+    Path mnist = Path.of(Datasets.cacheDir(), "data", "mnist");
+    for (String f : files) {
+      put(fs, root + "/data/mnist/" + f, Files.readAllBytes(mnist.resolve(f)));
+    }
+    LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 3000, 0), new Configuration());
+    put(fs, root + "/models/" + model,
+        Dl4jModel.train("mlp-64-64", new TrainSpec(1, 64, 1e-3, seed), train, (e, s) -> { }).save());
+  }
+
+  /** A local Spark session that reads the S3 server's tables. */
+  static SparkSession reader() {
+    SparkSession spark = CliTest.reader();
+    hadoop().forEach(e -> {
+      if (e.getKey().startsWith("fs.s3a.")) {
+        spark.sparkContext().hadoopConfiguration().set(e.getKey(), e.getValue());
+      }
+    });
+    return spark;
+  }
+
   /** The command line of the CLI in a JVM of its own, with the S3A settings for {@code endpointUrl}. */
   static List<String> cli(String endpointUrl, String... args) {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
@@ -188,13 +210,7 @@ class S3SweepTest {
     String root = "s3a://" + BAD;
     FileSystem fs = new org.apache.hadoop.fs.Path(root + "/").getFileSystem(conf);
     // the test split and a trained model, uploaded
-    Path mnist = Path.of(Datasets.cacheDir(), "data", "mnist");
-    for (String f : List.of("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")) {
-      put(fs, root + "/data/mnist/" + f, Files.readAllBytes(mnist.resolve(f)));
-    }
-    LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 3000, 0), new Configuration());
-    put(fs, root + "/models/mlp.zip",
-        Dl4jModel.train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 1), train, (e, s) -> { }).save());
+    upload(fs, root, List.of("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"), "mlp.zip", 1);
     Path cfg = dir.resolve("s3.yaml");
     Files.writeString(cfg, """
         version: 1
@@ -226,13 +242,8 @@ class S3SweepTest {
     assertThat(p.exitValue()).as(output).isZero();
     assertThat(output).contains("modelpress sweep 's3-sweep' finished: run s3run", "5 ok, 0 failed");
 
-    SparkSession spark = CliTest.reader();
+    SparkSession spark = reader();
     try {
-      for (String s : s3aSettings()) {
-        spark.sparkContext().hadoopConfiguration().set(s.substring(0, s.indexOf('=')), s.substring(s.indexOf('=') + 1));
-      }
-      spark.sparkContext().hadoopConfiguration().set("fs.s3a.access.key", KEY);
-      spark.sparkContext().hadoopConfiguration().set("fs.s3a.secret.key", SECRET);
       var trials = spark.read().parquet(root + "/out/trials").where("run_id = 's3run'");
       assertThat(trials.count()).isEqualTo(5);
       assertThat(trials.where("status = 'ok' and latency_b1_p50_ms > 0").count()).isEqualTo(5);
@@ -274,14 +285,8 @@ class S3SweepTest {
     Configuration conf = hadoop();
     String root = "s3a://" + BUCKET + "/kd";
     FileSystem fs = new org.apache.hadoop.fs.Path(root + "/").getFileSystem(conf);
-    Path mnist = Path.of(Datasets.cacheDir(), "data", "mnist");
-    for (String f : List.of("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
-        "t10k-labels-idx1-ubyte")) {
-      put(fs, root + "/data/mnist/" + f, Files.readAllBytes(mnist.resolve(f)));
-    }
-    LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 3000, 0), new Configuration());
-    put(fs, root + "/models/teacher.zip",
-        Dl4jModel.train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 4), train, (e, s) -> { }).save());
+    upload(fs, root, List.of("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+        "t10k-labels-idx1-ubyte"), "teacher.zip", 4);
     Path cfg = dir.resolve("s3-distill.yaml");
     Files.writeString(cfg, """
         version: 1
@@ -303,13 +308,8 @@ class S3SweepTest {
     assertThat(second).contains("soft targets: 2000 training examples read from " + root + "/out/soft_targets",
         "data-parallel mlp-24 T=4.0 α=0.5 seed 0: trained earlier, read from " + root + "/out/students/", "4 ok, 0 failed");
 
-    SparkSession spark = CliTest.reader();
+    SparkSession spark = reader();
     try {
-      for (String s : s3aSettings()) {
-        spark.sparkContext().hadoopConfiguration().set(s.substring(0, s.indexOf('=')), s.substring(s.indexOf('=') + 1));
-      }
-      spark.sparkContext().hadoopConfiguration().set("fs.s3a.access.key", KEY);
-      spark.sparkContext().hadoopConfiguration().set("fs.s3a.secret.key", SECRET);
       var soft = spark.read().parquet(root + "/out/soft_targets");
       assertThat(soft.count()).isEqualTo(2000);
       assertThat(soft.select("example_index").distinct().count()).isEqualTo(2000);
