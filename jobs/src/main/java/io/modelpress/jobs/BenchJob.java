@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.modelpress.config.SweepConfigParser;
 import io.modelpress.data.Datasets;
 import io.modelpress.data.LabeledImages;
-import io.modelpress.model.Dl4jModel;
+import io.modelpress.model.Backends;
+import io.modelpress.model.Network;
+import io.modelpress.model.Trainer;
 import io.modelpress.model.ModelStore;
 import io.modelpress.spec.DatasetSpec;
 import io.modelpress.spec.LayerSelector;
@@ -109,7 +111,7 @@ final class BenchJob {
     // 3. one training epoch of mlp-64-64 on 60,000 images, single JVM
     LabeledImages train = Datasets.train(new DatasetSpec(ds.name(), ds.dir(), 0, 0), new Configuration());
     double[] epoch = new double[Math.min(runs, 2)];
-    Dl4jModel.train("mlp-64-64", new TrainSpec(epoch.length, 128, 1e-3, 1), train,
+    Backends.dl4j().trainer().train("mlp-64-64", new TrainSpec(epoch.length, 128, 1e-3, 1), train,
         (e, s) -> epoch[e - 1] = s);
     row(md, report, "train_epoch_s", "mlp-64-64 training epoch, 60,000 images, batch 128", epoch, "s");
 
@@ -119,7 +121,7 @@ final class BenchJob {
     double[] restore = new double[runs];
     for (int r = 0; r < runs; r++) {
       long t0 = System.nanoTime();
-      Dl4jModel m = Dl4jModel.restore(modelBytes);
+      Network m = Backends.dl4j().restore(modelBytes);
       m.weights();
       m.inputs(test);
       restore[r] = (System.nanoTime() - t0) / 1e3 / 1e3;

@@ -7,8 +7,11 @@ import io.modelpress.config.SweepConfigParser;
 import io.modelpress.data.Datasets;
 import io.modelpress.data.LabeledImages;
 import io.modelpress.measure.ClassificationMetrics;
-import io.modelpress.model.Dl4jModel;
-import io.modelpress.model.Students;
+import io.modelpress.model.Backends;
+import io.modelpress.model.Network;
+import io.modelpress.model.Trainer;
+import io.modelpress.model.dl4j.Dl4jStudents;
+import io.modelpress.spark.DataParallelTrainer;
 import io.modelpress.spark.Distillation;
 import io.modelpress.spec.DatasetSpec;
 import io.modelpress.spec.DistillSpec;
@@ -88,8 +91,8 @@ final class DistillBench {
     LabeledImages test = Datasets.test(mnist, hadoop);
     byte[] teacherBytes = SweepJob.modelBytes(new ModelSpec.Zoo(teacherZoo, new TrainSpec(TrainSpec.DEFAULT_EPOCHS,
         TrainSpec.DEFAULT_BATCH_SIZE, TrainSpec.DEFAULT_LEARNING_RATE, 42)), mnist, hadoop, out);
-    Dl4jModel teacher = Dl4jModel.restore(teacherBytes);
-    float[] logits = Students.logits(teacher, train, 0, train.count(), 1000);
+    Network teacher = Backends.dl4j().restore(teacherBytes);
+    float[] logits = teacher.logits(train, 0, train.count(), 1000);
     report.put("teacher", teacherZoo);
     report.put("teacher_accuracy", accuracy(teacher, test));
 
@@ -99,7 +102,7 @@ final class DistillBench {
       for (int threads : cores > 1 ? new int[] {cores, 1} : new int[] {1}) {
         threads(threads);
         List<Double> secs = new ArrayList<>();
-        Dl4jModel s = Students.train(d, train, logits, Datasets.CLASSES, (e, sec) -> secs.add(sec));
+        Network s = Backends.dl4j().trainer().student(d, train, logits, Datasets.CLASSES, (e, sec) -> secs.add(sec));
         String key = "single_jvm_" + threads + "_threads";
         record(md, report, key, "one JVM, " + threads + " ND4J thread(s), " + student, secs, accuracy(s, test), "");
         out.printf(Locale.ROOT, "%s: %s s/epoch%n", key, secs);
@@ -111,8 +114,8 @@ final class DistillBench {
           List<Double> secs = new ArrayList<>();
           int f = freqs.get(0);
           DistillSpec dp = new DistillSpec(student, 4, 0.5, epochs, 1e-3, 128, 0, DistillSpec.Parallelism.DATA, f);
-          Dl4jModel s = Distillation.trainOne(spark, dp, train, logits, Datasets.CLASSES,
-              new Distillation.Workers(workers, 2, true), (e, sec) -> secs.add(sec));
+          Network s = DataParallelTrainer.train(spark, dp, train, logits, Datasets.CLASSES,
+              new DataParallelTrainer.Workers(workers, 2, true), (e, sec) -> secs.add(sec));
           String key = "data_parallel_local" + workers + "_avg" + f + "_driver_batches";
           record(md, report, key, "parameter averaging, local[" + workers + "], every " + f + " batches, " + student
               + ", batches built on the driver (naive)", secs, accuracy(s, test), "1 ND4J thread per worker");
@@ -121,8 +124,8 @@ final class DistillBench {
         for (int f : freqs) {
           List<Double> secs = new ArrayList<>();
           DistillSpec dp = new DistillSpec(student, 4, 0.5, epochs, 1e-3, 128, 0, DistillSpec.Parallelism.DATA, f);
-          Dl4jModel s = Distillation.trainOne(spark, dp, train, logits, Datasets.CLASSES,
-              new Distillation.Workers(workers, 2, false), (e, sec) -> secs.add(sec));
+          Network s = DataParallelTrainer.train(spark, dp, train, logits, Datasets.CLASSES,
+              new DataParallelTrainer.Workers(workers, 2, false), (e, sec) -> secs.add(sec));
           String key = "data_parallel_local" + workers + "_avg" + f;
           record(md, report, key, "parameter averaging, local[" + workers + "], every " + f + " batches, " + student,
               secs, accuracy(s, test), "1 ND4J thread per worker");
@@ -188,10 +191,10 @@ final class DistillBench {
   }
 
   private static void threads(int n) {
-    Dl4jModel.threads(n);
+    Backends.dl4j().threads(n);
   }
 
-  private static double accuracy(Dl4jModel m, LabeledImages test) {
+  private static double accuracy(Network m, LabeledImages test) {
     return ClassificationMetrics.of(test.labels(), m.predict(m.inputs(test), 1000), Datasets.CLASSES).accuracy();
   }
 

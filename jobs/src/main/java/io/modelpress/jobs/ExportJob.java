@@ -6,7 +6,9 @@ import io.modelpress.data.Datasets;
 import io.modelpress.data.LabeledImages;
 import io.modelpress.encode.ArtifactReader;
 import io.modelpress.measure.ClassificationMetrics;
-import io.modelpress.model.Dl4jModel;
+import io.modelpress.model.Backends;
+import io.modelpress.model.Network;
+import io.modelpress.model.Trainer;
 import io.modelpress.model.ModelStore;
 import io.modelpress.plan.PlannedTrial;
 import io.modelpress.plan.SweepPlanner;
@@ -91,10 +93,10 @@ final class ExportJob {
       }
       PlannedTrial planned = new PlannedTrial(trialId, trial.getAs("trial_index"), trial.getAs("block"),
           trial.getAs("seed"), spec);
-      Dl4jModel model = Dl4jModel.restore(modelBytes);
+      Network model = Backends.dl4j().restore(modelBytes);
       LabeledImages train = spec.needsTrainingData() ? Datasets.train(dataset, hadoop) : null;
       int evalBatch = config.path("evalBatchSize").asInt(SweepSpec.DEFAULT_EVAL_BATCH_SIZE);
-      TrialEvaluator ev = new TrialEvaluator(model, model.weights(), test, train, ModelStore.sha256(modelBytes), evalBatch);
+      TrialEvaluator ev = new TrialEvaluator(Backends.dl4j(), model, model.weights(), test, train, ModelStore.sha256(modelBytes), evalBatch);
       TrialEvaluator.Evaluated e = ev.measure(planned);
       double rowAccuracy = trial.getAs("accuracy");
       long rowBytes = trial.getAs("encoded_bytes");
@@ -104,7 +106,7 @@ final class ExportJob {
             rowAccuracy, rowBytes));
       }
       // the reader restores a network that predicts exactly as the evaluated one did
-      Dl4jModel restored = ArtifactReader.restore(e.artifact(), modelBytes);
+      Network restored = ArtifactReader.restore(Backends.dl4j(), e.artifact(), modelBytes);
       double restoredAccuracy = ClassificationMetrics.of(test.labels(),
           restored.predict(restored.inputs(test), evalBatch), Datasets.CLASSES).accuracy();
       if (restoredAccuracy != rowAccuracy) {

@@ -4,7 +4,9 @@ import io.modelpress.compress.CompressedModel;
 import io.modelpress.data.Datasets;
 import io.modelpress.data.LabeledImages;
 import io.modelpress.measure.ClassificationMetrics;
-import io.modelpress.model.Dl4jModel;
+import io.modelpress.model.Backends;
+import io.modelpress.model.Network;
+import io.modelpress.model.Trainer;
 import io.modelpress.model.ModelStore;
 import io.modelpress.plan.PlannedTrial;
 import io.modelpress.runtime.CompiledModel;
@@ -52,10 +54,10 @@ final class LatencyBench {
     ModelSpec.Zoo zoo = new ModelSpec.Zoo("lenet-300-100", new TrainSpec(10, 128, 1e-3, 42));
     byte[] bytes = ModelStore.cachedZoo(zoo, train, Datasets.cacheDir(), () -> {
       out.println("training lenet-300-100 (10 epochs) ...");
-      return Dl4jModel.train("lenet-300-100", zoo.train(), train, (e, s) -> { }).save();
+      return Backends.dl4j().trainer().train("lenet-300-100", zoo.train(), train, (e, s) -> { }).save();
     });
-    Dl4jModel net = Dl4jModel.restore(bytes);
-    TrialEvaluator ev = new TrialEvaluator(net, net.weights(), test, train, ModelStore.sha256(bytes), 10_000);
+    Network net = Backends.dl4j().restore(bytes);
+    TrialEvaluator ev = new TrialEvaluator(Backends.dl4j(), net, net.weights(), test, train, ModelStore.sha256(bytes), 10_000);
     io.modelpress.runtime.Architecture act = net.architecture();
 
     Map<String, CompiledModel> variants = new LinkedHashMap<>();
@@ -86,7 +88,7 @@ final class LatencyBench {
     float[] x = test.features(0, test.count());
     int f = test.features();
     Map<String, Double> accuracy = new LinkedHashMap<>();
-    Dl4jModel.Inputs inputs = net.inputs(test);
+    Network.Inputs inputs = net.inputs(test);
     accuracy.put("DL4J dense fp32", ClassificationMetrics.of(test.labels(), net.predict(inputs, 10_000), 10).accuracy());
     for (var e : variants.entrySet()) {
       accuracy.put(e.getKey(), ClassificationMetrics.of(test.labels(), e.getValue().predict(x, test.count(), 256), 10)
@@ -98,7 +100,7 @@ final class LatencyBench {
       byte[] px = Arrays.copyOfRange(test.pixels(), i * f, (i + 1) * f);
       rows[i] = new LabeledImages(1, test.rows(), test.cols(), px, new int[] {test.labels()[i]}, new byte[32]);
     }
-    Dl4jModel.Inputs[] dl4jRows = new Dl4jModel.Inputs[images];
+    Network.Inputs[] dl4jRows = new Network.Inputs[images];
     net.load(net.weights());
     for (int i = 0; i < images; i++) {
       dl4jRows[i] = net.inputs(rows[i]);

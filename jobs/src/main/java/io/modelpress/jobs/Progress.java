@@ -142,7 +142,7 @@ final class Progress extends SparkListener {
    * Training progress: after each epoch a line "epoch 3/10  12.4 s  ETA 1m27s", the time left at the
    * mean epoch time so far.
    */
-  static io.modelpress.model.Dl4jModel.EpochListener epochs(PrintStream out, int epochs) {
+  static io.modelpress.model.Trainer.EpochListener epochs(PrintStream out, int epochs) {
     double[] total = {0};
     return (epoch, seconds) -> {
       total[0] += seconds;

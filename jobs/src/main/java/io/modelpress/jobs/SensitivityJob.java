@@ -3,7 +3,9 @@ package io.modelpress.jobs;
 import io.modelpress.config.SensitivityConfigParser;
 import io.modelpress.data.Datasets;
 import io.modelpress.data.LabeledImages;
-import io.modelpress.model.Dl4jModel;
+import io.modelpress.model.Backends;
+import io.modelpress.model.Network;
+import io.modelpress.model.Trainer;
 import io.modelpress.model.ModelStore;
 import io.modelpress.model.Versions;
 import io.modelpress.plan.SensitivityPlanner;
@@ -66,7 +68,7 @@ final class SensitivityJob {
         }
         test = Datasets.test(spec.dataset(), hadoop);
         modelBytes = SweepJob.modelBytes(spec.model(), spec.dataset(), hadoop, out);
-        Dl4jModel model = SweepJob.restore(spec.model(), modelBytes);
+        Network model = SweepJob.restore(spec.model(), modelBytes);
         if (model.inputSize() != test.features()) {
           throw new UserError("the model takes " + model.inputSize() + " input features but dataset '"
               + spec.dataset().name() + "' has " + test.features());

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.modelpress.config.SweepConfigParser;
 import io.modelpress.data.Datasets;
 import io.modelpress.data.LabeledImages;
-import io.modelpress.model.Dl4jModel;
+import io.modelpress.model.Backends;
+import io.modelpress.model.Network;
+import io.modelpress.model.Trainer;
 import io.modelpress.model.ModelStore;
 import io.modelpress.model.ModelWeights;
 import io.modelpress.model.Versions;
@@ -353,7 +355,7 @@ final class SweepJob {
         .distinct().toList();
     Map<String, io.modelpress.sweep.TrialEvaluator.Pretrained> pretrained = dataParallel.isEmpty() ? Map.of()
         : io.modelpress.spark.Distillation.trainDataParallel(spark, outDir, dataParallel, ModelStore.hex(p.fingerprint),
-            p.train, logits, Datasets.CLASSES, io.modelpress.spark.Distillation.Workers.of(spark), out);
+            p.train, logits, Datasets.CLASSES, io.modelpress.spark.DataParallelTrainer.Workers.of(spark), out);
     return new io.modelpress.sweep.TrialEvaluator.Students(logits, pretrained);
   }
 
@@ -377,7 +379,7 @@ final class SweepJob {
       LabeledImages test = Datasets.test(spec.dataset(), hadoop);
       byte[] modelBytes = modelBytes(spec, hadoop, out);
       byte[] fingerprint = ModelStore.sha256(modelBytes);
-      Dl4jModel model = restore(spec.model(), modelBytes);
+      Network model = restore(spec.model(), modelBytes);
       if (model.inputSize() != test.features()) {
         throw new UserError("the model takes " + model.inputSize() + " input features but dataset '"
             + spec.dataset().name() + "' has " + test.features() + " (" + test.rows() + "×" + test.cols()
@@ -472,7 +474,7 @@ final class SweepJob {
    * The model's layer sequence for the latency stage; null when latency is off. A model the runtime
    * cannot execute is still swept: its trials get a latency_error, and the reason is printed once here.
    */
-  private static io.modelpress.runtime.Architecture architecture(Dl4jModel model,
+  private static io.modelpress.runtime.Architecture architecture(Network model,
       io.modelpress.spec.LatencySpec latency, PrintStream out) {
     if (!latency.enabled()) {
       return null;
@@ -496,9 +498,9 @@ final class SweepJob {
   }
 
   /** The model of {@code m} restored from its bytes; a file that is no DL4J model is a user error naming its path. */
-  static Dl4jModel restore(io.modelpress.spec.ModelSpec m, byte[] bytes) {
+  static Network restore(io.modelpress.spec.ModelSpec m, byte[] bytes) {
     try {
-      return Dl4jModel.restore(bytes);
+      return Backends.dl4j().restore(bytes);
     } catch (IllegalArgumentException e) {
       if (m instanceof io.modelpress.spec.ModelSpec.Saved saved) {
         throw new UserError("'model.path' is set to " + saved.path() + " but that file is " + e.getMessage()
@@ -519,7 +521,7 @@ final class SweepJob {
     return ModelStore.cachedZoo(z, train, Datasets.cacheDir(), () -> {
       out.printf(Locale.ROOT, "training %s on %d %s images (%d epochs, batch %d, seed %d) ...%n", z.name(),
           train.count(), dataset.name(), z.train().epochs(), z.train().batchSize(), z.train().seed());
-      return Dl4jModel.train(z.name(), z.train(), train,
+      return Backends.dl4j().trainer().train(z.name(), z.train(), train,
           Progress.epochs(out, z.train().epochs())).save();
     });
   }

@@ -3,7 +3,9 @@ package io.modelpress.jobs;
 import io.modelpress.data.Datasets;
 import io.modelpress.data.LabeledImages;
 import io.modelpress.measure.ClassificationMetrics;
-import io.modelpress.model.Dl4jModel;
+import io.modelpress.model.Backends;
+import io.modelpress.model.Network;
+import io.modelpress.model.Trainer;
 import io.modelpress.model.ModelStore;
 import io.modelpress.model.Zoo;
 import io.modelpress.spec.DatasetSpec;
@@ -59,7 +61,7 @@ final class TrainJob {
     }
     out.printf(Locale.ROOT, "training %s on %d %s images (%d epochs, batch %d, lr %s, seed %d)%n", zoo, train.count(),
         dataset, spec.epochs(), spec.batchSize(), spec.learningRate(), spec.seed());
-    Dl4jModel model = Dl4jModel.train(zoo, spec, train,
+    Network model = Backends.dl4j().trainer().train(zoo, spec, train,
         Progress.epochs(out, spec.epochs()));
     ClassificationMetrics m = ClassificationMetrics.of(test.labels(), model.predict(model.inputs(test), 10_000), 10);
     byte[] bytes = model.save();

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelpress.data.Datasets;
 import io.modelpress.data.LabeledImages;
-import io.modelpress.model.Dl4jModel;
+import io.modelpress.model.Backends;
+import io.modelpress.model.Network;
+import io.modelpress.model.Trainer;
 import io.modelpress.spec.DatasetSpec;
 import io.modelpress.spec.TrainSpec;
 import java.io.ByteArrayOutputStream;
@@ -40,7 +42,7 @@ class CliTest {
     }
     LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 4000, 0), new Configuration());
     model = dir.resolve("mlp.zip");
-    Files.write(model, Dl4jModel.train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 1), train, (e, s) -> { }).save());
+    Files.write(model, Backends.dl4j().trainer().train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 1), train, (e, s) -> { }).save());
     // a model for 10×10 images: the wrong input size for MNIST
     Random r = new Random(1);
     byte[] px = new byte[50 * 100];
@@ -48,7 +50,7 @@ class CliTest {
     int[] y = new int[50];
     LabeledImages tiny = new LabeledImages(50, 10, 10, px, y, new byte[32]);
     model10x10 = dir.resolve("mlp10x10.zip");
-    Files.write(model10x10, Dl4jModel.train("mlp-64-64", new TrainSpec(1, 50, 1e-3, 1), tiny, (e, s) -> { }).save());
+    Files.write(model10x10, Backends.dl4j().trainer().train("mlp-64-64", new TrainSpec(1, 50, 1e-3, 1), tiny, (e, s) -> { }).save());
   }
 
   static String config(String modelPath, String extra) {
@@ -536,7 +538,7 @@ class CliTest {
     }
     // a sensitivity run of another model is refused
     Path another = dir.resolve("another.zip");
-    Files.write(another, Dl4jModel.train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 2),
+    Files.write(another, Backends.dl4j().trainer().train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 2),
         Datasets.train(new DatasetSpec("mnist", "", 500, 0), new Configuration()), (e, x) -> { }).save());
     Files.writeString(cfg, yaml.replaceFirst(java.util.regex.Pattern.quote(model.toString()), another.toString()));
     Run other = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "al2", "--master",
@@ -662,7 +664,7 @@ class CliTest {
     assertThat(export.code()).as(export.err()).isEqualTo(0);
     assertThat(export.out()).contains("exported trial " + trialId + " of run x1", "(as in its row)");
     assertThat(Files.size(mpz)).isEqualTo(bytes);
-    Dl4jModel restored = Dl4jModel.restore(Files.readAllBytes(zip));
+    Network restored = Backends.dl4j().restore(Files.readAllBytes(zip));
     assertThat(restored.numParams()).isEqualTo(params);
     assertThat(restored.weights().layer("fc1").shape()).containsExactly(784, 32);
 

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelpress.data.Datasets;
 import io.modelpress.data.LabeledImages;
-import io.modelpress.model.Dl4jModel;
-import io.modelpress.model.Zoo;
+import io.modelpress.model.Backends;
+import io.modelpress.model.Network;
+import io.modelpress.model.Trainer;
+import io.modelpress.model.dl4j.Dl4jZoo;
 import io.modelpress.spec.DatasetSpec;
 import io.modelpress.spec.TrainSpec;
 import java.nio.file.Files;
@@ -38,7 +40,7 @@ class DistillJobTest {
   static void teacher() throws Exception {
     LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 4000, 0), new Configuration());
     teacher = dir.resolve("teacher.zip");
-    Files.write(teacher, Dl4jModel.train("mlp-64-64", new TrainSpec(2, 64, 1e-3, 1), train, (e, s) -> { }).save());
+    Files.write(teacher, Backends.dl4j().trainer().train("mlp-64-64", new TrainSpec(2, 64, 1e-3, 1), train, (e, s) -> { }).save());
   }
 
   static String config(String modelPath) {
@@ -190,7 +192,7 @@ class DistillJobTest {
         + "'distill' block; add one (see conf/distill/mnist.yaml) or run it with modelpress sweep" + System.lineSeparator());
 
     // a teacher with 5 classes for 10-class students
-    MultiLayerNetwork five = new MultiLayerNetwork(Zoo.config("mlp-64-64", 1, 1e-3, 28, 28, 5));
+    MultiLayerNetwork five = new MultiLayerNetwork(Dl4jZoo.config("mlp-64-64", 1, 1e-3, 28, 28, 5));
     five.init();
     Path fiveClasses = dir.resolve("five.zip");
     ModelSerializer.writeModel(five, fiveClasses.toFile(), false);

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelpress.data.Datasets;
 import io.modelpress.data.LabeledImages;
-import io.modelpress.model.Dl4jModel;
+import io.modelpress.model.Backends;
+import io.modelpress.model.Network;
+import io.modelpress.model.Trainer;
 import io.modelpress.spec.DatasetSpec;
 import io.modelpress.spec.TrainSpec;
 import java.nio.file.Files;
@@ -45,10 +47,10 @@ class NightlyTest {
   void nightsAreIdempotentReuseEarlierTrialsAndDiffAgainstThePreviousNight() throws Exception {
     LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 4000, 0), new Configuration());
     Path good = dir.resolve("good.zip");
-    Files.write(good, Dl4jModel.train("mlp-64-64", new TrainSpec(2, 64, 1e-3, 1), train, (e, s) -> { }).save());
+    Files.write(good, Backends.dl4j().trainer().train("mlp-64-64", new TrainSpec(2, 64, 1e-3, 1), train, (e, s) -> { }).save());
     LabeledImages few = Datasets.train(new DatasetSpec("mnist", "", 300, 0), new Configuration());
     Path bad = dir.resolve("bad.zip");
-    Files.write(bad, Dl4jModel.train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 2), few, (e, s) -> { }).save());
+    Files.write(bad, Backends.dl4j().trainer().train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 2), few, (e, s) -> { }).save());
     Path latest = dir.resolve("latest.zip"); // what a training pipeline overwrites with each model version
     Files.copy(good, latest);
     Path cfg = dir.resolve("nightly.yaml");

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelpress.data.Datasets;
 import io.modelpress.data.LabeledImages;
-import io.modelpress.model.Dl4jModel;
+import io.modelpress.model.Backends;
+import io.modelpress.model.Network;
+import io.modelpress.model.Trainer;
 import io.modelpress.report.ReportPlots;
 import io.modelpress.spec.DatasetSpec;
 import io.modelpress.spec.TrainSpec;
@@ -63,7 +65,7 @@ class ReportTest {
     }
     LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 4000, 0), new Configuration());
     Path model = dir.resolve("mlp.zip");
-    Files.write(model, Dl4jModel.train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 1), train, (e, s) -> { }).save());
+    Files.write(model, Backends.dl4j().trainer().train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 1), train, (e, s) -> { }).save());
     out = dir.resolve("out");
     Files.writeString(dir.resolve("a.yaml"), config(model, "[0.5]"));
     Files.writeString(dir.resolve("b.yaml"), config(model, "[0.5, 0.9]"));

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelpress.data.Datasets;
 import io.modelpress.data.LabeledImages;
-import io.modelpress.model.Dl4jModel;
+import io.modelpress.model.Backends;
+import io.modelpress.model.Network;
+import io.modelpress.model.Trainer;
 import io.modelpress.spec.DatasetSpec;
 import io.modelpress.spec.TrainSpec;
 import java.net.URI;
@@ -111,7 +113,7 @@ class S3SweepTest {
     }
     LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 3000, 0), new Configuration());
     put(fs, root + "/models/" + model,
-        Dl4jModel.train("mlp-64-64", new TrainSpec(1, 64, 1e-3, seed), train, (e, s) -> { }).save());
+        Backends.dl4j().trainer().train("mlp-64-64", new TrainSpec(1, 64, 1e-3, seed), train, (e, s) -> { }).save());
   }
 
   /** A local Spark session that reads the S3 server's tables. */
@@ -172,7 +174,7 @@ class S3SweepTest {
     FileSystem fs = new org.apache.hadoop.fs.Path("s3a://" + BAD + "/").getFileSystem(hadoop());
     LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 2000, 0), new Configuration());
     put(fs, "s3a://" + BAD + "/models/mlp.zip",
-        Dl4jModel.train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 2), train, (e, s) -> { }).save());
+        Backends.dl4j().trainer().train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 2), train, (e, s) -> { }).save());
     int closed;
     try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       closed = s.getLocalPort(); // nothing listens there once the socket is closed

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelpress.data.Datasets;
 import io.modelpress.data.LabeledImages;
-import io.modelpress.model.Dl4jModel;
+import io.modelpress.model.Backends;
+import io.modelpress.model.Network;
+import io.modelpress.model.Trainer;
 import io.modelpress.spec.DatasetSpec;
 import io.modelpress.spec.TrainSpec;
 import java.io.File;
@@ -40,7 +42,7 @@ class SparkSubmitIT {
     }
     LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 3000, 0), new Configuration());
     Path model = dir.resolve("m.zip");
-    Files.write(model, Dl4jModel.train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 5), train, (e, s) -> { }).save());
+    Files.write(model, Backends.dl4j().trainer().train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 5), train, (e, s) -> { }).save());
     Path cfg = dir.resolve("c.yaml");
     Files.writeString(cfg, """
         version: 1
@@ -98,7 +100,7 @@ class SparkSubmitIT {
 
       LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 3000, 0), new Configuration());
       Path model = dir.resolve("m2.zip");
-      Files.write(model, Dl4jModel.train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 6), train, (e, s) -> { }).save());
+      Files.write(model, Backends.dl4j().trainer().train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 6), train, (e, s) -> { }).save());
       Path cfg = dir.resolve("cluster.yaml");
       Files.writeString(cfg, """
           version: 1
@@ -291,7 +293,7 @@ class SparkSubmitIT {
   private Path faultConfig(String name, long seed) throws Exception {
     LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 3000, 0), new Configuration());
     Path model = dir.resolve(name + ".zip");
-    Files.write(model, Dl4jModel.train("mlp-64-64", new TrainSpec(1, 64, 1e-3, seed), train, (e, s) -> { }).save());
+    Files.write(model, Backends.dl4j().trainer().train("mlp-64-64", new TrainSpec(1, 64, 1e-3, seed), train, (e, s) -> { }).save());
     Path cfg = dir.resolve(name + ".yaml");
     Files.writeString(cfg, """
         version: 1

@@ -1,5 +1,7 @@
 package io.modelpress.model;
 
+import io.modelpress.model.Backends;
+import io.modelpress.model.dl4j.Dl4jBackend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -43,10 +45,10 @@ class CompressionToolboxTest {
     return new PruneSpec(PruneSpec.Scope.LAYER, level, layers, c, Structure.STRUCTURED, 4);
   }
 
-  static void assertRebuiltEqualsMasked(Dl4jModel model, PruneSpec spec, Calibration cal, LabeledImages data) {
+  static void assertRebuiltEqualsMasked(Network model, PruneSpec spec, Calibration cal, LabeledImages data) {
     ModelWeights w = model.weights();
     StructuredPruner.Result r = StructuredPruner.prune(w, spec, cal);
-    Dl4jModel smaller = model.rebuilt(r.smaller());
+    Network smaller = model.rebuilt(r.smaller());
     model.load(r.masked());
     float[] masked = model.outputs(model.inputs(data));
     float[] rebuilt = smaller.outputs(smaller.inputs(data));
@@ -61,7 +63,7 @@ class CompressionToolboxTest {
 
   @Test
   void structuredPruningOfDenseLayersRebuildsASmallerNetworkThatComputesTheMaskedOutputs() {
-    Dl4jModel m = Dl4jModel.restore(trained);
+    Network m = Backends.dl4j().restore(trained);
     PruneSpec spec = structured(0.5, LayerSelector.ALL, Criterion.MAGNITUDE);
     StructuredPruner.Result r = StructuredPruner.prune(m.weights(), spec, null);
     // the output layer keeps its 10 classes; fc1 and fc2 lose exactly half of their neurons
@@ -76,7 +78,7 @@ class CompressionToolboxTest {
 
   @Test
   void structuredPruningOfConvolutionFiltersFollowsTheFlattenIntoTheDenseLayer() {
-    Dl4jModel m = Dl4jModel.initialised("lenet5", 3);
+    Network m = Dl4jBackend.INSTANCE.initialised("lenet5", 3);
     PruneSpec spec = structured(0.3, new LayerSelector(List.of(), "", List.of("conv", "dense"), List.of()),
         Criterion.MAGNITUDE);
     ModelWeights smaller = StructuredPruner.prune(m.weights(), spec, null).smaller();
@@ -88,9 +90,9 @@ class CompressionToolboxTest {
 
   @Test
   void dataDrivenCriteriaComeFromCalibrationBatches() {
-    Dl4jModel m = Dl4jModel.restore(trained);
+    Network m = Backends.dl4j().restore(trained);
     ModelWeights w = m.weights();
-    Calibration c = m.calibrate(w, train, 3, 128);
+    Calibration c = Backends.dl4j().trainer().calibrate(m, w, train, 3, 128);
     assertThat(c.batches()).isEqualTo(3);
     float[] fc1 = w.layer("fc1").weights();
     float[] g = c.gradient().get("fc1");
@@ -114,7 +116,7 @@ class CompressionToolboxTest {
     assertThat(sum).isCloseTo(1.0, within(1e-4));
     // every criterion gives a valid structured pruning whose rebuilt network equals the masked one
     for (Criterion crit : Criterion.values()) {
-      assertRebuiltEqualsMasked(Dl4jModel.restore(trained), structured(0.25, LayerSelector.named("fc2"), crit), c,
+      assertRebuiltEqualsMasked(Backends.dl4j().restore(trained), structured(0.25, LayerSelector.named("fc2"), crit), c,
           test.head(300));
     }
   }
@@ -130,9 +132,9 @@ class CompressionToolboxTest {
       labels[i] = one.labels()[0];
     }
     LabeledImages copies = new LabeledImages(128, 28, 28, px, labels, new byte[32]);
-    Dl4jModel m = Dl4jModel.restore(trained);
-    float[] g1 = m.calibrate(m.weights(), one, 1, 128).gradient().get("fc2");
-    float[] g128 = m.calibrate(m.weights(), copies, 1, 128).gradient().get("fc2");
+    Network m = Backends.dl4j().restore(trained);
+    float[] g1 = Backends.dl4j().trainer().calibrate(m, m.weights(), one, 1, 128).gradient().get("fc2");
+    float[] g128 = Backends.dl4j().trainer().calibrate(m, m.weights(), copies, 1, 128).gradient().get("fc2");
     for (int i = 0; i < g1.length; i++) {
       assertThat(g128[i]).isCloseTo(g1[i], within(1e-6f + 1e-4f * g1[i]));
     }
@@ -140,8 +142,8 @@ class CompressionToolboxTest {
 
   @Test
   void taylorPruningKeepsMoreAccuracyThanGradientAtHighSparsity() {
-    Dl4jModel m = Dl4jModel.restore(trained);
-    TrialEvaluator ev = new TrialEvaluator(m, m.weights(), test, train, new byte[32], 1000);
+    Network m = Backends.dl4j().restore(trained);
+    TrialEvaluator ev = new TrialEvaluator(Backends.dl4j(), m, m.weights(), test, train, new byte[32], 1000);
     double[] acc = new double[3];
     Criterion[] cs = {Criterion.MAGNITUDE, Criterion.TAYLOR, Criterion.GRADIENT};
     for (int i = 0; i < 3; i++) {
@@ -160,8 +162,8 @@ class CompressionToolboxTest {
 
   @Test
   void structuredTrialFineTunesTheSmallerNetworkAndReportsFewerMacs() {
-    Dl4jModel m = Dl4jModel.restore(trained);
-    TrialEvaluator ev = new TrialEvaluator(m, m.weights(), test, train, new byte[32], 1000);
+    Network m = Backends.dl4j().restore(trained);
+    TrialEvaluator ev = new TrialEvaluator(Backends.dl4j(), m, m.weights(), test, train, new byte[32], 1000);
     TrialSpec spec = new TrialSpec(List.of(structured(0.5, LayerSelector.ALL, Criterion.APOZ),
         new FineTuneSpec(1, 1e-3, 64, FineTuneSpec.Schedule.ONE_SHOT, 1),
         new QuantSpec(8, QuantSpec.Scheme.SYMMETRIC, QuantSpec.Granularity.PER_CHANNEL, LayerSelector.ALL)));
@@ -181,8 +183,8 @@ class CompressionToolboxTest {
 
   @Test
   void quantizationAwareTrainingKeepsTheMasksAndTheLevelsAndBeatsPostTrainingQuantization() {
-    Dl4jModel m = Dl4jModel.restore(trained);
-    TrialEvaluator ev = new TrialEvaluator(m, m.weights(), test, train, new byte[32], 1000);
+    Network m = Backends.dl4j().restore(trained);
+    TrialEvaluator ev = new TrialEvaluator(Backends.dl4j(), m, m.weights(), test, train, new byte[32], 1000);
     PruneSpec prune = new PruneSpec(PruneSpec.Scope.LAYER, 0.5, LayerSelector.ALL);
     QuantSpec ptq = new QuantSpec(2, QuantSpec.Scheme.SYMMETRIC, QuantSpec.Granularity.PER_CHANNEL, LayerSelector.ALL,
         QuantSpec.Algorithm.UNIFORM, 100, 0, 1e-4);
@@ -213,8 +215,8 @@ class CompressionToolboxTest {
 
   @Test
   void codebookFineTuningMovesOnlyTheCentroidsAndKeepsTheZeros() {
-    Dl4jModel m = Dl4jModel.restore(trained);
-    TrialEvaluator ev = new TrialEvaluator(m, m.weights(), test, train, new byte[32], 1000);
+    Network m = Backends.dl4j().restore(trained);
+    TrialEvaluator ev = new TrialEvaluator(Backends.dl4j(), m, m.weights(), test, train, new byte[32], 1000);
     PruneSpec prune = new PruneSpec(PruneSpec.Scope.GLOBAL, 0.8, LayerSelector.ALL);
     QuantSpec plain = new QuantSpec(2, QuantSpec.Scheme.SYMMETRIC, QuantSpec.Granularity.PER_TENSOR, LayerSelector.ALL,
         QuantSpec.Algorithm.KMEANS);
@@ -244,7 +246,7 @@ class CompressionToolboxTest {
 
   @Test
   void structuredPruningThatWouldEmptyALayerOrCutTheClassesIsRefused() {
-    ModelWeights w = Dl4jModel.restore(trained).weights();
+    ModelWeights w = Backends.dl4j().restore(trained).weights();
     assertThatThrownBy(() -> StructuredPruner.layers(w, structured(0.995, LayerSelector.ALL, Criterion.MAGNITUDE)))
         .hasMessage("structured sparsity 0.995 would remove all 64 neurons of layer 'fc1'; use a lower sparsity");
     assertThatThrownBy(() -> StructuredPruner.layers(w, structured(0.5, LayerSelector.named("out"), Criterion.MAGNITUDE)))

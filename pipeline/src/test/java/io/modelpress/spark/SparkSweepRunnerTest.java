@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.modelpress.TestData;
 import io.modelpress.config.SweepConfigParser;
 import io.modelpress.data.LabeledImages;
-import io.modelpress.model.Dl4jModel;
+import io.modelpress.model.Backends;
+import io.modelpress.model.Network;
+import io.modelpress.model.Trainer;
 import io.modelpress.model.ModelStore;
 import io.modelpress.pareto.ParetoFront;
 import io.modelpress.plan.SweepPlan;
@@ -55,7 +57,7 @@ class SparkSweepRunnerTest {
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.sql.shuffle.partitions", "2")
         .getOrCreate();
-    model = Dl4jModel.train("mlp-64-64", new TrainSpec(2, 64, 1e-3, 3), TestData.mnistTrain(5000), (e, s) -> { }).save();
+    model = Backends.dl4j().trainer().train("mlp-64-64", new TrainSpec(2, 64, 1e-3, 3), TestData.mnistTrain(5000), (e, s) -> { }).save();
     test = TestData.mnistTest(1000);
   }
 
@@ -79,7 +81,7 @@ class SparkSweepRunnerTest {
   void sweepEvaluatesEveryTrialOnceAndWritesReadableTables() throws Exception {
     SweepSpec spec = SweepConfigParser.parse(CONFIG, "t");
     byte[] fp = ModelStore.sha256(model);
-    Dl4jModel m = Dl4jModel.restore(model);
+    Network m = Backends.dl4j().restore(model);
     SweepPlan plan = SweepPlanner.plan(spec, m.weights(), ModelStore.hex(fp), test.fingerprintHex());
     List<TrialResult> results = SparkSweepRunner.run(spark, plan, model, fp, test, null, 1000);
     double base = TrialResult.baseAccuracy(results);

@@ -1,6 +1,7 @@
-package io.modelpress.model;
+package io.modelpress.model.dl4j;
 
 import io.modelpress.data.LabeledImages;
+import io.modelpress.model.Trainer;
 
 import io.modelpress.spec.DistillSpec;
 import java.util.ArrayList;
@@ -28,9 +29,9 @@ import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
  * output and cross-entropy are the deployable student ({@link #deployable}), an ordinary model for the
  * rest of the pipeline.
  */
-public final class Students {
+public final class Dl4jStudents {
 
-  private Students() {}
+  private Dl4jStudents() {}
 
   /** The training configuration of {@code d}'s student: Adam, the distillation loss on an identity output. */
   public static MultiLayerConfiguration config(DistillSpec d, int features, int classes) {
@@ -62,26 +63,21 @@ public final class Students {
    * depends on the replica seed only), with the teacher's logits of every training example
    * ({@code teacherLogits}, row-major [examples × classes]). Deterministic for a spec.
    */
-  public static Dl4jModel train(DistillSpec d, LabeledImages train, float[] teacherLogits, int classes,
-      Dl4jModel.EpochListener listener) {
+  static Dl4jNetwork train(DistillSpec d, LabeledImages train, float[] teacherLogits, int classes,
+      Trainer.EpochListener listener) {
     check(train, teacherLogits, classes);
     MultiLayerNetwork net = network(d, train.features(), classes);
     Random rnd = new Random(d.trainingSeed());
-    int[] order = identity(train.count());
+    int[] order = Batches.identity(train.count());
     for (int epoch = 1; epoch <= d.epochs(); epoch++) {
       long t0 = System.nanoTime();
-      shuffle(order, rnd);
+      Batches.shuffle(order, rnd);
       for (int from = 0; from < train.count(); from += d.batchSize()) {
         net.fit(batch(train, teacherLogits, classes, order, from, Math.min(train.count(), from + d.batchSize())));
       }
       listener.epochDone(epoch, (System.nanoTime() - t0) / 1e9);
     }
     return deployable(net);
-  }
-
-  /** {@link #train} that reports nothing. */
-  public static Dl4jModel train(DistillSpec d, LabeledImages train, float[] teacherLogits, int classes) {
-    return train(d, train, teacherLogits, classes, (e, s) -> { });
   }
 
   /**
@@ -91,8 +87,8 @@ public final class Students {
    * and soft targets they already hold, so tasks carry indices, not pixels.
    */
   public static List<int[]> epochOrder(int examples, int batchSize, long seed) {
-    int[] order = identity(examples);
-    shuffle(order, new Random(seed));
+    int[] order = Batches.identity(examples);
+    Batches.shuffle(order, new Random(seed));
     List<int[]> out = new ArrayList<>();
     for (int from = 0; from < examples; from += batchSize) {
       out.add(java.util.Arrays.copyOfRange(order, from, Math.min(examples, from + batchSize)));
@@ -107,7 +103,7 @@ public final class Students {
   }
 
   /** The trained weights with a softmax output and cross-entropy loss: the student as deployed. */
-  public static Dl4jModel deployable(MultiLayerNetwork trained) {
+  public static Dl4jNetwork deployable(MultiLayerNetwork trained) {
     MultiLayerConfiguration conf = trained.getLayerWiseConfigurations().clone();
     OutputLayer out = (OutputLayer) conf.getConf(conf.getConfs().size() - 1).getLayer();
     out.setLossFn(new LossMCXENT());
@@ -116,37 +112,7 @@ public final class Students {
     conf.setEpochCount(0);
     MultiLayerNetwork net = new MultiLayerNetwork(conf);
     net.init(trained.params().dup(), false);
-    return new Dl4jModel(net);
-  }
-
-  /**
-   * The pre-softmax outputs (logits) of {@code teacher} for examples {@code [from, to)} of {@code data},
-   * row-major [examples × classes], in batches of {@code batch}: the input of the output layer times its
-   * weights plus its bias, so any temperature can be applied later without loss.
-   */
-  public static float[] logits(Dl4jModel teacher, LabeledImages data, int from, int to, int batch) {
-    MultiLayerNetwork net = teacher.net();
-    int last = net.getnLayers() - 1;
-    INDArray w = net.getLayer(last).getParam("W");
-    INDArray b = net.getLayer(last).getParam("b");
-    int classes = teacher.outputSize();
-    if (data.features() != teacher.inputSize()) {
-      throw new IllegalArgumentException("the teacher takes " + teacher.inputSize() + " input features but the "
-          + "dataset has " + data.features());
-    }
-    float[] out = new float[(to - from) * classes];
-    for (int s = from; s < to; s += batch) {
-      int e = Math.min(to, s + batch);
-      INDArray x = Nd4j.create(data.features(s, e), new long[] {e - s, data.features()}, 'c');
-      List<INDArray> acts = net.feedForwardToLayer(last - 1, x, false);
-      INDArray a = acts.get(acts.size() - 1);
-      if (a.rank() != 2) {
-        a = a.reshape('c', a.size(0), a.length() / a.size(0));
-      }
-      float[] z = a.mmul(w).addiRowVector(b).dup('c').data().asFloat();
-      System.arraycopy(z, 0, out, (s - from) * classes, z.length);
-    }
-    return out;
+    return new Dl4jNetwork(net);
   }
 
   private static void check(LabeledImages train, float[] teacherLogits, int classes) {
@@ -161,32 +127,12 @@ public final class Students {
     int n = to - from;
     float[] x = new float[n * f];
     float[] y = new float[n * 2 * classes];
-    byte[] pixels = data.pixels();
     for (int r = 0; r < n; r++) {
       int e = order[from + r];
-      for (int c = 0; c < f; c++) {
-        x[r * f + c] = (pixels[e * f + c] & 0xff) / 255f;
-      }
+      Batches.pixels(data, e, x, r * f);
       y[r * 2 * classes + data.labels()[e]] = 1f;
       System.arraycopy(logits, e * classes, y, r * 2 * classes + classes, classes);
     }
     return new DataSet(Nd4j.create(x, new long[] {n, f}, 'c'), Nd4j.create(y, new long[] {n, 2L * classes}, 'c'));
-  }
-
-  private static int[] identity(int n) {
-    int[] order = new int[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    return order;
-  }
-
-  private static void shuffle(int[] order, Random rnd) {
-    for (int i = order.length - 1; i > 0; i--) {
-      int j = rnd.nextInt(i + 1);
-      int t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
   }
 }

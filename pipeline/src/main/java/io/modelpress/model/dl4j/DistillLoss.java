@@ -1,4 +1,4 @@
-package io.modelpress.model;
+package io.modelpress.model.dl4j;
 
 import io.modelpress.distill.SoftTargets;
 import org.nd4j.common.primitives.Pair;

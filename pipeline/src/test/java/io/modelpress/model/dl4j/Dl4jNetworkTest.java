@@ -1,4 +1,4 @@
-package io.modelpress.model;
+package io.modelpress.model.dl4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,6 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.modelpress.TestData;
 import io.modelpress.data.LabeledImages;
 import io.modelpress.measure.ClassificationMetrics;
+import io.modelpress.model.Backends;
+import io.modelpress.model.LayerKind;
+import io.modelpress.model.LayerWeights;
+import io.modelpress.model.ModelStore;
+import io.modelpress.model.ModelWeights;
+import io.modelpress.model.Network;
+import io.modelpress.model.Trainer;
 import io.modelpress.plan.PlannedTrial;
 import io.modelpress.spec.FineTuneSpec;
 import io.modelpress.spec.LayerSelector;
@@ -19,7 +26,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-class Dl4jModelTest {
+class Dl4jNetworkTest {
 
   static LabeledImages train;
   static LabeledImages test;
@@ -34,7 +41,7 @@ class Dl4jModelTest {
 
   @Test
   void zooShapesAndTrainingOnRealMnist() {
-    Dl4jModel m = Dl4jModel.restore(trained);
+    Network m = Backends.dl4j().restore(trained);
     assertThat(m.inputSize()).isEqualTo(784);
     assertThat(m.outputSize()).isEqualTo(10);
     ModelWeights w = m.weights();
@@ -48,8 +55,8 @@ class Dl4jModelTest {
 
   @Test
   void weightsLoadedBackGiveIdenticalPredictionsAndSavedBytesRestoreTheSameWeights() {
-    Dl4jModel a = Dl4jModel.restore(trained);
-    Dl4jModel b = Dl4jModel.restore(Dl4jModel.restore(trained).save());
+    Network a = Backends.dl4j().restore(trained);
+    Network b = Backends.dl4j().restore(Backends.dl4j().restore(trained).save());
     b.load(a.weights());
     assertThat(b.predict(b.inputs(test), 1000)).isEqualTo(a.predict(a.inputs(test), 333));
     for (int l = 0; l < 3; l++) {
@@ -60,15 +67,15 @@ class Dl4jModelTest {
   @Test
   void trainingWithTheSameSeedGivesTheSameBytesAndFingerprint() {
     LabeledImages small = train.head(1000);
-    byte[] a = Dl4jModel.train("mlp-64-64", new TrainSpec(1, 100, 1e-3, 9), small, (e, s) -> { }).save();
-    byte[] b = Dl4jModel.train("mlp-64-64", new TrainSpec(1, 100, 1e-3, 9), small, (e, s) -> { }).save();
+    byte[] a = Backends.dl4j().trainer().train("mlp-64-64", new TrainSpec(1, 100, 1e-3, 9), small, (e, s) -> { }).save();
+    byte[] b = Backends.dl4j().trainer().train("mlp-64-64", new TrainSpec(1, 100, 1e-3, 9), small, (e, s) -> { }).save();
     assertThat(ModelStore.hex(ModelStore.sha256(a))).isEqualTo(ModelStore.hex(ModelStore.sha256(b)));
-    assertThat(Dl4jModel.restore(a).save()).isEqualTo(a);
+    assertThat(Backends.dl4j().restore(a).save()).isEqualTo(a);
   }
 
   @Test
   void lenet5HasConvLayersWithOutputPositions() {
-    Dl4jModel m = Dl4jModel.train("lenet5", new TrainSpec(1, 100, 1e-3, 1), train.head(200), (e, s) -> { });
+    Network m = Backends.dl4j().trainer().train("lenet5", new TrainSpec(1, 100, 1e-3, 1), train.head(200), (e, s) -> { });
     ModelWeights w = m.weights();
     assertThat(w.names()).containsExactly("conv1", "conv2", "fc1", "out");
     assertThat(w.layer("conv1").shape()).containsExactly(20, 1, 5, 5);
@@ -80,8 +87,8 @@ class Dl4jModelTest {
 
   @Test
   void evaluatorMeasuresAndKeepsPrunedWeightsAtZeroInTheNetwork() {
-    Dl4jModel m = Dl4jModel.restore(trained);
-    TrialEvaluator ev = new TrialEvaluator(m, m.weights(), test, null, new byte[32], 1000);
+    Network m = Backends.dl4j().restore(trained);
+    TrialEvaluator ev = new TrialEvaluator(Backends.dl4j(), m, m.weights(), test, null, new byte[32], 1000);
     TrialResult baseTrial = ev.evaluate(new PlannedTrial("t0", 0, "base", 1, TrialSpec.BASE), "here");
     double base = baseTrial.measurements().orElseThrow().accuracy();
     TrialSpec spec = new TrialSpec(List.of(new PruneSpec(PruneSpec.Scope.LAYER, 0.8, LayerSelector.named("fc1"))));
@@ -104,8 +111,8 @@ class Dl4jModelTest {
 
   @Test
   void fineTuningKeepsPrunedWeightsAtExactlyZeroAndRecoversAccuracy() {
-    Dl4jModel m = Dl4jModel.restore(trained);
-    TrialEvaluator ev = new TrialEvaluator(m, m.weights(), test, train, new byte[32], 1000);
+    Network m = Backends.dl4j().restore(trained);
+    TrialEvaluator ev = new TrialEvaluator(Backends.dl4j(), m, m.weights(), test, train, new byte[32], 1000);
     PruneSpec prune = new PruneSpec(PruneSpec.Scope.GLOBAL, 0.95, LayerSelector.ALL);
     Measurements oneShot = ev.evaluate(new PlannedTrial("a", 1, "b", 3, new TrialSpec(List.of(prune))), "here")
         .measurements().orElseThrow();
@@ -137,8 +144,8 @@ class Dl4jModelTest {
 
   @Test
   void agpReachesTheTargetSparsityExactlyWhileTraining() {
-    Dl4jModel m = Dl4jModel.restore(trained);
-    TrialEvaluator ev = new TrialEvaluator(m, m.weights(), test, train.head(3000), new byte[32], 1000);
+    Network m = Backends.dl4j().restore(trained);
+    TrialEvaluator ev = new TrialEvaluator(Backends.dl4j(), m, m.weights(), test, train.head(3000), new byte[32], 1000);
     TrialSpec agp = new TrialSpec(List.of(new PruneSpec(PruneSpec.Scope.LAYER, 0.9, LayerSelector.named("fc1")),
         new FineTuneSpec(2, 1e-3, 64, FineTuneSpec.Schedule.AGP, 5)));
     TrialResult r = ev.evaluate(new PlannedTrial("c", 3, "b", 5, agp), "here");
@@ -155,8 +162,8 @@ class Dl4jModelTest {
 
   @Test
   void aThrowingTrialBecomesAFailedResult() {
-    Dl4jModel m = Dl4jModel.restore(trained);
-    TrialEvaluator ev = new TrialEvaluator(m, m.weights(), test, null, new byte[32], 1000);
+    Network m = Backends.dl4j().restore(trained);
+    TrialEvaluator ev = new TrialEvaluator(Backends.dl4j(), m, m.weights(), test, null, new byte[32], 1000);
     TrialSpec spec = new TrialSpec(List.of(new PruneSpec(PruneSpec.Scope.LAYER, 0.5, LayerSelector.named("nope"))));
     TrialResult r = ev.evaluate(new PlannedTrial("t2", 2, "b", 1, spec), "here");
     assertThat(r.isOk()).isFalse();
@@ -166,14 +173,14 @@ class Dl4jModelTest {
 
   @Test
   void garbageIsNotAModel() {
-    assertThatThrownBy(() -> Dl4jModel.restore(new byte[] {1, 2, 3}))
+    assertThatThrownBy(() -> Backends.dl4j().restore(new byte[] {1, 2, 3}))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("not a DL4J MultiLayerNetwork model file");
   }
 
   @Test
   void inputSizeMismatchIsReported() {
-    Dl4jModel m = Dl4jModel.restore(trained);
+    Network m = Backends.dl4j().restore(trained);
     LabeledImages small = new LabeledImages(1, 2, 2, new byte[4], new int[] {0}, new byte[32]);
     assertThatThrownBy(() -> m.inputs(small))
         .hasMessage("model input size 784 does not match the dataset's 4 features per example");
