@@ -1,5 +1,6 @@
 package io.modelpress.bench;
 
+import io.modelpress.spec.Defaults;
 import io.modelpress.compress.CompressedModel;
 import io.modelpress.compress.TrialCompressor;
 import io.modelpress.data.Datasets;
@@ -165,7 +166,7 @@ public class RuntimeLatencyBenchmark {
       case "runtime-structured-50": {
         TrialCompressor.Pruned p = TrialCompressor.prune(w, new PruneSpec(PruneSpec.Scope.LAYER, 0.5,
             LayerSelector.ALL, PruneSpec.Criterion.MAGNITUDE, PruneSpec.Structure.STRUCTURED,
-            PruneSpec.DEFAULT_CALIBRATION_BATCHES));
+            Defaults.CALIBRATION_BATCHES));
         return CompiledModel.compile(new CompressedModel(p.weights(), Map.of(), p.sparsity()), arch,
             CompiledModel.Mode.DENSE);
       }

@@ -1,5 +1,7 @@
 package io.modelpress.jobs;
 
+import io.modelpress.cli.Cli;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -51,7 +53,7 @@ class BehaviourPinTest {
     assertThat(w).isZero();
 
     List<String> got = new ArrayList<>();
-    SparkSession spark = CliTest.reader();
+    SparkSession spark = CliTestBase.reader();
     try {
       for (Row r : spark.read().parquet(results + "/trials").where("run_id = 'pin'")
           .orderBy("trial_index").collectAsList()) {

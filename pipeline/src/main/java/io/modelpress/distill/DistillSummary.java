@@ -116,8 +116,8 @@ public final class DistillSummary {
 
   private static Cell cell(String student, double t, double alpha, List<Measurements> ms) {
     double[] acc = ms.stream().mapToDouble(Measurements::accuracy).toArray();
-    double[] errors = ms.stream().mapToDouble(m -> Math.round((1 - m.accuracy()) * m.examples())).toArray();
-    long examples = ms.get(0).examples();
+    double[] errors = ms.stream().mapToDouble(m -> Math.round((1 - m.accuracy()) * m.quality().examples())).toArray();
+    long examples = ms.get(0).quality().examples();
     return new Cell(student, t, alpha, ms.size(), mean(acc), std(acc), mean(errors), std(errors), examples);
   }
 

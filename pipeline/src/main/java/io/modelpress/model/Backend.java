@@ -17,4 +17,11 @@ public interface Backend {
    * task; a single-JVM baseline raises it).
    */
   void threads(int n);
+
+  /**
+   * The backend's dense matrix product rate in GFLOP/s: {@code threads} Java threads each multiplying its own
+   * random [m×k]·[k×n] into a preallocated result {@code reps} times, after one untimed round (the ceiling
+   * of evaluation; {@code modelpress bench} reports it).
+   */
+  double gemmGflops(int threads, int m, int k, int n, int reps);
 }

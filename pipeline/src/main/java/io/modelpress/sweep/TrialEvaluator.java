@@ -1,5 +1,6 @@
 package io.modelpress.sweep;
 
+import io.modelpress.spec.Defaults;
 import io.modelpress.compress.CompressedModel;
 import io.modelpress.compress.TrialCompressor;
 import io.modelpress.data.LabeledImages;
@@ -175,7 +176,7 @@ public final class TrialEvaluator {
     QuantSpec q = spec.quant().orElse(null);
     if (q != null && q.trains()) {
       QuantTrainer qt = new QuantTrainer(pruned.weights(), q, pruned.masks(), pruned.sparsity());
-      ModelWeights trained = trainer.descend(net, qt.initial(), qt, train, q.trainEpochs(), FineTuneSpec.DEFAULT_BATCH_SIZE,
+      ModelWeights trained = trainer.descend(net, qt.initial(), qt, train, q.trainEpochs(), Defaults.FINETUNE_BATCH_SIZE,
           trial.seed() + 1);
       return new Compressed(net, qt.result(trained), trainMs, isStudent);
     }
@@ -309,13 +310,8 @@ public final class TrialEvaluator {
       weights += l.size();
       zeros += l.size() - l.nonZeros();
     }
-    return new Evaluated(new Measurements(
-        // accuracy_drop is NaN here: the driver sets it from the base trial (TrialResult.withAccuracyDrops)
-        m.accuracy(), Double.NaN, m.macroPrecision(), m.macroRecall(), m.macroF1(), m.examples(),
-        size.params(), size.nonZeroParams(), (double) zeros / weights, c.prunedSparsity(),
-        size.denseBytes(), artifact.length, (double) baseDenseBytes / artifact.length,
-        size.macs(), size.effectiveMacs(), io.modelpress.measure.EnergyModel.microjoulesPerInference(c, artifact.length),
-        (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, io.modelpress.measure.LayerWorkload.of(c), null, cn.trainMs()),
+    return new Evaluated(new Measurements(new Measurements.Quality(// accuracy_drop is NaN here: the driver sets it from the base trial (TrialResult.withAccuracyDrops)
+        m.accuracy(), Double.NaN, m.macroPrecision(), m.macroRecall(), m.macroF1(), m.examples()), new Measurements.Size(size.params(), size.nonZeroParams(), (double) zeros / weights, c.prunedSparsity(), size.denseBytes(), artifact.length, (double) baseDenseBytes / artifact.length, size.macs(), size.effectiveMacs()), io.modelpress.measure.EnergyModel.microjoulesPerInference(c, artifact.length), new Measurements.Timings((t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, cn.trainMs()), io.modelpress.measure.LayerWorkload.of(c), null),
         artifact, c, cn.student() ? studentArchitecture(cn.network()) : null);
   }
 }

@@ -80,6 +80,12 @@ public final class TrialResult implements Serializable {
         .toList();
   }
 
+  /** This result with {@code accuracy_drop} = {@code baseAccuracy − accuracy} (failed results as they are). */
+  public TrialResult withAccuracyDrop(double baseAccuracy) {
+    return isOk() ? new TrialResult(trial, status, errorClass, errorMessage, measurements.withBaseAccuracy(baseAccuracy),
+        executor, measuredIn) : this;
+  }
+
   /** A successful result with its measured latency added (failed results are returned as they are). */
   public TrialResult withLatency(Latency l) {
     return isOk() ? new TrialResult(trial, status, errorClass, errorMessage, measurements.withLatency(l), executor,

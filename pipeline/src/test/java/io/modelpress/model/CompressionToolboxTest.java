@@ -151,7 +151,7 @@ class CompressionToolboxTest {
       TrialResult r = ev.evaluate(new PlannedTrial("p" + i, i, "b", 1, new TrialSpec(List.of(p))), "here");
       assertThat(r.isOk()).as(r.toString()).isTrue();
       Measurements x = r.measurements().orElseThrow();
-      assertThat(x.prunedSparsity()).isEqualTo(Math.round(0.9 * 784 * 64) / (784.0 * 64));
+      assertThat(x.size().prunedSparsity()).isEqualTo(Math.round(0.9 * 784 * 64) / (784.0 * 64));
       acc[i] = x.accuracy();
     }
     // |∂L/∂w| alone ignores the weight's size; magnitude and Taylor both keep large weights
@@ -170,12 +170,12 @@ class CompressionToolboxTest {
     TrialResult r = ev.evaluate(new PlannedTrial("s", 1, "b", 2, spec), "here");
     assertThat(r.isOk()).as(r.toString()).isTrue();
     Measurements x = r.measurements().orElseThrow();
-    assertThat(x.macs()).isEqualTo(784 * 32 + 32 * 32 + 32 * 10);
-    assertThat(x.params()).isEqualTo(784 * 32 + 32 + 32 * 32 + 32 + 32 * 10 + 10);
-    assertThat(x.prunedSparsity()).isEqualTo(0.5);
-    assertThat(x.denseBytes()).isEqualTo(4 * x.params());
+    assertThat(x.size().macs()).isEqualTo(784 * 32 + 32 * 32 + 32 * 10);
+    assertThat(x.size().params()).isEqualTo(784 * 32 + 32 + 32 * 32 + 32 + 32 * 10 + 10);
+    assertThat(x.size().prunedSparsity()).isEqualTo(0.5);
+    assertThat(x.size().denseBytes()).isEqualTo(4 * x.size().params());
     // the ratio is against the original fp32 model, not the rebuilt smaller one
-    assertThat(x.compressionRatio()).isEqualTo(4.0 * (784 * 64 + 64 + 64 * 64 + 64 + 64 * 10 + 10) / x.encodedBytes());
+    assertThat(x.size().compressionRatio()).isEqualTo(4.0 * (784 * 64 + 64 + 64 * 64 + 64 + 64 * 10 + 10) / x.encodedBytes());
     assertThat(x.accuracy()).isBetween(0.85, 1.0);
     // the base evaluator's own network is untouched in shape
     assertThat(m.weights().layer("fc1").shape()).containsExactly(784, 64);

@@ -99,8 +99,8 @@ class Dl4jNetworkTest {
     assertThat(withDrops.get(0).measurements().orElseThrow().accuracyDrop()).isZero();
     Measurements x = withDrops.get(1).measurements().orElseThrow();
     assertThat(x.accuracyDrop()).isEqualTo(base - x.accuracy());
-    assertThat(x.prunedSparsity()).isEqualTo(Math.round(0.8 * 784 * 64) / (784.0 * 64));
-    assertThat(x.encodedBytes()).isLessThan(x.denseBytes());
+    assertThat(x.size().prunedSparsity()).isEqualTo(Math.round(0.8 * 784 * 64) / (784.0 * 64));
+    assertThat(x.encodedBytes()).isLessThan(x.size().denseBytes());
     assertThat(m.weights().layer("fc1").nonZeros()).isEqualTo(784 * 64 - Math.round(0.8 * 784 * 64));
     assertThat(base).isBetween(0.88, 1.0);
     // the same trial twice gives identical metrics
@@ -134,7 +134,7 @@ class Dl4jNetworkTest {
       }
     }
     assertThat(zeros).isGreaterThanOrEqualTo(pruned);
-    assertThat(ft.prunedSparsity()).isEqualTo((double) pruned / weights);
+    assertThat(ft.size().prunedSparsity()).isEqualTo((double) pruned / weights);
     assertThat(ft.accuracy()).isGreaterThan(oneShot.accuracy() + 0.02);
     // same trial, same seed: same result
     Measurements again = ev.evaluate(new PlannedTrial("b", 2, "b", 3, tuned), "here").measurements().orElseThrow();
@@ -150,14 +150,14 @@ class Dl4jNetworkTest {
         new FineTuneSpec(2, 1e-3, 64, FineTuneSpec.Schedule.AGP, 5)));
     TrialResult r = ev.evaluate(new PlannedTrial("c", 3, "b", 5, agp), "here");
     assertThat(r.isOk()).as(r.toString()).isTrue();
-    assertThat(r.measurements().orElseThrow().prunedSparsity()).isEqualTo(Math.round(0.9 * 784 * 64) / (784.0 * 64));
+    assertThat(r.measurements().orElseThrow().size().prunedSparsity()).isEqualTo(Math.round(0.9 * 784 * 64) / (784.0 * 64));
     assertThat((long) m.weights().layer("fc1").nonZeros()).isLessThanOrEqualTo(784 * 64 - Math.round(0.9 * 784 * 64));
     assertThat(r.measurements().orElseThrow().accuracy()).isGreaterThan(0.8);
     // more pruning steps than three quarters of the iterations: still reaches the target
     TrialSpec many = new TrialSpec(List.of(new PruneSpec(PruneSpec.Scope.LAYER, 0.9, LayerSelector.named("fc1")),
         new FineTuneSpec(1, 1e-3, 256, FineTuneSpec.Schedule.AGP, 10_000)));
     TrialResult r2 = ev.evaluate(new PlannedTrial("d", 4, "b", 5, many), "here");
-    assertThat(r2.measurements().orElseThrow().prunedSparsity()).isEqualTo(Math.round(0.9 * 784 * 64) / (784.0 * 64));
+    assertThat(r2.measurements().orElseThrow().size().prunedSparsity()).isEqualTo(Math.round(0.9 * 784 * 64) / (784.0 * 64));
   }
 
   @Test

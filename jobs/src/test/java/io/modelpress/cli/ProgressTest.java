@@ -1,4 +1,4 @@
-package io.modelpress.jobs;
+package io.modelpress.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

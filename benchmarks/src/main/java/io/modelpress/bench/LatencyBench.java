@@ -1,4 +1,4 @@
-package io.modelpress.jobs;
+package io.modelpress.bench;
 
 import io.modelpress.compress.CompressedModel;
 import io.modelpress.data.Datasets;
@@ -26,7 +26,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import org.apache.hadoop.conf.Configuration;
 
 /**
@@ -36,17 +37,26 @@ import org.apache.hadoop.conf.Configuration;
  * the 10,000 test images is measured by the runtime itself. The variants run interleaved, image by image
  * in {@code --runs} rounds, so machine noise hits them alike; p50 and p95 over all timed inferences.
  */
-final class LatencyBench {
+@Command(name = "latency", mixinStandardHelpOptions = true,
+    description = "Batch-1 latency of the runtime's kernels on LeNet-300-100, end to end, against DL4J.")
+final class LatencyBench implements java.util.concurrent.Callable<Integer> {
 
 
-  static final Set<String> OPTIONS = Set.of("--runs", "--images");
+  @Option(names = "--runs", paramLabel = "N", defaultValue = "3", description = "default: ${DEFAULT-VALUE}")
+  int runs;
 
-  private LatencyBench() {}
+  @Option(names = "--images", paramLabel = "N", defaultValue = "2000", description = "batch-1 inputs timed; "
+      + "default: ${DEFAULT-VALUE}")
+  int images;
 
-  static int run(String[] argv, PrintStream out) {
-    Args args = Args.parse("bench latency", argv, 0, OPTIONS, Set.of());
-    int runs = Integer.parseInt(args.get("--runs").orElse("3"));
-    int images = Integer.parseInt(args.get("--images").orElse("2000"));
+  private final PrintStream out;
+
+  LatencyBench(PrintStream out) {
+    this.out = out;
+  }
+
+  @Override
+  public Integer call() {
     Configuration conf = new Configuration();
     DatasetSpec ds = new DatasetSpec("mnist", "", 0, 0);
     LabeledImages train = Datasets.train(ds, conf);

@@ -1,4 +1,4 @@
-package io.modelpress.jobs;
+package io.modelpress.cli;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -9,11 +9,11 @@ import org.apache.spark.sql.SparkSession;
  * with the UI off. Executors get {@code OMP_NUM_THREADS=1}: each task is one thread of ND4J work, so
  * tasks do not oversubscribe the cores.
  */
-final class SparkSessions {
+public final class SparkSessions {
 
   static final String DEFAULT_MASTER = "local[*]";
   /** Spark's usual opens for a Java 17 JVM that runs Spark code (given to executor JVMs this driver starts). */
-  static final String JAVA17_OPENS = "-XX:+IgnoreUnrecognizedVMOptions"
+  public static final String JAVA17_OPENS = "-XX:+IgnoreUnrecognizedVMOptions"
       + java.util.stream.Stream.of("java.lang", "java.lang.invoke", "java.lang.reflect", "java.io", "java.net", "java.nio",
           "java.util", "java.util.concurrent", "java.util.concurrent.atomic", "jdk.internal.ref", "sun.nio.ch",
           "sun.nio.cs", "sun.security.action", "sun.util.calendar")
@@ -24,7 +24,7 @@ final class SparkSessions {
 
   private SparkSessions() {}
 
-  static SparkSession create(String appName, String masterArg) {
+  public static SparkSession create(String appName, String masterArg) {
     SparkConf conf = new SparkConf();
     if (masterArg != null) {
       conf.setMaster(masterArg);

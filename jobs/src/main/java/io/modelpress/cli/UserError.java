@@ -1,9 +1,9 @@
-package io.modelpress.jobs;
+package io.modelpress.cli;
 
 /** A mistake of the caller (bad config, bad argument, missing input): printed as one line, exit code 2. */
-final class UserError extends RuntimeException {
+public final class UserError extends RuntimeException {
 
-  UserError(String message) {
+  public UserError(String message) {
     super(message);
   }
 }

@@ -1,5 +1,6 @@
-package io.modelpress.jobs;
+package io.modelpress.bench;
 
+import io.modelpress.spec.Defaults;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -31,7 +32,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
+import io.modelpress.cli.SparkSessions;
+import io.modelpress.jobs.ModelFiles;
+import io.modelpress.jobs.SweepRun;
 import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code modelpress bench distill}: the costs of distillation, measured side by side in one JVM.
@@ -51,32 +57,64 @@ import org.apache.spark.sql.SparkSession;
  * The teacher's logits come from the cached zoo teacher ({@code --teacher}, default mlp-64-64).
  * Writes {@code <out>/distill-<time>.json} and prints a Markdown table.
  */
-final class DistillBench {
+@Command(name = "distill", mixinStandardHelpOptions = true,
+    description = "Data-parallel vs single-JVM distillation, and task-parallel efficiency.")
+final class DistillBench implements java.util.concurrent.Callable<Integer> {
 
-  static final Set<String> OPTIONS = Set.of("--student", "--epochs", "--averaging", "--workers", "--teacher",
-      "--task-students", "--task-epochs", "--task-student", "--skip", "--out");
+  @Option(names = "--student", paramLabel = "NAME", defaultValue = "mlp-1200-1200", description = "the data-parallel "
+      + "student; default: ${DEFAULT-VALUE}")
+  String student;
 
-  private DistillBench() {}
+  @Option(names = "--epochs", paramLabel = "N", defaultValue = "2", description = "default: ${DEFAULT-VALUE}")
+  int epochs;
 
-  static int run(String[] argv, PrintStream out) throws IOException {
-    Args args = Args.parse("bench distill", argv, 0, OPTIONS, Set.of());
-    String student = args.get("--student").orElse("mlp-1200-1200");
-    int epochs = Integer.parseInt(args.get("--epochs").orElse("2"));
+  @Option(names = "--averaging", paramLabel = "LIST", defaultValue = "16,32,64", description = "averaging "
+      + "frequencies; default: ${DEFAULT-VALUE}")
+  String averaging;
+
+  @Option(names = "--workers", paramLabel = "N", defaultValue = "2", description = "default: ${DEFAULT-VALUE}")
+  int workers;
+
+  @Option(names = "--teacher", paramLabel = "NAME", defaultValue = "mlp-64-64", description = "default: "
+      + "${DEFAULT-VALUE}")
+  String teacherZoo;
+
+  @Option(names = "--task-students", paramLabel = "N", defaultValue = "8", description = "default: ${DEFAULT-VALUE}")
+  int taskStudents;
+
+  @Option(names = "--task-epochs", paramLabel = "N", defaultValue = "2", description = "default: ${DEFAULT-VALUE}")
+  int taskEpochs;
+
+  @Option(names = "--task-student", paramLabel = "NAME", defaultValue = "mlp-100", description = "default: "
+      + "${DEFAULT-VALUE}")
+  String taskStudent;
+
+  @Option(names = "--skip", paramLabel = "LIST", defaultValue = "", description = "scenarios to skip: dp, naive, task")
+  String skipArg;
+
+  @Option(names = "--out", paramLabel = "DIR", defaultValue = "bench/results", description = "default: "
+      + "${DEFAULT-VALUE}")
+  String outArg;
+
+  private final PrintStream out;
+
+  DistillBench(PrintStream out) {
+    this.out = out;
+  }
+
+  @Override
+  public Integer call() throws IOException {
     List<Integer> freqs = new ArrayList<>();
-    for (String f : args.get("--averaging").orElse("16,32,64").split(",")) {
+    for (String f : averaging.split(",")) {
       freqs.add(Integer.parseInt(f.trim()));
     }
-    int workers = Integer.parseInt(args.get("--workers").orElse("2"));
-    String teacherZoo = args.get("--teacher").orElse("mlp-64-64");
-    int taskStudents = Integer.parseInt(args.get("--task-students").orElse("8"));
-    int taskEpochs = Integer.parseInt(args.get("--task-epochs").orElse("2"));
-    String taskStudent = args.get("--task-student").orElse("mlp-100");
-    Set<String> skip = Set.of(args.get("--skip").orElse("").split(","));
-    Path outDir = Path.of(args.get("--out").orElse("bench/results"));
+    Set<String> skip = Set.of(skipArg.split(","));
+    Path outDir = Path.of(outArg);
 
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode report = json.createObjectNode();
-    report.put("command", "bin/modelpress bench distill " + String.join(" ", argv));
+    report.put("command", "bin/modelpress bench distill --student " + student + " --epochs " + epochs
+        + " --averaging " + averaging + " --workers " + workers);
     report.put("date", Instant.now().toString());
     report.put("cpus", Runtime.getRuntime().availableProcessors());
     report.put("java", System.getProperty("java.version"));
@@ -89,8 +127,8 @@ final class DistillBench {
     Configuration hadoop = new Configuration();
     LabeledImages train = Datasets.train(mnist, hadoop);
     LabeledImages test = Datasets.test(mnist, hadoop);
-    byte[] teacherBytes = SweepJob.modelBytes(new ModelSpec.Zoo(teacherZoo, new TrainSpec(TrainSpec.DEFAULT_EPOCHS,
-        TrainSpec.DEFAULT_BATCH_SIZE, TrainSpec.DEFAULT_LEARNING_RATE, 42)), mnist, hadoop, out);
+    byte[] teacherBytes = ModelFiles.bytes(new ModelSpec.Zoo(teacherZoo, new TrainSpec(Defaults.TRAIN_EPOCHS,
+        Defaults.TRAIN_BATCH_SIZE, Defaults.TRAIN_LEARNING_RATE, 42)), mnist, Backends.dl4j(), hadoop, out);
     Network teacher = Backends.dl4j().restore(teacherBytes);
     float[] logits = teacher.logits(train, 0, train.count(), 1000);
     report.put("teacher", teacherZoo);
@@ -183,8 +221,8 @@ final class DistillBench {
   private static double timedSweep(SweepSpec spec, String master, Path scratch, String runId) {
     SparkSession spark = SparkSessions.create("modelpress bench distill", master);
     try {
-      return SweepJob.execute(spark, spec, scratch.toString(), runId, false, Instant.now(), 0, Integer.MAX_VALUE,
-          new PrintStream(PrintStream.nullOutputStream())).evalSeconds();
+      return SweepRun.execute(spark, spec, new SweepRun.Options(scratch.toString(), runId, false, Instant.now(), 0,
+          Integer.MAX_VALUE, false), new PrintStream(PrintStream.nullOutputStream())).evalSeconds();
     } finally {
       spark.stop();
     }

@@ -1,5 +1,6 @@
-package io.modelpress.jobs;
+package io.modelpress.bench;
 
+import io.modelpress.spec.Defaults;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -13,6 +14,7 @@ import io.modelpress.model.Trainer;
 import io.modelpress.model.ModelStore;
 import io.modelpress.spec.DatasetSpec;
 import io.modelpress.spec.LayerSelector;
+import io.modelpress.spec.SearchBlock;
 import io.modelpress.spec.SweepSpec;
 import io.modelpress.spec.TrainSpec;
 import io.modelpress.sweep.Measurements;
@@ -29,15 +31,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.apache.hadoop.conf.Configuration;
+import io.modelpress.cli.SparkSessions;
+import io.modelpress.jobs.SweepRun;
 import org.apache.spark.sql.SparkSession;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code modelpress bench}: the benchmark harness. Runs each scenario several times in this JVM and
@@ -46,32 +48,54 @@ import org.nd4j.linalg.factory.Nd4j;
  * included, JVM start excluded) with its per-trial breakdown, and how cost grows with trials and with
  * the evaluation set. Writes {@code <out>/bench-<time>.json} and prints a Markdown table.
  */
-final class BenchJob {
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"The benchmark harness: GEMM ceiling, data loading, training epoch, eval-only sweeps per master, "
+        + "growth with trials and test-set size; writes bench-<time>.json and prints a Markdown table."},
+    subcommands = {LatencyBench.class, DistillBench.class})
+public final class BenchJob implements Callable<Integer> {
 
-  static final Set<String> OPTIONS = Set.of("--config", "--runs", "--masters", "--growth", "--dataset-sizes", "--out");
+  @Option(names = "--config", paramLabel = "FILE", defaultValue = "conf/bench/mnist-mlp-eval.yaml",
+      description = "the eval-only sweep; default: ${DEFAULT-VALUE}")
+  String configPath;
 
-  private BenchJob() {}
+  @Option(names = "--runs", paramLabel = "N", defaultValue = "3", description = "runs of each scenario; default: "
+      + "${DEFAULT-VALUE}")
+  int runs;
 
-  static int run(String[] argv, PrintStream out) throws IOException {
-    if (argv.length > 0 && argv[0].equals("latency")) {
-      return LatencyBench.run(Arrays.copyOfRange(argv, 1, argv.length), out);
-    }
-    if (argv.length > 0 && argv[0].equals("distill")) {
-      return DistillBench.run(Arrays.copyOfRange(argv, 1, argv.length), out);
-    }
-    Args args = Args.parse("bench", argv, 0, OPTIONS, Set.of());
-    String configPath = args.get("--config").orElse("conf/bench/mnist-mlp-eval.yaml");
-    int runs = Integer.parseInt(args.get("--runs").orElse("3"));
-    List<String> masters = Arrays.asList(args.get("--masters").orElse("local[1],local[2]").split(";|,(?![^\\[]*\\])"));
-    List<Integer> growth = ints(args.get("--growth").orElse("100,1000"));
-    List<Integer> sizes = ints(args.get("--dataset-sizes").orElse("1000,5000,10000"));
-    Path outDir = Path.of(args.get("--out").orElse("bench/results"));
+  @Option(names = "--masters", paramLabel = "LIST", defaultValue = "local[1],local[2]",
+      description = "Spark masters to compare; default: ${DEFAULT-VALUE}")
+  String mastersArg;
+
+  @Option(names = "--growth", paramLabel = "LIST", defaultValue = "100,1000", description = "sweep sizes (trials); "
+      + "default: ${DEFAULT-VALUE}")
+  String growthArg;
+
+  @Option(names = "--dataset-sizes", paramLabel = "LIST", defaultValue = "1000,5000,10000",
+      description = "test-set sizes; default: ${DEFAULT-VALUE}")
+  String sizesArg;
+
+  @Option(names = "--out", paramLabel = "DIR", defaultValue = "bench/results", description = "where the JSON goes; "
+      + "default: ${DEFAULT-VALUE}")
+  String outArg;
+
+  private final PrintStream out;
+
+  BenchJob(PrintStream out) {
+    this.out = out;
+  }
+
+  @Override
+  public Integer call() throws IOException {
+    List<String> masters = Arrays.asList(mastersArg.split(";|,(?![^\\[]*\\])"));
+    List<Integer> growth = ints(growthArg);
+    List<Integer> sizes = ints(sizesArg);
+    Path outDir = Path.of(outArg);
     SweepSpec parsed = SweepConfigParser.parse(Files.readString(Path.of(configPath)), configPath);
     // trial throughput only: latency has its own benchmarks (bench latency, bin/bench-jmh)
     SweepSpec spec = parsed.latency().enabled()
         ? parsed.withLatency(io.modelpress.spec.LatencySpec.OFF).withObjectives(
             parsed.objectives().stream().anyMatch(o -> o.metric().startsWith("latency_"))
-                ? SweepSpec.DEFAULT_OBJECTIVES : parsed.objectives())
+                ? Defaults.OBJECTIVES : parsed.objectives())
         : parsed;
     Path scratch = Files.createTempDirectory("modelpress-bench");
 
@@ -151,10 +175,11 @@ final class BenchJob {
         SparkSession spark = SparkSessions.create("modelpress bench", master);
         long t1 = System.nanoTime();
         try {
-          SweepJob.Outcome o = SweepJob.execute(spark, spec, scratch.resolve("sweep-" + m + "-" + r).toString(),
-              "bench-" + m + "-" + r, false, Instant.now(), 0, Integer.MAX_VALUE, new PrintStream(PrintStream.nullOutputStream()));
-          trials = o.results().size();
-          lastResults = o.results();
+          SweepRun.Result o = SweepRun.execute(spark, spec, new SweepRun.Options(scratch.resolve("sweep-" + m + "-" + r)
+              .toString(), "bench-" + m + "-" + r, false, Instant.now(), 0, Integer.MAX_VALUE, false),
+              new PrintStream(PrintStream.nullOutputStream()));
+          trials = o.outcome().results().size();
+          lastResults = o.outcome().results();
           prep[m][r] = o.prepareSeconds();
           eval[m][r] = o.evalSeconds();
           write[m][r] = o.writeSeconds();
@@ -194,9 +219,9 @@ final class BenchJob {
     }
 
     // 6. per-trial breakdown (last run on the last master), mean over trials
-    double[] compress = lastResults.stream().flatMap(r -> r.measurements().stream()).mapToDouble(Measurements::compressMs).toArray();
-    double[] evalMs = lastResults.stream().flatMap(r -> r.measurements().stream()).mapToDouble(Measurements::evalMs).toArray();
-    double[] encode = lastResults.stream().flatMap(r -> r.measurements().stream()).mapToDouble(Measurements::encodeMs).toArray();
+    double[] compress = lastResults.stream().flatMap(r -> r.measurements().stream()).mapToDouble(m -> m.timings().compressMs()).toArray();
+    double[] evalMs = lastResults.stream().flatMap(r -> r.measurements().stream()).mapToDouble(m -> m.timings().evalMs()).toArray();
+    double[] encode = lastResults.stream().flatMap(r -> r.measurements().stream()).mapToDouble(m -> m.timings().encodeMs()).toArray();
     row(md, report, "trial_compress_ms", "per trial: compress (prune/quantize)", compress, "ms");
     row(md, report, "trial_eval_ms", "per trial: evaluate 10,000 images (DL4J)", evalMs, "ms");
     row(md, report, "trial_encode_ms", "per trial: encode the artifact", encode, "ms");
@@ -243,8 +268,8 @@ final class BenchJob {
     SparkSession spark = SparkSessions.create("modelpress bench", master);
     long t1 = System.nanoTime();
     try {
-      SweepJob.Outcome o = SweepJob.execute(spark, spec, scratch.resolve(name).toString(), name, false, Instant.now(),
-          maxTrials, Integer.MAX_VALUE, new PrintStream(PrintStream.nullOutputStream()));
+      SweepRun.Result o = SweepRun.execute(spark, spec, new SweepRun.Options(scratch.resolve(name).toString(), name,
+          false, Instant.now(), maxTrials, Integer.MAX_VALUE, false), new PrintStream(PrintStream.nullOutputStream()));
       return new double[] {(System.nanoTime() - t0) / 1e9, o.evalSeconds(), (t1 - t0) / 1e9};
     } finally {
       spark.stop();
@@ -256,8 +281,9 @@ final class BenchJob {
     for (int i = 0; i < n - 1; i++) { // plus the base trial = n trials
       levels.add(0.98 * (i + 1) / n);
     }
-    SweepSpec.SearchBlock b = new SweepSpec.SearchBlock("growth",
-        List.of(new SweepSpec.PruneGrid(SweepSpec.GridScope.GLOBAL, levels, LayerSelector.ALL)), List.of());
+    SearchBlock b = new SearchBlock.Grid("growth",
+        Optional.of(new SweepSpec.PruneGrid(SweepSpec.GridScope.GLOBAL, levels, LayerSelector.ALL)), Optional.empty(),
+        Optional.empty());
     return s.withSearch(List.of(b));
   }
 
@@ -268,36 +294,9 @@ final class BenchJob {
 
   /** GFLOP/s of {@code threads} Java threads each multiplying its own [m×k]·[k×n] {@code reps} times. */
   static double gemmGflops(int threads, int m, int k, int n, int reps) {
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try {
-      List<Callable<Void>> jobs = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        jobs.add(() -> {
-          INDArray a = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, m, k);
-          INDArray b = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, k, n);
-          INDArray c = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, m, n);
-          for (int r = 0; r <= reps; r++) {
-            Nd4j.gemm(a, b, c, false, false, 1.0, 0.0); // into a preallocated result: BLAS sgemm alone
-          }
-          return null;
-        });
-      }
-      // warm-up round, then the timed one
-      for (Future<Void> f : pool.invokeAll(jobs)) {
-        f.get();
-      }
-      long t0 = System.nanoTime();
-      for (Future<Void> f : pool.invokeAll(jobs)) {
-        f.get();
-      }
-      double seconds = (System.nanoTime() - t0) / 1e9;
-      return threads * (reps + 1) * 2.0 * m * k * n / seconds / 1e9;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    } finally {
-      pool.shutdown();
-    }
+    return Backends.dl4j().gemmGflops(threads, m, k, n, reps);
   }
+
 
   private static void row(List<String> md, ObjectNode report, String key, String label, double[] v, String unit) {
     double[] s = v.clone();

@@ -1,4 +1,4 @@
-package io.modelpress.jobs;
+package io.modelpress.cli;
 
 import io.modelpress.sweep.Measurements;
 import io.modelpress.sweep.TrialResult;
@@ -17,7 +17,7 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
  * line; otherwise (logs, CI, nohup) it prints a plain line at most every {@link #LOG_EVERY_SECONDS}, so a
  * short run prints nothing.
  */
-final class Progress extends SparkListener {
+public final class Progress extends SparkListener {
 
   private static final double[] BUDGETS = {4, 10, 20, 50};
   static final long LOG_EVERY_SECONDS = 30;
@@ -51,15 +51,46 @@ final class Progress extends SparkListener {
   }
 
   /** Progress on stderr: a live line on a terminal, a line every 30 s otherwise. */
-  static Progress start(int total, int already, LongSupplier done) {
+  public static Progress start(int total, int already, LongSupplier done) {
     return start(total, already, done, 0, () -> 0);
   }
 
   /** As above, the ETA from the work left: {@code totalWork} of this run's trials, {@code workDone} so far. */
-  static Progress start(int total, int already, LongSupplier done, long totalWork, LongSupplier workDone) {
+  public static Progress start(int total, int already, LongSupplier done, long totalWork, LongSupplier workDone) {
     boolean tty = System.console() != null;
     return new Progress(System.err, total, already, done, totalWork, workDone, tty,
         tty ? 0 : LOG_EVERY_SECONDS * 1_000_000_000L);
+  }
+
+  /**
+   * A sweep's progress: once the session is open, a line per task's end for the {@code total} trials of the
+   * plan, {@code already} of which had rows; the best accuracy so far after every batch.
+   */
+  public static io.modelpress.spark.SweepLoop.Listener sweep(org.apache.spark.sql.SparkSession spark, int total,
+      int already) {
+    return new io.modelpress.spark.SweepLoop.Listener() {
+      private Progress progress;
+
+      @Override
+      public void started(io.modelpress.spark.SparkSweepRunner.Session session, java.util.Map<Integer, Long> work) {
+        progress = start(total, already, session::trialsDone,
+            work.values().stream().mapToLong(Long::longValue).sum(), session::workDone);
+        spark.sparkContext().addSparkListener(progress);
+      }
+
+      @Override
+      public void batchDone(List<TrialResult> results) {
+        progress.batchDone(results);
+      }
+
+      @Override
+      public void finished() {
+        if (progress != null) {
+          progress.close();
+          spark.sparkContext().removeSparkListener(progress);
+        }
+      }
+    };
   }
 
   /**
@@ -110,7 +141,7 @@ final class Progress extends SparkListener {
   }
 
   /** After a committed batch: the best accuracy so far at each size budget. */
-  synchronized void batchDone(List<TrialResult> results) {
+  public synchronized void batchDone(List<TrialResult> results) {
     double baseBytes = results.stream().filter(r -> r.isOk() && r.trial().spec().steps().isEmpty())
         .mapToDouble(r -> r.measurements().orElseThrow().encodedBytes()).findFirst().orElse(Double.NaN);
     if (Double.isNaN(baseBytes)) {
@@ -131,7 +162,7 @@ final class Progress extends SparkListener {
     }
   }
 
-  void close() {
+  public void close() {
     closed = true;
     if (terminal) {
       err.println();
@@ -142,7 +173,7 @@ final class Progress extends SparkListener {
    * Training progress: after each epoch a line "epoch 3/10  12.4 s  ETA 1m27s", the time left at the
    * mean epoch time so far.
    */
-  static io.modelpress.model.Trainer.EpochListener epochs(PrintStream out, int epochs) {
+  public static io.modelpress.model.Trainer.EpochListener epochs(PrintStream out, int epochs) {
     double[] total = {0};
     return (epoch, seconds) -> {
       total[0] += seconds;
