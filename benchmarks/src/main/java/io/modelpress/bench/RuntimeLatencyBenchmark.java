@@ -10,7 +10,7 @@ import io.modelpress.model.Backends;
 import io.modelpress.model.Network;
 import io.modelpress.model.Trainer;
 import io.modelpress.model.ModelStore;
-import io.modelpress.model.ModelWeights;
+import io.modelpress.weights.ModelWeights;
 import io.modelpress.runtime.Architecture;
 import io.modelpress.runtime.CompiledModel;
 import io.modelpress.spec.DatasetSpec;

@@ -119,9 +119,9 @@ public final class Cli implements Runnable {
       boolean isCommand = !arg.startsWith("-") && !c.getSubcommands().isEmpty();
       String what = isCommand ? "unknown command '" + arg + "'" : arg.startsWith("-")
           ? "unknown option '" + arg + "' for '" + command + "'" : "unexpected argument '" + arg + "' for '" + command + "'";
-      String hint = suggestions.isEmpty() ? "" : "; did you mean " + String.join(" or ", suggestions) + "?";
+      String hint = suggestions.isEmpty() ? "" : " (did you mean " + String.join(" or ", suggestions) + "?)";
       String list = isCommand ? "; commands: " + String.join(", ", c.getSubcommands().keySet())
-          : " (" + command + " --help lists every option)";
+          : "; " + command + " --help lists every option";
       return what + hint + list;
     }
     List<String> unmatched = c.getUnmatchedArguments();

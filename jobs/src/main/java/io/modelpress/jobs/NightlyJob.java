@@ -113,7 +113,7 @@ final class NightlyJob implements Callable<Integer> {
         RunOutcome o = SweepRun.execute(spark, spec, new SweepRun.Options(root, runId, false, Instant.now(), 0,
             commitEvery == null ? 0 : commitEvery, true), out).outcome();
         SummaryPrinter.print(out, spec.name(), o, spec.latency().enabled(), root);
-        tonight = o.report(reader.previous(o.run()), null);
+        tonight = RunReport.of(o, reader.previous(o.run()), null);
       }
       String previous = previousNight(reader, spec.name(), night);
       NightlyDiff.Result diff = NightlyDiff.of(tonight, previous == null ? null : reader.runReport(previous), limits);

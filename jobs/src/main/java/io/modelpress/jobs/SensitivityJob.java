@@ -45,7 +45,7 @@ import picocli.CommandLine.Option;
  * its report (curves per method and a page) from those tables, as a sweep writes its own.
  */
 @Command(name = "sensitivity", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Per-layer sensitivity: each layer x method x level alone, on bootstrap seeds with 95% CIs, plus "
+    description = {"Per-layer sensitivity: each layer x method x level alone, on bootstrap seeds with 95%% CIs, plus "
         + "layer pairs changed together (additivity check); tables sensitivity/ and sensitivity_summary/."})
 final class SensitivityJob implements Callable<Integer> {
 

@@ -1,8 +1,8 @@
 package io.modelpress.jobs;
 
-import io.modelpress.distill.DistillSummary;
+import io.modelpress.sweep.DistillSummary;
 import io.modelpress.report.TrialText;
-import io.modelpress.sweep.Latency;
+import io.modelpress.runtime.Latency;
 import io.modelpress.sweep.Measurements;
 import io.modelpress.sweep.RunInfo;
 import io.modelpress.sweep.RunOutcome;

@@ -9,7 +9,7 @@ import io.modelpress.data.LabeledImages;
 import io.modelpress.measure.DeviceProfile;
 import io.modelpress.model.Backend;
 import io.modelpress.model.ModelStore;
-import io.modelpress.model.ModelWeights;
+import io.modelpress.weights.ModelWeights;
 import io.modelpress.model.Network;
 import io.modelpress.runtime.Architecture;
 import io.modelpress.spark.ResultReader;

@@ -7,6 +7,7 @@ import io.modelpress.cli.RunIds;
 import io.modelpress.cli.SparkSessions;
 import io.modelpress.cli.UserError;
 import io.modelpress.config.SweepConfigParser;
+import io.modelpress.report.RunReport;
 import io.modelpress.spark.ResultReader;
 import io.modelpress.spec.SweepSpec;
 import io.modelpress.sweep.RunOutcome;
@@ -74,7 +75,7 @@ class SweepJob implements Callable<Integer> {
           commitEvery == null ? 0 : commitEvery, false), out).outcome();
       SummaryPrinter.print(out, spec.name(), o, spec.latency().enabled(), outDir);
       ReportWriter.afterRun(runId, outDir, out, () -> ReportWriter.write(spark.sparkContext().hadoopConfiguration(),
-          outDir, o.report(new ResultReader(spark, outDir).previous(o.run()), null)));
+          outDir, RunReport.of(o, new ResultReader(spark, outDir).previous(o.run()), null)));
       if (maxFailed != null && o.run().trials().failed() > maxFailed) {
         throw new JobFailed(o.run().trials().failed() + " of " + o.run().trials().total() + " trials failed, more than "
             + "--max-failed-trials " + maxFailed + "; their rows (status 'failed', error_class, error_message) are in "

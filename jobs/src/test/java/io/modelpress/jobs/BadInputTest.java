@@ -168,10 +168,12 @@ class BadInputTest extends CliTestBase {
   void argumentMistakesAreOneLineToo() {
     Run noConfig = cli("sweep", "--out", "x");
     assertThat(noConfig.code()).isEqualTo(2);
-    assertThat(noConfig.err().strip()).isEqualTo(
-        "modelpress: error: missing --config FILE: the sweep's YAML config (e.g. conf/sweeps/mnist-mlp.yaml)");
+    assertThat(noConfig.err().strip()).isEqualTo("modelpress: error: 'modelpress sweep' needs --config FILE: the "
+        + "sweep's YAML config, any Hadoop path (e.g. conf/sweeps/mnist-mlp.yaml); see modelpress sweep --help");
     Run unknown = cli("sweep", "--confg", "x.yaml");
-    assertThat(unknown.err().strip()).startsWith("modelpress: error: unknown argument '--confg' for 'sweep'; valid: ");
+    assertThat(unknown.code()).isEqualTo(2);
+    assertThat(unknown.err().strip()).isEqualTo("modelpress: error: unknown option '--confg' for 'modelpress sweep' "
+        + "(did you mean --config or --commit-every?); modelpress sweep --help lists every option");
     Run missing = cli("sweep", "--config", dir.resolve("nope.yaml").toString());
     assertThat(missing.err().strip()).isEqualTo(
         "modelpress: error: '--config' is set to " + dir.resolve("nope.yaml") + " but no such file exists");
@@ -180,12 +182,64 @@ class BadInputTest extends CliTestBase {
     assertThat(badId.err().strip()).startsWith("modelpress: error: '--run-id' is set to \"2026-11-28\" but must be");
     Run twoLines = cli("sweep", "--config", "x.yaml", "--run-id", "a\nb");
     assertThat(twoLines.err().lines().toList()).hasSize(1);
+    Run notANumber = cli("sweep", "--config", "x.yaml", "--commit-every", "ten");
+    assertThat(notANumber.code()).isEqualTo(2);
+    assertThat(notANumber.err().strip()).isEqualTo("modelpress: error: Invalid value for option '--commit-every': "
+        + "'ten' is not an int (modelpress sweep --help)");
     Run train = cli("train", "--model", "mlp-64-64", "--out", "/dev/null/m.zip");
     assertThat(train.code()).isEqualTo(2);
     assertThat(train.err().strip()).isEqualTo(
         "modelpress: error: '--out' is set to /dev/null/m.zip but /dev/null is not a writable folder; choose another --out");
     Run cmd = cli("swep");
     assertThat(cmd.code()).isEqualTo(2);
-    assertThat(cmd.err().strip()).isEqualTo("modelpress: error: unknown command 'swep'; valid: sweep, distill, nightly, sensitivity, results, select, report, export, train, bench, help");
+    assertThat(cmd.err().strip()).isEqualTo("modelpress: error: unknown command 'swep' (did you mean sweep or "
+        + "report?); commands: sweep, distill, nightly, sensitivity, results, select, report, export, train, data, help");
+    Run none = cli();
+    assertThat(none.code()).isEqualTo(2);
+    assertThat(none.out()).contains("Usage: modelpress", "Commands:");
+  }
+
+  /** Every command has --help that lists each of its options with its default, exit 0, nothing else run. */
+  @Test
+  void everyCommandHasHelpListingItsOptionsAndDefaults() {
+    Run top = cli("--help");
+    assertThat(top.code()).isZero();
+    for (String c : List.of("sweep", "distill", "nightly", "sensitivity", "results", "select", "report", "export",
+        "train", "data")) {
+      assertThat(top.out()).as(c).containsPattern("(?m)^  " + c + " ");
+      Run help = cli(c, "--help");
+      assertThat(help.code()).as(c).isZero();
+      assertThat(help.out()).as(c).startsWith("Usage: modelpress " + c);
+      assertThat(help.err()).as(c).isEmpty();
+    }
+    Run sweep = cli("sweep", "--help");
+    assertThat(sweep.out()).contains("--config=FILE", "--out, --results=DIR", "--run-id=ID", "--overwrite",
+        "--master=URL", "--commit-every=N", "--max-failed-trials=N", "default: <name>-<yyyyMMdd-HHmmss> in UTC");
+    Run select = cli("select", "--help");
+    assertThat(select.out()).contains("--out, --results=DIR", "default: ./modelpress-out", "--device=NAME");
+    Run train = cli("train", "--help");
+    assertThat(train.out()).contains("--epochs=N", "default: 3", "--seed=N", "default: 42");
+    Run help = cli("help", "export");
+    assertThat(help.code()).isZero();
+    assertThat(help.out()).startsWith("Usage: modelpress export");
+    Run version = cli("--version");
+    assertThat(version.code()).isZero();
+    assertThat(version.out()).startsWith("modelpress ");
+  }
+
+  /** The tables root is --out for every command that reads tables too (--results stays an alias). */
+  @Test
+  void theTablesRootIsOutForEveryCommandThatReadsTables() {
+    Path none = dir.resolve("no-such-root");
+    for (List<String> c : List.of(List.of("select", "--run-id", "r1", "--device", "measured"),
+        List.of("report", "--run-id", "r1"), List.of("results", "runs"))) {
+      for (String flag : List.of("--out", "--results")) {
+        List<String> args = new java.util.ArrayList<>(c);
+        args.addAll(List.of(flag, none.toString()));
+        Run r = cli(args.toArray(new String[0]));
+        assertThat(r.code()).as(args.toString()).isEqualTo(2);
+        assertThat(r.err()).as(args.toString()).contains(none.toString()).doesNotContain("unknown option");
+      }
+    }
   }
 }

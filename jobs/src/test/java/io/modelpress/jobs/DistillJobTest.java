@@ -207,7 +207,7 @@ class DistillJobTest {
     Files.writeString(bad, config(teacher.toString()).replace("averaging-frequency: 4", "averaging-frequency: 0"));
     CliTestBase.Run freq = CliTestBase.cli("distill", "--config", bad.toString(), "--out", out.toString());
     assertThat(freq.code()).isEqualTo(2);
-    assertThat(freq.err()).startsWith("modelpress: error: ").contains("'distill.averaging-frequency' is set to 0 but "
+    assertThat(freq.err()).startsWith("modelpress: error: ").contains("'search[2].distill.averaging-frequency' is set to 0 but "
         + "must be in 1..100000");
     assertThat(freq.err().lines()).hasSize(1);
     assertThat(out).doesNotExist();

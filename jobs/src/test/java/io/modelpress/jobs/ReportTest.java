@@ -139,7 +139,7 @@ class ReportTest {
     CliTestBase.Run unknown = CliTestBase.cli("report", "--run-id", "nope", "--results", out.toString());
     assertThat(unknown.code()).isEqualTo(2);
     assertThat(unknown.err()).isEqualTo("modelpress: error: run 'nope' has no row in " + out + "/runs (unknown or "
-        + "unfinished); list runs with modelpress results runs --results DIR" + System.lineSeparator());
+        + "unfinished); list runs with modelpress results runs --out DIR" + System.lineSeparator());
     assertThat(report("nope")).doesNotExist();
     CliTestBase.Run noId = CliTestBase.cli("report", "--results", out.toString());
     assertThat(noId.code()).isEqualTo(2);
@@ -226,7 +226,7 @@ class ReportTest {
     assertThat(r.err().lines().toList()).hasSize(1);
     assertThat(r.err()).startsWith("modelpress: failed: the tables of run blocked are written under " + blocked
         + " but its report could not be: ").endsWith("; write it again with modelpress report --run-id blocked "
-        + "--results " + blocked + System.lineSeparator());
+        + "--out " + blocked + System.lineSeparator());
     assertThat(blocked.resolve("runs/run_id=blocked")).isDirectory();
     assertThat(blocked.resolve("trials/run_id=blocked")).isDirectory();
   }

@@ -146,8 +146,13 @@ final class Node {
     } catch (ConfigException e) {
       throw e;
     } catch (SpecException e) {
-      String key = e.key().isEmpty() ? path : path.isEmpty() ? e.key() : e.key().startsWith("[") ? path + e.key()
-          : path + "." + e.key();
+      String relative = e.key();
+      java.util.regex.Matcher indexed = java.util.regex.Pattern.compile("([\\w-]+)\\[\\d+]").matcher(relative);
+      if (indexed.matches() && json.has(indexed.group(1)) && !json.get(indexed.group(1)).isArray()) {
+        relative = indexed.group(1); // one value or a range in the file: its key names it
+      }
+      String key = relative.isEmpty() ? path : path.isEmpty() ? relative : relative.startsWith("[") ? path + relative
+          : path + "." + relative;
       throw new ConfigException(key.isEmpty() ? e.problem() : "'" + key + "' " + e.problem());
     } catch (IllegalArgumentException e) {
       throw new ConfigException(path.isEmpty() ? e.getMessage() : "'" + path + "': " + e.getMessage());

@@ -2,7 +2,7 @@ package io.modelpress.measure;
 
 import io.modelpress.compress.CompressedModel;
 import io.modelpress.compress.quant.ValueCoding;
-import io.modelpress.model.LayerWeights;
+import io.modelpress.weights.LayerWeights;
 
 /**
  * An <em>estimate</em> of the energy of one inference, from the 45 nm per-operation figures of Horowitz

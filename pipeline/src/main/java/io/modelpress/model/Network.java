@@ -1,5 +1,6 @@
 package io.modelpress.model;
 
+import io.modelpress.weights.ModelWeights;
 import io.modelpress.data.LabeledImages;
 import io.modelpress.runtime.Architecture;
 import java.util.List;

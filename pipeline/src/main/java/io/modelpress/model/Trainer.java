@@ -1,5 +1,8 @@
 package io.modelpress.model;
 
+import io.modelpress.compress.Calibration;
+import io.modelpress.compress.GradientStep;
+import io.modelpress.weights.ModelWeights;
 import io.modelpress.data.LabeledImages;
 import io.modelpress.spec.DistillSpec;
 import io.modelpress.spec.TrainSpec;

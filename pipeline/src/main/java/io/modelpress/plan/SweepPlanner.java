@@ -1,9 +1,9 @@
 package io.modelpress.plan;
 
 import io.modelpress.compress.prune.StructuredPruner;
-import io.modelpress.model.LayerKind;
-import io.modelpress.model.LayerWeights;
-import io.modelpress.model.ModelWeights;
+import io.modelpress.weights.LayerKind;
+import io.modelpress.weights.LayerWeights;
+import io.modelpress.weights.ModelWeights;
 import io.modelpress.spec.CompressionStep;
 import io.modelpress.spec.DistillSpec;
 import io.modelpress.spec.FineTuneSpec;

@@ -1,6 +1,6 @@
 package io.modelpress.report;
 
-import io.modelpress.sweep.Latency;
+import io.modelpress.runtime.Latency;
 import io.modelpress.sweep.Measurements;
 import io.modelpress.sweep.RunInfo;
 import io.modelpress.sweep.TrialResult;
@@ -242,7 +242,7 @@ public final class ReportHtml {
 
   /** A distillation sweep's students: hard-label baselines against the best (T, α); nothing for other runs. */
   private static void distillation(StringBuilder h, RunReport r) {
-    List<io.modelpress.distill.DistillSummary.Student> students = io.modelpress.distill.DistillSummary.of(r.trials());
+    List<io.modelpress.sweep.DistillSummary.Student> students = io.modelpress.sweep.DistillSummary.of(r.trials());
     if (students.isEmpty()) {
       return;
     }
@@ -254,7 +254,7 @@ public final class ReportHtml {
     h.append("<table class=\"frontier\">\n<tr><th>student</th><th>replicas</th><th>hard-label errors</th>")
         .append("<th>best T</th><th>best α</th><th>distilled errors</th><th>errors saved</th><th>significant</th>")
         .append("<th>cells</th></tr>\n");
-    for (io.modelpress.distill.DistillSummary.Student s : students) {
+    for (io.modelpress.sweep.DistillSummary.Student s : students) {
       var b = s.baseline();
       var best = s.best();
       h.append("<tr><td>").append(esc(s.label())).append("</td>")

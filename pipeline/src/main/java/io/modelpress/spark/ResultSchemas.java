@@ -337,18 +337,18 @@ public final class ResultSchemas {
   }
 
   /** The latency of a row, or null when none was measured. */
-  private static io.modelpress.sweep.Latency latency(Row row) {
+  private static io.modelpress.runtime.Latency latency(Row row) {
     String host = row.getAs("latency_host");
     if (host == null) {
       return null;
     }
     if (row.getAs("latency_error") != null) {
-      return io.modelpress.sweep.Latency.failed(host, row.getAs("latency_error"));
+      return io.modelpress.runtime.Latency.failed(host, row.getAs("latency_error"));
     }
-    return new io.modelpress.sweep.Latency(row.getAs("runtime_kinds"),
-        new io.modelpress.sweep.Latency.Stats(d(row, "latency_b1_p50_ms"), d(row, "latency_b1_p95_ms"),
+    return new io.modelpress.runtime.Latency(row.getAs("runtime_kinds"),
+        new io.modelpress.runtime.Latency.Stats(d(row, "latency_b1_p50_ms"), d(row, "latency_b1_p95_ms"),
             d(row, "latency_b1_iqr_ms"), row.<Integer>getAs("latency_b1_runs")),
-        new io.modelpress.sweep.Latency.Stats(d(row, "latency_b32_p50_ms"), d(row, "latency_b32_p95_ms"),
+        new io.modelpress.runtime.Latency.Stats(d(row, "latency_b32_p50_ms"), d(row, "latency_b32_p95_ms"),
             d(row, "latency_b32_iqr_ms"), row.<Integer>getAs("latency_b32_runs")),
         row.<Integer>getAs("latency_attempts"), row.<Boolean>getAs("latency_noisy"), host, null);
   }
@@ -452,10 +452,10 @@ public final class ResultSchemas {
       v.add(m.workloads().stream().map(w -> RowFactory.create(w.layer(), w.macs(), w.executedMacs(), w.sparse(),
           w.valueBits(), w.weightBytes())).toList());
     }
-    io.modelpress.sweep.Latency l = m == null ? null : m.latency();
+    io.modelpress.runtime.Latency l = m == null ? null : m.latency();
     boolean ok = l != null && l.isOk();
     v.add(ok ? l.kinds() : null);
-    for (io.modelpress.sweep.Latency.Stats s : new io.modelpress.sweep.Latency.Stats[] {
+    for (io.modelpress.runtime.Latency.Stats s : new io.modelpress.runtime.Latency.Stats[] {
         ok ? l.batch1() : null, ok ? l.batch32() : null}) {
       v.add(s == null ? null : s.p50Ms());
       v.add(s == null ? null : s.p95Ms());

@@ -17,7 +17,7 @@ import io.modelpress.runtime.Architecture;
 import io.modelpress.runtime.CompiledModel;
 import io.modelpress.runtime.LatencyMeter;
 import io.modelpress.spec.LatencySpec;
-import io.modelpress.sweep.Latency;
+import io.modelpress.runtime.Latency;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;

@@ -46,9 +46,10 @@ public record SensitivitySpec(
     if (pruneMethods.isEmpty() && quantMethods.isEmpty()) {
       throw new SpecException("", "has neither 'prune' nor 'quantize'; give one or both");
     }
-    for (PruneMethod m : pruneMethods) {
+    for (int i = 0; i < pruneMethods.size(); i++) {
+      PruneMethod m = pruneMethods.get(i);
       if (m.structure() == PruneSpec.Structure.UNSTRUCTURED && m.criterion().isActivationBased()) {
-        throw new SpecException("prune.methods", "has " + m.id() + ", which scores neurons; use " + m.id()
+        throw new SpecException("prune.methods[" + i + "]", "is " + m.id() + ", which scores neurons; use " + m.id()
             + "-structured");
       }
     }

@@ -4,7 +4,7 @@ import io.modelpress.data.LabeledImages;
 import io.modelpress.model.Backend;
 import io.modelpress.model.Backends;
 import io.modelpress.model.Network;
-import io.modelpress.model.ModelWeights;
+import io.modelpress.weights.ModelWeights;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Supplier;

@@ -1,5 +1,6 @@
 package io.modelpress.sweep;
 
+import io.modelpress.runtime.Latency;
 import java.io.Serializable;
 
 /**

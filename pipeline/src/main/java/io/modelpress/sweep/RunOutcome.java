@@ -2,7 +2,6 @@ package io.modelpress.sweep;
 
 import io.modelpress.measure.DeviceProfile;
 import io.modelpress.pareto.Objective;
-import io.modelpress.report.RunReport;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -56,16 +55,5 @@ public record RunOutcome(RunInfo run, List<Objective> objectives, List<TrialResu
   /** "accuracy maximize, encoded_bytes minimize, ...": the runs table's {@code objectives}. */
   public static String describe(List<Objective> objectives) {
     return objectives.stream().map(o -> o.metric() + " " + o.direction()).collect(Collectors.joining(", "));
-  }
-
-  /** The report of this run, with the previous run of its config name and a nightly diff (either may be null). */
-  public RunReport report(RunReport.Previous previous, io.modelpress.report.NightlyDiff.Result nightly) {
-    java.util.Set<String> ids = frontier.stream().map(r -> r.trial().trialId()).collect(Collectors.toSet());
-    List<RunReport.DeviceRow> rows = devices.stream().map(d -> new RunReport.DeviceRow(d.estimate().device(),
-        d.result().trial().trialId(), d.estimate().latencyMs(), d.estimate().fits(), d.onFrontier(),
-        d.result().measurements().orElseThrow().accuracy(), d.result().measurements().orElseThrow().encodedBytes()))
-        .sorted(Comparator.comparing(RunReport.DeviceRow::device).thenComparing(RunReport.DeviceRow::trialId))
-        .toList();
-    return new RunReport(run, results, ids, knee, rows, previous, nightly);
   }
 }

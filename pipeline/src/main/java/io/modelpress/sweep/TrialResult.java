@@ -1,5 +1,6 @@
 package io.modelpress.sweep;
 
+import io.modelpress.runtime.Latency;
 import io.modelpress.plan.PlannedTrial;
 import java.io.Serializable;
 import java.util.Objects;

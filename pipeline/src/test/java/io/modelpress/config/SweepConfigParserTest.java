@@ -127,7 +127,7 @@ class SweepConfigParserTest {
     assertThat(((SearchBlock.Grid) s.search().get(0)).prune().orElseThrow().levels()).containsExactly(0.1, 0.2, 0.3);
     assertThatThrownBy(() -> SweepConfigParser.parse(
         MINIMAL.replace("sparsities: [0.5, 0.9]", "sparsities: {from: 0.5, to: 1.2, step: 0.5}"), "t"))
-        .hasMessage("'search[0].prune.sparsities[1]' is set to 1.0 but must be in [0, 1)");
+        .hasMessage("'search[0].prune.sparsities' is set to 1.0 but must be in [0, 1)");
     assertThatThrownBy(() -> SweepConfigParser.parse(
         MINIMAL.replace("sparsities: [0.5, 0.9]", "sparsities: {from: 0.5, to: 0.2, step: 0.1}"), "t"))
         .hasMessage("'search[0].prune.sparsities' is the range from 0.5 to 0.2 by 0.1; it needs step > 0 and to >= from");

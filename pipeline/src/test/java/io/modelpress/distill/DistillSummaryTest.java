@@ -1,5 +1,6 @@
 package io.modelpress.distill;
 
+import io.modelpress.sweep.DistillSummary;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 

@@ -223,7 +223,7 @@ class DistillTest {
     assertThat(out.getLossFn()).isEqualTo(new DistillLoss(4, 0.3));
     assertThatThrownBy(() -> new DistillLoss(0, 0.5)).hasMessage("'temperature' is set to 0.0 but must be in (0, 1000]");
     assertThatThrownBy(() -> new DistillLoss(2, 1.5)).hasMessage("'alpha' is set to 1.5 but must be in [0, 1]");
-    assertThatThrownBy(() -> spec("cnn-3", 2, 0.5)).hasMessageStartingWith("'distill.students' has 'cnn-3' but a student is");
+    assertThatThrownBy(() -> spec("cnn-3", 2, 0.5)).hasMessageStartingWith("'students' has 'cnn-3' but a student is");
     assertThat(spec("mlp-8", 20, 1)).as("a hard-label baseline ignores T").isEqualTo(spec("mlp-8", 1, 1));
   }
 

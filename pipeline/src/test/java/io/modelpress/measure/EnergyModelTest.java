@@ -6,7 +6,7 @@ import static org.assertj.core.data.Offset.offset;
 import io.modelpress.TestData;
 import io.modelpress.compress.CompressedModel;
 import io.modelpress.compress.TrialCompressor;
-import io.modelpress.model.ModelWeights;
+import io.modelpress.weights.ModelWeights;
 import io.modelpress.spec.CompressionStep;
 import io.modelpress.spec.LayerSelector;
 import io.modelpress.spec.PruneSpec;

@@ -1,6 +1,8 @@
 package io.modelpress.model;
 
-import io.modelpress.model.Backends;
+import io.modelpress.weights.LayerKind;
+import io.modelpress.weights.LayerWeights;
+import io.modelpress.weights.ModelWeights;
 import io.modelpress.model.dl4j.Dl4jBackend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

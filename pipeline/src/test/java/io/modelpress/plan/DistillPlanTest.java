@@ -174,9 +174,9 @@ class DistillPlanTest {
     assertThatThrownBy(() -> parse("distill: {temperatures: [2]}"))
         .hasMessageStartingWith("'search[0].distill.students' is missing");
     assertThatThrownBy(() -> parse("distill: {students: [mlp-8], alphas: [1.5]}"))
-        .hasMessageContaining("'distill.alphas' has 1.5 but must be in [0, 1]");
+        .hasMessageContaining("'search[0].distill.alphas' has 1.5 but must be in [0, 1]");
     assertThatThrownBy(() -> parse("distill: {students: [mlp-8], temperatures: [0]}"))
-        .hasMessageContaining("'distill.temperatures' has 0.0 but must be in (0, 1000]");
+        .hasMessageContaining("'search[0].distill.temperatures' has 0.0 but must be in (0, 1000]");
     assertThatThrownBy(() -> parse("distill: {students: [mlp-8], parallelism: gpu}"))
         .hasMessageContaining("gpu");
   }

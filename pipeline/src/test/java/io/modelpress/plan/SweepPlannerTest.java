@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.modelpress.TestData;
 import io.modelpress.config.SweepConfigParser;
-import io.modelpress.model.ModelWeights;
+import io.modelpress.weights.ModelWeights;
 import io.modelpress.spec.SweepSpec;
 import java.util.HashSet;
 import java.util.List;

@@ -9,7 +9,7 @@ import io.modelpress.spec.LayerSelector;
 import io.modelpress.spec.PruneSpec;
 import io.modelpress.spec.QuantSpec;
 import io.modelpress.spec.TrialSpec;
-import io.modelpress.sweep.Latency;
+import io.modelpress.runtime.Latency;
 import io.modelpress.sweep.Measurements;
 import io.modelpress.sweep.RunInfo;
 import io.modelpress.sweep.Sensitivity;
@@ -94,7 +94,7 @@ class ReportFilesTest {
         "<td>mlp-300-100</td>");
 
     // the plot of one student: a line per α over the temperatures it was distilled at, above the hard-label line
-    var s32 = io.modelpress.distill.DistillSummary.of(trials).stream().filter(x -> x.label().equals("mlp-32"))
+    var s32 = io.modelpress.sweep.DistillSummary.of(trials).stream().filter(x -> x.label().equals("mlp-32"))
         .findFirst().orElseThrow();
     var series = ReportPlots.distillation(r, s32).getSeriesMap();
     String a05 = "distilled, α = 0.5 (weight of the hard labels)";

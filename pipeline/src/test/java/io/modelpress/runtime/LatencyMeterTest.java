@@ -9,7 +9,6 @@ import io.modelpress.model.Backends;
 import io.modelpress.model.Network;
 import io.modelpress.model.Trainer;
 import io.modelpress.spec.LatencySpec;
-import io.modelpress.sweep.Latency;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

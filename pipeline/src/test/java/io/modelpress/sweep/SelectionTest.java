@@ -1,5 +1,6 @@
 package io.modelpress.sweep;
 
+import io.modelpress.runtime.Latency;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelpress.measure.DeviceProfile;

@@ -1,9 +1,9 @@
 package io.modelpress.model.dl4j;
 
 import io.modelpress.data.LabeledImages;
-import io.modelpress.model.LayerKind;
-import io.modelpress.model.LayerWeights;
-import io.modelpress.model.ModelWeights;
+import io.modelpress.weights.LayerKind;
+import io.modelpress.weights.LayerWeights;
+import io.modelpress.weights.ModelWeights;
 import io.modelpress.model.Network;
 import io.modelpress.runtime.Architecture;
 import java.io.ByteArrayInputStream;

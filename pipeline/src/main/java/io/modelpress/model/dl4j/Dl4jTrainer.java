@@ -1,10 +1,10 @@
 package io.modelpress.model.dl4j;
 
 import io.modelpress.data.LabeledImages;
-import io.modelpress.model.Calibration;
-import io.modelpress.model.GradientStep;
-import io.modelpress.model.LayerWeights;
-import io.modelpress.model.ModelWeights;
+import io.modelpress.compress.Calibration;
+import io.modelpress.compress.GradientStep;
+import io.modelpress.weights.LayerWeights;
+import io.modelpress.weights.ModelWeights;
 import io.modelpress.model.Network;
 import io.modelpress.model.Trainer;
 import io.modelpress.spec.DistillSpec;

@@ -1,4 +1,4 @@
-package io.modelpress.model;
+package io.modelpress.weights;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package io.modelpress.model;
+package io.modelpress.compress;
 
 import java.util.Map;
 

@@ -1,4 +1,6 @@
-package io.modelpress.model;
+package io.modelpress.compress;
+
+import io.modelpress.weights.ModelWeights;
 
 import java.util.Map;
 

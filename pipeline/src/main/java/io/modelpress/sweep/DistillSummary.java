@@ -1,8 +1,6 @@
-package io.modelpress.distill;
+package io.modelpress.sweep;
 
 import io.modelpress.spec.DistillSpec;
-import io.modelpress.sweep.Measurements;
-import io.modelpress.sweep.TrialResult;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package io.modelpress.sweep;
+package io.modelpress.runtime;
 
 import java.io.Serializable;
 import java.util.Arrays;
