@@ -71,7 +71,7 @@ class ResultsCommandTest extends CliTestBase {
     assertThat(sql.code()).as(sql.err()).isEqualTo(0);
     assertThat(sql.out()).isEqualTo("n,runs" + System.lineSeparator() + "8,2" + System.lineSeparator());
 
-    // the schema is defined once (ResultSchemas): the written tables have exactly it, and README documents every column
+    // the schema is defined once (ResultSchemas): the written tables have exactly it, and docs/tables.md documents every column
     SparkSession spark = reader();
     try {
       for (String t : List.of("trials", "frontier", "runs", "device_estimates")) {
@@ -87,13 +87,13 @@ class ResultsCommandTest extends CliTestBase {
     } finally {
       spark.stop();
     }
-    String readme = Files.readString(Path.of("..", "README.md"));
+    String readme = Files.readString(Path.of("..", "docs", "tables.md"));
     for (var schema : List.of(io.modelpress.spark.ResultSchemas.TRIALS, io.modelpress.spark.ResultSchemas.RUNS,
         io.modelpress.spark.ResultSchemas.DEVICE_ESTIMATES,
         io.modelpress.spark.ResultSchemas.SENSITIVITY, io.modelpress.spark.ResultSchemas.SENSITIVITY_SUMMARY,
         io.modelpress.spark.ResultSchemas.SOFT_TARGETS, io.modelpress.spark.ResultSchemas.NIGHTLY_DIFF)) {
       for (String c : schema.fieldNames()) {
-        assertThat(readme).as("README documents column " + c).contains("`" + c + "`");
+        assertThat(readme).as("docs/tables.md documents column " + c).contains("`" + c + "`");
       }
     }
 

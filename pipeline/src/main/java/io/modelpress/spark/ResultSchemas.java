@@ -18,7 +18,7 @@ import org.apache.spark.sql.types.StructType;
 /**
  * The schemas of the results tables, defined once. {@code trials} and {@code frontier} share one schema
  * (the frontier holds the rank-0 trials); {@code runs} has one row of provenance per run. Every table is
- * partitioned by {@code run_id}. Column meanings are documented in README.md.
+ * partitioned by {@code run_id}. Column meanings are documented in docs/tables.md.
  */
 public final class ResultSchemas {
 
