@@ -174,7 +174,7 @@ final class DistillBench implements java.util.concurrent.Callable<Integer> {
       }
     }
 
-    if (!skip.contains("tasks")) {
+    if (!skip.contains("task")) {
       threads(1);
       String yaml = String.join("\n",
           "version: 1",

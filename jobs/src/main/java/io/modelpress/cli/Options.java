@@ -33,7 +33,7 @@ public final class Options {
         + "default: <name>-<yyyyMMdd-HHmmss> in UTC")
     public String runId;
 
-    @Option(names = "--overwrite", description = "replace the run's results if it finished (only its own partitions)")
+    @Option(names = "--overwrite", description = "delete the run id's rows (finished or not, only its own partitions) and run it from the start")
     public boolean overwrite;
   }
 }

@@ -51,7 +51,7 @@ public final class CompiledModel {
 
   /**
    * Compiles {@code model} (its weights in the compressed form) for the layer sequence {@code arch}
-   * ({@link io.modelpress.model.Dl4jModel#architecture()}). Follows the sizes of the weights (structured
+   * ({@code Network.architecture()}). Follows the sizes of the weights (structured
    * pruning removes neurons, filters and the matching inputs of the next layer) and checks that each layer
    * takes what the layer before gives.
    */
