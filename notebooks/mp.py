@@ -16,7 +16,7 @@ import pandas as pd
 
 HOME = os.environ.get("MODELPRESS_HOME", os.path.abspath(os.path.join(os.path.dirname(__file__), "..")))
 RESULTS = os.environ.get("MODELPRESS_RESULTS", os.path.join(HOME, "modelpress-out"))
-TABLES = ["runs", "trials", "frontier", "device_estimates", "sensitivity", "sensitivity_summary", "soft_targets",
+TABLES = ["runs", "trials", "trial_ranks", "frontier", "device_estimates", "sensitivity", "sensitivity_summary", "soft_targets",
           "nightly_diff"]
 
 try:  # PySpark when it is there, as on a cluster
@@ -32,17 +32,25 @@ def _session():
     global _spark
     if _spark is None:
         from pyspark.sql import SparkSession
-        _spark = SparkSession.builder.appName("modelpress notebook").getOrCreate()
-        _spark.sql("create database if not exists modelpress")
+        # global temporary views in a database named modelpress: queried as modelpress.<table>, and nothing
+        # is created in, or dropped from, the session's catalog (a metastore's tables are never touched)
+        _spark = (SparkSession.builder.appName("modelpress notebook")
+                  .config("spark.sql.globalTempDatabase", "modelpress").getOrCreate())
+        frames = {}
         for t in TABLES:
             path = os.path.join(RESULTS, t)
             if os.path.isdir(path) or "://" in RESULTS:
                 try:
                     # mergeSchema: partitions written by older versions lack the newer columns
-                    _spark.sql(f"drop table if exists modelpress.{t}")
-                    _spark.catalog.createTable(f"modelpress.{t}", path=path, source="parquet", mergeSchema="true")
+                    frames[t] = _spark.read.option("mergeSchema", "true").parquet(path)
                 except Exception as e:  # a table a results root does not have yet
                     print(f"skipping table {t}: {e}")
+        if "trials" in frames and "trial_ranks" in frames:  # trials as users query it: with its ranks
+            ranks = frames["trial_ranks"]
+            trials = frames["trials"].drop(*[c for c in ranks.columns if c not in ("run_id", "trial_id")])
+            frames["trials"] = trials.join(ranks, ["run_id", "trial_id"], "left")
+        for t, df in frames.items():
+            df.createOrReplaceGlobalTempView(t)
     return _spark
 
 

@@ -62,6 +62,9 @@ public final class SparkSessions {
     conf.setIfMissing("spark.hadoop.fs.s3a.committer.magic.enabled", "true");
     conf.setIfMissing("spark.sql.parquet.compression.codec", "snappy");
     conf.setIfMissing("spark.sql.debug.maxToStringFields", "200");
+    // the results tables are registered as global temporary views (ResultTables.register), queried as
+    // modelpress.<table>: nothing is created in, or dropped from, a metastore the session may have
+    conf.setIfMissing("spark.sql.globalTempDatabase", "modelpress");
     try {
       return SparkSession.builder().config(conf).getOrCreate();
     } catch (Exception e) { // SparkException is checked but thrown undeclared from Scala

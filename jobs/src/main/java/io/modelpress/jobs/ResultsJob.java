@@ -6,7 +6,16 @@ import io.modelpress.cli.Options;
 import io.modelpress.cli.RunIds;
 import io.modelpress.cli.SparkSessions;
 import io.modelpress.cli.UserError;
+import io.modelpress.config.RunIdentity;
+import io.modelpress.config.SweepConfigParser;
+import io.modelpress.model.Backends;
+import io.modelpress.spark.ResultReader;
 import io.modelpress.spark.ResultTables;
+import io.modelpress.spark.RunLease;
+import io.modelpress.spec.SweepSpec;
+import io.modelpress.sweep.RunInfo;
+import io.modelpress.sweep.RunOutcome;
+import io.modelpress.sweep.TrialResult;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,13 +41,14 @@ import picocli.CommandLine.Parameters;
 @Command(name = "results", mixinStandardHelpOptions = true,
     description = {"The tables via Spark SQL: modelpress.runs, .trials, .frontier, .device_estimates, .sensitivity, "
         + ".sensitivity_summary, .soft_targets, .nightly_diff."},
-    subcommands = {ResultsJob.Runs.class, ResultsJob.Frontier.class, ResultsJob.Compare.class, ResultsJob.Sql.class})
+    subcommands = {ResultsJob.Runs.class, ResultsJob.Frontier.class, ResultsJob.Compare.class, ResultsJob.Sql.class,
+        ResultsJob.Rebuild.class})
 final class ResultsJob implements Runnable {
 
   @Override
   public void run() {
     throw new UserError("missing subcommand; usage: modelpress results runs | frontier --run-id R | compare --run-id A "
-        + "--run-id B | sql \"QUERY\" [--out DIR] [--format table|csv|json]");
+        + "--run-id B | sql \"QUERY\" | rebuild --run-id R [--out DIR] [--format table|csv|json]");
   }
 
   /** The options every query takes. */
@@ -144,6 +154,68 @@ final class ResultsJob implements Runnable {
     @Override
     public Integer call() {
       return query(out, common, query, List.of());
+    }
+  }
+
+  @Command(name = "rebuild", mixinStandardHelpOptions = true, description = {"Recompute a finished sweep run's "
+      + "trial_ranks, frontier and device_estimates from its trials (its config and model as the run recorded them), "
+      + "e.g. after one of those tables was lost. Its trials and runs row are not touched; an unfinished run is "
+      + "finished by running its sweep command again."})
+  static final class Rebuild implements Callable<Integer> {
+    @Mixin
+    Options.Tables tables;
+    @Option(names = "--run-id", required = true, paramLabel = "ID", description = "the run")
+    String runId;
+    @Option(names = "--master", paramLabel = "URL", defaultValue = "local[1]",
+        description = "Spark master; default: ${DEFAULT-VALUE}")
+    String master;
+    private final PrintStream out;
+
+    Rebuild(PrintStream out) {
+      this.out = out;
+    }
+
+    @Override
+    public Integer call() {
+      RunIds.check(runId);
+      String root = tables.out;
+      SparkSession spark = SparkSessions.create("modelpress results rebuild", master);
+      try {
+        ResultReader reader = new ResultReader(spark, root);
+        RunInfo run = reader.run(runId).orElseThrow(() -> new UserError("run '" + runId
+            + "' has no row in " + root + "/runs; an unfinished run is finished by running its sweep command again"));
+        RunIdentity identity = reader.identity(runId).orElseThrow(() -> new UserError("run '"
+            + runId + "' has no recorded config (" + root + "/_modelpress/runs/run_id=" + runId + "/identity.json): "
+            + "a sensitivity run, or one written before modelpress recorded it"));
+        java.util.Set<String> fingerprints = reader.committedFingerprints(runId);
+        if (fingerprints.size() != 1 || !fingerprints.contains(identity.fingerprint())) {
+          throw new UserError("run '" + runId + "' has trial rows of another fingerprint than its recorded config ("
+              + String.join(", ", fingerprints) + " vs " + identity.fingerprint() + "); not rebuilt");
+        }
+        SweepSpec spec;
+        try {
+          spec = SweepConfigParser.parse(identity.configJson(), "run " + runId + "'s config");
+        } catch (IllegalArgumentException e) {
+          throw new UserError(e.getMessage());
+        }
+        SweepInputs in = SweepInputs.load(spark, spec, Backends.dl4j(), out);
+        List<TrialResult> trials = reader.trials(runId);
+        RunOutcome outcome = RunOutcome.of(
+            new RunOutcome.Header(runId, run.name(), run.startedAt(), run.inputs(), run.provenance()),
+            in.spec().objectives(), trials, in.devices(), run.wallSeconds());
+        try (RunLease lease = RunLease.acquire(root, runId,
+            spark.sparkContext().hadoopConfiguration())) {
+          ResultTables.writeDerived(spark, root, outcome, identity.fingerprint());
+        } catch (RunLease.Held e) {
+          throw new UserError(e.getMessage());
+        }
+        out.printf(java.util.Locale.ROOT, "rebuilt trial_ranks, frontier and device_estimates of run %s from its %d "
+            + "trials: %d on the frontier%n", runId, trials.size(),
+            outcome.ranks().values().stream().filter(r -> r == 0).count());
+        return 0;
+      } finally {
+        spark.stop();
+      }
     }
   }
 

@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Evaluate a compression sweep on Spark and write trials/, frontier/, device_estimates/ and runs/ "
-        + "under --out. Rows are committed every N trials; re-running an unfinished run id resumes it."})
+        + "under --out. Rows are committed every N trials; re-running an unfinished run id with the same config resumes it "
+        + "(one attempt at a time)."})
 class SweepJob implements Callable<Integer> {
 
   @Option(names = "--config", required = true, paramLabel = "FILE",
@@ -45,6 +46,10 @@ class SweepJob implements Callable<Integer> {
   @Option(names = "--max-failed-trials", paramLabel = "N", description = "exit 1 when more than N trials failed "
       + "(their rows are kept); default: no limit")
   Integer maxFailed;
+
+  @Option(names = "--keep-failed", description = "when resuming, keep the failed trials' rows of earlier attempts "
+      + "instead of evaluating those trials again")
+  boolean keepFailed;
 
   final PrintStream out;
 
@@ -72,7 +77,7 @@ class SweepJob implements Callable<Integer> {
       String outDir = run.out != null ? run.out : spec.output();
       String runId = runIdArg != null ? runIdArg : RunIds.defaultRunId(spec.name(), started);
       RunOutcome o = SweepRun.execute(spark, spec, new SweepRun.Options(outDir, runId, run.overwrite, started, 0,
-          commitEvery == null ? 0 : commitEvery, false), out).outcome();
+          commitEvery == null ? 0 : commitEvery, false, keepFailed), out).outcome();
       SummaryPrinter.print(out, spec.name(), o, spec.latency().enabled(), outDir);
       ReportWriter.afterRun(runId, outDir, out, () -> ReportWriter.write(spark.sparkContext().hadoopConfiguration(),
           outDir, RunReport.of(o, new ResultReader(spark, outDir).previous(o.run()), null)));

@@ -3,6 +3,7 @@ package io.modelpress.jobs;
 import io.modelpress.cli.Progress;
 import io.modelpress.cli.UserError;
 import io.modelpress.config.ConfigWriter;
+import io.modelpress.config.RunIdentity;
 import io.modelpress.data.Datasets;
 import io.modelpress.data.LabeledImages;
 import io.modelpress.model.Backend;
@@ -13,6 +14,7 @@ import io.modelpress.plan.SweepPlan;
 import io.modelpress.plan.SweepPlanner;
 import io.modelpress.spark.ResultReader;
 import io.modelpress.spark.ResultTables;
+import io.modelpress.spark.RunLease;
 import io.modelpress.spark.SparkSweepRunner;
 import io.modelpress.spark.SweepLoop;
 import io.modelpress.spec.SearchBlock;
@@ -47,7 +49,14 @@ public final class SweepRun {
    * slot), and whether trials that earlier finished runs measured are taken over (nightly).
    */
   public record Options(String out, String runId, boolean overwrite, Instant started, int maxTrials, int commitEvery,
-      boolean reuseEarlier) {}
+      boolean reuseEarlier, boolean keepFailed) {
+
+    /** Failed trials of earlier attempts are evaluated again. */
+    public Options(String out, String runId, boolean overwrite, Instant started, int maxTrials, int commitEvery,
+        boolean reuseEarlier) {
+      this(out, runId, overwrite, started, maxTrials, commitEvery, reuseEarlier, false);
+    }
+  }
 
   /** A run's outcome with where its time went (seconds): loading and planning, evaluating, writing the tables. */
   public record Result(RunOutcome outcome, double prepareSeconds, double evalSeconds, double writeSeconds) {}
@@ -83,8 +92,48 @@ public final class SweepRun {
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
+    String configJson = ConfigWriter.json(spec);
+    RunIdentity identity = new RunIdentity(configJson, Versions.content());
+    RunLease lease;
+    try {
+      lease = RunLease.acquire(o.out(), o.runId(), hadoop);
+    } catch (RunLease.Held e) {
+      throw new UserError(e.getMessage());
+    }
+    try (lease) {
+      return attempt(spark, o, log, t0, hadoop, reader, in, resolved, plan, train, identity, lease);
+    }
+  }
+
+  /** The run under its lease: the earlier attempts' rows checked and taken over, the rest evaluated, the run finished. */
+  private static Result attempt(SparkSession spark, Options o, PrintStream log, long t0, Configuration hadoop,
+      ResultReader reader, SweepInputs in, SweepSpec resolved, SweepPlan plan, LabeledImages train,
+      RunIdentity identity, RunLease lease) {
+    String fingerprint = identity.fingerprint();
+    if (!o.overwrite() && reader.finished(o.runId())) { // finished while this attempt waited for the lease
+      throw new UserError("run id '" + o.runId() + "' already has results in " + o.out()
+          + "; pass --overwrite to replace them or choose another --run-id");
+    }
     if (o.overwrite()) {
       ResultTables.deleteRun(o.out(), o.runId(), hadoop);
+    }
+    ResultTables.clearStaging(o.out(), o.runId(), hadoop);
+    Set<String> committed = reader.committedFingerprints(o.runId());
+    if (!committed.isEmpty() && !committed.equals(Set.of(fingerprint))) {
+      String why = reader.identity(o.runId()).flatMap(identity::firstDifference)
+          .orElse("its rows have run fingerprint " + String.join(", ", committed) + ", this config " + fingerprint);
+      throw new UserError("run id '" + o.runId() + "' in " + o.out() + " was started with another config or code: "
+          + why + "; resume it with the config it started with, use another --run-id, or --overwrite to start it again");
+    }
+    if (committed.isEmpty()) {
+      ResultTables.writeIdentity(o.out(), o.runId(), identity, hadoop);
+    }
+    if (!o.keepFailed()) {
+      int dropped = ResultTables.dropFailed(o.out(), o.runId(), hadoop);
+      if (dropped > 0) {
+        log.printf(Locale.ROOT, "resuming run %s: evaluating its failed trials again (--keep-failed keeps them)%n",
+            o.runId());
+      }
     }
     Set<String> evolving = resolved.search().stream().filter(b -> b instanceof SearchBlock.Evolve)
         .map(SearchBlock::name).collect(Collectors.toSet());
@@ -97,15 +146,18 @@ public final class SweepRun {
       log.printf(Locale.ROOT, "resuming run %s: %d of %d trials already have rows; evaluating the other %d%n",
           o.runId(), state.done(), plan.size(), state.todo().size());
     }
-    String configJson = ConfigWriter.json(spec);
+    SweepLoop.Target target = new SweepLoop.Target(o.out(), o.runId(), fingerprint, in.modelFingerprint(), lease);
+    String configJson = identity.configJson();
     if (o.reuseEarlier() && !state.todo().isEmpty()) {
       Map<String, TrialResult> earlier = reader.earlierResults(o.runId(),
-          state.todo().stream().map(PlannedTrial::trialId).collect(Collectors.toSet()), configJson, Versions.code());
+          state.todo().stream().map(PlannedTrial::trialId).collect(Collectors.toSet()), fingerprint);
       ResumeState reused = state.reusing(earlier);
       int taken = reused.done() - state.done();
       if (taken > 0) {
         log.printf(Locale.ROOT, "reusing %d trials measured by earlier runs (same config, code, model and data); "
             + "evaluating the other %d%n", taken, reused.todo().size());
+        Set<String> had = state.restored().stream().map(r -> r.trial().trialId()).collect(Collectors.toSet());
+        target.commit(spark, reused.restored().stream().filter(r -> !had.contains(r.trial().trialId())).toList());
       }
       state = reused;
     }
@@ -115,8 +167,7 @@ public final class SweepRun {
     SparkSweepRunner.Inputs inputs = new SparkSweepRunner.Inputs(in.modelBytes(), in.fingerprint(), in.test(), train,
         resolved.evalBatchSize(), resolved.latency(), in.architecture(), null);
     List<TrialResult> results = SweepLoop.run(spark, resolved, plan, state, inputs, in.weights().names(),
-        in.weights().macs(), batch, new SweepLoop.Target(o.out(), o.runId()),
-        Progress.sweep(spark, plan.size(), state.done()), log);
+        in.weights().macs(), batch, target, Progress.sweep(spark, plan.size(), state.done()), log);
     double evalSeconds = (System.nanoTime() - t1) / 1e9;
     RunOutcome outcome = RunOutcome.of(new RunOutcome.Header(o.runId(), resolved.name(), o.started(),
             new RunInfo.Inputs(configJson, ModelFiles.describe(resolved.model()), in.modelFingerprint(),
@@ -124,7 +175,8 @@ public final class SweepRun {
             RunInfo.Provenance.of(spark.sparkContext().master(), spark.version())),
         resolved.objectives(), results, in.devices(), evalSeconds);
     long t2 = System.nanoTime();
-    ResultTables.write(spark, o.out(), outcome); // --overwrite already cleared the run at the start
+    lease.check();
+    ResultTables.write(spark, o.out(), outcome, fingerprint);
     return new Result(outcome, (t1 - t0) / 1e9, evalSeconds, (System.nanoTime() - t2) / 1e9);
   }
 }

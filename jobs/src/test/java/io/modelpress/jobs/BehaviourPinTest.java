@@ -55,7 +55,7 @@ class BehaviourPinTest {
     List<String> got = new ArrayList<>();
     SparkSession spark = CliTestBase.reader();
     try {
-      for (Row r : spark.read().parquet(results + "/trials").where("run_id = 'pin'")
+      for (Row r : io.modelpress.spark.ResultReader.table(spark, String.valueOf(results), "trials").where("run_id = 'pin'")
           .orderBy("trial_index").collectAsList()) {
         got.add(String.format(Locale.ROOT, "%s\t%s\t%s\t%.6f\t%d", r.<String>getAs("trial_id"),
             r.<String>getAs("block"), r.<String>getAs("status"), r.<Double>getAs("accuracy"),

@@ -110,10 +110,14 @@ abstract class CliTestBase {
     return m.group(1);
   }
 
-  /** A local Spark session for reading the tables back. */
+  /**
+   * A local Spark session for reading the tables back; with the global temporary database modelpress's
+   * sessions have, so a command run while it is open (sharing it) registers its views there.
+   */
   static SparkSession reader() {
     return SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false")
-        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.sql.globalTempDatabase", "modelpress").getOrCreate();
   }
 
   static boolean hasParquet(Path p) {

@@ -82,8 +82,10 @@ class DistillJobTest {
     // the soft targets: one row per training example, under the teacher's and the split's fingerprints
     Path targets = out.resolve("soft_targets/teacher_fingerprint=" + teacherFp + "/dataset_fingerprint="
         + train.fingerprintHex() + "-n3000");
-    assertThat(targets.resolve("_SUCCESS")).exists();
-    // written into an attempt folder of its own, then renamed into place: nothing is left behind
+    try (var files = Files.list(targets)) { // one file, published whole
+      assertThat(files.map(f -> f.getFileName().toString()).filter(f -> !f.startsWith("."))).containsExactly("targets.parquet");
+    }
+    // written into an attempt folder of its own, then its one file renamed into place: nothing is left behind
     assertThat(out.resolve("soft_targets/_attempts")).isEmptyDirectory();
     // the data-parallel student is kept with its training record, so a resumed run evaluates the same network
     try (var saved = Files.list(out.resolve("students"))) { // the distilled student and its hard-label baseline
@@ -115,7 +117,7 @@ class DistillJobTest {
     assertThat(sql.out()).contains(teacherFp + ",3000,3000");
     spark = CliTestBase.reader();
 
-    List<Row> rows = spark.read().parquet(out + "/trials").where("run_id = 'd1'").orderBy("trial_index").collectAsList();
+    List<Row> rows = io.modelpress.spark.ResultReader.table(spark, String.valueOf(out), "trials").where("run_id = 'd1'").orderBy("trial_index").collectAsList();
     assertThat(rows).hasSize(10);
     Map<String, Long> methods = new HashMap<>();
     rows.forEach(r -> methods.merge(r.<String>getAs("method"), 1L, Long::sum));
@@ -173,7 +175,7 @@ class DistillJobTest {
     Map<String, Double> accuracies = new HashMap<>();
     rows.forEach(r -> accuracies.put(r.getAs("trial_id"), r.getAs("accuracy")));
     spark = CliTestBase.reader(); // the CLI stopped the session it shared
-    List<Row> again = spark.read().parquet(out + "/trials").where("run_id = 'd2' and distill_student is not null")
+    List<Row> again = io.modelpress.spark.ResultReader.table(spark, String.valueOf(out), "trials").where("run_id = 'd2' and distill_student is not null")
         .collectAsList();
     assertThat(again).hasSize(9);
     for (Row r : again) {

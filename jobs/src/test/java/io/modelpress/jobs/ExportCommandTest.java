@@ -50,7 +50,7 @@ class ExportCommandTest extends CliTestBase {
     long params;
     SparkSession spark = reader();
     try {
-      var row = spark.read().parquet(out + "/trials").where("run_id = 'x1' and trial_index = 1").first();
+      var row = io.modelpress.spark.ResultReader.table(spark, String.valueOf(out), "trials").where("run_id = 'x1' and trial_index = 1").first();
       assertThat(row.<String>getAs("status")).as(row.toString()).isEqualTo("ok");
       assertThat(row.<String>getAs("method")).isEqualTo("taylor-structured+uniform+qat");
       assertThat(row.<String>getAs("prune_structure")).isEqualTo("structured");

@@ -66,14 +66,14 @@ class NightlyTest {
     assertThat(again.out()).contains("nightly run nightly-test-20261201 (2026-12-01) already finished");
     SparkSession spark = CliTestBase.reader();
     assertThat(spark.read().parquet(out + "/runs").count()).as("one run for one night").isEqualTo(1);
-    assertThat(spark.read().parquet(out + "/trials").count()).isEqualTo(5);
+    assertThat(io.modelpress.spark.ResultReader.table(spark, String.valueOf(out), "trials").count()).isEqualTo(5);
 
     CliTestBase.Run second = night(cfg, out, "2026-12-02");
     assertThat(second.code()).as(second.err()).isEqualTo(0);
     assertThat(second.out()).contains("reusing 5 trials measured by earlier runs", "evaluating the other 0",
         "against the previous night nightly-test-20261201", "model          unchanged", "no regression");
     spark = CliTestBase.reader();
-    List<Row> night2 = spark.read().parquet(out + "/trials").where("run_id = 'nightly-test-20261202'").collectAsList();
+    List<Row> night2 = io.modelpress.spark.ResultReader.table(spark, String.valueOf(out), "trials").where("run_id = 'nightly-test-20261202'").collectAsList();
     assertThat(night2).hasSize(5);
     assertThat(night2).allSatisfy(r -> assertThat(r.<String>getAs("measured_in_run")).isEqualTo("nightly-test-20261201"));
     assertThat(spark.read().parquet(out + "/frontier").where("run_id = 'nightly-test-20261202'").count()).isPositive();
@@ -85,7 +85,7 @@ class NightlyTest {
     assertThat(third.out()).doesNotContain("reusing").contains("new model version", "REGRESSION",
         "against the previous night nightly-test-20261202");
     spark = CliTestBase.reader();
-    List<Row> night3 = spark.read().parquet(out + "/trials").where("run_id = 'nightly-test-20261203'").collectAsList();
+    List<Row> night3 = io.modelpress.spark.ResultReader.table(spark, String.valueOf(out), "trials").where("run_id = 'nightly-test-20261203'").collectAsList();
     assertThat(night3).hasSize(5).allSatisfy(r -> assertThat(r.<String>getAs("measured_in_run")).isNull());
     List<Row> diff = spark.read().parquet(out + "/nightly_diff").where("run_id = 'nightly-test-20261203'")
         .collectAsList();
@@ -126,7 +126,7 @@ class NightlyTest {
     assertThat(fourth.out()).contains("reusing 5 trials", "against the previous night nightly-test-20261203",
         "new model version");
     spark = CliTestBase.reader();
-    assertThat(spark.read().parquet(out + "/trials").where("run_id = 'nightly-test-20261204'").collectAsList())
+    assertThat(io.modelpress.spark.ResultReader.table(spark, String.valueOf(out), "trials").where("run_id = 'nightly-test-20261204'").collectAsList())
         .hasSize(5).allSatisfy(r -> assertThat(r.<String>getAs("measured_in_run")).isEqualTo("nightly-test-20261201"));
 
     CliTestBase.Run badDate = CliTestBase.cli("nightly", "--config", cfg.toString(), "--out", out.toString(), "--date", "12/04");

@@ -106,7 +106,7 @@ class ReportTest {
     try {
       frontier = spark.read().parquet(out + "/frontier").where("run_id = 'second'").select("trial_id").as(
           org.apache.spark.sql.Encoders.STRING()).collectAsList();
-      base = spark.read().parquet(out + "/trials").where("run_id = 'second' and method = 'base'").first()
+      base = io.modelpress.spark.ResultReader.table(spark, String.valueOf(out), "trials").where("run_id = 'second' and method = 'base'").first()
           .getAs("trial_id");
     } finally {
       spark.stop();

@@ -74,11 +74,14 @@ class ResultsCommandTest extends CliTestBase {
     // the schema is defined once (ResultSchemas): the written tables have exactly it, and docs/tables.md documents every column
     SparkSession spark = reader();
     try {
-      for (String t : List.of("trials", "frontier", "runs", "device_estimates")) {
+      for (String t : List.of("trials", "trial_ranks", "frontier", "runs", "device_estimates")) {
         var declared = t.equals("runs") ? io.modelpress.spark.ResultSchemas.RUNS
             : t.equals("device_estimates") ? io.modelpress.spark.ResultSchemas.DEVICE_ESTIMATES
+            : t.equals("trial_ranks") ? io.modelpress.spark.ResultSchemas.TRIAL_RANKS
             : io.modelpress.spark.ResultSchemas.TRIALS;
-        var written = spark.read().parquet(out + "/" + t).schema();
+        // trials as users query it: the trial files joined with trial_ranks (the files hold the other columns)
+        var written = t.equals("trials") ? io.modelpress.spark.ResultReader.table(spark, out.toString(), t).schema()
+            : spark.read().parquet(out + "/" + t).schema();
         assertThat(java.util.Set.of(written.fieldNames())).isEqualTo(java.util.Set.of(declared.fieldNames()));
         for (var f : declared.fields()) {
           assertThat(written.apply(f.name()).dataType()).as(t + "." + f.name()).isEqualTo(f.dataType());
@@ -88,7 +91,8 @@ class ResultsCommandTest extends CliTestBase {
       spark.stop();
     }
     String readme = Files.readString(Path.of("..", "docs", "tables.md"));
-    for (var schema : List.of(io.modelpress.spark.ResultSchemas.TRIALS, io.modelpress.spark.ResultSchemas.RUNS,
+    for (var schema : List.of(io.modelpress.spark.ResultSchemas.TRIALS, io.modelpress.spark.ResultSchemas.TRIAL_RANKS,
+        io.modelpress.spark.ResultSchemas.RUNS,
         io.modelpress.spark.ResultSchemas.DEVICE_ESTIMATES,
         io.modelpress.spark.ResultSchemas.SENSITIVITY, io.modelpress.spark.ResultSchemas.SENSITIVITY_SUMMARY,
         io.modelpress.spark.ResultSchemas.SOFT_TARGETS, io.modelpress.spark.ResultSchemas.NIGHTLY_DIFF)) {
@@ -109,6 +113,65 @@ class ResultsCommandTest extends CliTestBase {
     Run empty = cli("results", "runs", "--results", dir.resolve("nothing-here").toString());
     assertThat(empty.code()).isEqualTo(2);
     assertThat(empty.err()).contains("no results tables under");
+
+    // derived tables lost: rebuilt from the trials, the same rows
+    SparkSession r0 = reader();
+    List<String> before;
+    try {
+      before = io.modelpress.spark.ResultReader.table(r0, out.toString(), "trials").where("run_id = 'a1'")
+          .selectExpr("trial_id", "pareto_rank", "knee", "frontier_projections").orderBy("trial_id").collectAsList()
+          .stream().map(Object::toString).toList();
+    } finally {
+      r0.stop();
+    }
+    for (String t : List.of("trial_ranks", "frontier", "device_estimates")) {
+      deleteTree(out.resolve(t + "/run_id=a1"));
+    }
+    Run rebuilt = cli("results", "rebuild", "--run-id", "a1", "--out", out.toString());
+    assertThat(rebuilt.code()).as(rebuilt.err()).isZero();
+    assertThat(rebuilt.out()).contains("rebuilt trial_ranks, frontier and device_estimates of run a1 from its 4 trials");
+    SparkSession r1 = reader();
+    try {
+      assertThat(io.modelpress.spark.ResultReader.table(r1, out.toString(), "trials").where("run_id = 'a1'")
+          .selectExpr("trial_id", "pareto_rank", "knee", "frontier_projections").orderBy("trial_id").collectAsList()
+          .stream().map(Object::toString).toList()).isEqualTo(before);
+      assertThat(r1.read().parquet(out + "/frontier").where("run_id = 'a1'").count()).isPositive();
+      assertThat(r1.read().parquet(out + "/device_estimates").where("run_id = 'a1'").count()).isPositive();
+    } finally {
+      r1.stop();
+    }
+
+    // the session's catalog is never touched: tables named like ours, with their data, survive registration
+    Path warehouse = dir.resolve("warehouse");
+    SparkSession foreign = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.sql.warehouse.dir", warehouse.toString()).getOrCreate();
+    try {
+      foreign.sql("create database modelpress");
+      foreign.sql("create table modelpress.trials (x int) using parquet");
+      foreign.sql("insert into modelpress.trials values (7)");
+      foreign.sql("create table default.runs (x int) using parquet");
+      foreign.sql("insert into default.runs values (8)");
+      // a session whose global temporary database is not 'modelpress' (a user's): refused, nothing dropped
+      assertThatThrownBy(() -> io.modelpress.spark.ResultTables.register(foreign, out.toString()))
+          .hasMessageContaining("start the session with spark.sql.globalTempDatabase=modelpress");
+      assertThat(foreign.sql("select x from modelpress.trials").first().getInt(0)).isEqualTo(7);
+    } finally {
+      foreign.stop();
+    }
+    SparkSession ours = io.modelpress.cli.SparkSessions.create("catalog-test", "local[1]");
+    try {
+      ours.sql("create table default.runs (x int) using parquet location '" + warehouse.resolve("runs2") + "'");
+      ours.sql("insert into default.runs values (9)");
+      io.modelpress.spark.ResultTables.register(ours, out.toString());
+      io.modelpress.spark.ResultTables.register(ours, out.toString()); // again: the views are replaced, nothing else
+      assertThat(ours.sql("select count(*) from modelpress.runs").first().getLong(0)).isEqualTo(2);
+      assertThat(ours.sql("select x from runs").first().getInt(0)).isEqualTo(9);
+      assertThat(ours.catalog().tableExists("default", "runs")).isTrue();
+    } finally {
+      ours.stop();
+    }
+    assertThat(warehouse.resolve("modelpress.db/trials")).isNotEmptyDirectory(); // the data of the user's table
   }
 
 }

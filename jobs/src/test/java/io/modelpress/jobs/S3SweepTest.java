@@ -23,6 +23,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.RemoteIterator;
@@ -249,7 +250,7 @@ class S3SweepTest {
 
     SparkSession spark = reader();
     try {
-      var trials = spark.read().parquet(root + "/out/trials").where("run_id = 's3run'");
+      var trials = io.modelpress.spark.ResultReader.table(spark, root + "/out", "trials").where("run_id = 's3run'");
       assertThat(trials.count()).isEqualTo(5);
       assertThat(trials.where("status = 'ok' and latency_b1_p50_ms > 0").count()).isEqualTo(5);
       assertThat(spark.read().parquet(root + "/out/frontier").where("run_id = 's3run'").count()).isPositive();
@@ -276,6 +277,93 @@ class S3SweepTest {
       n++;
     }
     assertThat(n).as("parquet files and _SUCCESS manifests of 4 tables").isGreaterThanOrEqualTo(8);
+  }
+
+  /**
+   * A sweep on S3 (magic committer) killed in the middle of committing its last batch (the file staged,
+   * not yet published), then resumed: its tables hold exactly the rows of an uninterrupted run on S3, each trial
+   * once, read with Spark and with parquet-mr.
+   */
+  @Test
+  void aKilledS3SweepResumesToTheRowsOfAnUninterruptedRun() throws Exception {
+    Configuration conf = hadoop();
+    String root = "s3a://" + BUCKET + "/crash";
+    FileSystem fs = new org.apache.hadoop.fs.Path(root + "/").getFileSystem(conf);
+    upload(fs, root, List.of("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"), "mlp.zip", 2);
+    Path cfg = dir.resolve("s3-crash.yaml");
+    Files.writeString(cfg, """
+        version: 1
+        name: s3-crash
+        model: {path: "%s/models/mlp.zip"}
+        dataset: {name: mnist, dir: "%s/data/mnist", test-limit: 500}
+        search:
+          - name: prune
+            prune: {scope: global, sparsities: [0.5, 0.9]}
+          - name: quant
+            quantize: {bits: [4, 8]}
+        latency: {enabled: false}
+        """.formatted(root, root));
+    java.util.function.BiFunction<String, String, Integer> sweep = (out, crashAt) -> {
+      List<String> cmd = cli(endpoint, "sweep", "--config", cfg.toString(), "--out", out, "--run-id", "k",
+          "--master", "local[2]", "--commit-every", "2");
+      if (crashAt != null) {
+        cmd.add(1, "-Dmodelpress.test.crashAt=" + crashAt);
+      }
+      try {
+        Path log = Path.of("target", "s3-crash-" + (crashAt == null ? "none" : crashAt) + ".log");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("AWS_ACCESS_KEY_ID", KEY);
+        pb.environment().put("AWS_SECRET_ACCESS_KEY", SECRET);
+        pb.environment().put("OMP_NUM_THREADS", "1");
+        Process p = pb.start();
+        assertThat(p.waitFor(5, TimeUnit.MINUTES)).as(Files.readString(log)).isTrue();
+        return p.exitValue();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    };
+    assertThat(sweep.apply(root + "/clean", null)).isZero();
+    // killed with its third (last) batch committed by the magic committer into staging, not yet published
+    assertThat(sweep.apply(root + "/out", "publish.staged@3")).isEqualTo(137);
+    assertThat(fs.exists(new org.apache.hadoop.fs.Path(root + "/out/runs/run_id=k"))).isFalse();
+    assertThat(fs.listStatus(new org.apache.hadoop.fs.Path(root + "/out/trials/run_id=k"))).as("two batches")
+        .filteredOn(f -> f.getPath().getName().endsWith(".parquet")).hasSize(2);
+    assertThat(sweep.apply(root + "/out", null)).isZero();
+    assertThat(fs.exists(new org.apache.hadoop.fs.Path(root + "/out/_modelpress/runs/run_id=k/staging"))
+        && fs.listStatus(new org.apache.hadoop.fs.Path(root + "/out/_modelpress/runs/run_id=k/staging")).length > 0)
+        .as("staging cleared").isFalse();
+
+    SparkSession spark = reader();
+    try {
+      String cols = "trial_id, status, accuracy, accuracy_drop, encoded_bytes, sparsity, pareto_rank, knee";
+      var a = io.modelpress.spark.ResultReader.table(spark, root + "/out", "trials").where("run_id = 'k'")
+          .selectExpr(cols.split(", ")).orderBy("trial_id").collectAsList();
+      var b = io.modelpress.spark.ResultReader.table(spark, root + "/clean", "trials").where("run_id = 'k'")
+          .selectExpr(cols.split(", ")).orderBy("trial_id").collectAsList();
+      assertThat(b).hasSize(5);
+      assertThat(a).isEqualTo(b);
+      assertThat(spark.read().parquet(root + "/out/runs").where("run_id = 'k'").count()).isEqualTo(1);
+    } finally {
+      spark.stop();
+    }
+    // a plain Parquet reader over the trial files: each trial once, three batch files
+    List<String> ids = new ArrayList<>();
+    int files = 0;
+    for (FileStatus f : fs.listStatus(new org.apache.hadoop.fs.Path(root + "/out/trials/run_id=k"))) {
+      if (!f.getPath().getName().endsWith(".parquet")) {
+        continue;
+      }
+      files++;
+      try (org.apache.parquet.hadoop.ParquetReader<org.apache.parquet.example.data.Group> r =
+          org.apache.parquet.hadoop.ParquetReader.builder(new org.apache.parquet.hadoop.example.GroupReadSupport(),
+              f.getPath()).withConf(conf).build()) {
+        for (var g = r.read(); g != null; g = r.read()) {
+          ids.add(g.getString("trial_id", 0));
+        }
+      }
+    }
+    assertThat(files).isEqualTo(3);
+    assertThat(ids).hasSize(5).doesNotHaveDuplicates();
   }
 
   /**
@@ -318,7 +406,7 @@ class S3SweepTest {
       var soft = spark.read().parquet(root + "/out/soft_targets");
       assertThat(soft.count()).isEqualTo(2000);
       assertThat(soft.select("example_index").distinct().count()).isEqualTo(2000);
-      var rows = spark.read().parquet(root + "/out/trials").where("distill_student is not null");
+      var rows = io.modelpress.spark.ResultReader.table(spark, root + "/out", "trials").where("distill_student is not null");
       assertThat(rows.where("status = 'ok' and accuracy > 0.5").count()).isEqualTo(6);
       // the second run trained the same students to the same accuracies
       assertThat(rows.groupBy("trial_id").agg(org.apache.spark.sql.functions.countDistinct("accuracy").as("n"))

@@ -120,7 +120,7 @@ class SparkSubmitIT {
           "latency   measured for 7 of 7 successful trials");
       org.apache.spark.sql.SparkSession spark = CliTestBase.reader();
       try {
-        var trials = spark.read().parquet(out + "/trials").where("run_id = 'on-cluster'");
+        var trials = io.modelpress.spark.ResultReader.table(spark, String.valueOf(out), "trials").where("run_id = 'on-cluster'");
         assertThat(trials.count()).isEqualTo(7);
         // two executors (ids 0 and 1 on this host) evaluated trials; latency was measured on the executors, not
         // the driver (which of the two each latency partition lands on is Spark's choice)
@@ -162,7 +162,7 @@ class SparkSubmitIT {
           "data-parallel mlp-24", "7 ok, 0 failed");
       spark = CliTestBase.reader();
       try {
-        var rows = spark.read().parquet(out + "/trials").where("run_id = 'distill-on-cluster' and method != 'base'");
+        var rows = io.modelpress.spark.ResultReader.table(spark, String.valueOf(out), "trials").where("run_id = 'distill-on-cluster' and method != 'base'");
         assertThat(rows.count()).isEqualTo(6);
         // a weak teacher (1 epoch on 3,000 images, 76 %) and 1-2 epochs on 2,000: far above chance (10 %) is the claim
         assertThat(rows.where("status = 'ok' and accuracy > 0.4 and teacher_fingerprint is not null").count()).isEqualTo(6);
@@ -317,8 +317,8 @@ class SparkSubmitIT {
     org.apache.spark.sql.SparkSession spark = CliTestBase.reader();
     try {
       String cols = "trial_id, status, accuracy, encoded_bytes, sparsity, pareto_rank";
-      var a = spark.read().parquet(out + "/trials").selectExpr(cols.split(", ")).orderBy("trial_id").collectAsList();
-      var b = spark.read().parquet(clean + "/trials").selectExpr(cols.split(", ")).orderBy("trial_id").collectAsList();
+      var a = io.modelpress.spark.ResultReader.table(spark, String.valueOf(out), "trials").selectExpr(cols.split(", ")).orderBy("trial_id").collectAsList();
+      var b = io.modelpress.spark.ResultReader.table(spark, String.valueOf(clean), "trials").selectExpr(cols.split(", ")).orderBy("trial_id").collectAsList();
       assertThat(a).hasSize(25).isEqualTo(b);
     } finally {
       spark.stop();

@@ -57,23 +57,23 @@ class SweepCommandTest extends CliTestBase {
     SparkSession spark = reader();
     try {
       // overwrite replaced r1 (no duplicates) and left r2 alone; trial ids are the same in both runs
-      assertThat(spark.read().parquet(out + "/trials").where("run_id = 'r1'").count()).isEqualTo(13);
-      assertThat(spark.read().parquet(out + "/trials").where("run_id = 'r2'").count()).isEqualTo(13);
-      assertThat(spark.read().parquet(out + "/trials").select("trial_id").distinct().count()).isEqualTo(13);
+      assertThat(io.modelpress.spark.ResultReader.table(spark, String.valueOf(out), "trials").where("run_id = 'r1'").count()).isEqualTo(13);
+      assertThat(io.modelpress.spark.ResultReader.table(spark, String.valueOf(out), "trials").where("run_id = 'r2'").count()).isEqualTo(13);
+      assertThat(io.modelpress.spark.ResultReader.table(spark, String.valueOf(out), "trials").select("trial_id").distinct().count()).isEqualTo(13);
       assertThat(spark.read().parquet(out + "/runs").count()).isEqualTo(2);
       var run = spark.read().parquet(out + "/runs").where("run_id = 'r2'").first();
       assertThat(run.<String>getAs("model_fingerprint")).matches("[0-9a-f]{64}");
       assertThat(run.<String>getAs("spark_version")).isEqualTo("3.5.9");
       assertThat(run.<String>getAs("config_json")).contains("cli-test");
       // the fine-tuned trial ran on an executor with the broadcast training split and kept its masks
-      var tuned = spark.read().parquet(out + "/trials").where("run_id = 'r2' and finetune_schedule = 'one-shot'").first();
+      var tuned = io.modelpress.spark.ResultReader.table(spark, String.valueOf(out), "trials").where("run_id = 'r2' and finetune_schedule = 'one-shot'").first();
       assertThat(tuned.<String>getAs("status")).isEqualTo("ok");
       assertThat(tuned.<Double>getAs("sparsity")).isGreaterThanOrEqualTo(0.9);
-      var untuned = spark.read().parquet(out + "/trials")
+      var untuned = io.modelpress.spark.ResultReader.table(spark, String.valueOf(out), "trials")
           .where("run_id = 'r2' and prune_scope = 'global' and finetune_schedule is null").first();
       assertThat(tuned.<Double>getAs("accuracy")).isGreaterThan(untuned.<Double>getAs("accuracy"));
       // the accuracy/encoded_bytes projection: its members are non-dominated in those two objectives alone
-      var t2 = spark.read().parquet(out + "/trials").where("run_id = 'r2' and status = 'ok'");
+      var t2 = io.modelpress.spark.ResultReader.table(spark, String.valueOf(out), "trials").where("run_id = 'r2' and status = 'ok'");
       t2.createOrReplaceTempView("t2");
       assertThat(t2.where("frontier_projections like '%accuracy/encoded_bytes%'").count()).isPositive();
       assertThat(spark.sql("select a.trial_id from t2 a join t2 b on b.accuracy >= a.accuracy "
@@ -97,7 +97,7 @@ class SweepCommandTest extends CliTestBase {
     assertThat(sweep.out()).contains("latency   measured for 13 of 13 successful trials");
     SparkSession spark = reader();
     try {
-      var trials = spark.read().parquet(out + "/trials").where("run_id = 'lat'");
+      var trials = io.modelpress.spark.ResultReader.table(spark, String.valueOf(out), "trials").where("run_id = 'lat'");
       trials.createOrReplaceTempView("lat_trials");
       assertThat(trials.where("status = 'ok'").count()).isEqualTo(13);
       // every trial: batch 1 and 32, p95 >= p50 > 0, run counts within the bounds, where and how it ran
@@ -196,7 +196,7 @@ class SweepCommandTest extends CliTestBase {
     SparkSession spark = reader();
     try {
       for (String run : List.of("f1", "f2")) {
-        List<org.apache.spark.sql.Row> rows = spark.read().parquet(out + "/trials").where("run_id = '" + run + "'")
+        List<org.apache.spark.sql.Row> rows = io.modelpress.spark.ResultReader.table(spark, String.valueOf(out), "trials").where("run_id = '" + run + "'")
             .orderBy("trial_index").collectAsList();
         assertThat(rows).extracting(r -> r.<String>getAs("status")).containsExactly("ok", "ok", "failed");
         org.apache.spark.sql.Row f = rows.get(2);
@@ -258,7 +258,7 @@ class SweepCommandTest extends CliTestBase {
         .contains("hypervolume ");
     SparkSession spark = reader();
     try {
-      var rows = spark.read().parquet(out + "/trials").where("run_id = 'al1' and block = 'allocated'").collectAsList();
+      var rows = io.modelpress.spark.ResultReader.table(spark, String.valueOf(out), "trials").where("run_id = 'al1' and block = 'allocated'").collectAsList();
       assertThat(rows).isNotEmpty();
       for (var r : rows) {
         assertThat(r.<String>getAs("status")).isEqualTo("ok");
@@ -308,7 +308,7 @@ class SweepCommandTest extends CliTestBase {
     assertThat(r.out()).contains("block evo: generation 2 of 3", "block evo: generation 3 of 3");
     SparkSession spark = reader();
     try {
-      var trials = spark.read().parquet(out + "/trials").where("run_id = 'e1'");
+      var trials = io.modelpress.spark.ResultReader.table(spark, String.valueOf(out), "trials").where("run_id = 'e1'");
       long n = trials.count();
       assertThat(n).isGreaterThan(5).isLessThanOrEqualTo(1 + 4 * 3);
       assertThat(trials.select("trial_id").distinct().count()).isEqualTo(n);

@@ -55,9 +55,11 @@ public final class Distillation {
    *
    * <p>Runs that share the table may compute the same partition at once (a backfill beside the night's
    * run): each writes into a folder of its own under {@code soft_targets/_attempts/} (Spark's partition
-   * discovery skips names starting with {@code _}) and then renames it into place unless another run
-   * got there first, so no run deletes what another is writing; the values of every attempt are the
-   * same teacher's outputs.
+   * discovery skips names starting with {@code _}) as one Parquet file, then renames that file to
+   * {@code targets.parquet} in the partition unless another run's is there: a rename of one file never
+   * nests (a folder renamed onto an existing folder would land inside it), is atomic on the local file
+   * system and HDFS and a whole-object copy on S3, so no run deletes or half-overwrites what another
+   * wrote; the values of every attempt are the same teacher's outputs.
    */
   public static float[] softTargets(SparkSession spark, String out, byte[] teacher, String teacherFingerprint,
       LabeledImages train, int classes, PrintStream log) {
@@ -66,7 +68,7 @@ public final class Distillation {
         "dataset_fingerprint=" + train.fingerprintHex() + "-n" + train.count());
     org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
     long t0 = System.nanoTime();
-    boolean cached = exists(new Path(dir, "_SUCCESS"), conf);
+    boolean cached = exists(new Path(dir, TARGETS), conf) || exists(new Path(dir, "_SUCCESS"), conf); // _SUCCESS: before 0.2
     Path read = dir;
     if (!cached) {
       Path attempt = new Path(new Path(table, "_attempts"), java.util.UUID.randomUUID().toString());
@@ -80,7 +82,7 @@ public final class Distillation {
         }
         jsc.setJobDescription("modelpress: soft targets of " + train.count() + " training examples");
         JavaRDD<Row> rows = jsc.parallelize(starts, starts.size()).mapPartitions(new Logits(model, data));
-        spark.createDataFrame(rows, SOFT_TARGETS_SCHEMA).write().mode(SaveMode.ErrorIfExists)
+        spark.createDataFrame(rows, SOFT_TARGETS_SCHEMA).repartition(1).write().mode(SaveMode.ErrorIfExists)
             .parquet(attempt.toString());
       } finally {
         model.destroy();
@@ -114,25 +116,32 @@ public final class Distillation {
     return logits;
   }
 
+  /** The one file of a soft-targets partition. */
+  static final String TARGETS = "targets.parquet";
+
   /**
-   * Renames a finished attempt into {@code dir} unless a complete {@code dir} is there already (another
-   * run's); returns the folder to read: {@code dir} when it is complete, else the attempt itself (left
-   * for a later run's rename when this one lost a race to a rename still in progress).
+   * Renames a finished attempt's one file to {@code dir/targets.parquet} unless another run's is there
+   * (then this attempt's values, the same, are dropped); returns {@code dir}.
    */
   private static Path publish(Path attempt, Path dir, org.apache.hadoop.conf.Configuration conf) {
     try {
       org.apache.hadoop.fs.FileSystem fs = dir.getFileSystem(conf);
-      if (!fs.exists(dir)) {
-        fs.mkdirs(dir.getParent());
-        fs.rename(attempt, dir); // false when another run renamed first: then its folder stands
-      }
-      if (fs.exists(new Path(dir, "_SUCCESS"))) {
-        if (fs.exists(attempt)) {
-          fs.delete(attempt, true);
+      Path target = new Path(dir, TARGETS);
+      Path part = null;
+      for (org.apache.hadoop.fs.FileStatus s : fs.listStatus(attempt)) {
+        if (s.getPath().getName().startsWith("part-")) {
+          part = s.getPath();
         }
-        return dir;
       }
-      return attempt;
+      if (part == null) {
+        throw new IOException("no part file in " + attempt);
+      }
+      fs.mkdirs(dir);
+      if (!fs.exists(target) && !fs.rename(part, target) && !fs.exists(target)) {
+        throw new IOException("could not rename " + part + " to " + target);
+      }
+      fs.delete(attempt, true);
+      return dir;
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot write " + dir + ": " + io.modelpress.data.StorageErrors.explain(e), e);
     }

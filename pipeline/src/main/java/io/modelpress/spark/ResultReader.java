@@ -21,8 +21,10 @@ import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
@@ -67,9 +69,85 @@ public final class ResultReader {
     return partition(ResultTables.RUNS, runId, ResultSchemas.RUNS).stream().map(ResultSchemas::runInfo).findFirst();
   }
 
-  /** Whether {@code runId} finished: it has its runs row (written last). */
+  /**
+   * Whether {@code runId} finished: its runs row (written last, as one file published whole) exists. An
+   * empty runs folder left by a kill is not a finished run.
+   */
   public boolean finished(String runId) {
-    return exists(partitionPath(ResultTables.RUNS, runId));
+    Path p = partitionPath(ResultTables.RUNS, runId);
+    try {
+      if (!exists(p)) {
+        return false;
+      }
+      for (var s : p.getFileSystem(conf).listStatus(p)) {
+        if (s.isFile() && s.getPath().getName().endsWith(".parquet") && !s.getPath().getName().startsWith("_")
+            && !s.getPath().getName().startsWith(".")) {
+          return true;
+        }
+      }
+      return false;
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read " + ResultTables.show(p) + ": " + StorageErrors.explain(e), e);
+    }
+  }
+
+  /** The identity (config and code) the first attempt of {@code runId} recorded, if any. */
+  public Optional<io.modelpress.config.RunIdentity> identity(String runId) {
+    Path p = new Path(Publisher.runDir(out, runId), ResultTables.IDENTITY);
+    if (!exists(p)) {
+      return Optional.empty();
+    }
+    try (var in = p.getFileSystem(conf).open(p)) {
+      return Optional.of(io.modelpress.config.RunIdentity.fromJson(new String(in.readAllBytes(),
+          java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read " + ResultTables.show(p) + ": " + StorageErrors.explain(e), e);
+    }
+  }
+
+  /** The run fingerprints on {@code runId}'s committed trial rows ("" for rows written without one). */
+  public Set<String> committedFingerprints(String runId) {
+    Set<String> f = new TreeSet<>();
+    for (Row r : partition(ResultTables.TRIALS, runId, ResultSchemas.TRIALS)) {
+      String v = r.getAs(ResultSchemas.RUN_FINGERPRINT);
+      f.add(v == null ? "" : v);
+    }
+    return f;
+  }
+
+  /**
+   * A table under {@code out} as users query it, or null when it has no data: {@code trials} is the trial
+   * files joined with {@code trial_ranks} (rank, knee, projections); the others are read as written. The
+   * schema is {@link ResultSchemas}'s, with {@code run_id} from the partition folders.
+   */
+  public static Dataset<Row> table(SparkSession spark, String out, String table) {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Path p = new Path(out, table);
+    try {
+      if (!p.getFileSystem(conf).exists(p)) {
+        return null;
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read " + ResultTables.show(p) + ": " + StorageErrors.explain(e), e);
+    }
+    Dataset<Row> d = spark.read().schema(ResultTables.schemaOf(table)).parquet(p.toString());
+    if (!table.equals(ResultTables.TRIALS)) {
+      return d;
+    }
+    Dataset<Row> ranks = table(spark, out, ResultTables.TRIAL_RANKS);
+    if (ranks == null) {
+      return d;
+    }
+    Dataset<Row> t = d.alias("t");
+    Dataset<Row> joined = t.join(ranks.alias("k"), t.col(ResultSchemas.RUN_ID).equalTo(ranks.col(ResultSchemas.RUN_ID))
+        .and(t.col(ResultSchemas.TRIAL_ID).equalTo(ranks.col(ResultSchemas.TRIAL_ID))), "left");
+    List<org.apache.spark.sql.Column> cols = new ArrayList<>();
+    for (String c : ResultSchemas.TRIALS.fieldNames()) {
+      cols.add(ResultTables.RANK_COLUMNS.contains(c)
+          ? functions.coalesce(functions.col("k." + c), functions.col("t." + c)).as(c) // rows of runs written before trial_ranks
+          : functions.col("t." + c).as(c));
+    }
+    return joined.select(cols.toArray(new org.apache.spark.sql.Column[0]));
   }
 
   /** The rows of {@code runId}'s trials, one per trial id, in plan order (none when it has none). */
@@ -84,18 +162,26 @@ public final class ResultReader {
   public Ranked ranked(String runId) {
     Map<String, Row> byId = new TreeMap<>();
     for (Row r : partition(ResultTables.TRIALS, runId, ResultSchemas.TRIALS)) {
-      byId.putIfAbsent(r.getAs(ResultSchemas.TRIAL_ID), r); // a batch committed twice by a dying attempt counts once
+      if (byId.putIfAbsent(r.getAs(ResultSchemas.TRIAL_ID), r) != null) {
+        throw new IllegalStateException("run '" + runId + "' has two rows of trial " + r.getAs(ResultSchemas.TRIAL_ID)
+            + " in " + out + "/trials");
+      }
+    }
+    Map<String, Row> ranks = new HashMap<>();
+    for (Row r : partition(ResultTables.TRIAL_RANKS, runId, ResultSchemas.TRIAL_RANKS)) {
+      ranks.put(r.getAs(ResultSchemas.TRIAL_ID), r);
     }
     List<TrialResult> trials = new ArrayList<>();
     Set<String> frontier = new HashSet<>();
     String knee = null;
     for (Row r : byId.values()) {
       trials.add(ResultSchemas.fromRow(r));
-      Integer rank = r.getAs("pareto_rank");
+      Row k = ranks.getOrDefault(r.<String>getAs(ResultSchemas.TRIAL_ID), r); // runs written before trial_ranks: in the row
+      Integer rank = k.getAs("pareto_rank");
       if (rank != null && rank == 0) {
         frontier.add(r.getAs(ResultSchemas.TRIAL_ID));
       }
-      if (Boolean.TRUE.equals(r.getAs("knee"))) {
+      if (Boolean.TRUE.equals(k.getAs("knee"))) {
         knee = r.getAs(ResultSchemas.TRIAL_ID);
       }
     }
@@ -173,22 +259,22 @@ public final class ResultReader {
   }
 
   /**
-   * The successful results of trials {@code ids} in finished runs other than {@code runId} that ran the same
-   * resolved config with the same code (its {@code config_json} and {@code code_version}: a trial id covers
-   * the trial spec, model and test data, not the root seed, the training split, the latency settings or a
-   * code fix), each from the latest such run (by {@code started_at}); each result names the run that
-   * measured it ({@link TrialResult#measuredIn}).
+   * The successful results of trials {@code ids} in finished runs other than {@code runId} with the same
+   * run fingerprint (the same config but for its name and output, and the same code by content: a trial id
+   * alone covers the trial spec, model and test data, not the root seed, the training split, the latency
+   * settings or a code fix), each from the latest such run (by {@code started_at}); each result names the
+   * run that measured it ({@link TrialResult#measuredIn}).
    */
-  public Map<String, TrialResult> earlierResults(String runId, Set<String> ids, String configJson, String codeVersion) {
+  public Map<String, TrialResult> earlierResults(String runId, Set<String> ids, String fingerprint) {
     Path trials = new Path(out, ResultTables.TRIALS);
-    if (ids.isEmpty() || !exists(trials)) {
+    Path runsPath = new Path(out, ResultTables.RUNS);
+    if (ids.isEmpty() || !exists(trials) || !exists(runsPath)) {
       return Map.of();
     }
     Map<String, Instant> finished = new HashMap<>();
-    for (RunInfo r : runs()) {
-      if (configJson.equals(r.inputs().configJson()) && codeVersion.equals(r.provenance().codeVersion())) {
-        finished.put(r.runId(), r.startedAt());
-      }
+    for (Row r : spark.read().schema(ResultSchemas.RUNS).parquet(runsPath.toString())
+        .where(functions.col(ResultSchemas.RUN_FINGERPRINT).equalTo(fingerprint)).collectAsList()) {
+      finished.put(r.getAs(ResultSchemas.RUN_ID), ResultSchemas.runInfo(r).startedAt());
     }
     finished.remove(runId);
     Map<String, TrialResult> best = new HashMap<>();

@@ -26,6 +26,7 @@ public final class ResultSchemas {
 
   public static final String RUN_ID = "run_id";
   public static final String TRIAL_ID = "trial_id";
+  public static final String RUN_FINGERPRINT = "run_fingerprint";
   public static final String ACCURACY = "accuracy";
   public static final String STATUS = "status";
 
@@ -113,6 +114,17 @@ public final class ResultSchemas {
       f("train_ms", DataTypes.DoubleType, true),
       // null: measured by this run; else the earlier run whose result for the same trial id this row reuses
       f("measured_in_run", DataTypes.StringType, true),
+      // the run's fingerprint (config and code) on every row: a resume with another fingerprint is refused
+      f(RUN_FINGERPRINT, DataTypes.StringType, true),
+  });
+
+  /** {@code trial_ranks/}: what a run's final step derives per trial from all its trials (joined into {@code trials}). */
+  public static final StructType TRIAL_RANKS = new StructType(new StructField[] {
+      f(RUN_ID, DataTypes.StringType, false),
+      f(TRIAL_ID, DataTypes.StringType, false),
+      f("pareto_rank", DataTypes.IntegerType, true),
+      f("knee", DataTypes.BooleanType, true),
+      f("frontier_projections", DataTypes.StringType, true),
   });
 
   /** {@code device_estimates/}: one row per successful trial × device profile; every figure an estimate. */
@@ -154,6 +166,7 @@ public final class ResultSchemas {
       f("java_version", DataTypes.StringType, false),
       f("os_arch", DataTypes.StringType, false),
       f("hypervolume", DataTypes.DoubleType, true),
+      f(RUN_FINGERPRINT, DataTypes.StringType, true),
   });
 
   private static StructField f(String name, DataType type, boolean nullable) {
@@ -476,6 +489,7 @@ public final class ResultSchemas {
     v.add(ds == null ? null : modelFingerprint);
     v.add(m == null || Double.isNaN(m.timings().trainMs()) ? null : m.timings().trainMs());
     v.add(r.measuredIn());
+    v.add(null); // run_fingerprint: set by the writer
     if (v.size() != TRIALS.size()) {
       throw new IllegalStateException("trials row has " + v.size() + " values for " + TRIALS.size() + " columns");
     }

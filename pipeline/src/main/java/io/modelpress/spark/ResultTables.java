@@ -14,52 +14,114 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * The results tables under an output root (any Hadoop path): {@code trials/}, {@code frontier/} and
- * {@code runs/}, Parquet, partitioned by {@code run_id}. {@code runs} is written last, so a run that has
- * a runs row has complete trials and frontier tables.
+ * The results tables under an output root (any Hadoop path), Parquet, partitioned by {@code run_id}, and
+ * how a run writes them so that no kill loses a committed row and no reader sees a row twice:
+ * <ul>
+ *   <li>{@code trials/run_id=R/} is append-only while the run lives: each committed batch is one file
+ *       published whole ({@link Publisher}), named after its trial ids ({@code batch-<sha>.parquet};
+ *       failed trials apart, in {@code failed-<sha>.parquet}, which a resume deletes to evaluate them
+ *       again). Nothing rewrites or deletes a batch but {@code --overwrite}.</li>
+ *   <li>What is computed from the trials ({@code trial_ranks}: Pareto rank, knee and projections;
+ *       {@code frontier}; {@code device_estimates}) is written after the last batch, one file per run
+ *       and table, and can be rebuilt from the trials at any time ({@code modelpress results rebuild}).</li>
+ *   <li>{@code runs/run_id=R/run.parquet} is written last: the run is finished exactly when it exists.</li>
+ * </ul>
+ * The table {@code trials} users query ({@link ResultReader#table}, {@code modelpress.trials}) is the
+ * trial files joined with {@code trial_ranks}.
  */
 public final class ResultTables {
 
   public static final String TRIALS = "trials";
+  public static final String TRIAL_RANKS = "trial_ranks";
   public static final String FRONTIER = "frontier";
   public static final String RUNS = "runs";
   public static final String DEVICE_ESTIMATES = "device_estimates";
 
+  /** The columns of {@code trials} stored in {@code trial_ranks} (computed from all of a run's trials). */
+  static final List<String> RANK_COLUMNS = List.of("pareto_rank", "knee", "frontier_projections");
+
   private ResultTables() {}
 
+  /** The file, in a run's hidden folder, holding the identity of its first attempt (config and code). */
+  static final String IDENTITY = "identity.json";
+
+  /** Records the identity of a run's attempt, against which later attempts of the run id are checked. */
+  public static void writeIdentity(String out, String runId, io.modelpress.config.RunIdentity id, Configuration conf) {
+    Path p = new Path(Publisher.runDir(out, runId), IDENTITY);
+    try (var o = p.getFileSystem(conf).create(p, true)) {
+      o.write(id.toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write " + show(p) + ": " + io.modelpress.data.StorageErrors.explain(e), e);
+    }
+  }
+
+  /** The partition folder of {@code runId} in {@code table}. */
+  static Path partition(String out, String table, String runId) {
+    return new Path(new Path(out, table), ResultSchemas.RUN_ID + "=" + runId);
+  }
+
   /**
-   * Commits a batch of finished trials of a running sweep: appended to the run's trials partition
-   * (new files, nothing rewritten), so an interrupted run keeps them and a resumed run skips them. The
-   * final {@link #write} replaces the partition with the complete, ranked rows.
+   * Commits a batch of finished trials of a running sweep: its successful trials as one new file, its
+   * failed ones as another; published whole, never rewritten. A batch published before (the same trial
+   * ids: an attempt killed after publishing it) is not written twice.
+   *
+   * @param fingerprint the run's fingerprint ({@link io.modelpress.config.RunIdentity}), on every row
+   * @param modelFingerprint the run's model (the teacher of distillation trials)
    */
-  public static void appendTrials(SparkSession spark, String out, String runId, List<TrialResult> batch) {
-    List<Row> rows = new ArrayList<>();
-    for (TrialResult r : batch) {
-      rows.add(ResultSchemas.trialRow(runId, r, null));
+  public static void appendTrials(SparkSession spark, String out, String runId, String fingerprint,
+      String modelFingerprint, List<TrialResult> batch) {
+    for (boolean ok : new boolean[] {true, false}) {
+      List<TrialResult> part = batch.stream().filter(r -> r.isOk() == ok).toList();
+      if (part.isEmpty()) {
+        continue;
+      }
+      List<Row> rows = new ArrayList<>();
+      for (TrialResult r : part) {
+        rows.add(ResultSchemas.trialRow(runId, r, null, null, null, modelFingerprint));
+      }
+      String name = (ok ? "batch-" : "failed-") + digest(part.stream().map(r -> r.trial().trialId()).sorted().toList())
+          + ".parquet";
+      Dataset<Row> df = stored(spark.createDataFrame(rows, ResultSchemas.TRIALS), fingerprint);
+      Publisher.publishNew(df, out, runId, new Path(partition(out, TRIALS, runId), name));
+      io.modelpress.sweep.CrashPoint.at("trials.batch.published");
     }
-    if (rows.isEmpty()) {
-      return;
+  }
+
+  /** The trial files' columns: the trials schema without the partition and rank columns, the fingerprint set. */
+  private static Dataset<Row> stored(Dataset<Row> trials, String fingerprint) {
+    Dataset<Row> d = trials.withColumn(ResultSchemas.RUN_FINGERPRINT, functions.lit(fingerprint)).drop(ResultSchemas.RUN_ID);
+    for (String c : RANK_COLUMNS) {
+      d = d.drop(c);
     }
-    // written straight into this run's partition folder (without the partition column, as partitioned
-    // writes store it): the commit protocol's _temporary folder is then this run's own, so sweeps
-    // appending to one output root at the same time never delete each other's staging files
-    spark.createDataFrame(rows, ResultSchemas.TRIALS)
-        .drop(ResultSchemas.RUN_ID)
-        .coalesce(1)
-        .write()
-        .mode(SaveMode.Append)
-        .parquet(new Path(new Path(out, TRIALS), ResultSchemas.RUN_ID + "=" + runId).toString());
+    return d;
+  }
+
+  /**
+   * Deletes the failed trials' files of {@code runId} (a resume evaluates those trials again). Returns how
+   * many files it deleted.
+   */
+  public static int dropFailed(String out, String runId, Configuration conf) {
+    return Publisher.deleteFiles(partition(out, TRIALS, runId), List.of("failed-"), conf);
+  }
+
+  /** Deletes what killed attempts of {@code runId} left half-written (staging files, committer folders). */
+  public static void clearStaging(String out, String runId, Configuration conf) {
+    Publisher.clearStaging(out, runId, conf);
+    for (String table : List.of(TRIALS, TRIAL_RANKS, FRONTIER, DEVICE_ESTIMATES, RUNS)) {
+      Publisher.deleteFiles(partition(out, table, runId), List.of("_temporary", "__magic", ".spark-staging"), conf);
+    }
   }
 
   /** Whether any table under {@code out} already holds rows of {@code runId}. */
   public static boolean runExists(String out, String runId, Configuration conf) {
     try {
       for (String table : List.of(TRIALS, FRONTIER, RUNS, DEVICE_ESTIMATES, SENSITIVITY, SENSITIVITY_SUMMARY)) {
-        Path p = new Path(new Path(out, table), ResultSchemas.RUN_ID + "=" + runId);
+        Path p = partition(out, table, runId);
         if (p.getFileSystem(conf).exists(p)) {
           return true;
         }
@@ -71,19 +133,26 @@ public final class ResultTables {
   }
 
   /**
-   * Writes a finished sweep run's tables: its trials partition with ranks, knee and projections (replacing
-   * the batches appended while it ran), its frontier, its device estimates, and its runs row last. Every
-   * write replaces only the run's own partition folder ({@link #save}), so other runs, even concurrent
-   * ones, are never touched.
+   * Finishes a sweep run whose trials are all committed ({@link #appendTrials}): writes what is derived
+   * from them (trial_ranks, frontier, device_estimates), then its runs row, the commit marker. Every
+   * table's partition of the run is replaced by one file; other runs, even concurrent ones, are never touched.
    */
-  public static void write(SparkSession spark, String out, io.modelpress.sweep.RunOutcome o) {
+  public static void write(SparkSession spark, String out, io.modelpress.sweep.RunOutcome o, String fingerprint) {
+    writeDerived(spark, out, o, fingerprint);
+    io.modelpress.sweep.CrashPoint.at("runs.beforePublish");
+    replace(spark, List.of(runRow(o.run(), fingerprint)), ResultSchemas.RUNS, out, RUNS, "run");
+    io.modelpress.sweep.CrashPoint.at("runs.published");
+  }
+
+  /** The tables computed from a run's trials: written by {@link #write} and by {@code results rebuild}. */
+  public static void writeDerived(SparkSession spark, String out, io.modelpress.sweep.RunOutcome o, String fingerprint) {
     RunInfo run = o.run();
     String knee = o.knee();
-    List<Row> trials = new ArrayList<>();
+    List<Row> ranks = new ArrayList<>();
     for (TrialResult r : o.results()) {
-      trials.add(ResultSchemas.trialRow(run.runId(), r, o.ranks().get(r.trial().trialId()),
-          r.isOk() ? r.trial().trialId().equals(knee) : null, o.projections().get(r.trial().trialId()),
-          run.inputs().modelFingerprint()));
+      String id = r.trial().trialId();
+      ranks.add(RowFactory.create(run.runId(), id, o.ranks().get(id), r.isOk() ? id.equals(knee) : null,
+          o.projections().get(id)));
     }
     Set<String> frontierIds = o.ranks().entrySet().stream().filter(e -> e.getValue() == 0).map(Map.Entry::getKey)
         .collect(Collectors.toSet());
@@ -94,11 +163,36 @@ public final class ResultTables {
             o.projections().get(r.trial().trialId()), run.inputs().modelFingerprint()));
       }
     }
-    save(spark, trials, ResultSchemas.TRIALS, new Path(out, TRIALS).toString());
-    save(spark, frontier, ResultSchemas.TRIALS, new Path(out, FRONTIER).toString());
-    save(spark, o.devices().stream().map(d -> ResultSchemas.deviceRow(run.runId(), d)).toList(),
-        ResultSchemas.DEVICE_ESTIMATES, new Path(out, DEVICE_ESTIMATES).toString());
-    save(spark, List.of(runRow(run)), ResultSchemas.RUNS, new Path(out, RUNS).toString());
+    replace(spark, ranks, ResultSchemas.TRIAL_RANKS, out, TRIAL_RANKS, "ranks");
+    io.modelpress.sweep.CrashPoint.at("derived.trial_ranks.published");
+    replace(spark, frontier.stream().map(r -> withFingerprint(r, fingerprint)).toList(), ResultSchemas.TRIALS, out,
+        FRONTIER, "frontier");
+    io.modelpress.sweep.CrashPoint.at("derived.frontier.published");
+    replace(spark, o.devices().stream().map(d -> ResultSchemas.deviceRow(run.runId(), d)).toList(),
+        ResultSchemas.DEVICE_ESTIMATES, out, DEVICE_ESTIMATES, "estimates");
+    io.modelpress.sweep.CrashPoint.at("derived.device_estimates.published");
+  }
+
+  private static Row withFingerprint(Row r, String fingerprint) {
+    Object[] v = new Object[r.length()];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = r.get(i);
+    }
+    v[ResultSchemas.TRIALS.fieldIndex(ResultSchemas.RUN_FINGERPRINT)] = fingerprint;
+    return RowFactory.create(v);
+  }
+
+  static String digest(List<String> ids) {
+    try {
+      java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+      for (String id : ids) {
+        md.update(id.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        md.update((byte) '\n');
+      }
+      return java.util.HexFormat.of().formatHex(md.digest()).substring(0, 24);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   public static final String SENSITIVITY = "sensitivity";
@@ -108,9 +202,11 @@ public final class ResultTables {
 
   /** Writes a sensitivity run: per-seed rows, summaries, then its runs row (last, as for sweeps). */
   public static void writeSensitivity(SparkSession spark, String out, RunInfo run, List<Row> rows, List<Row> summary) {
-    save(spark, rows, ResultSchemas.SENSITIVITY, new Path(out, SENSITIVITY).toString());
-    save(spark, summary, ResultSchemas.SENSITIVITY_SUMMARY, new Path(out, SENSITIVITY_SUMMARY).toString());
-    save(spark, List.of(runRow(run)), ResultSchemas.RUNS, new Path(out, RUNS).toString());
+    replace(spark, rows, ResultSchemas.SENSITIVITY, out, SENSITIVITY, "sensitivity");
+    replace(spark, summary, ResultSchemas.SENSITIVITY_SUMMARY, out, SENSITIVITY_SUMMARY, "summary");
+    io.modelpress.sweep.CrashPoint.at("runs.beforePublish");
+    replace(spark, List.of(runRow(run, null)), ResultSchemas.RUNS, out, RUNS, "run");
+    io.modelpress.sweep.CrashPoint.at("runs.published");
   }
 
   /**
@@ -118,62 +214,46 @@ public final class ResultTables {
    * what an earlier attempt of the same night wrote (a first night has no rows and clears the partition).
    */
   public static void writeNightlyDiff(SparkSession spark, String out, io.modelpress.report.NightlyDiff.Result diff) {
-    Path p = new Path(new Path(out, NIGHTLY_DIFF), ResultSchemas.RUN_ID + "=" + diff.runId());
-    try {
-      FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
-      if (fs.exists(p) && !fs.delete(p, true)) {
-        throw new IOException("could not delete " + p);
-      }
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot write " + p + ": " + e.getMessage(), e);
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    List<Row> rows = ResultSchemas.nightlyRows(diff);
+    if (rows.isEmpty()) {
+      Publisher.deleteIfExists(partition(out, NIGHTLY_DIFF, diff.runId()), conf);
     }
-    save(spark, ResultSchemas.nightlyRows(diff), ResultSchemas.NIGHTLY_DIFF, new Path(out, NIGHTLY_DIFF).toString());
+    replace(spark, rows, ResultSchemas.NIGHTLY_DIFF, out, NIGHTLY_DIFF, "diff");
   }
 
   /** Every table, in the order users meet them. */
-  public static final List<String> TABLES = List.of(RUNS, TRIALS, FRONTIER, DEVICE_ESTIMATES, SENSITIVITY,
+  public static final List<String> TABLES = List.of(RUNS, TRIALS, TRIAL_RANKS, FRONTIER, DEVICE_ESTIMATES, SENSITIVITY,
       SENSITIVITY_SUMMARY, SOFT_TARGETS, NIGHTLY_DIFF);
 
   /**
-   * Registers the tables under {@code out} for Spark SQL as {@code modelpress.<table>} (database
-   * {@code modelpress} in the session catalog, external Parquet tables over the run_id=... folders,
-   * schemas from {@link ResultSchemas}); tables without data are skipped. Returns the registered names.
+   * Registers the tables under {@code out} for Spark SQL as global temporary views in the session's
+   * global temporary database ({@code modelpress} in sessions modelpress opens, where queries name them
+   * {@code modelpress.<table>}): nothing is created in, or dropped from, the session's catalog, so a
+   * metastore's tables are never touched. Tables without data are skipped. Returns the registered names.
    */
   public static List<String> register(SparkSession spark, String out) {
-    spark.sql("create database if not exists modelpress");
-    for (String t : TABLES) { // a table of another root must not survive under the same name
-      spark.sql("drop table if exists modelpress." + t);
+    String db = spark.conf().get("spark.sql.globalTempDatabase", "global_temp");
+    if (!"modelpress".equals(db)) {
+      throw new IllegalStateException("the tables are registered as modelpress.<table> in the session's global "
+          + "temporary database, which is '" + db + "' here; start the session with spark.sql.globalTempDatabase=modelpress");
     }
-    Configuration conf = spark.sparkContext().hadoopConfiguration();
     List<String> done = new ArrayList<>();
     for (String t : TABLES) {
-      Path p = new Path(out, t);
-      try {
-        if (!p.getFileSystem(conf).exists(p)) {
-          continue;
-        }
-      } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read " + p + ": " + e.getMessage(), e);
+      Dataset<Row> d = ResultReader.table(spark, out, t);
+      if (d != null) {
+        d.createOrReplaceGlobalTempView(t);
+        done.add(t);
       }
-      String location;
-      try {
-        location = p.getFileSystem(conf).makeQualified(p).toString();
-      } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read " + p + ": " + e.getMessage(), e);
-      }
-      spark.sql("drop table if exists modelpress." + t);
-      // external (a path): dropping the table never deletes the data. Not partitioned in the catalog: the
-      // file index finds the run_id=... folders at every query, so runs written later show up at once.
-      spark.catalog().createTable("modelpress." + t, "parquet", schemaOf(t), java.util.Map.of("path", location));
-      done.add(t);
     }
     return done;
   }
 
-  private static org.apache.spark.sql.types.StructType schemaOf(String table) {
+  static org.apache.spark.sql.types.StructType schemaOf(String table) {
     return switch (table) {
       case RUNS -> ResultSchemas.RUNS;
       case TRIALS, FRONTIER -> ResultSchemas.TRIALS;
+      case TRIAL_RANKS -> ResultSchemas.TRIAL_RANKS;
       case SENSITIVITY -> ResultSchemas.SENSITIVITY;
       case SENSITIVITY_SUMMARY -> ResultSchemas.SENSITIVITY_SUMMARY;
       case DEVICE_ESTIMATES -> ResultSchemas.DEVICE_ESTIMATES;
@@ -186,27 +266,27 @@ public final class ResultTables {
   /** Deletes every partition of {@code runId}: its report first, then runs, then the others. */
   public static void deleteRun(String out, String runId, Configuration conf) {
     try {
-      for (String table : List.of(io.modelpress.report.ReportFiles.REPORTS, RUNS, TRIALS, FRONTIER, DEVICE_ESTIMATES, SENSITIVITY,
-          SENSITIVITY_SUMMARY, NIGHTLY_DIFF)) {
+      for (String table : List.of(io.modelpress.report.ReportFiles.REPORTS, RUNS, TRIALS, TRIAL_RANKS, FRONTIER,
+          DEVICE_ESTIMATES, SENSITIVITY, SENSITIVITY_SUMMARY, NIGHTLY_DIFF)) {
         Path p = new Path(new Path(out, table), ResultSchemas.RUN_ID + "=" + runId);
         FileSystem fs = p.getFileSystem(conf);
         if (fs.exists(p) && !fs.delete(p, true)) {
           throw new IOException("could not delete " + p);
         }
       }
+      Publisher.deleteIfExists(new Path(Publisher.runDir(out, runId), IDENTITY), conf);
     } catch (IOException e) {
       throw new IllegalStateException("cannot replace run " + runId + " in " + out + ": " + e.getMessage(), e);
     }
   }
 
   /**
-   * Replaces one run's partition of a table with {@code rows} (all of that run). Written straight into
-   * {@code path/run_id=R} (without the partition column, as partitioned writes store it), so the job's
-   * staging is that folder's own and other runs, even concurrent ones, are never touched; and it works
-   * with committers that cannot overwrite partitions dynamically (the S3A magic committer).
+   * Replaces one run's partition of {@code table} with {@code rows} (all of that run) as one file
+   * {@code <name>.parquet}: the partition's old files are deleted, then the new file is published whole
+   * ({@link Publisher}). A reader between the two sees the run without these rows, never twice.
    */
-  private static void save(SparkSession spark, List<Row> rows, org.apache.spark.sql.types.StructType schema,
-      String path) {
+  private static void replace(SparkSession spark, List<Row> rows, org.apache.spark.sql.types.StructType schema,
+      String out, String table, String name) {
     if (rows.isEmpty()) {
       return; // nothing to add; an empty write would still create files
     }
@@ -214,20 +294,18 @@ public final class ResultTables {
     if (rows.stream().anyMatch(r -> !runId.equals(r.getString(schema.fieldIndex(ResultSchemas.RUN_ID))))) {
       throw new IllegalArgumentException("rows of several runs written as one run's partition");
     }
-    spark.createDataFrame(rows, schema)
-        .drop(ResultSchemas.RUN_ID)
-        .coalesce(1)
-        .write()
-        .mode(SaveMode.Overwrite)
-        .parquet(new Path(path, ResultSchemas.RUN_ID + "=" + runId).toString());
+    Path partition = partition(out, table, runId);
+    Publisher.deleteFiles(partition, List.of(), spark.sparkContext().hadoopConfiguration());
+    Publisher.publishReplacing(spark.createDataFrame(rows, schema).drop(ResultSchemas.RUN_ID), out, runId,
+        new Path(partition, name + ".parquet"));
   }
 
-  static Row runRow(RunInfo r) {
+  static Row runRow(RunInfo r, String fingerprint) {
     return RowFactory.create(r.runId(), r.name(), Timestamp.from(r.startedAt()), Timestamp.from(r.finishedAt()),
         r.wallSeconds(), r.trials().total(), r.trials().ok(), r.trials().failed(), r.baseAccuracy(), r.objectives(),
         r.inputs().configJson(), r.inputs().model(), r.inputs().modelFingerprint(), r.inputs().dataset(), r.inputs().datasetFingerprint(), r.provenance().master(),
         r.provenance().codeVersion(), r.provenance().sparkVersion(), r.provenance().dl4jVersion(), r.provenance().javaVersion(), r.provenance().osArch(),
-        Double.isNaN(r.hypervolume()) ? null : r.hypervolume());
+        Double.isNaN(r.hypervolume()) ? null : r.hypervolume(), fingerprint);
   }
 
   /** A path as users wrote it: local paths without the {@code file:} scheme. */

@@ -43,8 +43,21 @@ public final class SweepLoop {
     void finished();
   }
 
-  /** Where a batch's rows go: the run's trials partition under the output root. */
-  public record Target(String out, String runId) {}
+  /**
+   * Where a batch's rows go: the run's trials partition under the output root, each row with the run's
+   * fingerprint, written only while this attempt holds the run's lease.
+   */
+  public record Target(String out, String runId, String fingerprint, String modelFingerprint, RunLease lease) {
+
+    /** Commits {@code rows} ({@link ResultTables#appendTrials}) after checking the lease is still this attempt's. */
+    public void commit(SparkSession spark, List<TrialResult> rows) {
+      if (rows.isEmpty()) {
+        return;
+      }
+      lease.check();
+      ResultTables.appendTrials(spark, out, runId, fingerprint, modelFingerprint, rows);
+    }
+  }
 
   /**
    * Evaluates {@code state}'s trials and the later evolve generations; returns every result of the run
@@ -78,10 +91,8 @@ public final class SweepLoop {
           }
           List<TrialResult> dropped = withDrop(got, base);
           results.addAll(dropped);
+          target.commit(spark, dropped);
           listener.batchDone(results);
-          if (i + 1 < batches.size()) { // the last batch goes straight into the final tables
-            ResultTables.appendTrials(spark, target.out(), target.runId(), dropped);
-          }
         }
         evolve(spark, spec, plan, state, session, results, layers, target, log);
       } finally {
@@ -116,7 +127,7 @@ public final class SweepLoop {
         g.reused().forEach(id -> results.add(state.bred().get(id)));
         List<TrialResult> dropped = withDrop(got, TrialResult.baseAccuracy(results));
         results.addAll(dropped);
-        ResultTables.appendTrials(spark, target.out(), target.runId(), dropped);
+        target.commit(spark, dropped);
         log.printf(Locale.ROOT, "block %s: generation %d of %d, %d new trials%n", breeding.block(), g.number(), g.of(),
             g.children().size() + g.reused().size());
       }

@@ -110,6 +110,7 @@ public final class TrialEvaluator {
   /** {@link #evaluate}, keeping the compressed model of a successful trial. */
   public Kept evaluateKeeping(PlannedTrial trial, String executor) {
     try {
+      CrashPoint.at("trial." + trial.block()); // fault injection: a trial that fails (tests only)
       Evaluated e = measure(trial);
       return new Kept(TrialResult.ok(trial, e.measurements(), executor), e.model(), e.architecture());
     } catch (RuntimeException e) {

@@ -115,11 +115,12 @@ class SparkSweepRunnerTest {
         results, List.of(), 1.0);
     assertThat(outcome.ranks()).isEqualTo(ranks);
     assertThat(ResultTables.runExists(out, "r1", new Configuration())).isFalse();
-    ResultTables.write(spark, out, outcome);
+    ResultTables.appendTrials(spark, out, "r1", "test-fingerprint", ModelStore.hex(fp), results);
+    ResultTables.write(spark, out, outcome, "test-fingerprint");
     assertThat(ResultTables.runExists(out, "r1", new Configuration())).isTrue();
 
     // Spark reads the tables back
-    Dataset<Row> trials = spark.read().parquet(out + "/trials");
+    Dataset<Row> trials = io.modelpress.spark.ResultReader.table(spark, String.valueOf(out), "trials");
     assertThat(trials.count()).isEqualTo(plan.size());
     assertThat(trials.schema().fieldNames()).contains("run_id", "trial_id", "accuracy", "status", "accuracy_drop",
         "dense_bytes", "encoded_bytes", "compression_ratio", "params", "nonzero_params", "macs", "seed");
