@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.modelpress.TestData;
 import io.modelpress.config.SweepConfigParser;
 import io.modelpress.data.LabeledImages;
+import io.modelpress.measure.LayerWorkload;
 import io.modelpress.model.Dl4jModel;
 import io.modelpress.model.ModelStore;
 import io.modelpress.pareto.ParetoFront;
@@ -31,7 +32,11 @@ import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.example.GroupReadSupport;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -74,6 +79,24 @@ class SparkSweepRunnerTest {
         - prune: {scope: global, sparsities: [0.8]}
           quantize: {bits: 4}
       """;
+
+  @Test
+  void workloadsWrittenBeforeTheirArithmeticWasRecordedReadBackAsTheyWereEstimated() throws Exception {
+    // layer_workloads as rows of earlier versions wrote it: without the arithmetic field
+    StructType old = new StructType(java.util.Arrays.stream(ResultSchemas.WORKLOAD.fields())
+        .filter(f -> !f.name().equals("arithmetic")).toArray(StructField[]::new));
+    StructType oldTable = new StructType(new StructField[] {
+        DataTypes.createStructField("layer_workloads", DataTypes.createArrayType(old, true), true)});
+    String path = tmp.resolve("old").toString();
+    spark.createDataFrame(List.of(RowFactory.create(List.of(RowFactory.create("fc1", 100L, 100L, false, 4, 60L),
+        RowFactory.create("out", 10L, 10L, false, 32, 40L)))), oldTable).write().parquet(path);
+    StructType now = new StructType(new StructField[] {
+        DataTypes.createStructField("layer_workloads", DataTypes.createArrayType(ResultSchemas.WORKLOAD, true), true)});
+    Row read = spark.read().schema(now).parquet(path).collectAsList().get(0);
+    assertThat(ResultSchemas.workloads(read)).containsExactly(
+        new LayerWorkload("fc1", 100, 100, false, 4, 60, LayerWorkload.Arithmetic.INT8),
+        new LayerWorkload("out", 10, 10, false, 32, 40, LayerWorkload.Arithmetic.FP32));
+  }
 
   @Test
   void sweepEvaluatesEveryTrialOnceAndWritesReadableTables() throws Exception {
