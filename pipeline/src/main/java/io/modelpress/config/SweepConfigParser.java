@@ -372,7 +372,7 @@ public final class SweepConfigParser {
     int calibrationBatches = p.has("calibration-batches") ? p.get("calibration-batches").asInt()
         : PruneSpec.DEFAULT_CALIBRATION_BATCHES;
     for (PruneSpec.Criterion c : criteria) {
-      if (structure == PruneSpec.Structure.UNSTRUCTURED && c.isActivationBased()) {
+      if (structure == PruneSpec.Structure.UNSTRUCTURED && c.scoresNeuronsOnly()) {
         throw new ConfigException("'" + p.path + ".method' " + c.id() + " scores neurons, not weights; add "
             + "'structure: structured' or use magnitude, gradient or taylor");
       }

@@ -1,0 +1,143 @@
+package io.modelpress.compress.prune;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.modelpress.config.SweepConfigParser;
+import io.modelpress.model.Calibration;
+import io.modelpress.model.LayerKind;
+import io.modelpress.model.LayerWeights;
+import io.modelpress.model.ModelWeights;
+import io.modelpress.spec.LayerSelector;
+import io.modelpress.spec.PruneSpec;
+import io.modelpress.spec.PruneSpec.Criterion;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The structured Taylor criterion against Molchanov et al. 2019 (eq. 4) written out by hand:
+ * I_c = (1/B) Σ_b (Σ_{s ∈ neuron c} g_s^(b) · w_s)², on a dense layer of 2 inputs and 3 output neurons
+ * calibrated on 2 batches.
+ */
+class ImportanceTest {
+
+  // [nIn = 2, nOut = 3], row-major: w[i * 3 + c] feeds neuron c from input i
+  static final float[] W = {1.0f, 0.5f, 1.0f, 1.0f, 0.5f, 1.0f};
+  // ∂L/∂w on each batch, same layout
+  static final float[][] G = {{0.5f, 0.4f, 0.2f, -0.5f, 0.4f, 0.2f}, {-0.3f, 0.2f, -0.2f, 0.3f, 0.2f, -0.2f}};
+  // Σ_i w·g per neuron, by hand:
+  //   batch 1: c0 1·0.5 + 1·(−0.5) = 0,  c1 0.5·0.4 + 0.5·0.4 = 0.4,  c2 1·0.2 + 1·0.2 = 0.4
+  //   batch 2: c0 1·(−0.3) + 1·0.3 = 0,  c1 0.5·0.2 + 0.5·0.2 = 0.2,  c2 1·(−0.2) + 1·(−0.2) = −0.4
+  static final float[][] GROUP_SUMS = {{0f, 0.4f, 0.4f}, {0f, 0.2f, -0.4f}};
+
+  static LayerWeights fc1() {
+    return new LayerWeights("fc1", LayerKind.DENSE, new int[] {2, 3}, 1, 1, W.clone(), new float[3]);
+  }
+
+  /** What a calibration over the two batches holds: per weight mean |g| and mean |w·g|; per neuron the sums. */
+  static Calibration calibration(Map<String, float[][]> groupSums) {
+    float[] grad = new float[W.length];
+    float[] taylor = new float[W.length];
+    for (float[] g : G) {
+      for (int i = 0; i < W.length; i++) {
+        grad[i] += Math.abs(g[i]) / G.length;
+        taylor[i] += Math.abs(W[i] * g[i]) / G.length;
+      }
+    }
+    return new Calibration(Map.of("fc1", grad), Map.of("fc1", taylor), groupSums, Map.of("fc1", new float[3]),
+        Map.of("fc1", new float[3]), G.length);
+  }
+
+  @Test
+  void theHandWrittenGroupSumsAreTheSumsOfTheProducts() {
+    for (int b = 0; b < G.length; b++) {
+      for (int c = 0; c < 3; c++) {
+        assertThat(W[c] * G[b][c] + W[3 + c] * G[b][3 + c]).isCloseTo(GROUP_SUMS[b][c], within(1e-7f));
+      }
+    }
+  }
+
+  @Test
+  void structuredTaylorIsTheSquaredGroupSumOfEachBatchAveragedOverTheBatches() {
+    float[] s = Importance.ofNeurons(fc1(), Criterion.TAYLOR, calibration(Map.of("fc1", GROUP_SUMS)));
+    // c0: (0² + 0²) / 2 = 0; c1: (0.4² + 0.2²) / 2 = 0.10; c2: (0.4² + (−0.4)²) / 2 = 0.16
+    // (squaring the mean over batches instead would give c2 ((0.4 − 0.4) / 2)² = 0; summing |w·g| c0 0.8)
+    assertThat(s[0]).isEqualTo(0f);
+    assertThat(s[1]).isCloseTo(0.10f, within(1e-7f));
+    assertThat(s[2]).isCloseTo(0.16f, within(1e-7f));
+  }
+
+  @Test
+  void taylorAbsSumIsTheSumOfThePerWeightScores() {
+    float[] s = Importance.ofNeurons(fc1(), Criterion.TAYLOR_ABS_SUM, calibration(Map.of()));
+    // mean over batches of |w·g|, summed per neuron:
+    // c0 (0.5 + 0.3)/2 + (0.5 + 0.3)/2 = 0.8; c1 (0.2 + 0.1)/2 · 2 = 0.3; c2 (0.2 + 0.2)/2 · 2 = 0.4
+    assertThat(s[0]).isCloseTo(0.8f, within(1e-6f));
+    assertThat(s[1]).isCloseTo(0.3f, within(1e-6f));
+    assertThat(s[2]).isCloseTo(0.4f, within(1e-6f));
+  }
+
+  @Test
+  void theTwoCriteriaRemoveDifferentNeurons() {
+    // one neuron of three: taylor removes c0, whose products cancel within each batch; taylor-abs-sum keeps it
+    ModelWeights m = new ModelWeights(List.of(fc1(), new LayerWeights("out", LayerKind.OUTPUT, new int[] {3, 2}, 1, 1,
+        new float[] {1, 2, 3, 4, 5, 6}, new float[2])));
+    Calibration c = calibration(Map.of("fc1", GROUP_SUMS));
+    boolean[] taylor = StructuredPruner.prune(m, spec(Criterion.TAYLOR), c).kept().get("fc1");
+    boolean[] absSum = StructuredPruner.prune(m, spec(Criterion.TAYLOR_ABS_SUM), c).kept().get("fc1");
+    assertThat(taylor).containsExactly(false, true, true);
+    assertThat(absSum).containsExactly(true, false, true);
+  }
+
+  static PruneSpec spec(Criterion c) {
+    return new PruneSpec(PruneSpec.Scope.LAYER, 1 / 3.0, LayerSelector.named("fc1"), c, PruneSpec.Structure.STRUCTURED,
+        2);
+  }
+
+  @Test
+  void structuredTaylorRefusesACalibrationWithoutGroupSumsOrWithTheWrongShape() {
+    assertThatThrownBy(() -> Importance.ofNeurons(fc1(), Criterion.TAYLOR, calibration(Map.of())))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("criterion taylor ranks the neurons of layer 'fc1' by the per-batch sums of w·∂L/∂w over each "
+            + "neuron, which this calibration does not carry; use taylor-abs-sum");
+    assertThatThrownBy(() -> Importance.ofNeurons(fc1(), Criterion.TAYLOR,
+        calibration(Map.of("fc1", new float[][] {{0f, 0.4f, 0.4f}}))))
+        .hasMessage("calibration of layer 'fc1' has group sums for 1 batches, not its 2");
+    assertThatThrownBy(() -> Importance.ofNeurons(fc1(), Criterion.TAYLOR,
+        calibration(Map.of("fc1", new float[][] {{0f, 0.4f}, {0f, 0.2f}}))))
+        .hasMessage("calibration of layer 'fc1' has 2 group sums per batch for 3 output channels");
+  }
+
+  @Test
+  void taylorAbsSumScoresNeuronsOnly() {
+    assertThatThrownBy(() -> Importance.ofWeights(fc1(), Criterion.TAYLOR_ABS_SUM, calibration(Map.of())))
+        .hasMessage("criterion taylor-abs-sum scores neurons, not weights");
+    assertThatThrownBy(() -> new PruneSpec(PruneSpec.Scope.GLOBAL, 0.5, LayerSelector.ALL, Criterion.TAYLOR_ABS_SUM,
+        PruneSpec.Structure.UNSTRUCTURED, 2))
+        .hasMessage("'criterion' taylor-abs-sum scores neurons, not weights; use it with 'structure: structured'");
+    String config = """
+        version: 1
+        model: {zoo: mlp-64-64}
+        dataset: mnist
+        search:
+          - prune: {method: taylor-abs-sum, structure: STRUCTURE, sparsities: 0.5}
+        """;
+    assertThat(SweepConfigParser.parse(config.replace("STRUCTURE", "structured"), "t").search()).hasSize(1);
+    assertThatThrownBy(() -> SweepConfigParser.parse(config.replace("STRUCTURE", "unstructured"), "t"))
+        .hasMessage("'search[0].prune.method' taylor-abs-sum scores neurons, not weights; add 'structure: "
+            + "structured' or use magnitude, gradient or taylor");
+  }
+
+  @Test
+  void structuredTaylorTrialsGetNewIdsTaylorAbsSumTheMethodName() {
+    PruneSpec taylor = spec(Criterion.TAYLOR);
+    assertThat(taylor.canonical()).containsEntry("taylor-group", "squared-sum");
+    assertThat(spec(Criterion.TAYLOR_ABS_SUM).canonical()).doesNotContainKey("taylor-group")
+        .containsEntry("method", "taylor-abs-sum");
+    assertThat(new PruneSpec(PruneSpec.Scope.GLOBAL, 0.5, LayerSelector.ALL, Criterion.TAYLOR,
+        PruneSpec.Structure.UNSTRUCTURED, 2).canonical()).doesNotContainKey("taylor-group");
+    assertThat(spec(Criterion.TAYLOR_ABS_SUM).method()).isEqualTo("taylor-abs-sum-structured");
+  }
+}

@@ -1,0 +1,91 @@
+package io.modelpress.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.modelpress.TestData;
+import io.modelpress.data.LabeledImages;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The per-batch group sums of {@link Dl4jModel#calibrate} against an independent computation that does
+ * not use the gradient: Σ_{s ∈ neuron c} w_s · ∂L/∂w_s is the derivative of the batch's mean loss along
+ * the scaling of the neuron's weights, d/dα L(w_c → α·w_c) at α = 1, here a central difference of the
+ * loss the network's outputs give at α = 1 ± ε. Skipped while {@code calibrate} computes no group sums.
+ */
+class CalibrationTest {
+
+  static final int BATCH = 64;
+  static final int BATCHES = 2;
+  static final float EPS = 0.01f;
+
+  @Test
+  void groupSumsOfADenseLayerAreTheDerivativeOfTheLossAlongItsNeuronsWeights() {
+    checkGroupSums(Dl4jModel.restore(TestData.trainedMlp()), "fc1");
+  }
+
+  @Test
+  void groupSumsOfAConvolutionAreTheDerivativeOfTheLossAlongItsFiltersWeights() {
+    checkGroupSums(Dl4jModel.restore(TestData.trainedLenet5()), "conv1");
+  }
+
+  static void checkGroupSums(Dl4jModel m, String layer) {
+    LabeledImages data = TestData.mnistTrain(BATCHES * BATCH);
+    ModelWeights w = m.weights();
+    Calibration c = m.calibrate(w, data, BATCHES, BATCH);
+    assumeTrue(!c.taylorGroupSums().isEmpty(), "Dl4jModel.calibrate computes no per-batch group sums yet");
+    float[][] sums = c.taylorGroupSums().get(layer);
+    LayerWeights l = w.layer(layer);
+    assertThat(sums).hasDimensions(BATCHES, l.outChannels());
+    double max = 0;
+    double[][] fd = new double[BATCHES][l.outChannels()];
+    for (int b = 0; b < BATCHES; b++) {
+      LabeledImages batch = slice(data, b * BATCH, BATCH);
+      for (int ch = 0; ch < l.outChannels(); ch++) {
+        fd[b][ch] = (loss(m, scaled(w, l, ch, 1 + EPS), batch) - loss(m, scaled(w, l, ch, 1 - EPS), batch)) / (2 * EPS);
+        max = Math.max(max, Math.abs(fd[b][ch]));
+      }
+    }
+    int negative = 0;
+    for (int b = 0; b < BATCHES; b++) {
+      for (int ch = 0; ch < l.outChannels(); ch++) {
+        // a central difference is exact to O(ε²); 1 % of the layer's largest sum is far below what a wrong
+        // channel, a missing sign or a batch-summed gradient would change
+        assertThat(Math.abs(sums[b][ch] - fd[b][ch])).as("batch %d, channel %d: %s vs %s", b, ch, sums[b][ch], fd[b][ch])
+            .isLessThan(0.01 * max);
+        negative += fd[b][ch] < 0 ? 1 : 0;
+      }
+    }
+    assertThat(negative).as("signed sums: some neurons' removal would lower the loss").isPositive();
+  }
+
+  /** Mean over the batch of −ln p(label), from the network's outputs at weights {@code w}. */
+  static double loss(Dl4jModel m, ModelWeights w, LabeledImages batch) {
+    m.load(w);
+    float[] p = m.outputs(m.inputs(batch));
+    int classes = m.outputSize();
+    double sum = 0;
+    for (int i = 0; i < batch.count(); i++) {
+      sum -= Math.log(p[i * classes + batch.labels()[i]]);
+    }
+    return sum / batch.count();
+  }
+
+  /** {@code w} with the weights of output channel {@code ch} of {@code l} multiplied by {@code a}. */
+  static ModelWeights scaled(ModelWeights w, LayerWeights l, int ch, float a) {
+    float[] v = l.weights().clone();
+    for (int i = 0; i < v.length; i++) {
+      if (l.channelOf(i) == ch) {
+        v[i] *= a;
+      }
+    }
+    return w.with(java.util.Map.of(l.name(), l.withWeights(v)));
+  }
+
+  static LabeledImages slice(LabeledImages d, int from, int n) {
+    int f = d.features();
+    return new LabeledImages(n, d.rows(), d.cols(), Arrays.copyOfRange(d.pixels(), from * f, (from + n) * f),
+        Arrays.copyOfRange(d.labels(), from, from + n), d.fingerprint());
+  }
+}
