@@ -18,7 +18,8 @@ class CalibrationTest {
 
   static final int BATCH = 64;
   static final int BATCHES = 2;
-  static final float EPS = 0.01f;
+  /** Small: ReLUs make the loss piecewise smooth, and 1 % steps crossed kinks (errors up to 35 % of a sum). */
+  static final float EPS = 0.001f;
 
   @Test
   void groupSumsOfADenseLayerAreTheDerivativeOfTheLossAlongItsNeuronsWeights() {
@@ -50,10 +51,10 @@ class CalibrationTest {
     int negative = 0;
     for (int b = 0; b < BATCHES; b++) {
       for (int ch = 0; ch < l.outChannels(); ch++) {
-        // a central difference is exact to O(ε²); 1 % of the layer's largest sum is far below what a wrong
-        // channel, a missing sign or a batch-summed gradient would change
-        assertThat(Math.abs(sums[b][ch] - fd[b][ch])).as("batch %d, channel %d: %s vs %s", b, ch, sums[b][ch], fd[b][ch])
-            .isLessThan(0.01 * max);
+        // at ε = 10⁻³ the worst difference seen was 0.2 % of the layer's largest sum (float32 losses); 1 % is
+        // far below what a wrong channel, a missing sign or a gradient not divided by the batch would change
+        assertThat(Math.abs(sums[b][ch] - fd[b][ch]))
+            .as("batch %d, channel %d: %s vs %s", b, ch, sums[b][ch], fd[b][ch]).isLessThan(0.01 * max);
         negative += fd[b][ch] < 0 ? 1 : 0;
       }
     }
