@@ -14,11 +14,14 @@ import java.util.Map;
  *     Molchanov et al. 2019 squares these per batch. Empty when the calibration did not compute them.
  * @param meanActivation per output neuron/channel: mean of |activation| over examples (and positions)
  * @param zeroFraction per output neuron/channel: fraction of activations that are exactly zero (APoZ)
+ * @param activation per layer: the activation function its {@code meanActivation} and {@code zeroFraction}
+ *     were measured after, lower case as {@code Dl4jModel.activations()} names it ("relu", "identity", ...).
+ *     Empty when not recorded.
  * @param batches batches the statistics were accumulated over
  */
 public record Calibration(Map<String, float[]> gradient, Map<String, float[]> taylor,
     Map<String, float[][]> taylorGroupSums, Map<String, float[]> meanActivation, Map<String, float[]> zeroFraction,
-    int batches) {
+    Map<String, String> activation, int batches) {
 
   public Calibration {
     gradient = Map.copyOf(gradient);
@@ -26,15 +29,17 @@ public record Calibration(Map<String, float[]> gradient, Map<String, float[]> ta
     taylorGroupSums = Map.copyOf(taylorGroupSums);
     meanActivation = Map.copyOf(meanActivation);
     zeroFraction = Map.copyOf(zeroFraction);
+    activation = Map.copyOf(activation);
   }
 
   /**
-   * Statistics without per-batch group sums: what {@code Dl4jModel.calibrate} builds until it computes
-   * them. The structured {@code taylor} criterion refuses to rank with it. Remove once {@code calibrate}
-   * fills them.
+   * Statistics without per-batch group sums and without the layers' activations: what
+   * {@code Dl4jModel.calibrate} builds until it computes them. The structured {@code taylor} criterion
+   * refuses to rank with it, and {@code mean-activation} and {@code apoz} cannot check the activation
+   * they are measured after. Remove once {@code calibrate} fills both.
    */
   public Calibration(Map<String, float[]> gradient, Map<String, float[]> taylor, Map<String, float[]> meanActivation,
       Map<String, float[]> zeroFraction, int batches) {
-    this(gradient, taylor, Map.of(), meanActivation, zeroFraction, batches);
+    this(gradient, taylor, Map.of(), meanActivation, zeroFraction, Map.of(), batches);
   }
 }

@@ -1,10 +1,14 @@
 package io.modelpress.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.modelpress.TestData;
+import io.modelpress.compress.prune.StructuredPruner;
 import io.modelpress.data.LabeledImages;
+import io.modelpress.spec.LayerSelector;
+import io.modelpress.spec.PruneSpec;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -12,7 +16,8 @@ import org.junit.jupiter.api.Test;
  * The per-batch group sums of {@link Dl4jModel#calibrate} against an independent computation that does
  * not use the gradient: Σ_{s ∈ neuron c} w_s · ∂L/∂w_s is the derivative of the batch's mean loss along
  * the scaling of the neuron's weights, d/dα L(w_c → α·w_c) at α = 1, here a central difference of the
- * loss the network's outputs give at α = 1 ± ε. Skipped while {@code calibrate} computes no group sums.
+ * loss the network's outputs give at α = 1 ± ε. And the activations it records, which the activation
+ * criteria check. Skipped while {@code calibrate} computes neither.
  */
 class CalibrationTest {
 
@@ -29,6 +34,33 @@ class CalibrationTest {
   @Test
   void groupSumsOfAConvolutionAreTheDerivativeOfTheLossAlongItsFiltersWeights() {
     checkGroupSums(Dl4jModel.restore(TestData.trainedLenet5()), "conv1");
+  }
+
+  @Test
+  void activationCriteriaRefuseLenet5sLinearConvolutionsAndRankItsReluLayer() {
+    Dl4jModel m = Dl4jModel.restore(TestData.trainedLenet5());
+    ModelWeights w = m.weights();
+    Calibration c = m.calibrate(w, TestData.mnistTrain(BATCHES * BATCH), BATCHES, BATCH);
+    assumeTrue(!c.activation().isEmpty(), "Dl4jModel.calibrate does not record the layers' activations yet");
+    assertThat(c.activation()).containsEntry("conv1", "identity").containsEntry("conv2", "identity")
+        .containsEntry("fc1", "relu");
+    for (PruneSpec.Criterion crit : new PruneSpec.Criterion[] {PruneSpec.Criterion.APOZ,
+        PruneSpec.Criterion.MEAN_ACTIVATION}) {
+      assertThatThrownBy(() -> StructuredPruner.prune(w, new PruneSpec(PruneSpec.Scope.LAYER, 0.5,
+          LayerSelector.named("conv1"), crit, PruneSpec.Structure.STRUCTURED, BATCHES), c))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("criterion " + crit.id() + " cannot rank the outputs of layer 'conv1': its "
+              + "activation is identity");
+    }
+    // fc1 is a ReLU layer: APoZ ranks it, by zero fractions that differ between its neurons
+    boolean[] kept = StructuredPruner.prune(w, new PruneSpec(PruneSpec.Scope.LAYER, 0.5, LayerSelector.named("fc1"),
+        PruneSpec.Criterion.APOZ, PruneSpec.Structure.STRUCTURED, BATCHES), c).kept().get("fc1");
+    assertThat(kept).hasSize(500);
+    java.util.Set<Float> distinct = new java.util.HashSet<>();
+    for (float z : c.zeroFraction().get("fc1")) {
+      distinct.add(z);
+    }
+    assertThat(distinct).hasSizeGreaterThan(1);
   }
 
   static void checkGroupSums(Dl4jModel m, String layer) {

@@ -29,11 +29,23 @@ import io.modelpress.spec.PruneSpec.Criterion;
  *         <li>{@code taylor-abs-sum}: Σ_{s∈S} mean over batches of |g_s·w_s|, the sum of the per-weight
  *             Taylor scores (what {@code taylor} computed before it followed the paper): no cancellation
  *             within the group or between batches;
- *         <li>{@code mean-activation}: the mean |activation|; {@code apoz}: 1 − APoZ (Hu et al. 2016).
+ *         <li>{@code mean-activation}: the mean |activation| (Molchanov et al. 2017, "Pruning Convolutional
+ *             Neural Networks for Resource Efficient Inference", ICLR 2017); {@code apoz}: 1 − APoZ, the
+ *             average percentage of zeros of the neuron's output (Hu et al. 2016, "Network Trimming"). Both
+ *             are measured on the layer's output after its own activation function, and both are defined on
+ *             a nonlinearity's output: they refuse, naming the layer, a layer whose activation is identity
+ *             (its nonlinearity, if any, comes after pooling or not at all, as in lenet5's convolutions:
+ *             there APoZ is ≈ 0 for every filter and the ranking would fall to position), and APoZ refuses
+ *             any activation that does not output exact zeros ({@link #ZERO_PRODUCING}). A calibration that
+ *             does not record activations is not checked.
  *       </ul>
  * </ul>
  */
 public final class Importance {
+
+  /** Activations that output exactly 0 over a range of inputs, so that APoZ can rank by them. */
+  public static final java.util.List<String> ZERO_PRODUCING =
+      java.util.List.of("relu", "relu6", "thresholdedrelu", "rectifiedtanh", "hardsigmoid");
 
   private Importance() {}
 
@@ -72,9 +84,10 @@ public final class Importance {
       case TAYLOR -> {
         return groupTaylor(layer, stats(calibration, criterion, layer));
       }
-      case MEAN_ACTIVATION -> copyChannels(stats(calibration, criterion, layer).meanActivation().get(layer.name()), out,
-          layer, false);
-      case APOZ -> copyChannels(stats(calibration, criterion, layer).zeroFraction().get(layer.name()), out, layer, true);
+      case MEAN_ACTIVATION -> copyChannels(measuredAfterANonlinearity(layer, criterion, calibration).meanActivation()
+          .get(layer.name()), out, layer, false);
+      case APOZ -> copyChannels(measuredAfterANonlinearity(layer, criterion, calibration).zeroFraction()
+          .get(layer.name()), out, layer, true);
     }
     return out;
   }
@@ -83,8 +96,9 @@ public final class Importance {
   private static float[] groupTaylor(LayerWeights layer, Calibration c) {
     float[][] sums = c.taylorGroupSums().get(layer.name());
     if (sums == null) {
-      throw new IllegalArgumentException("criterion taylor ranks the neurons of layer '" + layer.name() + "' by the "
-          + "per-batch sums of w·∂L/∂w over each neuron, which this calibration does not carry; use taylor-abs-sum");
+      throw new IllegalArgumentException("criterion taylor ranks the neurons of layer '" + layer.name()
+          + "' by the per-batch sums of w·∂L/∂w over each neuron, which this calibration does not carry; use "
+          + "taylor-abs-sum");
     }
     int channels = layer.outChannels();
     if (sums.length != c.batches()) {
@@ -106,6 +120,26 @@ public final class Importance {
       out[ch] = (float) (acc[ch] / sums.length);
     }
     return out;
+  }
+
+  /** The calibration, once the activation its statistics were measured after suits {@code criterion}. */
+  private static Calibration measuredAfterANonlinearity(LayerWeights layer, Criterion criterion, Calibration c) {
+    String a = stats(c, criterion, layer).activation().get(layer.name());
+    if (a == null) {
+      return c; // not recorded (see Calibration's five-argument constructor)
+    }
+    if (a.equals("identity")) {
+      throw new IllegalArgumentException("criterion " + criterion.id() + " cannot rank the outputs of layer '"
+          + layer.name() + "': its activation is identity, so they are measured before any nonlinearity"
+          + (criterion == Criterion.APOZ ? " and are almost never exactly zero (APoZ ≈ 0 for every one, ties by "
+          + "position)" : "") + "; use magnitude or taylor for this layer");
+    }
+    if (criterion == Criterion.APOZ && !ZERO_PRODUCING.contains(a)) {
+      throw new IllegalArgumentException("criterion apoz cannot rank the outputs of layer '" + layer.name()
+          + "': its activation " + a + " does not output exact zeros (APoZ ≈ 0 for every one, ties by position); "
+          + "it needs one of " + ZERO_PRODUCING + ", or use mean-activation, magnitude or taylor");
+    }
+    return c;
   }
 
   private static void copyChannels(float[] from, float[] to, LayerWeights layer, boolean oneMinus) {

@@ -47,7 +47,7 @@ class ImportanceTest {
       }
     }
     return new Calibration(Map.of("fc1", grad), Map.of("fc1", taylor), groupSums, Map.of("fc1", new float[3]),
-        Map.of("fc1", new float[3]), G.length);
+        Map.of("fc1", new float[3]), Map.of("fc1", "relu"), G.length);
   }
 
   @Test
@@ -128,6 +128,45 @@ class ImportanceTest {
     assertThatThrownBy(() -> SweepConfigParser.parse(config.replace("STRUCTURE", "unstructured"), "t"))
         .hasMessage("'search[0].prune.method' taylor-abs-sum scores neurons, not weights; add 'structure: "
             + "structured' or use magnitude, gradient or taylor");
+  }
+
+  /** A 3-filter convolution whose outputs, after {@code activation}, had the given zero fractions and means. */
+  static Calibration activations(String activation, float[] zeroFraction, float[] meanAbs) {
+    return new Calibration(Map.of("conv1", new float[12]), Map.of("conv1", new float[12]), Map.of(),
+        Map.of("conv1", meanAbs), Map.of("conv1", zeroFraction), Map.of("conv1", activation), 1);
+  }
+
+  static LayerWeights conv1() {
+    return new LayerWeights("conv1", LayerKind.CONV, new int[] {3, 1, 2, 2}, 0, 9, new float[12], new float[3]);
+  }
+
+  @Test
+  void activationCriteriaRefuseALayerWhoseActivationIsIdentity() {
+    // lenet5's convolutions: identity, max pooling, then the next layer; nothing they output is exactly zero
+    Calibration linear = activations("identity", new float[] {0, 0, 0}, new float[] {0.5f, 0.2f, 0.9f});
+    assertThatThrownBy(() -> Importance.ofNeurons(conv1(), Criterion.APOZ, linear))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("criterion apoz cannot rank the outputs of layer 'conv1': its activation is identity, so they are "
+            + "measured before any nonlinearity and are almost never exactly zero (APoZ ≈ 0 for every one, ties by "
+            + "position); use magnitude or taylor for this layer");
+    assertThatThrownBy(() -> Importance.ofNeurons(conv1(), Criterion.MEAN_ACTIVATION, linear))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("criterion mean-activation cannot rank the outputs of layer 'conv1': its activation is identity, "
+            + "so they are measured before any nonlinearity; use magnitude or taylor for this layer");
+  }
+
+  @Test
+  void apozNeedsAnActivationThatOutputsExactZeros() {
+    Calibration tanh = activations("tanh", new float[] {0, 0, 0}, new float[] {0.5f, 0.2f, 0.9f});
+    assertThatThrownBy(() -> Importance.ofNeurons(conv1(), Criterion.APOZ, tanh))
+        .hasMessage("criterion apoz cannot rank the outputs of layer 'conv1': its activation tanh does not output "
+            + "exact zeros (APoZ ≈ 0 for every one, ties by position); it needs one of [relu, relu6, "
+            + "thresholdedrelu, rectifiedtanh, hardsigmoid], or use mean-activation, magnitude or taylor");
+    // mean |activation| after tanh is a measurement of the nonlinearity's output: allowed
+    assertThat(Importance.ofNeurons(conv1(), Criterion.MEAN_ACTIVATION, tanh)).containsExactly(0.5f, 0.2f, 0.9f);
+    // after a ReLU: 1 − APoZ, by hand
+    Calibration relu = activations("relu", new float[] {0.25f, 0.75f, 0f}, new float[] {0.5f, 0.2f, 0.9f});
+    assertThat(Importance.ofNeurons(conv1(), Criterion.APOZ, relu)).containsExactly(0.75f, 0.25f, 1f);
   }
 
   @Test
