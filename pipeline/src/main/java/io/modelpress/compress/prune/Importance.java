@@ -11,19 +11,19 @@ import io.modelpress.spec.PruneSpec.Criterion;
  * <ul>
  *   <li>per weight: magnitude |w| (Han et al. 2015), gradient |∂L/∂w|, and first-order Taylor |w·∂L/∂w|
  *       (the first-order term of Molchanov et al. 2019, "Importance Estimation for Neural Network
- *       Pruning", CVPR 2019, eq. 3, which squares it where this takes its magnitude: the two rank alike on
- *       one batch, not always over several), each averaged over the calibration batches; a weight that is
+ *       Pruning", CVPR 2019, who square it where this takes its magnitude: the two rank alike on one
+ *       batch, not always over several), each averaged over the calibration batches; a weight that is
  *       already exactly zero scores 0, so pruning is monotone under AGP;
  *   <li>per output neuron / filter:
  *       <ul>
  *         <li>{@code magnitude}: the L1 norm of its incoming weights (Li et al. 2017); {@code gradient}: the
  *             sum of their per-weight scores;
- *         <li>{@code taylor}: the group criterion of Molchanov et al. 2019 (eq. 4), the squared first-order
- *             Taylor term of the group S of its incoming weights, (Σ_{s∈S} g_s·w_s)², computed on each
- *             calibration batch and averaged over the batches, as the paper averages its importance over
- *             minibatches (and NVlabs/Taylor_pruning accumulates the per-batch squares). Squaring per batch
- *             and then averaging is the mean squared change of the loss when the neuron is removed; squaring
- *             the averaged sum would let batches of opposite sign cancel. Products of opposite sign within a
+ *         <li>{@code taylor}: the group criterion of Molchanov et al. 2019, the squared first-order Taylor
+ *             term of the group S of its incoming weights, (Σ_{s∈S} g_s·w_s)², computed on each calibration
+ *             batch and averaged over the batches, as the paper averages its importance over minibatches
+ *             (and NVlabs/Taylor_pruning accumulates the per-batch squares). Squaring per batch and then
+ *             averaging gives the mean over batches of the squared first-order change of the loss when the
+ *             neuron is removed; squaring the averaged sum would let batches of opposite sign cancel. Products of opposite sign within a
  *             group cancel, as they do in the loss. S holds the weights only, not the bias: the
  *             calibration carries ∂L/∂W only;
  *         <li>{@code taylor-abs-sum}: Σ_{s∈S} mean over batches of |g_s·w_s|, the sum of the per-weight

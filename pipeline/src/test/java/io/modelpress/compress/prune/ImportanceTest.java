@@ -17,7 +17,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The structured Taylor criterion against Molchanov et al. 2019 (eq. 4) written out by hand:
+ * The structured Taylor criterion of Molchanov et al. 2019 against its formula written out by hand:
  * I_c = (1/B) Σ_b (Σ_{s ∈ neuron c} g_s^(b) · w_s)², on a dense layer of 2 inputs and 3 output neurons
  * calibrated on 2 batches.
  */
