@@ -14,7 +14,7 @@ from airflow import DAG
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 
 MODELPRESS_JAR = "/opt/modelpress/modelpress-jobs-0.1.0-SNAPSHOT-cluster.jar"
-MODELPRESS_CLASS = "io.modelpress.jobs.Cli"
+MODELPRESS_CLASS = "io.modelpress.cli.Cli"
 CONFIG = "/opt/modelpress/conf/nightly/mnist.yaml"
 RESULTS = "s3a://modelpress/results"
 

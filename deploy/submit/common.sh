@@ -5,10 +5,10 @@
 #   SPARK_SUBMIT        the spark-submit to run (default: $SPARK_HOME/bin/spark-submit, else spark-submit)
 #   MODELPRESS_CONF     extra "--conf k=v" arguments, e.g. "--conf spark.executor.memory=4g"
 #   MODELPRESS_DRY_RUN  1: print the command instead of running it
-# Every job runs io.modelpress.jobs.Cli with one ND4J/OpenMP thread per Spark task (the tasks are the
+# Every job runs io.modelpress.cli.Cli with one ND4J/OpenMP thread per Spark task (the tasks are the
 # parallelism) and S3A with the magic committer set by modelpress itself.
 MODELPRESS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-MODELPRESS_CLASS="io.modelpress.jobs.Cli"
+MODELPRESS_CLASS="io.modelpress.cli.Cli"
 MODELPRESS_JAR="${MODELPRESS_JAR:-$MODELPRESS_ROOT/jobs/target/modelpress-jobs-0.1.0-SNAPSHOT-cluster.jar}"
 if [[ -n "${SPARK_SUBMIT:-}" ]]; then :
 elif [[ -n "${SPARK_HOME:-}" ]]; then SPARK_SUBMIT="$SPARK_HOME/bin/spark-submit"

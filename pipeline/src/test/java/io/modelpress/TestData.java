@@ -1,10 +1,11 @@
 package io.modelpress;
 
+import io.modelpress.model.Backends;
 import io.modelpress.data.Datasets;
 import io.modelpress.data.LabeledImages;
-import io.modelpress.model.LayerKind;
-import io.modelpress.model.LayerWeights;
-import io.modelpress.model.ModelWeights;
+import io.modelpress.weights.LayerKind;
+import io.modelpress.weights.LayerWeights;
+import io.modelpress.weights.ModelWeights;
 import io.modelpress.spec.DatasetSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +42,7 @@ public final class TestData {
    */
   public static synchronized byte[] trainedMlp() {
     if (trainedMlp == null) {
-      trainedMlp = io.modelpress.model.Dl4jModel.train("mlp-64-64", new io.modelpress.spec.TrainSpec(2, 64, 1e-3, 7),
+      trainedMlp = io.modelpress.model.Backends.dl4j().trainer().train("mlp-64-64", new io.modelpress.spec.TrainSpec(2, 64, 1e-3, 7),
           mnistTrain(6000), (e, s) -> { }).save();
     }
     return trainedMlp;
@@ -55,7 +56,7 @@ public final class TestData {
    */
   public static synchronized byte[] trainedLenet5() {
     if (trainedLenet5 == null) {
-      trainedLenet5 = io.modelpress.model.Dl4jModel.train("lenet5", new io.modelpress.spec.TrainSpec(1, 64, 1e-3, 7),
+      trainedLenet5 = io.modelpress.model.Backends.dl4j().trainer().train("lenet5", new io.modelpress.spec.TrainSpec(1, 64, 1e-3, 7),
           mnistTrain(3000), (e, s) -> { }).save();
     }
     return trainedLenet5;

@@ -1,13 +1,16 @@
 package io.modelpress.bench;
 
+import io.modelpress.spec.Defaults;
 import io.modelpress.compress.CompressedModel;
 import io.modelpress.compress.TrialCompressor;
 import io.modelpress.data.Datasets;
 import io.modelpress.data.LabeledImages;
 import io.modelpress.measure.ClassificationMetrics;
-import io.modelpress.model.Dl4jModel;
+import io.modelpress.model.Backends;
+import io.modelpress.model.Network;
+import io.modelpress.model.Trainer;
 import io.modelpress.model.ModelStore;
-import io.modelpress.model.ModelWeights;
+import io.modelpress.weights.ModelWeights;
 import io.modelpress.runtime.Architecture;
 import io.modelpress.runtime.CompiledModel;
 import io.modelpress.spec.DatasetSpec;
@@ -46,7 +49,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Variants ({@link #variant}), all from the same trained weights:
  * <ul>
- *   <li>{@code dl4j-dense}: DL4J's {@code MultiLayerNetwork.output} through {@link Dl4jModel#outputs} on a
+ *   <li>{@code dl4j-dense}: DL4J's {@code MultiLayerNetwork.output} through {@link Network#outputs} on a
  *       prepared input matrix, fp32, probabilities copied out as the runtime returns them;
  *   <li>{@code runtime-dense}: the runtime's dense fp32 kernels;
  *   <li>{@code runtime-csr-90}: global magnitude pruning to 90 % zeros (Han et al. 2015), executed as CSR;
@@ -95,8 +98,8 @@ public class RuntimeLatencyBenchmark {
   @Param({"1", "32"})
   public int batch;
 
-  private Dl4jModel net;
-  private Dl4jModel.Inputs[] dl4jBatches;
+  private Network net;
+  private Network.Inputs[] dl4jBatches;
   private CompiledModel model;
   private float[][] batches;
   private int count;
@@ -116,16 +119,16 @@ public class RuntimeLatencyBenchmark {
     LabeledImages test = Datasets.test(mnist, conf);
     byte[] bytes = ModelStore.cachedZoo(LENET, train, Datasets.cacheDir(), () -> {
       LOG.info("Training {} for {} epochs (cached afterwards) ...", LENET.name(), LENET.train().epochs());
-      return Dl4jModel.train(LENET.name(), LENET.train(), train,
+      return Backends.dl4j().trainer().train(LENET.name(), LENET.train(), train,
           (e, s) -> LOG.info("epoch {} took {} s", e, String.format("%.1f", s))).save();
     });
-    net = Dl4jModel.restore(bytes);
+    net = Backends.dl4j().restore(bytes);
     count = IMAGES / batch;
     int f = test.features();
     double accuracy;
     String kernels;
     if (variant.equals("dl4j-dense")) {
-      dl4jBatches = new Dl4jModel.Inputs[count];
+      dl4jBatches = new Network.Inputs[count];
       for (int b = 0; b < count; b++) {
         int from = b * batch;
         dl4jBatches[b] = net.inputs(new LabeledImages(batch, test.rows(), test.cols(),
@@ -163,7 +166,7 @@ public class RuntimeLatencyBenchmark {
       case "runtime-structured-50": {
         TrialCompressor.Pruned p = TrialCompressor.prune(w, new PruneSpec(PruneSpec.Scope.LAYER, 0.5,
             LayerSelector.ALL, PruneSpec.Criterion.MAGNITUDE, PruneSpec.Structure.STRUCTURED,
-            PruneSpec.DEFAULT_CALIBRATION_BATCHES));
+            Defaults.CALIBRATION_BATCHES));
         return CompiledModel.compile(new CompressedModel(p.weights(), Map.of(), p.sparsity()), arch,
             CompiledModel.Mode.DENSE);
       }

@@ -3,7 +3,10 @@ package io.modelpress.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.modelpress.model.Dl4jModel;
+import io.modelpress.model.Backends;
+import io.modelpress.model.dl4j.Dl4jBackend;
+import io.modelpress.model.Network;
+import io.modelpress.model.Trainer;
 import io.modelpress.runtime.CompiledModel;
 import java.util.Arrays;
 import java.util.List;
@@ -17,11 +20,11 @@ import org.openjdk.jmh.annotations.Param;
  */
 class RuntimeLatencyBenchmarkTest {
 
-  static Dl4jModel net;
+  static Network net;
 
   @BeforeAll
   static void lenet() {
-    net = Dl4jModel.initialised("lenet-300-100", 7);
+    net = Dl4jBackend.INSTANCE.initialised("lenet-300-100", 7);
   }
 
   @Test

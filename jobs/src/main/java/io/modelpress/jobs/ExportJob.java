@@ -1,20 +1,23 @@
 package io.modelpress.jobs;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.modelpress.cli.Cli;
+import io.modelpress.cli.RunIds;
+import io.modelpress.cli.SparkSessions;
+import io.modelpress.cli.UserError;
+import io.modelpress.config.SweepConfigParser;
 import io.modelpress.data.Datasets;
 import io.modelpress.data.LabeledImages;
 import io.modelpress.encode.ArtifactReader;
 import io.modelpress.measure.ClassificationMetrics;
-import io.modelpress.model.Dl4jModel;
+import io.modelpress.model.Backend;
+import io.modelpress.model.Backends;
 import io.modelpress.model.ModelStore;
+import io.modelpress.model.Network;
 import io.modelpress.plan.PlannedTrial;
 import io.modelpress.plan.SweepPlanner;
 import io.modelpress.spark.ResultTables;
-import io.modelpress.spec.DatasetSpec;
-import io.modelpress.spec.ModelSpec;
+import io.modelpress.spec.Defaults;
 import io.modelpress.spec.SweepSpec;
-import io.modelpress.spec.TrainSpec;
 import io.modelpress.spec.TrialSpec;
 import io.modelpress.spec.TrialSpecs;
 import io.modelpress.sweep.TrialEvaluator;
@@ -22,38 +25,69 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code modelpress export}: re-runs one trial of a finished run from its row (the run's resolved config,
- * the trial's {@code spec_json} and seed) and writes its {@code .mpz} artifact, and on request the
- * restored DL4J network. Nothing is written unless the re-run reproduces the row's accuracy and encoded
- * size exactly, and the model and test data still have the run's fingerprints.
+ * read back from {@code config_json} by the config parser, the trial's {@code spec_json} and seed) and
+ * writes its {@code .mpz} artifact, and on request the restored DL4J network. Nothing is written unless the
+ * re-run reproduces the row's accuracy and encoded size exactly, and the model and test data still have the
+ * run's fingerprints.
  */
-final class ExportJob {
+@Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Re-run one trial of a run, check it reproduces its row, write its compressed artifact (and with "
+        + "--dl4j the DL4J network restored from it)."})
+final class ExportJob implements Callable<Integer> {
 
-  static final Set<String> OPTIONS = Set.of("--run-id", "--trial-id", "--out", "--results", "--dl4j", "--master");
   private static final java.util.regex.Pattern TRIAL_ID = java.util.regex.Pattern.compile("[0-9a-f]{16}");
 
-  private ExportJob() {}
+  @Option(names = "--run-id", required = true, paramLabel = "ID", description = "the run to export from")
+  String runId;
 
-  static int run(String[] argv, PrintStream out) {
-    Args args = Args.parse("export", argv, 0, OPTIONS, Set.of());
-    String runId = args.require("--run-id", "ID: the run to export from (see the runs table)");
-    String trialId = args.require("--trial-id", "ID: the trial_id of the row to export (16 hex digits)");
-    String outFile = args.require("--out", "FILE: where to write the .mpz artifact");
-    String results = args.get("--results").orElse(SweepSpec.DEFAULT_OUTPUT);
-    if (!SweepJob.RUN_ID.matcher(runId).matches()) {
-      throw new UserError("'--run-id' is set to \"" + Cli.oneLine(runId) + "\" which is not a run id");
-    }
+  @Option(names = "--trial-id", required = true, paramLabel = "ID", description = "the trial_id of the row to export "
+      + "(16 hex digits)")
+  String trialId;
+
+  @Option(names = "--out", required = true, paramLabel = "FILE", description = "where to write the artifact (.mpz), "
+      + "any Hadoop path")
+  String file;
+
+  @Option(names = "--results", paramLabel = "DIR", defaultValue = Defaults.OUTPUT, description = "the results "
+      + "tables' root (the run's --out); default: ${DEFAULT-VALUE}")
+  String results;
+
+  @Option(names = "--dl4j", paramLabel = "FILE", description = "also write the DL4J network restored from the artifact")
+  String dl4j;
+
+  @Option(names = "--master", paramLabel = "URL", defaultValue = "local[1]", description = "Spark master; default: "
+      + "${DEFAULT-VALUE}")
+  String master;
+
+  private final PrintStream out;
+
+  ExportJob(PrintStream out) {
+    this.out = out;
+  }
+
+  @Override
+  public Integer call() {
+    return export(out, runId, trialId, file, results, dl4j, master);
+  }
+
+  /** Exports trial {@code trialId} of run {@code runId} under {@code results} to {@code file}. */
+  static int export(PrintStream out, String runId, String trialId, String file, String results, String dl4j,
+      String master) {
+    RunIds.check(runId);
     if (!TRIAL_ID.matcher(trialId).matches()) {
       throw new UserError("'--trial-id' is set to \"" + Cli.oneLine(trialId) + "\" but trial ids are 16 hex digits");
     }
-    SparkSession spark = SparkSessions.create("modelpress export", args.get("--master").orElse("local[1]"));
+    SparkSession spark = SparkSessions.create("modelpress export", master);
     try {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
       Row run = one(spark, results, ResultTables.RUNS, functions.col("run_id").equalTo(runId),
@@ -65,16 +99,15 @@ final class ExportJob {
         throw new UserError("trial " + trialId + " of run " + runId + " failed (" + trial.getAs("error_message")
             + "); there is nothing to export");
       }
-      JsonNode config = new ObjectMapper().readTree((String) run.getAs("config_json"));
-      DatasetSpec dataset = new DatasetSpec(config.at("/dataset/name").asText(), config.at("/dataset/dir").asText(""),
-          config.at("/dataset/trainLimit").asInt(0), config.at("/dataset/testLimit").asInt(0));
-      LabeledImages test = Datasets.test(dataset, hadoop);
+      SweepSpec config = SweepConfigParser.parse(run.getAs("config_json"), "the config_json of run " + runId);
+      LabeledImages test = Datasets.test(config.dataset(), hadoop);
       String dataFp = run.getAs("dataset_fingerprint");
       if (!test.fingerprintHex().equals(dataFp)) {
-        throw new UserError("the test data of dataset '" + dataset.name() + "' changed since run " + runId
+        throw new UserError("the test data of dataset '" + config.dataset().name() + "' changed since run " + runId
             + " (sha256 " + test.fingerprintHex() + ", run used " + dataFp + ")");
       }
-      byte[] modelBytes = SweepJob.modelBytes(model(config.path("model")), dataset, hadoop, out);
+      Backend backend = Backends.dl4j();
+      byte[] modelBytes = ModelFiles.bytes(config.model(), config.dataset(), backend, hadoop, out);
       String modelFp = ModelStore.hex(ModelStore.sha256(modelBytes));
       if (!modelFp.equals(run.getAs("model_fingerprint"))) {
         throw new UserError("the model of run " + runId + " (" + run.getAs("model") + ") changed since the run: sha256 "
@@ -91,10 +124,11 @@ final class ExportJob {
       }
       PlannedTrial planned = new PlannedTrial(trialId, trial.getAs("trial_index"), trial.getAs("block"),
           trial.getAs("seed"), spec);
-      Dl4jModel model = Dl4jModel.restore(modelBytes);
-      LabeledImages train = spec.needsTrainingData() ? Datasets.train(dataset, hadoop) : null;
-      int evalBatch = config.path("evalBatchSize").asInt(SweepSpec.DEFAULT_EVAL_BATCH_SIZE);
-      TrialEvaluator ev = new TrialEvaluator(model, model.weights(), test, train, ModelStore.sha256(modelBytes), evalBatch);
+      Network model = backend.restore(modelBytes);
+      LabeledImages train = spec.needsTrainingData() ? Datasets.train(config.dataset(), hadoop) : null;
+      int evalBatch = config.evalBatchSize();
+      TrialEvaluator ev = new TrialEvaluator(backend, model, model.weights(), test, train, ModelStore.sha256(modelBytes),
+          evalBatch);
       TrialEvaluator.Evaluated e = ev.measure(planned);
       double rowAccuracy = trial.getAs("accuracy");
       long rowBytes = trial.getAs("encoded_bytes");
@@ -104,38 +138,26 @@ final class ExportJob {
             rowAccuracy, rowBytes));
       }
       // the reader restores a network that predicts exactly as the evaluated one did
-      Dl4jModel restored = ArtifactReader.restore(e.artifact(), modelBytes);
+      Network restored = ArtifactReader.restore(backend, e.artifact(), modelBytes);
       double restoredAccuracy = ClassificationMetrics.of(test.labels(),
           restored.predict(restored.inputs(test), evalBatch), Datasets.CLASSES).accuracy();
       if (restoredAccuracy != rowAccuracy) {
         throw new IllegalStateException("the network restored from the artifact scores " + restoredAccuracy
             + ", the trial " + rowAccuracy + "; nothing exported");
       }
-      ModelStore.write(e.artifact(), outFile, hadoop);
+      ModelStore.write(e.artifact(), file, hadoop);
       out.printf(Locale.ROOT, "exported trial %s of run %s (%s): accuracy %.2f %% (as in its row), %d bytes -> %s%n",
-          trialId, runId, spec.method(), 100 * rowAccuracy, e.artifact().length, outFile);
-      if (args.get("--dl4j").isPresent()) {
-        ModelStore.write(restored.save(), args.get("--dl4j").get(), hadoop);
-        out.printf(Locale.ROOT, "restored DL4J network (%d parameters) -> %s%n", restored.numParams(),
-            args.get("--dl4j").get());
+          trialId, runId, spec.method(), 100 * rowAccuracy, e.artifact().length, file);
+      if (dl4j != null) {
+        ModelStore.write(restored.save(), dl4j, hadoop);
+        out.printf(Locale.ROOT, "restored DL4J network (%d parameters) -> %s%n", restored.numParams(), dl4j);
       }
       return 0;
-    } catch (IOException e) {
-      throw new IllegalStateException("runs row of " + runId + " has an unreadable config_json: " + e.getMessage(), e);
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     } finally {
       spark.stop();
     }
-  }
-
-  private static ModelSpec model(JsonNode m) {
-    if (m.has("path")) {
-      return new ModelSpec.Saved(m.path("path").asText());
-    }
-    JsonNode t = m.path("train");
-    return new ModelSpec.Zoo(m.path("name").asText(), new TrainSpec(t.path("epochs").asInt(), t.path("batchSize").asInt(),
-        t.path("learningRate").asDouble(), t.path("seed").asLong()));
   }
 
   private static Row one(SparkSession spark, String results, String table, org.apache.spark.sql.Column where,

@@ -1,26 +1,33 @@
 package io.modelpress.jobs;
 
+import io.modelpress.cli.ConfigFiles;
+import io.modelpress.cli.Cli;
+import io.modelpress.cli.Options;
+import io.modelpress.cli.SparkSessions;
+import io.modelpress.cli.UserError;
 import io.modelpress.config.SweepConfigParser;
 import io.modelpress.report.NightlyDiff;
 import io.modelpress.report.RunReport;
-import io.modelpress.spark.ResultSchemas;
+import io.modelpress.spark.ResultReader;
 import io.modelpress.spark.ResultTables;
 import io.modelpress.spec.NightlySpec;
 import io.modelpress.spec.SweepSpec;
+import io.modelpress.sweep.RunInfo;
+import io.modelpress.sweep.RunOutcome;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code modelpress nightly --config FILE [--date YYYY-MM-DD]}: the sweep of one night, for a scheduler.
@@ -39,65 +46,83 @@ import org.apache.spark.sql.SparkSession;
  *       limits ({@link NightlySpec}), after everything is written; otherwise as {@code sweep}.
  * </ul>
  */
-final class NightlyJob {
+@Command(name = "nightly", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"One night's sweep for a scheduler: run id <name>-<yyyyMMdd> (twice the same night: one run); "
+        + "trials already measured by earlier runs are reused; nightly_diff/ and nightly-diff.txt against the "
+        + "previous night; exit 3 on a regression beyond the config's nightly: limits."})
+final class NightlyJob implements Callable<Integer> {
 
   /** The exit code of a night that regressed beyond the configured limits. */
   static final int REGRESSION = 3;
 
-  static final Set<String> OPTIONS = Set.of("--config", "--date", "--out", "--master", "--commit-every");
   private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd");
 
-  private NightlyJob() {}
+  @Option(names = "--config", required = true, paramLabel = "FILE",
+      description = "the nightly sweep's YAML config, any Hadoop path (e.g. conf/nightly/mnist.yaml)")
+  String config;
 
-  static int run(String[] argv, PrintStream out) {
-    Args args = Args.parse("nightly", argv, 0, OPTIONS, Set.of());
-    String configPath = args.require("--config", "FILE: the nightly sweep's YAML config (e.g. conf/nightly/mnist.yaml)");
-    LocalDate date = date(args.get("--date").orElse(null));
-    int commitEvery = 0;
-    if (args.get("--commit-every").isPresent()) {
-      try {
-        commitEvery = Integer.parseInt(args.get("--commit-every").get());
-      } catch (NumberFormatException e) {
-        commitEvery = -1;
-      }
-      if (commitEvery < 1) {
-        throw new UserError("'--commit-every' is set to \"" + Cli.oneLine(args.get("--commit-every").get())
-            + "\" but must be a whole number >= 1");
-      }
+  @Option(names = "--date", paramLabel = "YYYY-MM-DD", description = "the night to run; default: today (UTC)")
+  String date;
+
+  @Option(names = {"--out", "--results"}, paramLabel = "DIR", description = "the results tables' root, any Hadoop "
+      + "path; default: the config's 'output'")
+  String outDir;
+
+  @Mixin
+  Options.Master master;
+
+  @Option(names = "--commit-every", paramLabel = "N", description = "trials per committed batch (>= 1); default: a "
+      + "tenth of the plan, at least 8 per task slot")
+  Integer commitEvery;
+
+  private final PrintStream out;
+
+  NightlyJob(PrintStream out) {
+    this.out = out;
+  }
+
+  @Override
+  public Integer call() {
+    LocalDate night = parseDate(date);
+    if (commitEvery != null && commitEvery < 1) {
+      throw new UserError("'--commit-every' is set to \"" + commitEvery + "\" but must be a whole number >= 1");
     }
-    String localText = SweepJob.readLocalOrNull(configPath);
-    SparkSession spark = SparkSessions.create("modelpress nightly", args.get("--master").orElse(null));
+    String localText = ConfigFiles.readLocalOrNull(config, "--config");
+    SparkSession spark = SparkSessions.create("modelpress nightly", master.master);
     try {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-      String text = localText != null ? localText : SweepJob.readHadoop(configPath, hadoop);
-      SweepSpec spec = SweepConfigParser.parse(text, configPath);
-      NightlySpec limits = SweepConfigParser.nightly(text, configPath);
-      String outDir = args.get("--out").orElse(spec.output());
-      String runId = runId(spec.name(), date);
+      String text = localText != null ? localText : ConfigFiles.readHadoop(config, hadoop);
+      SweepSpec spec = SweepConfigParser.parse(text, config);
+      NightlySpec limits = SweepConfigParser.nightly(text, config);
+      String root = outDir != null ? outDir : spec.output();
+      String runId = runId(spec.name(), night);
+      ResultReader reader = new ResultReader(spark, root);
       boolean finished;
       try {
-        ResultTables.checkWritable(outDir, hadoop);
-        finished = ResultTables.runComplete(outDir, runId, hadoop);
+        ResultTables.checkWritable(root, hadoop);
+        finished = reader.finished(runId);
       } catch (IllegalArgumentException e) { // an unreachable store, refused credentials, a missing bucket
         throw new UserError(e.getMessage());
       }
+      RunReport tonight;
       if (finished) {
         out.printf(Locale.ROOT, "nightly run %s (%s) already finished under %s: nothing is evaluated again%n", runId,
-            date, outDir);
+            night, root);
+        tonight = reader.runReport(runId);
       } else {
-        Instant started = Instant.now();
-        SweepJob.Outcome o = SweepJob.execute(spark, spec, outDir, runId, false, started, 0, commitEvery, true, out);
-        SweepJob.printSummary(out, o.spec(), o.run(), o.results(), o.evalSeconds(), outDir);
+        RunOutcome o = SweepRun.execute(spark, spec, new SweepRun.Options(root, runId, false, Instant.now(), 0,
+            commitEvery == null ? 0 : commitEvery, true), out).outcome();
+        SummaryPrinter.print(out, spec.name(), o, spec.latency().enabled(), root);
+        tonight = RunReport.of(o, reader.previous(o.run()), null);
       }
-      RunReport tonight = ReportJob.read(spark, outDir, runId);
-      String previous = previousNight(spark, outDir, spec.name(), date);
-      NightlyDiff.Result diff = NightlyDiff.of(tonight, previous == null ? null : ReportJob.read(spark, outDir, previous),
-          limits);
-      ResultTables.writeNightlyDiff(spark, outDir, diff);
-      SweepJob.report(spark, outDir, runId, out);
+      String previous = previousNight(reader, spec.name(), night);
+      NightlyDiff.Result diff = NightlyDiff.of(tonight, previous == null ? null : reader.runReport(previous), limits);
+      ResultTables.writeNightlyDiff(spark, root, diff);
+      RunReport withDiff = tonight.withNightly(diff);
+      ReportWriter.afterRun(runId, root, out, () -> ReportWriter.write(hadoop, root, withDiff));
       out.println();
       out.print(diff.text());
-      out.printf(Locale.ROOT, "  tables    %s/nightly_diff/run_id=%s (Parquet)%n", outDir, runId);
+      out.printf(Locale.ROOT, "  tables    %s/nightly_diff/run_id=%s (Parquet)%n", root, runId);
       return diff.regression() ? REGRESSION : 0;
     } finally {
       spark.stop();
@@ -109,7 +134,7 @@ final class NightlyJob {
     return name + "-" + DAY.format(date);
   }
 
-  private static LocalDate date(String v) {
+  private static LocalDate parseDate(String v) {
     if (v == null) {
       return LocalDate.now(ZoneOffset.UTC);
     }
@@ -122,18 +147,15 @@ final class NightlyJob {
   }
 
   /** The finished nightly run of {@code name} with the latest date before {@code date}, or null. */
-  static String previousNight(SparkSession spark, String out, String name, LocalDate date) {
-    Path runs = new Path(out, ResultTables.RUNS);
+  static String previousNight(ResultReader reader, String name, LocalDate date) {
     Pattern night = Pattern.compile(Pattern.quote(name) + "-(\\d{8})");
     String tonight = DAY.format(date);
     String best = null;
-    List<Row> rows = spark.read().schema(ResultSchemas.RUNS).parquet(runs.toString()).collectAsList();
-    for (Row r : rows) {
-      String id = r.getAs(ResultSchemas.RUN_ID);
-      var m = night.matcher(id);
-      if (name.equals(r.getAs("name")) && m.matches() && m.group(1).compareTo(tonight) < 0
-          && (best == null || id.compareTo(best) > 0)) {
-        best = id;
+    for (RunInfo r : reader.runs()) {
+      var m = night.matcher(r.runId());
+      if (name.equals(r.name()) && m.matches() && m.group(1).compareTo(tonight) < 0
+          && (best == null || r.runId().compareTo(best) > 0)) {
+        best = r.runId();
       }
     }
     return best;

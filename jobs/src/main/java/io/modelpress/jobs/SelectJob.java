@@ -1,9 +1,14 @@
 package io.modelpress.jobs;
 
+import io.modelpress.cli.Cli;
+import io.modelpress.cli.ConfigFiles;
+import io.modelpress.cli.Options;
+import io.modelpress.cli.RunIds;
+import io.modelpress.cli.SparkSessions;
+import io.modelpress.cli.UserError;
 import io.modelpress.config.DeviceProfilesParser;
 import io.modelpress.measure.DeviceProfile;
-import io.modelpress.spark.ResultTables;
-import io.modelpress.spec.SweepSpec;
+import io.modelpress.spark.ResultReader;
 import io.modelpress.sweep.Measurements;
 import io.modelpress.sweep.Selection;
 import io.modelpress.sweep.TrialResult;
@@ -11,36 +16,66 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
-import org.apache.hadoop.conf.Configuration;
+import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code modelpress select}: the trial of a finished run to deploy on a device under latency, size and
  * accuracy constraints ({@link Selection}); with {@code --export} it writes that trial's artifact. Exit 0
  * with a choice, 1 when no trial meets the constraints (it says which one none meets, and the closest).
  */
-final class SelectJob {
+@Command(name = "select", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"The most accurate trial of a run that fits the device and meets the limits; latency is the "
+        + "profile's estimate (conf/devices.yaml) or, with 'measured', the executors' p50."})
+final class SelectJob implements Callable<Integer> {
 
-  static final Set<String> OPTIONS = Set.of("--run-id", "--device", "--results", "--devices", "--max-latency-ms",
-      "--max-size-kb", "--max-accuracy-drop", "--export", "--master");
+  @Option(names = "--run-id", required = true, paramLabel = "ID", description = "the sweep run to choose from "
+      + "(see modelpress results runs)")
+  String runId;
 
-  private SelectJob() {}
+  @Option(names = "--device", required = true, paramLabel = "NAME", description = "a profile of conf/devices.yaml "
+      + "(or --devices), or 'measured' for the latency measured on the executors")
+  String deviceName;
 
-  static int run(String[] argv, PrintStream out) {
-    Args args = Args.parse("select", argv, 0, OPTIONS, Set.of());
-    String runId = args.require("--run-id", "ID: the sweep run to choose from (see modelpress results runs)");
-    String deviceName = args.require("--device", "NAME: a profile of conf/devices.yaml, or 'measured' for the "
-        + "latency measured on the executors");
-    if (!SweepJob.RUN_ID.matcher(runId).matches()) {
-      throw new UserError("'--run-id' is set to \"" + Cli.oneLine(runId) + "\" which is not a run id");
-    }
-    String results = args.get("--results").orElse(SweepSpec.DEFAULT_OUTPUT);
-    Selection.Constraints c = new Selection.Constraints(limit(args, "--max-latency-ms", Double.MAX_VALUE),
-        args.get("--max-size-kb").isPresent() ? (long) Math.floor(1024 * limit(args, "--max-size-kb",
-            Long.MAX_VALUE / 1024.0)) : -1,
-        args.get("--max-accuracy-drop").isPresent() ? limit(args, "--max-accuracy-drop", 100) / 100 : Double.NaN);
-    String devicesFile = args.get("--devices").orElse(null);
+  @Mixin
+  Options.Tables tables;
+
+  @Option(names = "--devices", paramLabel = "FILE", description = "device profiles (YAML); default: the bundled "
+      + "conf/devices.yaml")
+  String devicesFile;
+
+  @Option(names = "--max-latency-ms", paramLabel = "X", description = "latency limit in ms (batch 1, p50)")
+  String maxLatency;
+
+  @Option(names = "--max-size-kb", paramLabel = "Y", description = "encoded size limit in KiB")
+  String maxSize;
+
+  @Option(names = "--max-accuracy-drop", paramLabel = "Z", description = "accuracy drop limit in percentage points")
+  String maxDrop;
+
+  @Option(names = "--export", paramLabel = "FILE", description = "write the chosen trial's artifact (.mpz) there")
+  String export;
+
+  @Option(names = "--master", paramLabel = "URL", defaultValue = "local[1]", description = "Spark master; default: "
+      + "${DEFAULT-VALUE}")
+  String master;
+
+  private final PrintStream out;
+
+  SelectJob(PrintStream out) {
+    this.out = out;
+  }
+
+  @Override
+  public Integer call() {
+    RunIds.check(runId);
+    String results = tables.out;
+    Selection.Constraints c = new Selection.Constraints(limit("--max-latency-ms", maxLatency, Double.MAX_VALUE),
+        maxSize != null ? (long) Math.floor(1024 * limit("--max-size-kb", maxSize, Long.MAX_VALUE / 1024.0)) : -1,
+        maxDrop != null ? limit("--max-accuracy-drop", maxDrop, 100) / 100 : Double.NaN);
     List<DeviceProfile> profiles = devicesFile == null ? DeviceProfilesParser.bundled()
         : DeviceProfilesParser.parse(text(devicesFile), devicesFile);
     DeviceProfile device = null;
@@ -52,14 +87,14 @@ final class SelectJob {
     }
     Selection.Outcome o;
     List<Selection.Candidate> candidates;
-    SparkSession spark = SparkSessions.create("modelpress select", args.get("--master").orElse("local[1]"));
+    SparkSession spark = SparkSessions.create("modelpress select", master);
     try {
-      Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-      if (!ResultTables.runComplete(results, runId, hadoop)) {
+      ResultReader reader = new ResultReader(spark, results);
+      if (!reader.finished(runId)) {
         throw new UserError("run '" + runId + "' has no row in " + results + "/runs (unknown or unfinished); list runs "
-            + "with modelpress results runs --results DIR");
+            + "with modelpress results runs --out DIR");
       }
-      candidates = Selection.candidates(ResultTables.committedTrials(spark, results, runId), device);
+      candidates = Selection.candidates(reader.trials(runId), device);
       o = Selection.select(candidates, c, deviceName, device == null ? 0 : device.weightMemoryBytes());
     } finally {
       spark.stop();
@@ -80,11 +115,8 @@ final class SelectJob {
     out.printf(Locale.ROOT, "  feasible    %d of %d trials; the most accurate:%n", o.feasible(), candidates.size());
     print(out, o.chosen(), device);
     String trialId = o.chosen().result().trial().trialId();
-    if (args.get("--export").isPresent()) {
-      List<String> export = new ArrayList<>(List.of("--run-id", runId, "--trial-id", trialId, "--out",
-          args.get("--export").get(), "--results", results));
-      args.get("--master").ifPresent(m -> export.addAll(List.of("--master", m)));
-      return ExportJob.run(export.toArray(new String[0]), out);
+    if (export != null) {
+      return ExportJob.export(out, runId, trialId, export, results, null, master);
     }
     out.printf(Locale.ROOT, "  export      modelpress export --run-id %s --trial-id %s --out %s.mpz --results %s%n",
         runId, trialId, trialId, results);
@@ -98,10 +130,10 @@ final class SelectJob {
         r.trial().spec().canonicalJson());
     out.printf(Locale.ROOT, "  accuracy    %.2f %% (drop %.2f points)%n", 100 * m.accuracy(), 100 * m.accuracyDrop());
     if (device == null) {
-      out.printf(Locale.ROOT, "  size        %d bytes encoded (%.1fx)%n", m.encodedBytes(), m.compressionRatio());
+      out.printf(Locale.ROOT, "  size        %d bytes encoded (%.1fx)%n", m.encodedBytes(), m.size().compressionRatio());
     } else {
       out.printf(Locale.ROOT, "  size        %d bytes encoded (%.1fx); %d bytes of weights as executed%s%n",
-          m.encodedBytes(), m.compressionRatio(), x.weightBytes(), x.fits() ? ""
+          m.encodedBytes(), m.size().compressionRatio(), x.weightBytes(), x.fits() ? ""
               : " (does not fit " + device.name() + "'s " + device.weightMemoryBytes() + ")");
     }
     if (device == null) {
@@ -131,11 +163,10 @@ final class SelectJob {
   }
 
   /** A positive number option, NaN when absent. */
-  private static double limit(Args args, String key, double max) {
-    if (args.get(key).isEmpty()) {
+  private static double limit(String key, String v, double max) {
+    if (v == null) {
       return Double.NaN;
     }
-    String v = args.get(key).get();
     try {
       double d = Double.parseDouble(v);
       if (d >= 0 && d <= max && Double.isFinite(d)) {
@@ -149,7 +180,7 @@ final class SelectJob {
   }
 
   private static String text(String path) {
-    String local = SweepJob.readLocalOrNull(path, "--devices");
+    String local = ConfigFiles.readLocalOrNull(path, "--devices");
     if (local == null) {
       throw new UserError("'--devices' is set to " + path + " but must be a local file");
     }

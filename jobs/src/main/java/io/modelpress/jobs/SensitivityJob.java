@@ -1,13 +1,23 @@
 package io.modelpress.jobs;
 
+import io.modelpress.cli.ConfigFiles;
+import io.modelpress.cli.JobFailed;
+import io.modelpress.cli.Options;
+import io.modelpress.cli.Progress;
+import io.modelpress.cli.RunIds;
+import io.modelpress.cli.SparkSessions;
+import io.modelpress.cli.UserError;
+import io.modelpress.config.ConfigWriter;
 import io.modelpress.config.SensitivityConfigParser;
 import io.modelpress.data.Datasets;
 import io.modelpress.data.LabeledImages;
-import io.modelpress.model.Dl4jModel;
+import io.modelpress.model.Backend;
+import io.modelpress.model.Backends;
 import io.modelpress.model.ModelStore;
-import io.modelpress.model.Versions;
+import io.modelpress.model.Network;
 import io.modelpress.plan.SensitivityPlanner;
 import io.modelpress.plan.SweepPlan;
+import io.modelpress.report.SensitivityReport;
 import io.modelpress.spark.ResultSchemas;
 import io.modelpress.spark.ResultTables;
 import io.modelpress.spark.SparkSweepRunner;
@@ -21,52 +31,70 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code modelpress sensitivity}: one layer changed at a time (and sampled pairs changed together),
  * evaluated on Spark, written to {@code sensitivity/} and {@code sensitivity_summary/} with a runs row, then
  * its report (curves per method and a page) from those tables, as a sweep writes its own.
  */
-final class SensitivityJob {
+@Command(name = "sensitivity", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Per-layer sensitivity: each layer x method x level alone, on bootstrap seeds with 95%% CIs, plus "
+        + "layer pairs changed together (additivity check); tables sensitivity/ and sensitivity_summary/."})
+final class SensitivityJob implements Callable<Integer> {
 
-  static final Set<String> OPTIONS = Set.of("--config", "--out", "--run-id", "--master");
-  static final Set<String> FLAGS = Set.of("--overwrite");
+  /** The {@code objectives} of a sensitivity run's row: it ranks nothing. */
+  static final String OBJECTIVES = "sensitivity";
 
-  private SensitivityJob() {}
+  @Option(names = "--config", required = true, paramLabel = "FILE",
+      description = "the sensitivity YAML config, any Hadoop path (e.g. conf/sensitivity/mnist-mlp.yaml)")
+  String config;
 
-  static int run(String[] argv, PrintStream out) {
-    Args args = Args.parse("sensitivity", argv, 0, OPTIONS, FLAGS);
-    String configPath = args.require("--config", "FILE: the sensitivity YAML config (e.g. conf/sensitivity/mnist-mlp.yaml)");
-    String runIdArg = SweepJob.runIdArg(args);
-    String text = SweepJob.readLocalOrNull(configPath);
-    SensitivitySpec spec = text == null ? null : SensitivityConfigParser.parse(text, configPath);
+  @Mixin
+  Options.Run run;
+
+  @Mixin
+  Options.Master master;
+
+  private final PrintStream out;
+
+  SensitivityJob(PrintStream out) {
+    this.out = out;
+  }
+
+  @Override
+  public Integer call() {
+    String runIdArg = RunIds.check(run.runId);
+    String text = ConfigFiles.readLocalOrNull(config, "--config");
+    SensitivitySpec parsed = text == null ? null : SensitivityConfigParser.parse(text, config);
     Instant started = Instant.now();
-    SparkSession spark = SparkSessions.create("modelpress sensitivity", args.get("--master").orElse(null));
+    SparkSession spark = SparkSessions.create("modelpress sensitivity", master.master);
     try {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-      if (spec == null) {
-        spec = SensitivityConfigParser.parse(SweepJob.readHadoop(configPath, hadoop), configPath);
-      }
-      String outDir = args.get("--out").orElse(spec.output());
-      String runId = runIdArg != null ? runIdArg : SweepJob.defaultRunId(spec.name(), started);
-      boolean overwrite = args.flag("--overwrite");
+      SensitivitySpec spec = parsed != null ? parsed
+          : SensitivityConfigParser.parse(ConfigFiles.readHadoop(config, hadoop), config);
+      String outDir = run.out != null ? run.out : spec.output();
+      String runId = runIdArg != null ? runIdArg : RunIds.defaultRunId(spec.name(), started);
+      Backend backend = Backends.dl4j();
       SweepPlan plan;
       byte[] modelBytes;
       LabeledImages test;
       LabeledImages train;
       try {
         ResultTables.checkWritable(outDir, hadoop);
-        if (!overwrite && ResultTables.runExists(outDir, runId, hadoop)) {
+        if (!run.overwrite && ResultTables.runExists(outDir, runId, hadoop)) {
           throw new UserError("run id '" + runId + "' already has results in " + outDir
               + "; pass --overwrite to replace them or choose another --run-id");
         }
         test = Datasets.test(spec.dataset(), hadoop);
-        modelBytes = SweepJob.modelBytes(spec.model(), spec.dataset(), hadoop, out);
-        Dl4jModel model = SweepJob.restore(spec.model(), modelBytes);
+        modelBytes = ModelFiles.bytes(spec.model(), spec.dataset(), backend, hadoop, out);
+        Network model = ModelFiles.restore(spec.model(), backend, modelBytes);
         if (model.inputSize() != test.features()) {
           throw new UserError("the model takes " + model.inputSize() + " input features but dataset '"
               + spec.dataset().name() + "' has " + test.features());
@@ -80,15 +108,15 @@ final class SensitivityJob {
       } catch (IllegalArgumentException e) {
         throw new UserError(e.getMessage());
       }
-      if (overwrite) {
+      if (run.overwrite) {
         ResultTables.deleteRun(outDir, runId, hadoop);
       }
       long t0 = System.nanoTime();
       long rootSeed = spec.seed();
       int seeds = spec.seeds();
       List<Sensitivity.Outcome> outcomes;
-      try (SparkSweepRunner.Session session = SparkSweepRunner.open(spark, plan, modelBytes,
-          ModelStore.sha256(modelBytes), test, train, spec.evalBatchSize())) {
+      try (SparkSweepRunner.Session session = SparkSweepRunner.open(spark, plan, SparkSweepRunner.Inputs.of(modelBytes,
+          ModelStore.sha256(modelBytes), test, train, spec.evalBatchSize()))) {
         Progress progress = Progress.start(plan.size(), 0, session::trialsDone);
         spark.sparkContext().addSparkListener(progress);
         try {
@@ -111,14 +139,15 @@ final class SensitivityJob {
       List<Sensitivity.Summary> summaries = Sensitivity.summarize(base, outcomes);
       List<Row> summaryRows = summaries.stream().map(s -> ResultSchemas.summaryRow(runId, s)).toList();
       int ok = (int) outcomes.stream().filter(Sensitivity.Outcome::isOk).count();
-      RunInfo run = new RunInfo(runId, spec.name(), started, Instant.now(), outcomes.size(), ok, outcomes.size() - ok,
-          Sensitivity.mean(base.accuracy()), "sensitivity", SweepJob.json(spec), SweepJob.describe(spec.model()),
-          ModelStore.hex(ModelStore.sha256(modelBytes)), spec.dataset().name(), test.fingerprintHex(),
-          spark.sparkContext().master(), Versions.code(), spark.version(), Versions.dl4j(),
-          System.getProperty("java.version"), System.getProperty("os.arch"), Double.NaN);
-      ResultTables.writeSensitivity(spark, outDir, run, rows, summaryRows);
-      print(out, spec, run, summaries, outcomes, seconds, outDir);
-      SweepJob.report(spark, outDir, runId, out);
+      RunInfo info = new RunInfo(runId, spec.name(), started, Instant.now(),
+          new RunInfo.Trials(outcomes.size(), ok, outcomes.size() - ok), Sensitivity.mean(base.accuracy()),
+          OBJECTIVES, Double.NaN, new RunInfo.Inputs(ConfigWriter.json(spec),
+              ModelFiles.describe(spec.model()), ModelStore.hex(ModelStore.sha256(modelBytes)), spec.dataset().name(),
+              test.fingerprintHex()), RunInfo.Provenance.of(spark.sparkContext().master(), spark.version()));
+      ResultTables.writeSensitivity(spark, outDir, info, rows, summaryRows);
+      print(out, spec, info, summaries, outcomes, seconds, outDir);
+      ReportWriter.afterRun(runId, outDir, out, () -> ReportWriter.write(hadoop, outDir,
+          new SensitivityReport(info, summaries)));
       return 0;
     } finally {
       spark.stop();
@@ -129,10 +158,10 @@ final class SensitivityJob {
       List<Sensitivity.Outcome> outcomes, double seconds, String outDir) {
     out.printf(Locale.ROOT, "%nmodelpress sensitivity '%s' finished: run %s%n", spec.name(), run.runId());
     out.printf(Locale.ROOT, "  model     %s (sha256 %s…), base accuracy %.2f %% on the test set, %.2f %% mean over %d "
-        + "bootstrap resamples%n", run.model(), run.modelFingerprint().substring(0, 12), 100 * outcomes.get(0).fullAccuracy(),
+        + "bootstrap resamples%n", run.inputs().model(), run.inputs().modelFingerprint().substring(0, 12), 100 * outcomes.get(0).fullAccuracy(),
         100 * run.baseAccuracy(), spec.seeds());
-    out.printf(Locale.ROOT, "  trials    %d ok, %d failed, evaluated in %.1f s (%.1f trials/s) on %s%n", run.trialsOk(),
-        run.trialsFailed(), seconds, outcomes.size() / seconds, run.master());
+    out.printf(Locale.ROOT, "  trials    %d ok, %d failed, evaluated in %.1f s (%.1f trials/s) on %s%n", run.trials().ok(),
+        run.trials().failed(), seconds, outcomes.size() / seconds, run.provenance().master());
     // per layer and method: the drop (points, mean [95 % CI]) at each level
     Map<String, List<Sensitivity.Summary>> byRow = new LinkedHashMap<>();
     for (Sensitivity.Summary s : summaries) {

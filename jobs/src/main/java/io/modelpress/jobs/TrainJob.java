@@ -1,54 +1,89 @@
 package io.modelpress.jobs;
 
+import io.modelpress.cli.Progress;
+import io.modelpress.cli.UserError;
 import io.modelpress.data.Datasets;
 import io.modelpress.data.LabeledImages;
 import io.modelpress.measure.ClassificationMetrics;
-import io.modelpress.model.Dl4jModel;
+import io.modelpress.model.Backends;
 import io.modelpress.model.ModelStore;
+import io.modelpress.model.Network;
 import io.modelpress.model.Zoo;
 import io.modelpress.spec.DatasetSpec;
+import io.modelpress.spec.Defaults;
+import io.modelpress.spec.SpecException;
 import io.modelpress.spec.TrainSpec;
 import java.io.PrintStream;
 import java.util.Locale;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code modelpress train}: trains a zoo model in this JVM (no Spark), prints its test accuracy and
  * saves it as a DL4J zip whose SHA-256 is its fingerprint.
  */
-final class TrainJob {
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Train a zoo model, print its test accuracy, save it."})
+final class TrainJob implements Callable<Integer> {
 
-  static final Set<String> OPTIONS = Set.of("--model", "--dataset", "--epochs", "--seed", "--batch-size",
-      "--learning-rate", "--out", "--dataset-dir");
+  @Option(names = "--model", required = true, paramLabel = "NAME", description = "one of mlp-64-64, lenet-300-100, "
+      + "lenet5, mlp-1200-1200")
+  String zoo;
 
-  private TrainJob() {}
+  @Option(names = "--dataset", paramLabel = "NAME", defaultValue = "mnist", description = "mnist or fashion-mnist; "
+      + "default: ${DEFAULT-VALUE}")
+  String dataset;
 
-  static int run(String[] argv, PrintStream out) {
-    Args args = Args.parse("train", argv, 0, OPTIONS, Set.of());
-    String zoo = args.require("--model", "NAME: one of " + Zoo.NAMES);
+  @Option(names = "--dataset-dir", paramLabel = "DIR", defaultValue = "", description = "the dataset's folder; "
+      + "default: the cache that bin/fetch-data fills")
+  String datasetDir;
+
+  @Option(names = "--epochs", paramLabel = "N", defaultValue = "" + Defaults.TRAIN_EPOCHS,
+      description = "default: ${DEFAULT-VALUE}")
+  int epochs;
+
+  @Option(names = "--batch-size", paramLabel = "N", defaultValue = "" + Defaults.TRAIN_BATCH_SIZE,
+      description = "default: ${DEFAULT-VALUE}")
+  int batchSize;
+
+  @Option(names = "--learning-rate", paramLabel = "X", defaultValue = "" + Defaults.TRAIN_LEARNING_RATE,
+      description = "Adam's learning rate; default: ${DEFAULT-VALUE}")
+  double learningRate;
+
+  @Option(names = "--seed", paramLabel = "N", defaultValue = "" + Defaults.SEED, description = "default: "
+      + "${DEFAULT-VALUE}")
+  long seed;
+
+  @Option(names = "--out", paramLabel = "FILE", description = "where to save the model, any Hadoop path; default: "
+      + "models/<model>-<dataset>.zip")
+  String outFile;
+
+  private final PrintStream out;
+
+  TrainJob(PrintStream out) {
+    this.out = out;
+  }
+
+  @Override
+  public Integer call() {
     if (!Zoo.NAMES.contains(zoo)) {
       throw new UserError("'--model' is set to \"" + zoo + "\" but must be one of " + Zoo.NAMES);
     }
-    String dataset = args.get("--dataset").orElse("mnist");
     if (!Datasets.NAMES.contains(dataset)) {
       throw new UserError("'--dataset' is set to \"" + dataset + "\" but must be one of " + Datasets.NAMES);
     }
     TrainSpec spec;
     try {
-      spec = new TrainSpec(intArg(args, "--epochs", TrainSpec.DEFAULT_EPOCHS),
-          intArg(args, "--batch-size", TrainSpec.DEFAULT_BATCH_SIZE),
-          Double.parseDouble(args.get("--learning-rate").orElse(String.valueOf(TrainSpec.DEFAULT_LEARNING_RATE))),
-          intArg(args, "--seed", 42));
-    } catch (NumberFormatException e) {
-      throw new UserError("a numeric option has a value that is not a number: " + e.getMessage());
-    } catch (IllegalArgumentException e) {
-      throw new UserError(e.getMessage().replace("model.train.", ""));
+      spec = new TrainSpec(epochs, batchSize, learningRate, seed);
+    } catch (SpecException e) {
+      throw new UserError("'--" + e.key() + "' " + e.problem());
     }
-    String outFile = args.get("--out").orElse("models/" + zoo + "-" + dataset + ".zip");
+    String file = outFile != null ? outFile : "models/" + zoo + "-" + dataset + ".zip";
     Configuration conf = new Configuration();
-    checkOutputFile(outFile);
-    DatasetSpec ds = new DatasetSpec(dataset, args.get("--dataset-dir").orElse(""), 0, 0);
+    checkOutputFile(file);
+    DatasetSpec ds = new DatasetSpec(dataset, datasetDir, 0, 0);
     LabeledImages train;
     LabeledImages test;
     try {
@@ -59,18 +94,17 @@ final class TrainJob {
     }
     out.printf(Locale.ROOT, "training %s on %d %s images (%d epochs, batch %d, lr %s, seed %d)%n", zoo, train.count(),
         dataset, spec.epochs(), spec.batchSize(), spec.learningRate(), spec.seed());
-    Dl4jModel model = Dl4jModel.train(zoo, spec, train,
-        Progress.epochs(out, spec.epochs()));
+    Network model = Backends.dl4j().trainer().train(zoo, spec, train, Progress.epochs(out, spec.epochs()));
     ClassificationMetrics m = ClassificationMetrics.of(test.labels(), model.predict(model.inputs(test), 10_000), 10);
     byte[] bytes = model.save();
     try {
-      ModelStore.write(bytes, outFile, conf);
+      ModelStore.write(bytes, file, conf);
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
-    out.printf(Locale.ROOT, "test accuracy %.2f %% (%d/%d), macro F1 %.4f, %d parameters%n", 100 * m.accuracy(), m.correct(),
-        m.examples(), m.macroF1(), model.numParams());
-    out.printf(Locale.ROOT, "saved %s (%d bytes, sha256 %s)%n", outFile, bytes.length, ModelStore.hex(ModelStore.sha256(bytes)));
+    out.printf(Locale.ROOT, "test accuracy %.2f %% (%d/%d), macro F1 %.4f, %d parameters%n", 100 * m.accuracy(),
+        m.correct(), m.examples(), m.macroF1(), model.numParams());
+    out.printf(Locale.ROOT, "saved %s (%d bytes, sha256 %s)%n", file, bytes.length, ModelStore.hex(ModelStore.sha256(bytes)));
     return 0;
   }
 
@@ -90,9 +124,5 @@ final class TrainJob {
     if (p == null || !p.isDirectory() || !p.canWrite()) {
       throw new UserError("'--out' is set to " + out + " but " + p + " is not a writable folder; choose another --out");
     }
-  }
-
-  private static int intArg(Args a, String key, int dflt) {
-    return a.get(key).map(Integer::parseInt).orElse(dflt);
   }
 }

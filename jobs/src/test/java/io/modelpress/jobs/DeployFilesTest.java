@@ -1,5 +1,7 @@
 package io.modelpress.jobs;
 
+import io.modelpress.cli.Cli;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -83,7 +85,7 @@ class DeployFilesTest {
       SweepConfigParser.parse(yaml, file.toString());
     }
     // a command the CLI knows: its usage lists it
-    assertThat(Cli.USAGE).contains("  " + args.get(0) + " ");
+    assertThat(Cli.usage()).contains("  " + args.get(0) + " ");
   }
 
   @Test

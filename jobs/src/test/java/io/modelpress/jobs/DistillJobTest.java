@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelpress.data.Datasets;
 import io.modelpress.data.LabeledImages;
-import io.modelpress.model.Dl4jModel;
-import io.modelpress.model.Zoo;
+import io.modelpress.model.Backends;
+import io.modelpress.model.Network;
+import io.modelpress.model.Trainer;
+import io.modelpress.model.dl4j.Dl4jZoo;
 import io.modelpress.spec.DatasetSpec;
 import io.modelpress.spec.TrainSpec;
 import java.nio.file.Files;
@@ -38,7 +40,7 @@ class DistillJobTest {
   static void teacher() throws Exception {
     LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 4000, 0), new Configuration());
     teacher = dir.resolve("teacher.zip");
-    Files.write(teacher, Dl4jModel.train("mlp-64-64", new TrainSpec(2, 64, 1e-3, 1), train, (e, s) -> { }).save());
+    Files.write(teacher, Backends.dl4j().trainer().train("mlp-64-64", new TrainSpec(2, 64, 1e-3, 1), train, (e, s) -> { }).save());
   }
 
   static String config(String modelPath) {
@@ -67,13 +69,13 @@ class DistillJobTest {
     Path cfg = dir.resolve("distill.yaml");
     Files.writeString(cfg, config(teacher.toString()));
     Path out = dir.resolve("out");
-    CliTest.Run first = CliTest.cli("distill", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "d1",
+    CliTestBase.Run first = CliTestBase.cli("distill", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "d1",
         "--master", "local[2]");
     assertThat(first.code()).as(first.err()).isEqualTo(0);
     assertThat(first.out()).contains("soft targets: 3000 training examples computed on the executors",
         "data-parallel mlp-24", "10 ok, 0 failed");
 
-    SparkSession spark = CliTest.reader();
+    SparkSession spark = CliTestBase.reader();
     Row run = spark.read().parquet(out + "/runs").first();
     String teacherFp = run.getAs("model_fingerprint");
     LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 3000, 0), new Configuration());
@@ -106,12 +108,12 @@ class DistillJobTest {
     assertThat(agree / 3000.0).as("the teacher's training accuracy from its logits").isBetween(0.85, 1.0);
 
     // and as a registered table for Spark SQL, with its partition columns
-    CliTest.Run sql = CliTest.cli("results", "sql", "select teacher_fingerprint, count(*) as n, count(distinct "
+    CliTestBase.Run sql = CliTestBase.cli("results", "sql", "select teacher_fingerprint, count(*) as n, count(distinct "
         + "example_index) as d from modelpress.soft_targets group by teacher_fingerprint", "--results", out.toString(),
         "--format", "csv");
     assertThat(sql.code()).as(sql.err()).isEqualTo(0);
     assertThat(sql.out()).contains(teacherFp + ",3000,3000");
-    spark = CliTest.reader();
+    spark = CliTestBase.reader();
 
     List<Row> rows = spark.read().parquet(out + "/trials").where("run_id = 'd1'").orderBy("trial_index").collectAsList();
     assertThat(rows).hasSize(10);
@@ -162,7 +164,7 @@ class DistillJobTest {
 
     // a second run reads the soft targets back and trains the same students to the same accuracies
     spark.stop(); // so the CLI starts its own local[2], as a user's command does
-    CliTest.Run second = CliTest.cli("distill", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "d2",
+    CliTestBase.Run second = CliTestBase.cli("distill", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "d2",
         "--master", "local[2]");
     assertThat(second.code()).as(second.err()).isEqualTo(0);
     assertThat(second.out()).contains("soft targets: 3000 training examples read from",
@@ -170,7 +172,7 @@ class DistillJobTest {
         "data-parallel mlp-24 T=1.0 α=1.0 seed 0: trained earlier, read from");
     Map<String, Double> accuracies = new HashMap<>();
     rows.forEach(r -> accuracies.put(r.getAs("trial_id"), r.getAs("accuracy")));
-    spark = CliTest.reader(); // the CLI stopped the session it shared
+    spark = CliTestBase.reader(); // the CLI stopped the session it shared
     List<Row> again = spark.read().parquet(out + "/trials").where("run_id = 'd2' and distill_student is not null")
         .collectAsList();
     assertThat(again).hasSize(9);
@@ -183,29 +185,29 @@ class DistillJobTest {
   void badDistillationInputIsOneLineAndWritesNothing() throws Exception {
     Path out = dir.resolve("out-bad");
     Path plain = dir.resolve("plain.yaml");
-    Files.writeString(plain, CliTest.config(teacher.toString(), ""));
-    CliTest.Run noBlock = CliTest.cli("distill", "--config", plain.toString(), "--out", out.toString());
+    Files.writeString(plain, CliTestBase.config(teacher.toString(), ""));
+    CliTestBase.Run noBlock = CliTestBase.cli("distill", "--config", plain.toString(), "--out", out.toString());
     assertThat(noBlock.code()).isEqualTo(2);
     assertThat(noBlock.err()).isEqualTo("modelpress: error: '--config' is set to " + plain + " but its search has no "
         + "'distill' block; add one (see conf/distill/mnist.yaml) or run it with modelpress sweep" + System.lineSeparator());
 
     // a teacher with 5 classes for 10-class students
-    MultiLayerNetwork five = new MultiLayerNetwork(Zoo.config("mlp-64-64", 1, 1e-3, 28, 28, 5));
+    MultiLayerNetwork five = new MultiLayerNetwork(Dl4jZoo.config("mlp-64-64", 1, 1e-3, 28, 28, 5));
     five.init();
     Path fiveClasses = dir.resolve("five.zip");
     ModelSerializer.writeModel(five, fiveClasses.toFile(), false);
     Path cfg = dir.resolve("five.yaml");
     Files.writeString(cfg, config(fiveClasses.toString()));
-    CliTest.Run classes = CliTest.cli("distill", "--config", cfg.toString(), "--out", out.toString());
+    CliTestBase.Run classes = CliTestBase.cli("distill", "--config", cfg.toString(), "--out", out.toString());
     assertThat(classes.code()).isEqualTo(2);
     assertThat(classes.err()).isEqualTo("modelpress: error: the teacher (the config's model) has 5 output classes but "
         + "its students and dataset 'mnist' have 10; use a teacher trained on this dataset" + System.lineSeparator());
 
     Path bad = dir.resolve("bad.yaml");
     Files.writeString(bad, config(teacher.toString()).replace("averaging-frequency: 4", "averaging-frequency: 0"));
-    CliTest.Run freq = CliTest.cli("distill", "--config", bad.toString(), "--out", out.toString());
+    CliTestBase.Run freq = CliTestBase.cli("distill", "--config", bad.toString(), "--out", out.toString());
     assertThat(freq.code()).isEqualTo(2);
-    assertThat(freq.err()).startsWith("modelpress: error: ").contains("'distill.averaging-frequency' is set to 0 but "
+    assertThat(freq.err()).startsWith("modelpress: error: ").contains("'search[2].distill.averaging-frequency' is set to 0 but "
         + "must be in 1..100000");
     assertThat(freq.err().lines()).hasSize(1);
     assertThat(out).doesNotExist();

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelpress.data.Datasets;
 import io.modelpress.data.LabeledImages;
-import io.modelpress.model.Dl4jModel;
+import io.modelpress.model.Backends;
+import io.modelpress.model.Network;
+import io.modelpress.model.Trainer;
 import io.modelpress.report.ReportPlots;
 import io.modelpress.spec.DatasetSpec;
 import io.modelpress.spec.TrainSpec;
@@ -63,14 +65,14 @@ class ReportTest {
     }
     LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 4000, 0), new Configuration());
     Path model = dir.resolve("mlp.zip");
-    Files.write(model, Dl4jModel.train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 1), train, (e, s) -> { }).save());
+    Files.write(model, Backends.dl4j().trainer().train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 1), train, (e, s) -> { }).save());
     out = dir.resolve("out");
     Files.writeString(dir.resolve("a.yaml"), config(model, "[0.5]"));
     Files.writeString(dir.resolve("b.yaml"), config(model, "[0.5, 0.9]"));
-    CliTest.Run a = CliTest.cli("sweep", "--config", dir.resolve("a.yaml").toString(), "--out", out.toString(),
+    CliTestBase.Run a = CliTestBase.cli("sweep", "--config", dir.resolve("a.yaml").toString(), "--out", out.toString(),
         "--run-id", "first", "--master", "local[2]");
     assertThat(a.code()).as(a.err()).isEqualTo(0);
-    CliTest.Run b = CliTest.cli("sweep", "--config", dir.resolve("b.yaml").toString(), "--out", out.toString(),
+    CliTestBase.Run b = CliTestBase.cli("sweep", "--config", dir.resolve("b.yaml").toString(), "--out", out.toString(),
         "--run-id", "second", "--master", "local[2]");
     assertThat(b.code()).as(b.err()).isEqualTo(0);
     assertThat(b.out()).contains("  report    " + out + "/reports/run_id=second/report.html "
@@ -98,7 +100,7 @@ class ReportTest {
       assertThat(root.getTagName()).isEqualTo("svg");
     }
     String html = html("second");
-    SparkSession spark = CliTest.reader();
+    SparkSession spark = CliTestBase.reader();
     List<String> frontier;
     String base;
     try {
@@ -123,7 +125,7 @@ class ReportTest {
   void reportRewritesTheSameFilesFromTheTablesAndRefusesAnUnknownRun() throws Exception {
     Map<String, byte[]> before = files(report("second"));
     deleteTree(report("second"));
-    CliTest.Run r = CliTest.cli("report", "--run-id", "second", "--results", out.toString());
+    CliTestBase.Run r = CliTestBase.cli("report", "--run-id", "second", "--results", out.toString());
     assertThat(r.code()).as(r.err()).isEqualTo(0);
     assertThat(r.out()).isEqualTo("report of run second: " + out + "/reports/run_id=second/report.html "
         + "(accuracy-vs-size.png, accuracy-vs-size.svg, accuracy-vs-latency.png, accuracy-vs-latency.svg, report.html)"
@@ -134,12 +136,12 @@ class ReportTest {
       assertThat(after.get(e.getKey())).as(e.getKey()).isEqualTo(e.getValue());
     }
 
-    CliTest.Run unknown = CliTest.cli("report", "--run-id", "nope", "--results", out.toString());
+    CliTestBase.Run unknown = CliTestBase.cli("report", "--run-id", "nope", "--results", out.toString());
     assertThat(unknown.code()).isEqualTo(2);
     assertThat(unknown.err()).isEqualTo("modelpress: error: run 'nope' has no row in " + out + "/runs (unknown or "
-        + "unfinished); list runs with modelpress results runs --results DIR" + System.lineSeparator());
+        + "unfinished); list runs with modelpress results runs --out DIR" + System.lineSeparator());
     assertThat(report("nope")).doesNotExist();
-    CliTest.Run noId = CliTest.cli("report", "--results", out.toString());
+    CliTestBase.Run noId = CliTestBase.cli("report", "--results", out.toString());
     assertThat(noId.code()).isEqualTo(2);
     assertThat(noId.err().lines().toList()).hasSize(1);
   }
@@ -218,13 +220,13 @@ class ReportTest {
             quantize: {bits: 8}
         latency: {enabled: false}
         """.formatted(dir.resolve("mlp.zip")));
-    CliTest.Run r = CliTest.cli("sweep", "--config", dir.resolve("c.yaml").toString(), "--out", blocked.toString(),
+    CliTestBase.Run r = CliTestBase.cli("sweep", "--config", dir.resolve("c.yaml").toString(), "--out", blocked.toString(),
         "--run-id", "blocked", "--master", "local[1]");
     assertThat(r.code()).as(r.err()).isEqualTo(1);
     assertThat(r.err().lines().toList()).hasSize(1);
     assertThat(r.err()).startsWith("modelpress: failed: the tables of run blocked are written under " + blocked
         + " but its report could not be: ").endsWith("; write it again with modelpress report --run-id blocked "
-        + "--results " + blocked + System.lineSeparator());
+        + "--out " + blocked + System.lineSeparator());
     assertThat(blocked.resolve("runs/run_id=blocked")).isDirectory();
     assertThat(blocked.resolve("trials/run_id=blocked")).isDirectory();
   }
@@ -241,7 +243,7 @@ class ReportTest {
         seeds: 3
         interactions: {pairs: 1}
         """.formatted(dir.resolve("mlp.zip")));
-    CliTest.Run r = CliTest.cli("sensitivity", "--config", dir.resolve("sens.yaml").toString(), "--out", out.toString(),
+    CliTestBase.Run r = CliTestBase.cli("sensitivity", "--config", dir.resolve("sens.yaml").toString(), "--out", out.toString(),
         "--run-id", "sens", "--master", "local[2]");
     assertThat(r.code()).as(r.err()).isEqualTo(0);
     assertThat(r.out()).contains("  report    " + out + "/reports/run_id=sens/report.html "
@@ -264,7 +266,7 @@ class ReportTest {
         "<td class=\"n\">95.0 % sparsity</td>", "<td class=\"n\">2 bits</td>", "<h2>Provenance</h2>");
     assertThat(html).doesNotContain("http://", "https://", "<script", "<link");
     // every layer of the run is named on the page
-    SparkSession spark = CliTest.reader();
+    SparkSession spark = CliTestBase.reader();
     List<String> layers;
     try {
       layers = spark.read().parquet(out + "/sensitivity_summary").where("run_id = 'sens' and kind = 'single'")
@@ -278,7 +280,7 @@ class ReportTest {
     }
 
     deleteTree(folder);
-    CliTest.Run again = CliTest.cli("report", "--run-id", "sens", "--results", out.toString());
+    CliTestBase.Run again = CliTestBase.cli("report", "--run-id", "sens", "--results", out.toString());
     assertThat(again.code()).as(again.err()).isEqualTo(0);
     assertThat(again.out()).isEqualTo("report of run sens: " + out + "/reports/run_id=sens/report.html "
         + "(sensitivity-magnitude.png, sensitivity-magnitude.svg, sensitivity-uniform.png, sensitivity-uniform.svg, "
@@ -313,7 +315,7 @@ class ReportTest {
   }
 
   static void deleteTree(Path p) throws Exception {
-    CliTest.deleteTree(p);
+    CliTestBase.deleteTree(p);
   }
 
   /** An XML parser that never fetches the SVG DTD (no network here, and none needed to check well-formedness). */

@@ -1,10 +1,15 @@
 package io.modelpress.jobs;
 
+import io.modelpress.cli.Cli;
+import io.modelpress.cli.SparkSessions;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelpress.data.Datasets;
 import io.modelpress.data.LabeledImages;
-import io.modelpress.model.Dl4jModel;
+import io.modelpress.model.Backends;
+import io.modelpress.model.Network;
+import io.modelpress.model.Trainer;
 import io.modelpress.spec.DatasetSpec;
 import io.modelpress.spec.TrainSpec;
 import java.net.URI;
@@ -111,12 +116,12 @@ class S3SweepTest {
     }
     LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 3000, 0), new Configuration());
     put(fs, root + "/models/" + model,
-        Dl4jModel.train("mlp-64-64", new TrainSpec(1, 64, 1e-3, seed), train, (e, s) -> { }).save());
+        Backends.dl4j().trainer().train("mlp-64-64", new TrainSpec(1, 64, 1e-3, seed), train, (e, s) -> { }).save());
   }
 
   /** A local Spark session that reads the S3 server's tables. */
   static SparkSession reader() {
-    SparkSession spark = CliTest.reader();
+    SparkSession spark = CliTestBase.reader();
     hadoop().forEach(e -> {
       if (e.getKey().startsWith("fs.s3a.")) {
         spark.sparkContext().hadoopConfiguration().set(e.getKey(), e.getValue());
@@ -132,13 +137,13 @@ class S3SweepTest {
     for (String s : s3aSettings()) {
       cmd.add("-Dspark.hadoop." + s.replace(endpoint, endpointUrl));
     }
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.modelpress.jobs.Cli"));
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.modelpress.cli.Cli"));
     cmd.addAll(Arrays.asList(args));
     return cmd;
   }
 
   /** A sweep of the S3 test's shape as its own process: exit code and output. */
-  static CliTest.Run sweepProcess(String root, String endpointUrl, String key, String secret, String name)
+  static CliTestBase.Run sweepProcess(String root, String endpointUrl, String key, String secret, String name)
       throws Exception {
     Path cfg = dir.resolve(name + ".yaml");
     Files.writeString(cfg, """
@@ -164,7 +169,7 @@ class S3SweepTest {
     }
     String err = Files.readString(Path.of("target", "s3-" + name + ".err"));
     assertThat(finished).as(err).isTrue();
-    return new CliTest.Run(p.exitValue(), Files.readString(log), err);
+    return new CliTestBase.Run(p.exitValue(), Files.readString(log), err);
   }
 
   @Test
@@ -172,7 +177,7 @@ class S3SweepTest {
     FileSystem fs = new org.apache.hadoop.fs.Path("s3a://" + BAD + "/").getFileSystem(hadoop());
     LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 2000, 0), new Configuration());
     put(fs, "s3a://" + BAD + "/models/mlp.zip",
-        Dl4jModel.train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 2), train, (e, s) -> { }).save());
+        Backends.dl4j().trainer().train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 2), train, (e, s) -> { }).save());
     int closed;
     try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       closed = s.getLocalPort(); // nothing listens there once the socket is closed
@@ -190,7 +195,7 @@ class S3SweepTest {
             + "and AWS_SECRET_ACCESS_KEY, or fs.s3a.access.key and fs.s3a.secret.key) and the bucket's policy"),
         new Case("bucket", "s3a://" + bucket, endpoint, SECRET, out + bucket + "/out-bucket which cannot be reached: "
             + "bucket '" + bucket + "' does not exist (404 NoSuchBucket); create it or fix the path"))) {
-      CliTest.Run r = sweepProcess(c.root(), c.endpoint(), KEY, c.secret(), c.name());
+      CliTestBase.Run r = sweepProcess(c.root(), c.endpoint(), KEY, c.secret(), c.name());
       assertThat(r.code()).as(c.name() + ": " + r.err()).isEqualTo(2);
       List<String> lines = r.err().lines().filter(l -> l.startsWith("modelpress: ")).toList();
       assertThat(lines).as(r.err()).hasSize(1);

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelpress.data.Datasets;
 import io.modelpress.data.LabeledImages;
-import io.modelpress.model.Dl4jModel;
+import io.modelpress.model.Backends;
+import io.modelpress.model.Network;
+import io.modelpress.model.Trainer;
 import io.modelpress.spec.DatasetSpec;
 import io.modelpress.spec.TrainSpec;
 import java.io.File;
@@ -34,13 +36,13 @@ class SparkSubmitIT {
     Path jar = Path.of(System.getProperty("modelpress.clusterJar"));
     String sparkCp = Files.readString(Path.of(System.getProperty("modelpress.sparkClasspath"))).strip();
     try (JarFile j = new JarFile(jar.toFile())) {
-      assertThat(j.getEntry("io/modelpress/jobs/Cli.class")).isNotNull();
+      assertThat(j.getEntry("io/modelpress/cli/Cli.class")).isNotNull();
       assertThat(j.getEntry("org/nd4j/linalg/factory/Nd4j.class")).isNotNull();
       assertThat(j.getEntry("org/apache/spark/SparkContext.class")).as("Spark must stay provided").isNull();
     }
     LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 3000, 0), new Configuration());
     Path model = dir.resolve("m.zip");
-    Files.write(model, Dl4jModel.train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 5), train, (e, s) -> { }).save());
+    Files.write(model, Backends.dl4j().trainer().train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 5), train, (e, s) -> { }).save());
     Path cfg = dir.resolve("c.yaml");
     Files.writeString(cfg, """
         version: 1
@@ -98,7 +100,7 @@ class SparkSubmitIT {
 
       LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 3000, 0), new Configuration());
       Path model = dir.resolve("m2.zip");
-      Files.write(model, Dl4jModel.train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 6), train, (e, s) -> { }).save());
+      Files.write(model, Backends.dl4j().trainer().train("mlp-64-64", new TrainSpec(1, 64, 1e-3, 6), train, (e, s) -> { }).save());
       Path cfg = dir.resolve("cluster.yaml");
       Files.writeString(cfg, """
           version: 1
@@ -116,7 +118,7 @@ class SparkSubmitIT {
       String log = submit(cmd, "cluster-log.txt");
       assertThat(log).contains("modelpress sweep 'cluster' finished: run on-cluster", "7 ok, 0 failed",
           "latency   measured for 7 of 7 successful trials");
-      org.apache.spark.sql.SparkSession spark = CliTest.reader();
+      org.apache.spark.sql.SparkSession spark = CliTestBase.reader();
       try {
         var trials = spark.read().parquet(out + "/trials").where("run_id = 'on-cluster'");
         assertThat(trials.count()).isEqualTo(7);
@@ -158,7 +160,7 @@ class SparkSubmitIT {
       // base; per task-parallel student a hard-label baseline and T=4; the chain; the data-parallel student
       assertThat(dlog).contains("soft targets: 2000 training examples computed on the executors",
           "data-parallel mlp-24", "7 ok, 0 failed");
-      spark = CliTest.reader();
+      spark = CliTestBase.reader();
       try {
         var rows = spark.read().parquet(out + "/trials").where("run_id = 'distill-on-cluster' and method != 'base'");
         assertThat(rows.count()).isEqualTo(6);
@@ -262,7 +264,7 @@ class SparkSubmitIT {
       Path firstLog = dir.resolve("driver-log-1.txt");
       Process p = wrapper(cmd, shim, jar, firstLog);
       long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
-      while (p.isAlive() && System.nanoTime() < deadline && !CliTest.hasParquet(runDir)) {
+      while (p.isAlive() && System.nanoTime() < deadline && !CliTestBase.hasParquet(runDir)) {
         Thread.sleep(50);
       }
       assertThat(p.isAlive()).as(Files.readString(firstLog)).isTrue();
@@ -291,7 +293,7 @@ class SparkSubmitIT {
   private Path faultConfig(String name, long seed) throws Exception {
     LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 3000, 0), new Configuration());
     Path model = dir.resolve(name + ".zip");
-    Files.write(model, Dl4jModel.train("mlp-64-64", new TrainSpec(1, 64, 1e-3, seed), train, (e, s) -> { }).save());
+    Files.write(model, Backends.dl4j().trainer().train("mlp-64-64", new TrainSpec(1, 64, 1e-3, seed), train, (e, s) -> { }).save());
     Path cfg = dir.resolve(name + ".yaml");
     Files.writeString(cfg, """
         version: 1
@@ -309,10 +311,10 @@ class SparkSubmitIT {
   /** The trials under {@code out} are those of the same sweep run undisturbed in one JVM: every trial once. */
   private void assertSameRowsAsACleanLocalRun(Path cfg, Path out, String runId) {
     Path clean = dir.resolve(runId + "-clean");
-    CliTest.Run local = CliTest.cli("sweep", "--config", cfg.toString(), "--out", clean.toString(), "--run-id", runId,
+    CliTestBase.Run local = CliTestBase.cli("sweep", "--config", cfg.toString(), "--out", clean.toString(), "--run-id", runId,
         "--master", "local[2]");
     assertThat(local.code()).as(local.err()).isZero();
-    org.apache.spark.sql.SparkSession spark = CliTest.reader();
+    org.apache.spark.sql.SparkSession spark = CliTestBase.reader();
     try {
       String cols = "trial_id, status, accuracy, encoded_bytes, sparsity, pareto_rank";
       var a = spark.read().parquet(out + "/trials").selectExpr(cols.split(", ")).orderBy("trial_id").collectAsList();
@@ -365,7 +367,7 @@ class SparkSubmitIT {
     cmd.addAll(Arrays.asList(System.getProperty("modelpress.java17Opens").trim().split("\\s+")));
     cmd.addAll(List.of("-cp", sparkCp, "org.apache.spark.deploy.SparkSubmit", "--master", master,
         "--conf", "spark.ui.enabled=false", "--conf", "spark.driver.host=127.0.0.1",
-        "--conf", "spark.executor.memory=900m", "--class", "io.modelpress.jobs.Cli", jar.toString()));
+        "--conf", "spark.executor.memory=900m", "--class", "io.modelpress.cli.Cli", jar.toString()));
     cmd.addAll(Arrays.asList(args));
     return cmd;
   }

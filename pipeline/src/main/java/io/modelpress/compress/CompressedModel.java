@@ -1,7 +1,7 @@
 package io.modelpress.compress;
 
 import io.modelpress.compress.quant.ValueCoding;
-import io.modelpress.model.ModelWeights;
+import io.modelpress.weights.ModelWeights;
 import java.util.Map;
 import java.util.Objects;
 

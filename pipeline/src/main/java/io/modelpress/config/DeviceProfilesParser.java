@@ -40,7 +40,7 @@ public final class DeviceProfilesParser {
     try {
       root = YAML.readTree(yaml);
     } catch (JsonProcessingException e) {
-      throw new ConfigException("device profiles " + source + " are not valid YAML" + SweepConfigParser.yamlProblem(e));
+      throw new ConfigException("device profiles " + source + " are not valid YAML" + YamlText.problem(e));
     }
     if (root == null || root.isMissingNode() || root.isNull()) {
       throw new ConfigException("device profiles " + source + " are empty; start with 'version: 1' and 'devices:'");

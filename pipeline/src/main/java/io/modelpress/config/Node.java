@@ -1,6 +1,7 @@
 package io.modelpress.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.modelpress.spec.SpecException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -135,14 +136,26 @@ final class Node {
     return out;
   }
 
-  /** Runs {@code check}, turning its IllegalArgumentException into one naming this key. */
+  /**
+   * Runs {@code check} (a record's constructor), turning what it refuses into one line naming the key in
+   * the file: a {@link SpecException}'s key is relative to this node.
+   */
   <T> T checked(java.util.function.Supplier<T> check) {
     try {
       return check.get();
     } catch (ConfigException e) {
       throw e;
+    } catch (SpecException e) {
+      String relative = e.key();
+      java.util.regex.Matcher indexed = java.util.regex.Pattern.compile("([\\w-]+)\\[\\d+]").matcher(relative);
+      if (indexed.matches() && json.has(indexed.group(1)) && !json.get(indexed.group(1)).isArray()) {
+        relative = indexed.group(1); // one value or a range in the file: its key names it
+      }
+      String key = relative.isEmpty() ? path : path.isEmpty() ? relative : relative.startsWith("[") ? path + relative
+          : path + "." + relative;
+      throw new ConfigException(key.isEmpty() ? e.problem() : "'" + key + "' " + e.problem());
     } catch (IllegalArgumentException e) {
-      throw new ConfigException("'" + path + "': " + e.getMessage());
+      throw new ConfigException(path.isEmpty() ? e.getMessage() : "'" + path + "': " + e.getMessage());
     }
   }
 

@@ -1,16 +1,13 @@
 package io.modelpress.config;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.modelpress.spec.Defaults;
+
 import io.modelpress.spec.DatasetSpec;
 import io.modelpress.spec.LayerSelector;
 import io.modelpress.spec.ModelSpec;
 import io.modelpress.spec.PruneSpec;
 import io.modelpress.spec.QuantSpec;
 import io.modelpress.spec.SensitivitySpec;
-import io.modelpress.spec.SweepSpec;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,31 +33,16 @@ import java.util.List;
  */
 public final class SensitivityConfigParser {
 
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   private SensitivityConfigParser() {}
 
   public static SensitivitySpec parse(String yaml, String source) {
-    JsonNode root;
-    try {
-      root = YAML.readTree(yaml);
-    } catch (JsonProcessingException e) {
-      throw new ConfigException("config " + source + " is not valid YAML" + SweepConfigParser.yamlProblem(e));
-    }
-    if (root == null || root.isMissingNode() || root.isNull()) {
-      throw new ConfigException("config " + source + " is empty; start it with 'version: 1'");
-    }
-    Node top = new Node(root, "");
+    Node top = new Node(YamlText.read(yaml, source), "");
     top.requireKeys("version", "name", "seed", "model", "dataset", "layers", "prune", "quantize", "seeds",
         "interactions", "output", "eval-batch-size");
-    if (!top.has("version") || top.get("version").asLong() != SweepConfigParser.VERSION) {
-      throw new ConfigException("'version' must be " + SweepConfigParser.VERSION + " in " + source);
-    }
-    String name = top.string("name", "sensitivity");
-    if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
-      throw new ConfigException("'name' is set to \"" + name + "\" but must be letters, digits, '.', '_' or '-'");
-    }
-    long seed = top.has("seed") ? top.get("seed").asLong() : SweepSpec.DEFAULT_SEED;
+    SweepConfigParser.version(top, source);
+    String name = top.string("name", Defaults.SENSITIVITY_NAME);
+    long seed = top.has("seed") ? top.get("seed").asLong() : Defaults.SEED;
     if (!top.has("model")) {
       throw new ConfigException("missing key 'model': give 'zoo' or 'path'");
     }
@@ -72,60 +54,37 @@ public final class SensitivityConfigParser {
     LayerSelector layers = top.has("layers") ? SweepConfigParser.selector(top.get("layers")) : LayerSelector.ALL;
     List<SensitivitySpec.PruneMethod> pruneMethods = new ArrayList<>();
     List<Double> sparsities = List.of();
-    int calibration = PruneSpec.DEFAULT_CALIBRATION_BATCHES;
+    int calibration = Defaults.CALIBRATION_BATCHES;
     if (top.has("prune")) {
       Node p = top.get("prune").requireKeys("methods", "sparsities", "calibration-batches");
-      if (!p.has("methods") || !p.has("sparsities")) {
-        throw new ConfigException("'prune' needs 'methods' and 'sparsities'");
-      }
-      pruneMethods = p.get("methods").list(SensitivityConfigParser::pruneMethod);
-      sparsities = SweepConfigParser.levels(p.get("sparsities"));
-      for (double s : sparsities) {
-        if (!(s > 0 && s < 1)) {
-          throw new ConfigException("'prune.sparsities' has " + s + " but every sparsity must be in (0, 1)");
-        }
-      }
-      calibration = p.has("calibration-batches") ? p.get("calibration-batches").asInt() : calibration;
+      pruneMethods = p.has("methods") ? p.get("methods").list(SensitivityConfigParser::pruneMethod) : List.of();
+      sparsities = p.has("sparsities") ? SweepConfigParser.levels(p.get("sparsities")) : List.of();
+      calibration = (int) p.integer("calibration-batches", calibration);
     }
     List<QuantSpec.Algorithm> quantMethods = new ArrayList<>();
     List<Integer> bits = List.of();
     if (top.has("quantize")) {
       Node q = top.get("quantize").requireKeys("methods", "bits");
-      if (!q.has("methods") || !q.has("bits")) {
-        throw new ConfigException("'quantize' needs 'methods' and 'bits'");
-      }
-      quantMethods = q.get("methods").list(n -> SweepConfigParser.enumValue(QuantSpec.Algorithm.values(), n.asText(), n.path));
-      bits = q.get("bits").list(n -> {
-        int v = n.asInt();
-        if (v < 2 || v > 8) {
-          throw new ConfigException("'" + n.path + "' is set to " + v + " but must be in 2..8");
-        }
-        return v;
-      });
+      quantMethods = q.has("methods")
+          ? q.get("methods").list(n -> SweepConfigParser.enumValue(QuantSpec.Algorithm.values(), n.asText(), n.path))
+          : List.of();
+      bits = q.has("bits") ? q.get("bits").list(Node::asInt) : List.of();
     }
-    if (pruneMethods.isEmpty() && quantMethods.isEmpty()) {
-      throw new ConfigException("config " + source + " has neither 'prune' nor 'quantize'; give one or both");
-    }
-    int seeds = top.has("seeds") ? top.get("seeds").asInt() : SensitivitySpec.DEFAULT_SEEDS;
-    int pairs = SensitivitySpec.DEFAULT_PAIRS;
+    int seeds = (int) top.integer("seeds", Defaults.SENSITIVITY_SEEDS);
+    int pairs = Defaults.SENSITIVITY_PAIRS;
     if (top.has("interactions")) {
-      Node i = top.get("interactions").requireKeys("pairs");
-      pairs = i.has("pairs") ? i.get("pairs").asInt() : pairs;
+      pairs = (int) top.get("interactions").requireKeys("pairs").integer("pairs", pairs);
     }
-    String output = top.string("output", SweepSpec.DEFAULT_OUTPUT);
-    int evalBatch = top.has("eval-batch-size") ? top.get("eval-batch-size").asInt() : SweepSpec.DEFAULT_EVAL_BATCH_SIZE;
+    String output = top.string("output", Defaults.OUTPUT);
+    int evalBatch = (int) top.integer("eval-batch-size", Defaults.EVAL_BATCH_SIZE);
     int p = pairs;
-    int s = seeds;
     int c = calibration;
     List<SensitivitySpec.PruneMethod> pm = pruneMethods;
     List<Double> sp = sparsities;
     List<QuantSpec.Algorithm> qm = quantMethods;
     List<Integer> b = bits;
-    try {
-      return new SensitivitySpec(name, seed, model, dataset, layers, pm, sp, qm, b, s, p, c, output, evalBatch);
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException(e.getMessage());
-    }
+    return top.checked(() -> new SensitivitySpec(name, seed, model, dataset, layers, pm, sp, qm, b, seeds, p, c, output,
+        evalBatch));
   }
 
   private static SensitivitySpec.PruneMethod pruneMethod(Node n) {
@@ -139,9 +98,6 @@ public final class SensitivityConfigParser {
       throw new ConfigException("'" + n.path + "' is set to \"" + text + "\" but must be a criterion (magnitude, "
           + "gradient, taylor), optionally with '-structured', or taylor-abs-sum-structured / "
           + "mean-activation-structured / apoz-structured");
-    }
-    if (!structured && c.scoresNeuronsOnly()) {
-      throw new ConfigException("'" + n.path + "' is " + text + ", which scores neurons; use " + text + "-structured");
     }
     return new SensitivitySpec.PruneMethod(c, structured ? PruneSpec.Structure.STRUCTURED : PruneSpec.Structure.UNSTRUCTURED);
   }

@@ -2,9 +2,9 @@ package io.modelpress.encode;
 
 import io.modelpress.compress.quant.HalfFloat;
 import io.modelpress.compress.quant.ValueCoding;
-import io.modelpress.model.LayerKind;
-import io.modelpress.model.LayerWeights;
-import io.modelpress.model.ModelWeights;
+import io.modelpress.weights.LayerKind;
+import io.modelpress.weights.LayerWeights;
+import io.modelpress.weights.ModelWeights;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;

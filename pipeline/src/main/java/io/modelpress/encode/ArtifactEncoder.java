@@ -3,7 +3,7 @@ package io.modelpress.encode;
 import io.modelpress.compress.CompressedModel;
 import io.modelpress.compress.quant.HalfFloat;
 import io.modelpress.compress.quant.ValueCoding;
-import io.modelpress.model.LayerWeights;
+import io.modelpress.weights.LayerWeights;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;

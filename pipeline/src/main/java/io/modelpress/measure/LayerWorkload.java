@@ -2,7 +2,7 @@ package io.modelpress.measure;
 
 import io.modelpress.compress.CompressedModel;
 import io.modelpress.compress.quant.ValueCoding;
-import io.modelpress.model.LayerWeights;
+import io.modelpress.weights.LayerWeights;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -93,7 +93,7 @@ public record LayerWorkload(String layer, long macs, long executedMacs, boolean 
       long nnz = l.nonZeros();
       boolean sparse = 1.0 - (double) nnz / l.size() >= SPARSE_AT;
       // CSR row pointers: per input of a dense layer, per output filter of a convolution
-      long rows = l.kind() == io.modelpress.model.LayerKind.CONV ? l.outChannels() : l.size() / l.outChannels();
+      long rows = l.kind() == io.modelpress.weights.LayerKind.CONV ? l.outChannels() : l.size() / l.outChannels();
       long values = sparse ? (nnz * (bits + 16) + 7) / 8 + 4 * (rows + 1) : ((long) l.size() * bits + 7) / 8;
       out.add(new LayerWorkload(l.name(), (long) l.size() * l.positions(), (sparse ? nnz : l.size()) * l.positions(),
           sparse, bits, values + 4L * l.bias().length, Arithmetic.of(coding)));

@@ -1,6 +1,6 @@
 package io.modelpress.measure;
 
-import io.modelpress.model.ModelWeights;
+import io.modelpress.weights.ModelWeights;
 
 /** Size figures of a model: parameters, non-zeros, dense fp32 bytes, MACs. */
 public record ModelSize(long params, long nonZeroParams, long denseBytes, long macs, long effectiveMacs) {

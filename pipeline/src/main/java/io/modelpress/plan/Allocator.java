@@ -1,5 +1,6 @@
 package io.modelpress.plan;
 
+import io.modelpress.spec.Defaults;
 import io.modelpress.spec.CompressionStep;
 import io.modelpress.spec.PruneSpec;
 import io.modelpress.spec.QuantSpec;
@@ -33,7 +34,7 @@ public final class Allocator {
       List<CompressionStep> steps = new ArrayList<>();
       if (!sparsity.isEmpty()) {
         steps.add(PruneSpec.perLayer(sparsity, criterion, PruneSpec.Structure.UNSTRUCTURED,
-            PruneSpec.DEFAULT_CALIBRATION_BATCHES));
+            Defaults.CALIBRATION_BATCHES));
       }
       if (!bits.isEmpty()) {
         steps.add(QuantSpec.perLayer(bits, quant));

@@ -1,5 +1,6 @@
 package io.modelpress.plan;
 
+import io.modelpress.spec.Defaults;
 import io.modelpress.pareto.Objective;
 import io.modelpress.pareto.ParetoFront;
 import io.modelpress.spec.CompressionStep;
@@ -61,7 +62,7 @@ public final class Evolution {
     List<CompressionStep> steps = new ArrayList<>();
     if (!sparsity.isEmpty()) {
       steps.add(PruneSpec.perLayer(sparsity, e.pruneMethod(), PruneSpec.Structure.UNSTRUCTURED,
-          PruneSpec.DEFAULT_CALIBRATION_BATCHES));
+          Defaults.CALIBRATION_BATCHES));
     }
     if (!bits.isEmpty()) {
       steps.add(QuantSpec.perLayer(bits, e.quantMethod()));
@@ -84,6 +85,20 @@ public final class Evolution {
       }
     }
     return new Genome(p, b);
+  }
+
+  /** The random stream of the initial population. */
+  public static final int INITIAL = 0;
+  /** The random stream of breeding, generation after generation. */
+  public static final int BREEDING = 1;
+
+  /**
+   * The one derivation of an evolve block's random numbers from the run's root seed and the block's name:
+   * stream {@link #INITIAL} draws the first population (at planning), {@link #BREEDING} every later
+   * generation, so a resumed run draws exactly the same genomes.
+   */
+  public static Random random(long rootSeed, String block, int stream) {
+    return new Random(rootSeed * 31 + block.hashCode() + stream);
   }
 
   /** The first generation: distinct random genomes. */

@@ -1,8 +1,8 @@
 package io.modelpress.plan;
 
 import io.modelpress.compress.prune.StructuredPruner;
-import io.modelpress.model.LayerKind;
-import io.modelpress.model.ModelWeights;
+import io.modelpress.weights.LayerKind;
+import io.modelpress.weights.ModelWeights;
 import io.modelpress.spec.CompressionStep;
 import io.modelpress.spec.LayerSelector;
 import io.modelpress.spec.PruneSpec;

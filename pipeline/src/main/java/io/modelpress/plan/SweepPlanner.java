@@ -1,9 +1,9 @@
 package io.modelpress.plan;
 
 import io.modelpress.compress.prune.StructuredPruner;
-import io.modelpress.model.LayerKind;
-import io.modelpress.model.LayerWeights;
-import io.modelpress.model.ModelWeights;
+import io.modelpress.weights.LayerKind;
+import io.modelpress.weights.LayerWeights;
+import io.modelpress.weights.ModelWeights;
 import io.modelpress.spec.CompressionStep;
 import io.modelpress.spec.DistillSpec;
 import io.modelpress.spec.FineTuneSpec;
@@ -13,7 +13,7 @@ import io.modelpress.spec.QuantSpec;
 import io.modelpress.spec.SweepSpec;
 import io.modelpress.spec.SweepSpec.PruneGrid;
 import io.modelpress.spec.SweepSpec.QuantGrid;
-import io.modelpress.spec.SweepSpec.SearchBlock;
+import io.modelpress.spec.SearchBlock;
 import io.modelpress.spec.TrialSpec;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -53,38 +53,33 @@ public final class SweepPlanner {
     Map<String, PlannedTrial> trials = new LinkedHashMap<>();
     add(trials, "base", TrialSpec.BASE, sweep.seed(), modelFingerprint, datasetFingerprint);
     for (SearchBlock block : sweep.search()) {
-      if (block.distill() != null) {
+      if (block instanceof SearchBlock.Distill b) {
         if (features < 1) {
-          throw new IllegalArgumentException("distillation block '" + block.name() + "' needs the dataset's feature count");
+          throw new IllegalArgumentException("distillation block '" + b.name() + "' needs the dataset's feature count");
         }
         int classes = model.layers().get(model.layers().size() - 1).shape()[1];
-        for (DistillSpec d : block.distill().expand()) {
+        for (DistillSpec d : b.distill().expand()) {
           ModelWeights student = studentShapes(d, features, classes);
           // the student itself, then the block's prune × quantize grid applied to it
           List<TrialSpec> chains = new ArrayList<>(List.of(TrialSpec.BASE));
-          chains.addAll(grid(block, student));
+          chains.addAll(grid(b.prune(), b.finetune(), b.quantize(), student));
           for (TrialSpec chained : chains) {
             List<CompressionStep> steps = new ArrayList<>();
             steps.add(d);
             steps.addAll(chained.steps());
-            add(trials, block.name(), new TrialSpec(steps), sweep.seed(), modelFingerprint, datasetFingerprint);
+            add(trials, b.name(), new TrialSpec(steps), sweep.seed(), modelFingerprint, datasetFingerprint);
           }
         }
-        continue;
-      }
-      if (block.evolve() != null) {
+      } else if (block instanceof SearchBlock.Evolve b) {
         List<String> layers = model.names();
-        for (Evolution.Genome g : Evolution.initial(block.evolve(), layers.size(),
-            new java.util.Random(sweep.seed() * 31 + block.name().hashCode()))) {
-          Evolution.toTrial(g, block.evolve(), layers).steps(); // validates
-          add(trials, block.name(), Evolution.toTrial(g, block.evolve(), layers), sweep.seed(), modelFingerprint,
+        for (Evolution.Genome g : Evolution.initial(b.evolve(), layers.size(), Evolution.random(sweep.seed(), b.name(),
+            0))) {
+          add(trials, b.name(), Evolution.toTrial(g, b.evolve(), layers), sweep.seed(), modelFingerprint,
               datasetFingerprint);
         }
-        continue;
-      }
-      if (block.allocate() != null) {
-        FineTuneSpec ft = block.finetune().isEmpty() ? null : block.finetune().get(0);
-        for (TrialSpec t : block.allocated()) {
+      } else if (block instanceof SearchBlock.Allocate b) {
+        FineTuneSpec ft = b.finetune().orElse(null);
+        for (TrialSpec t : b.allocated()) {
           List<CompressionStep> steps = new ArrayList<>(t.steps());
           if (ft != null && t.prune().isPresent()) {
             steps.add(1, ft);
@@ -92,12 +87,12 @@ public final class SweepPlanner {
           TrialSpec spec = new TrialSpec(steps);
           spec.prune().ifPresent(p -> p.layers().resolve(model));
           spec.quant().ifPresent(q -> q.layers().resolve(model));
-          add(trials, block.name(), spec, sweep.seed(), modelFingerprint, datasetFingerprint);
+          add(trials, b.name(), spec, sweep.seed(), modelFingerprint, datasetFingerprint);
         }
-        continue;
-      }
-      for (TrialSpec spec : grid(block, model)) {
-        add(trials, block.name(), spec, sweep.seed(), modelFingerprint, datasetFingerprint);
+      } else if (block instanceof SearchBlock.Grid b) {
+        for (TrialSpec spec : grid(b.prune(), b.finetune(), b.quantize(), model)) {
+          add(trials, b.name(), spec, sweep.seed(), modelFingerprint, datasetFingerprint);
+        }
       }
     }
     List<PlannedTrial> all = new ArrayList<>(trials.values());
@@ -111,16 +106,11 @@ public final class SweepPlanner {
    * The prune × quantize grid of a block over {@code model}'s layers, fine-tuning between the two when
    * the block has it; a block with neither (a distillation block alone) gives the empty trial.
    */
-  private static List<TrialSpec> grid(SearchBlock block, ModelWeights model) {
+  private static List<TrialSpec> grid(java.util.Optional<PruneGrid> prune, java.util.Optional<FineTuneSpec> finetune,
+      java.util.Optional<QuantGrid> quantize, ModelWeights model) {
     List<TrialSpec> out = new ArrayList<>();
-    List<PruneSpec> prunes = new ArrayList<>();
-    for (PruneGrid g : block.prune()) {
-      prunes.addAll(expand(g, model));
-    }
-    List<QuantSpec> quants = new ArrayList<>();
-    for (QuantGrid g : block.quantize()) {
-      quants.addAll(expand(g, model));
-    }
+    List<PruneSpec> prunes = prune.map(g -> expand(g, model)).orElse(List.of());
+    List<QuantSpec> quants = quantize.map(g -> expand(g, model)).orElse(List.of());
     List<PruneSpec> ps = new ArrayList<>(prunes);
     if (ps.isEmpty()) {
       ps.add(null);
@@ -129,7 +119,7 @@ public final class SweepPlanner {
     if (qs.isEmpty()) {
       qs.add(null);
     }
-    FineTuneSpec ft = block.finetune().isEmpty() ? null : block.finetune().get(0);
+    FineTuneSpec ft = finetune.orElse(null);
     for (PruneSpec p : ps) {
       for (QuantSpec q : qs) {
         List<CompressionStep> steps = new ArrayList<>();
@@ -150,7 +140,7 @@ public final class SweepPlanner {
 
   /**
    * The layers of a student as zero weights of the right shapes ({@code fc1..fcN}, {@code out}, as
-   * {@link io.modelpress.model.Dl4jModel#distill} builds them): what its prune and quantize steps resolve against.
+   * the backend's students are built): what its prune and quantize steps resolve against.
    */
   static ModelWeights studentShapes(DistillSpec d, int features, int classes) {
     List<LayerWeights> layers = new ArrayList<>();

@@ -126,14 +126,14 @@ public final class NightlyDiff {
     }
     RunInfo then = previous.run();
     List<Row> rows = new ArrayList<>();
-    if (!now.modelFingerprint().equals(then.modelFingerprint())) {
+    if (!now.inputs().modelFingerprint().equals(then.inputs().modelFingerprint())) {
       rows.add(new Row("model", "model_fingerprint", null, null, null, null, Double.NaN, Double.NaN, false,
-          "new model version: " + short12(then.modelFingerprint()) + " -> " + short12(now.modelFingerprint()) + " ("
-              + now.model() + ")"));
+          "new model version: " + short12(then.inputs().modelFingerprint()) + " -> " + short12(now.inputs().modelFingerprint()) + " ("
+              + now.inputs().model() + ")"));
     }
-    if (!now.datasetFingerprint().equals(then.datasetFingerprint())) {
+    if (!now.inputs().datasetFingerprint().equals(then.inputs().datasetFingerprint())) {
       rows.add(new Row("dataset", "dataset_fingerprint", null, null, null, null, Double.NaN, Double.NaN, false,
-          "new test data: " + short12(then.datasetFingerprint()) + " -> " + short12(now.datasetFingerprint())));
+          "new test data: " + short12(then.inputs().datasetFingerprint()) + " -> " + short12(now.inputs().datasetFingerprint())));
     }
     double bestNow = best(current);
     double bestThen = best(previous);
@@ -144,8 +144,8 @@ public final class NightlyDiff {
     rows.add(summary("hypervolume", then.hypervolume(), now.hypervolume(), lost(then.hypervolume(), now.hypervolume())
         || then.hypervolume() - now.hypervolume() > limits.maxHypervolumeDrop() * Math.abs(then.hypervolume()) + 1e-12));
     rows.add(summary("frontier_size", previous.frontierTrials().size(), current.frontierTrials().size(), false));
-    rows.add(summary("trials_ok", then.trialsOk(), now.trialsOk(), false));
-    rows.add(summary("trials_failed", then.trialsFailed(), now.trialsFailed(), now.trialsFailed() > then.trialsFailed()));
+    rows.add(summary("trials_ok", then.trials().ok(), now.trials().ok(), false));
+    rows.add(summary("trials_failed", then.trials().failed(), now.trials().failed(), now.trials().failed() > then.trials().failed()));
 
     Map<String, TrialResult> before = bySpec(previous.trials());
     Map<String, TrialResult> after = bySpec(current.trials());

@@ -71,7 +71,7 @@ public final class ReportFiles {
       figures.add(new ReportHtml.Figure("Accuracy vs encoded size (bytes of the real compressed artifact), every "
           + "successful trial.", "accuracy vs encoded size of run " + r.run().runId(), sizePng));
     }
-    for (io.modelpress.distill.DistillSummary.Student s : io.modelpress.distill.DistillSummary.of(r.trials())) {
+    for (io.modelpress.sweep.DistillSummary.Student s : io.modelpress.sweep.DistillSummary.of(r.trials())) {
       if (s.distilled().isEmpty()) {
         continue;
       }

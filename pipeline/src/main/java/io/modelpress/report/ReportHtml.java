@@ -1,6 +1,6 @@
 package io.modelpress.report;
 
-import io.modelpress.sweep.Latency;
+import io.modelpress.runtime.Latency;
 import io.modelpress.sweep.Measurements;
 import io.modelpress.sweep.RunInfo;
 import io.modelpress.sweep.TrialResult;
@@ -68,9 +68,9 @@ public final class ReportHtml {
     RunInfo run = r.run();
     StringBuilder h = head(run, "Sweep run");
     TrialResult base = r.base();
-    h.append("<p class=\"lead\">config <b>").append(esc(run.name())).append("</b>, model ").append(esc(run.model()))
-        .append(" on ").append(esc(run.dataset())).append(": ").append(run.trialsTotal()).append(" trials, ")
-        .append(run.trialsOk()).append(" ok, ").append(run.trialsFailed()).append(" failed; frontier of ")
+    h.append("<p class=\"lead\">config <b>").append(esc(run.name())).append("</b>, model ").append(esc(run.inputs().model()))
+        .append(" on ").append(esc(run.inputs().dataset())).append(": ").append(run.trials().total()).append(" trials, ")
+        .append(run.trials().ok()).append(" ok, ").append(run.trials().failed()).append(" failed; frontier of ")
         .append(r.frontierTrials().size()).append(" trials over ").append(esc(run.objectives())).append(".</p>\n");
     h.append("<p class=\"lead\">base model").append(badge("base", "base")).append(": accuracy ")
         .append(pct(run.baseAccuracy()));
@@ -98,7 +98,7 @@ public final class ReportHtml {
     devices(h, r);
     previous(h, r);
     provenance(h, run);
-    h.append("<p class=\"muted\">Written by modelpress ").append(esc(run.codeVersion()))
+    h.append("<p class=\"muted\">Written by modelpress ").append(esc(run.provenance().codeVersion()))
         .append(" from the tables trials, frontier, runs and device_estimates of this run.</p>\n</body>\n</html>\n");
     return h.toString();
   }
@@ -130,9 +130,9 @@ public final class ReportHtml {
   public static String render(SensitivityReport r, List<Figure> figures) {
     RunInfo run = r.run();
     StringBuilder h = head(run, "Sensitivity run");
-    h.append("<p class=\"lead\">config <b>").append(esc(run.name())).append("</b>, model ").append(esc(run.model()))
-        .append(" on ").append(esc(run.dataset())).append(": ").append(run.trialsTotal()).append(" trials, ")
-        .append(run.trialsOk()).append(" ok, ").append(run.trialsFailed()).append(" failed; base accuracy ")
+    h.append("<p class=\"lead\">config <b>").append(esc(run.name())).append("</b>, model ").append(esc(run.inputs().model()))
+        .append(" on ").append(esc(run.inputs().dataset())).append(": ").append(run.trials().total()).append(" trials, ")
+        .append(run.trials().ok()).append(" ok, ").append(run.trials().failed()).append(" failed; base accuracy ")
         .append(pct(run.baseAccuracy())).append(" (mean over the seeds' resamples of the test set).</p>\n");
     h.append("<h2>Sensitivity curves</h2>\n<p class=\"muted\">One layer changed at a time, the others as in the ")
         .append("base model. Drops in percentage points (pp) of top-1 accuracy against the base model on the same ")
@@ -182,7 +182,7 @@ public final class ReportHtml {
       h.append("</table>\n");
     }
     provenance(h, run);
-    h.append("<p class=\"muted\">Written by modelpress ").append(esc(run.codeVersion()))
+    h.append("<p class=\"muted\">Written by modelpress ").append(esc(run.provenance().codeVersion()))
         .append(" from the tables sensitivity_summary and runs of this run.</p>\n</body>\n</html>\n");
     return h.toString();
   }
@@ -222,7 +222,7 @@ public final class ReportHtml {
           .append(esc(TrialText.quant(t.trial().spec()))).append("</td>")
           .append(numCell(pct(m.accuracy()))).append(numCell(pp(m.accuracyDrop())))
           .append(numCell(Long.toString(m.encodedBytes())))
-          .append(numCell(num(m.compressionRatio(), 1) + "x"))
+          .append(numCell(num(m.size().compressionRatio(), 1) + "x"))
           .append(numCell(num(m.metric("latency_b1_p50_ms"), 4))).append(numCell(num(m.metric("latency_b1_p95_ms"), 4)))
           .append("<td>").append(l == null ? "-" : !l.isOk() ? "<span class=\"err\">" + esc(l.error()) + "</span>"
               : l.noisy() ? "yes" + badge("noisy", "noisy") : "no").append("</td></tr>\n");
@@ -242,7 +242,7 @@ public final class ReportHtml {
 
   /** A distillation sweep's students: hard-label baselines against the best (T, α); nothing for other runs. */
   private static void distillation(StringBuilder h, RunReport r) {
-    List<io.modelpress.distill.DistillSummary.Student> students = io.modelpress.distill.DistillSummary.of(r.trials());
+    List<io.modelpress.sweep.DistillSummary.Student> students = io.modelpress.sweep.DistillSummary.of(r.trials());
     if (students.isEmpty()) {
       return;
     }
@@ -254,7 +254,7 @@ public final class ReportHtml {
     h.append("<table class=\"frontier\">\n<tr><th>student</th><th>replicas</th><th>hard-label errors</th>")
         .append("<th>best T</th><th>best α</th><th>distilled errors</th><th>errors saved</th><th>significant</th>")
         .append("<th>cells</th></tr>\n");
-    for (io.modelpress.distill.DistillSummary.Student s : students) {
+    for (io.modelpress.sweep.DistillSummary.Student s : students) {
       var b = s.baseline();
       var best = s.best();
       h.append("<tr><td>").append(esc(s.label())).append("</td>")
@@ -342,10 +342,10 @@ public final class ReportHtml {
         .append(numCell(num(b.hypervolume(), 4))).append("</tr>\n")
         .append("<tr><th>base accuracy</th>").append(numCell(pct(a.baseAccuracy())))
         .append(numCell(pct(b.baseAccuracy()))).append("</tr>\n")
-        .append("<tr><th>model sha256</th><td class=\"id\">").append(esc(a.modelFingerprint()))
-        .append("</td><td class=\"id\">").append(esc(b.modelFingerprint())).append("</td></tr>\n")
-        .append("<tr><th>trials ok / failed</th>").append(numCell(a.trialsOk() + " / " + a.trialsFailed()))
-        .append(numCell(b.trialsOk() + " / " + b.trialsFailed())).append("</tr>\n")
+        .append("<tr><th>model sha256</th><td class=\"id\">").append(esc(a.inputs().modelFingerprint()))
+        .append("</td><td class=\"id\">").append(esc(b.inputs().modelFingerprint())).append("</td></tr>\n")
+        .append("<tr><th>trials ok / failed</th>").append(numCell(a.trials().ok() + " / " + a.trials().failed()))
+        .append(numCell(b.trials().ok() + " / " + b.trials().failed())).append("</tr>\n")
         .append("<tr><th>frontier trials</th>").append(numCell(Integer.toString(p.frontier().size())))
         .append(numCell(Integer.toString(r.frontier().size()))).append("</tr>\n</table>\n");
     Set<String> gained = new TreeSet<>(r.frontier());
@@ -375,23 +375,23 @@ public final class ReportHtml {
     h.append("<h2>Provenance</h2>\n<table class=\"kv\">\n");
     kv(h, "run_id", run.runId());
     kv(h, "name", run.name());
-    kv(h, "model", run.model());
-    kv(h, "model_fingerprint (sha256)", run.modelFingerprint());
-    kv(h, "dataset", run.dataset());
-    kv(h, "dataset_fingerprint (sha256)", run.datasetFingerprint());
-    kv(h, "master", run.master());
+    kv(h, "model", run.inputs().model());
+    kv(h, "model_fingerprint (sha256)", run.inputs().modelFingerprint());
+    kv(h, "dataset", run.inputs().dataset());
+    kv(h, "dataset_fingerprint (sha256)", run.inputs().datasetFingerprint());
+    kv(h, "master", run.provenance().master());
     kv(h, "objectives", run.objectives());
     kv(h, "hypervolume", num(run.hypervolume(), 4));
     kv(h, "base_accuracy", pct(run.baseAccuracy()));
-    kv(h, "trials", run.trialsTotal() + " total, " + run.trialsOk() + " ok, " + run.trialsFailed() + " failed");
+    kv(h, "trials", run.trials().total() + " total, " + run.trials().ok() + " ok, " + run.trials().failed() + " failed");
     kv(h, "started_at", time(run.startedAt()));
     kv(h, "finished_at", time(run.finishedAt()));
     kv(h, "wall_seconds", num(run.wallSeconds(), 1));
-    kv(h, "code_version", run.codeVersion());
-    kv(h, "spark_version", run.sparkVersion());
-    kv(h, "dl4j_version", run.dl4jVersion());
-    kv(h, "java_version", run.javaVersion());
-    kv(h, "os_arch", run.osArch());
+    kv(h, "code_version", run.provenance().codeVersion());
+    kv(h, "spark_version", run.provenance().sparkVersion());
+    kv(h, "dl4j_version", run.provenance().dl4jVersion());
+    kv(h, "java_version", run.provenance().javaVersion());
+    kv(h, "os_arch", run.provenance().osArch());
     h.append("</table>\n");
   }
 

@@ -115,11 +115,11 @@ public final class ReportPlots {
    * bars, against the same student trained on hard labels alone (dashed, its mean; dotted, ± one
    * standard deviation) and the teacher (the base model, grey).
    */
-  public static XYChart distillation(RunReport r, io.modelpress.distill.DistillSummary.Student s) {
+  public static XYChart distillation(RunReport r, io.modelpress.sweep.DistillSummary.Student s) {
     if (s.distilled().isEmpty()) {
       throw new IllegalArgumentException("run " + r.run().runId() + " has no distilled " + s.label() + " to plot");
     }
-    int replicas = s.distilled().stream().mapToInt(io.modelpress.distill.DistillSummary.Cell::replicas).max().orElse(1);
+    int replicas = s.distilled().stream().mapToInt(io.modelpress.sweep.DistillSummary.Cell::replicas).max().orElse(1);
     XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT)
         .title("Distillation into " + s.label() + ", run " + r.run().runId())
         .xAxisTitle("temperature T of the soft targets (log scale)")
@@ -130,9 +130,9 @@ public final class ReportPlots {
     st.setErrorBarsColorSeriesColor(true);
     st.setXAxisDecimalPattern("0.#");
     st.setYAxisDecimalPattern("0.0#");
-    double lo = s.distilled().stream().mapToDouble(io.modelpress.distill.DistillSummary.Cell::temperature).min()
+    double lo = s.distilled().stream().mapToDouble(io.modelpress.sweep.DistillSummary.Cell::temperature).min()
         .orElse(1);
-    double hi = s.distilled().stream().mapToDouble(io.modelpress.distill.DistillSummary.Cell::temperature).max()
+    double hi = s.distilled().stream().mapToDouble(io.modelpress.sweep.DistillSummary.Cell::temperature).max()
         .orElse(1);
     if (hi <= lo) { // one temperature: give the reference lines some width
       lo = lo / 1.5;
@@ -140,13 +140,13 @@ public final class ReportPlots {
     }
     double[] span = {lo, hi};
     List<Double> alphas = List.copyOf(new TreeSet<>(s.distilled().stream()
-        .map(io.modelpress.distill.DistillSummary.Cell::alpha).toList()));
+        .map(io.modelpress.sweep.DistillSummary.Cell::alpha).toList()));
     for (double a : alphas) {
-      List<io.modelpress.distill.DistillSummary.Cell> cells = s.distilled().stream().filter(x -> x.alpha() == a)
+      List<io.modelpress.sweep.DistillSummary.Cell> cells = s.distilled().stream().filter(x -> x.alpha() == a)
           .toList();
       XYSeries series = c.addSeries(String.format(Locale.ROOT, "distilled, α = %s (weight of the hard labels)",
               trim(a)),
-          cells.stream().mapToDouble(io.modelpress.distill.DistillSummary.Cell::temperature).toArray(),
+          cells.stream().mapToDouble(io.modelpress.sweep.DistillSummary.Cell::temperature).toArray(),
           cells.stream().mapToDouble(x -> 100 * x.meanAccuracy()).toArray(),
           cells.stream().mapToDouble(x -> 100 * x.stdAccuracy()).toArray());
       Color col = PALETTE[alphas.indexOf(a) % PALETTE.length];

@@ -33,6 +33,20 @@ public record RunReport(RunInfo run, List<TrialResult> trials, Set<String> front
     this(run, trials, frontier, knee, devices, previous, null);
   }
 
+  /**
+   * The report of a run that just finished, from its outcome in memory, with the previous run of its config
+   * name and a nightly diff (either may be null).
+   */
+  public static RunReport of(io.modelpress.sweep.RunOutcome o, Previous previous, NightlyDiff.Result nightly) {
+    Set<String> ids = o.frontier().stream().map(r -> r.trial().trialId()).collect(java.util.stream.Collectors.toSet());
+    List<DeviceRow> rows = o.devices().stream().map(d -> new DeviceRow(d.estimate().device(),
+        d.result().trial().trialId(), d.estimate().latencyMs(), d.estimate().fits(), d.onFrontier(),
+        d.result().measurements().orElseThrow().accuracy(), d.result().measurements().orElseThrow().encodedBytes()))
+        .sorted(java.util.Comparator.comparing(DeviceRow::device).thenComparing(DeviceRow::trialId))
+        .toList();
+    return new RunReport(o.run(), o.results(), ids, o.knee(), rows, previous, nightly);
+  }
+
   /** This report with a nightly diff. */
   public RunReport withNightly(NightlyDiff.Result diff) {
     return new RunReport(run, trials, frontier, knee, devices, previous, diff);

@@ -2,7 +2,7 @@ package io.modelpress.runtime;
 
 import io.modelpress.compress.CompressedModel;
 import io.modelpress.compress.quant.ValueCoding;
-import io.modelpress.model.LayerWeights;
+import io.modelpress.weights.LayerWeights;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.modelpress.runtime;
 
 import io.modelpress.compress.quant.ValueCoding;
-import io.modelpress.model.LayerWeights;
+import io.modelpress.weights.LayerWeights;
 import java.util.Arrays;
 import java.util.function.BiFunction;
 import java.util.function.Function;

@@ -1,7 +1,6 @@
 package io.modelpress.runtime;
 
 import io.modelpress.spec.LatencySpec;
-import io.modelpress.sweep.Latency;
 
 /**
  * Times a {@link CompiledModel} on this thread at batch 1 and batch 32 over real input rows, as

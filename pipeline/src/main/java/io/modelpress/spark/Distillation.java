@@ -1,8 +1,8 @@
 package io.modelpress.spark;
 
 import io.modelpress.data.LabeledImages;
-import io.modelpress.model.Dl4jModel;
-import io.modelpress.model.Students;
+import io.modelpress.model.Backends;
+import io.modelpress.model.Network;
 import io.modelpress.spec.DistillSpec;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -22,13 +22,6 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.spark.api.RDDTrainingApproach;
-import org.deeplearning4j.spark.api.Repartition;
-import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
-import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
-import org.nd4j.linalg.dataset.DataSet;
 
 /**
  * The Spark stages of knowledge distillation.
@@ -154,18 +147,6 @@ public final class Distillation {
     }
   }
 
-  /**
-   * How data-parallel training splits the data: workers (partitions of each epoch), batches prefetched,
-   * and whether the epoch's RDD holds the mini-batches themselves, built on the driver
-   * ({@code driverBatches}: the naive way, kept so {@code bench distill} can measure what it costs).
-   */
-  public record Workers(int workers, int prefetch, boolean driverBatches) {
-    /** One worker per task slot, 2 batches prefetched, batches built on the executors. */
-    public static Workers of(SparkSession spark) {
-      return new Workers(Math.max(1, spark.sparkContext().defaultParallelism()), 2, false);
-    }
-  }
-
   /** Where data-parallel students are kept under an output root: {@code students/<hash>.zip} and {@code .json}. */
   public static final String STUDENTS = "students";
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -182,7 +163,7 @@ public final class Distillation {
    */
   public static Map<String, io.modelpress.sweep.TrialEvaluator.Pretrained> trainDataParallel(SparkSession spark,
       String outDir, List<DistillSpec> specs, String teacherFingerprint, LabeledImages train, float[] teacherLogits,
-      int classes, Workers workers, PrintStream log) {
+      int classes, DataParallelTrainer.Workers workers, PrintStream log) {
     org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
     Map<String, io.modelpress.sweep.TrialEvaluator.Pretrained> out = new LinkedHashMap<>();
     for (DistillSpec d : specs) {
@@ -206,7 +187,7 @@ public final class Distillation {
         continue;
       }
       long t0 = System.nanoTime();
-      Dl4jModel student = trainOne(spark, d, train, teacherLogits, classes, workers, (epoch, seconds) -> {
+      Network student = DataParallelTrainer.train(spark, d, train, teacherLogits, classes, workers, (epoch, seconds) -> {
         long left = Math.round((System.nanoTime() - t0) / 1e9 / epoch * (d.epochs() - epoch)); // at the mean epoch
         log.printf(Locale.ROOT, "data-parallel %s T=%s α=%s seed %d: epoch %d of %d in %.1f s  ETA %dm%02ds%n",
             d.student(), d.temperature(), d.alpha(), d.seed(), epoch, d.epochs(), seconds, left / 60, left % 60);
@@ -231,60 +212,6 @@ public final class Distillation {
     return out;
   }
 
-  /**
-   * One student trained with parameter averaging; {@code listener} hears of every epoch.
-   *
-   * <p>The training split and the soft targets are broadcast once; each epoch's RDD holds only the
-   * shuffled example indices of its mini-batches, and the executors build the batches from what they
-   * hold. (An RDD parallelized from a driver-side list of {@code DataSet}s carries its data inside every
-   * task: parameter averaging runs one Spark job per averaging round, so each round re-shipped the whole
-   * epoch, about 94 MB per task for MNIST, which made data-parallel training 2–3× slower than one JVM.)
-   */
-  public static Dl4jModel trainOne(SparkSession spark, DistillSpec d, LabeledImages train, float[] teacherLogits,
-      int classes, Workers workers, Dl4jModel.EpochListener listener) {
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(d.batchSize())
-        .batchSizePerWorker(d.batchSize())
-        .averagingFrequency(d.averagingFrequency())
-        .workerPrefetchNumBatches(workers.prefetch())
-        .rddTrainingApproach(RDDTrainingApproach.Direct)
-        .repartionData(Repartition.Never)
-        .storageLevel(StorageLevel.MEMORY_ONLY())
-        .collectTrainingStats(false)
-        .saveUpdater(true)
-        .rngSeed(d.trainingSeed())
-        .build();
-    MultiLayerNetwork net = Students.network(d, train.features(), classes);
-    SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(jsc, net, tm);
-    Broadcast<LabeledImages> data = workers.driverBatches() ? null : jsc.broadcast(train);
-    Broadcast<float[]> logits = workers.driverBatches() ? null : jsc.broadcast(teacherLogits);
-    try {
-      java.util.Random rnd = new java.util.Random(d.trainingSeed());
-      for (int epoch = 1; epoch <= d.epochs(); epoch++) {
-        long t0 = System.nanoTime();
-        List<int[]> batches = Students.epochOrder(train.count(), d.batchSize(), rnd.nextLong());
-        jsc.setJobDescription("modelpress: data-parallel " + d.student() + " epoch " + epoch);
-        JavaRDD<DataSet> rdd = workers.driverBatches()
-            ? jsc.parallelize(batches.stream().map(e -> Students.batch(train, teacherLogits, classes, e)).toList(),
-                workers.workers())
-            : jsc.parallelize(batches, workers.workers())
-                .map(examples -> Students.batch(data.value(), logits.value(), classes, examples));
-        try {
-          sparkNet.fit(rdd);
-        } finally {
-          rdd.unpersist(false); // the training master cached this epoch's batches
-        }
-        listener.epochDone(epoch, (System.nanoTime() - t0) / 1e9);
-      }
-    } finally {
-      if (data != null) {
-        data.destroy();
-        logits.destroy();
-      }
-    }
-    return Students.deployable(sparkNet.getNetwork());
-  }
-
   /** The executor side of the soft-target stage: one chunk of examples per element. */
   private static final class Logits implements FlatMapFunction<Iterator<Integer>, Row> {
     private final Broadcast<byte[]> model;
@@ -297,14 +224,14 @@ public final class Distillation {
 
     @Override
     public Iterator<Row> call(Iterator<Integer> starts) {
-      Dl4jModel teacher = Dl4jModel.restore(model.value());
+      Network teacher = Backends.dl4j().restore(model.value());
       LabeledImages train = data.value();
       int k = teacher.outputSize();
       List<Row> out = new ArrayList<>();
       while (starts.hasNext()) {
         int from = starts.next();
         int to = Math.min(train.count(), from + CHUNK);
-        float[] z = Students.logits(teacher, train, from, to, 1000);
+        float[] z = teacher.logits(train, from, to, 1000);
         for (int i = from; i < to; i++) {
           out.add(RowFactory.create(i, train.labels()[i], java.util.Arrays.copyOfRange(z, (i - from) * k, (i - from + 1) * k)));
         }

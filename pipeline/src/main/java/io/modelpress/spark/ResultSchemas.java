@@ -18,7 +18,7 @@ import org.apache.spark.sql.types.StructType;
 /**
  * The schemas of the results tables, defined once. {@code trials} and {@code frontier} share one schema
  * (the frontier holds the rank-0 trials); {@code runs} has one row of provenance per run. Every table is
- * partitioned by {@code run_id}. Column meanings are documented in README.md.
+ * partitioned by {@code run_id}. Column meanings are documented in docs/tables.md.
  */
 public final class ResultSchemas {
 
@@ -282,6 +282,34 @@ public final class ResultSchemas {
         Double.isNaN(s.additivityError()) ? null : s.additivityError());
   }
 
+  /** A runs row as the run's provenance record (the inverse of {@code ResultTables.runRow}). */
+  public static io.modelpress.sweep.RunInfo runInfo(Row r) {
+    Double hv = r.getAs("hypervolume");
+    return new io.modelpress.sweep.RunInfo(r.getAs(RUN_ID), r.getAs("name"), instant(r.getAs("started_at")),
+        instant(r.getAs("finished_at")), new io.modelpress.sweep.RunInfo.Trials(r.<Integer>getAs("trials_total"),
+            r.<Integer>getAs("trials_ok"), r.<Integer>getAs("trials_failed")), r.<Double>getAs("base_accuracy"),
+        r.getAs("objectives"), hv == null ? Double.NaN : hv,
+        new io.modelpress.sweep.RunInfo.Inputs(r.getAs("config_json"), r.getAs("model"), r.getAs("model_fingerprint"),
+            r.getAs("dataset"), r.getAs("dataset_fingerprint")),
+        new io.modelpress.sweep.RunInfo.Provenance(r.getAs("master"), r.getAs("code_version"), r.getAs("spark_version"),
+            r.getAs("dl4j_version"), r.getAs("java_version"), r.getAs("os_arch")));
+  }
+
+  private static java.time.Instant instant(Object v) {
+    return v instanceof java.sql.Timestamp t ? t.toInstant() : (java.time.Instant) v;
+  }
+
+  /** A sensitivity_summary row as its summary (the inverse of {@link #summaryRow}). */
+  public static io.modelpress.sweep.Sensitivity.Summary summary(Row r) {
+    Double predicted = r.getAs("predicted_drop");
+    Double error = r.getAs("additivity_error");
+    return new io.modelpress.sweep.Sensitivity.Summary(new io.modelpress.sweep.Sensitivity.Cell(r.getAs("kind"),
+        r.getAs("layer"), r.getAs("method"), r.<Double>getAs("level")), r.<Integer>getAs("seeds"),
+        r.<Double>getAs("mean_accuracy"), r.<Double>getAs("mean_loss"), r.<Double>getAs("mean_drop"),
+        r.<Double>getAs("ci95_low"), r.<Double>getAs("ci95_high"), r.<Long>getAs("encoded_bytes"),
+        predicted == null ? Double.NaN : predicted, error == null ? Double.NaN : error);
+  }
+
   /** A trials row read back into the result it was written from (for resume). */
   public static TrialResult fromRow(Row row) {
     PlannedTrial t = new PlannedTrial(row.getAs("trial_id"), row.<Integer>getAs("trial_index"), row.getAs("block"),
@@ -289,12 +317,7 @@ public final class ResultSchemas {
     String status = row.getAs(STATUS);
     Measurements m = null;
     if (TrialResult.OK.equals(status)) {
-      m = new Measurements(d(row, "accuracy"), d(row, "accuracy_drop"), d(row, "macro_precision"), d(row, "macro_recall"),
-          d(row, "macro_f1"), row.<Long>getAs("examples"), row.<Long>getAs("params"), row.<Long>getAs("nonzero_params"),
-          d(row, "sparsity"), d(row, "pruned_sparsity"), row.<Long>getAs("dense_bytes"), row.<Long>getAs("encoded_bytes"),
-          d(row, "compression_ratio"), row.<Long>getAs("macs"), row.<Long>getAs("effective_macs"),
-          d(row, "energy_estimate_uj"), d(row, "compress_ms"), d(row, "eval_ms"), d(row, "encode_ms"),
-          workloads(row), latency(row), d(row, "train_ms"));
+      m = new Measurements(new Measurements.Quality(d(row, "accuracy"), d(row, "accuracy_drop"), d(row, "macro_precision"), d(row, "macro_recall"), d(row, "macro_f1"), row.<Long>getAs("examples")), new Measurements.Size(row.<Long>getAs("params"), row.<Long>getAs("nonzero_params"), d(row, "sparsity"), d(row, "pruned_sparsity"), row.<Long>getAs("dense_bytes"), row.<Long>getAs("encoded_bytes"), d(row, "compression_ratio"), row.<Long>getAs("macs"), row.<Long>getAs("effective_macs")), d(row, "energy_estimate_uj"), new Measurements.Timings(d(row, "compress_ms"), d(row, "eval_ms"), d(row, "encode_ms"), d(row, "train_ms")), workloads(row), latency(row));
     }
     return TrialResult.restored(t, status, row.getAs("error_class"), row.getAs("error_message"), m,
         row.getAs("executor"), row.getAs("measured_in_run"));
@@ -319,18 +342,18 @@ public final class ResultSchemas {
   }
 
   /** The latency of a row, or null when none was measured. */
-  private static io.modelpress.sweep.Latency latency(Row row) {
+  private static io.modelpress.runtime.Latency latency(Row row) {
     String host = row.getAs("latency_host");
     if (host == null) {
       return null;
     }
     if (row.getAs("latency_error") != null) {
-      return io.modelpress.sweep.Latency.failed(host, row.getAs("latency_error"));
+      return io.modelpress.runtime.Latency.failed(host, row.getAs("latency_error"));
     }
-    return new io.modelpress.sweep.Latency(row.getAs("runtime_kinds"),
-        new io.modelpress.sweep.Latency.Stats(d(row, "latency_b1_p50_ms"), d(row, "latency_b1_p95_ms"),
+    return new io.modelpress.runtime.Latency(row.getAs("runtime_kinds"),
+        new io.modelpress.runtime.Latency.Stats(d(row, "latency_b1_p50_ms"), d(row, "latency_b1_p95_ms"),
             d(row, "latency_b1_iqr_ms"), row.<Integer>getAs("latency_b1_runs")),
-        new io.modelpress.sweep.Latency.Stats(d(row, "latency_b32_p50_ms"), d(row, "latency_b32_p95_ms"),
+        new io.modelpress.runtime.Latency.Stats(d(row, "latency_b32_p50_ms"), d(row, "latency_b32_p95_ms"),
             d(row, "latency_b32_iqr_ms"), row.<Integer>getAs("latency_b32_runs")),
         row.<Integer>getAs("latency_attempts"), row.<Boolean>getAs("latency_noisy"), host, null);
   }
@@ -406,23 +429,23 @@ public final class ResultSchemas {
     } else {
       v.add(m.accuracy());
       v.add(Double.isNaN(m.accuracyDrop()) ? null : m.accuracyDrop());
-      v.add(m.macroPrecision());
-      v.add(m.macroRecall());
-      v.add(m.macroF1());
-      v.add(m.examples());
-      v.add(m.params());
-      v.add(m.nonzeroParams());
-      v.add(m.sparsity());
-      v.add(Double.isNaN(m.prunedSparsity()) ? null : m.prunedSparsity());
-      v.add(m.denseBytes());
+      v.add(m.quality().macroPrecision());
+      v.add(m.quality().macroRecall());
+      v.add(m.quality().macroF1());
+      v.add(m.quality().examples());
+      v.add(m.size().params());
+      v.add(m.size().nonzeroParams());
+      v.add(m.size().sparsity());
+      v.add(Double.isNaN(m.size().prunedSparsity()) ? null : m.size().prunedSparsity());
+      v.add(m.size().denseBytes());
       v.add(m.encodedBytes());
-      v.add(m.compressionRatio());
-      v.add(m.macs());
-      v.add(m.effectiveMacs());
+      v.add(m.size().compressionRatio());
+      v.add(m.size().macs());
+      v.add(m.size().effectiveMacs());
       v.add(m.energyEstimateUj());
-      v.add(m.compressMs());
-      v.add(m.evalMs());
-      v.add(m.encodeMs());
+      v.add(m.timings().compressMs());
+      v.add(m.timings().evalMs());
+      v.add(m.timings().encodeMs());
     }
     v.add(rank);
     v.add(r.executor());
@@ -434,10 +457,10 @@ public final class ResultSchemas {
       v.add(m.workloads().stream().map(w -> RowFactory.create(w.layer(), w.macs(), w.executedMacs(), w.sparse(),
           w.valueBits(), w.weightBytes(), w.arithmetic().id())).toList());
     }
-    io.modelpress.sweep.Latency l = m == null ? null : m.latency();
+    io.modelpress.runtime.Latency l = m == null ? null : m.latency();
     boolean ok = l != null && l.isOk();
     v.add(ok ? l.kinds() : null);
-    for (io.modelpress.sweep.Latency.Stats s : new io.modelpress.sweep.Latency.Stats[] {
+    for (io.modelpress.runtime.Latency.Stats s : new io.modelpress.runtime.Latency.Stats[] {
         ok ? l.batch1() : null, ok ? l.batch32() : null}) {
       v.add(s == null ? null : s.p50Ms());
       v.add(s == null ? null : s.p95Ms());
@@ -456,7 +479,7 @@ public final class ResultSchemas {
     v.add(ds == null ? null : ds.seed());
     v.add(ds == null ? null : ds.parallelism().id());
     v.add(ds == null ? null : modelFingerprint);
-    v.add(m == null || Double.isNaN(m.trainMs()) ? null : m.trainMs());
+    v.add(m == null || Double.isNaN(m.timings().trainMs()) ? null : m.timings().trainMs());
     v.add(r.measuredIn());
     if (v.size() != TRIALS.size()) {
       throw new IllegalStateException("trials row has " + v.size() + " values for " + TRIALS.size() + " columns");

@@ -31,89 +31,6 @@ public final class ResultTables {
 
   private ResultTables() {}
 
-  /** Whether {@code runId} finished: it has its runs row (written last). */
-  public static boolean runComplete(String out, String runId, Configuration conf) {
-    try {
-      Path p = new Path(new Path(out, RUNS), ResultSchemas.RUN_ID + "=" + runId);
-      return p.getFileSystem(conf).exists(p);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read output folder " + out + ": " + io.modelpress.data.StorageErrors.explain(e), e);
-    }
-  }
-
-  /**
-   * The trials rows an unfinished run already committed, one per trial id (a row committed twice by an
-   * attempt that died while committing counts once), in plan order. Empty when there are none.
-   */
-  public static List<TrialResult> committedTrials(SparkSession spark, String out, String runId) {
-    Path p = new Path(new Path(out, TRIALS), ResultSchemas.RUN_ID + "=" + runId);
-    try {
-      if (!p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p)) {
-        return List.of();
-      }
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read output folder " + out + ": " + io.modelpress.data.StorageErrors.explain(e), e);
-    }
-    Map<String, TrialResult> byId = new java.util.TreeMap<>();
-    // basePath: read the one partition folder and still get its run_id column
-    for (Row r : spark.read().schema(ResultSchemas.TRIALS).option("basePath", new Path(out, TRIALS).toString())
-        .parquet(p.toString()).collectAsList()) {
-      TrialResult t = ResultSchemas.fromRow(r);
-      byId.putIfAbsent(t.trial().trialId(), t);
-    }
-    List<TrialResult> out2 = new ArrayList<>(byId.values());
-    out2.sort(java.util.Comparator.comparingInt(t -> t.trial().index()));
-    return out2;
-  }
-
-  /**
-   * The successful results of trials {@code ids} in finished runs under {@code out} other than
-   * {@code runId} (a run is finished when it has a runs row) that ran the same resolved config with the
-   * same code (its {@code config_json} and {@code code_version}: a trial id covers the trial spec, model
-   * and test data, not the root seed, the training split, the latency settings or a code fix), each from
-   * the latest such run (by {@code started_at}); each result names the run that measured it
-   * ({@link TrialResult#measuredIn}), whose executors measured its latency ({@code latency_host}).
-   */
-  public static Map<String, TrialResult> earlierResults(SparkSession spark, String out, String runId,
-      java.util.Set<String> ids, String configJson, String codeVersion) {
-    Configuration conf = spark.sparkContext().hadoopConfiguration();
-    Path trials = new Path(out, TRIALS);
-    Path runs = new Path(out, RUNS);
-    try {
-      if (ids.isEmpty() || !trials.getFileSystem(conf).exists(trials) || !runs.getFileSystem(conf).exists(runs)) {
-        return Map.of();
-      }
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read output folder " + out + ": " + io.modelpress.data.StorageErrors.explain(e), e);
-    }
-    Map<String, java.time.Instant> finished = new java.util.HashMap<>();
-    for (Row r : spark.read().schema(ResultSchemas.RUNS).parquet(runs.toString()).collectAsList()) {
-      if (!configJson.equals(r.getAs("config_json")) || !codeVersion.equals(r.getAs("code_version"))) {
-        continue;
-      }
-      Object t = r.getAs("started_at");
-      finished.put(r.getAs(ResultSchemas.RUN_ID), t instanceof java.sql.Timestamp ts ? ts.toInstant()
-          : (java.time.Instant) t);
-    }
-    finished.remove(runId);
-    Map<String, TrialResult> best = new java.util.HashMap<>();
-    Map<String, java.time.Instant> when = new java.util.HashMap<>();
-    for (Row r : spark.read().schema(ResultSchemas.TRIALS).parquet(trials.toString())
-        .where(org.apache.spark.sql.functions.col(ResultSchemas.STATUS).equalTo(TrialResult.OK)
-            .and(org.apache.spark.sql.functions.col(ResultSchemas.TRIAL_ID).isin(ids.toArray())))
-        .collectAsList()) {
-      String run = r.getAs(ResultSchemas.RUN_ID);
-      java.time.Instant t = finished.get(run);
-      String id = r.getAs(ResultSchemas.TRIAL_ID);
-      if (t != null && (!when.containsKey(id) || t.isAfter(when.get(id)))) {
-        TrialResult tr = ResultSchemas.fromRow(r);
-        best.put(id, tr.reusedAs(tr.trial(), run));
-        when.put(id, t);
-      }
-    }
-    return best;
-  }
-
   /**
    * Commits a batch of finished trials of a running sweep: appended to the run's trials partition
    * (new files, nothing rewritten), so an interrupted run keeps them and a resumed run skips them. The
@@ -154,46 +71,32 @@ public final class ResultTables {
   }
 
   /**
-   * Writes a run's tables. With {@code overwrite} the run's old partitions are deleted first —
-   * {@code runs} before {@code trials} and {@code frontier}, so that a crash in between never leaves a
-   * runs row next to tables of another attempt. Every write replaces only the run's own partition folder
-   * ({@link #save}), so other runs, even concurrent ones, are never touched.
+   * Writes a finished sweep run's tables: its trials partition with ranks, knee and projections (replacing
+   * the batches appended while it ran), its frontier, its device estimates, and its runs row last. Every
+   * write replaces only the run's own partition folder ({@link #save}), so other runs, even concurrent
+   * ones, are never touched.
    */
-  public static void write(SparkSession spark, String out, RunInfo run, List<TrialResult> results,
-      Map<String, Integer> ranks, boolean overwrite) {
-    write(spark, out, run, results, ranks, null, Map.of(), overwrite);
-  }
-
-  /** As {@link #write(SparkSession, String, RunInfo, List, Map, boolean)}, flagging the knee trial. */
-  public static void write(SparkSession spark, String out, RunInfo run, List<TrialResult> results,
-      Map<String, Integer> ranks, String knee, Map<String, String> projections, boolean overwrite) {
-    write(spark, out, run, results, ranks, knee, projections, List.of(), overwrite);
-  }
-
-  /** As above, with the device estimates of the run's trials. */
-  public static void write(SparkSession spark, String out, RunInfo run, List<TrialResult> results,
-      Map<String, Integer> ranks, String knee, Map<String, String> projections,
-      List<io.modelpress.sweep.DeviceEstimates.Row> devices, boolean overwrite) {
+  public static void write(SparkSession spark, String out, io.modelpress.sweep.RunOutcome o) {
+    RunInfo run = o.run();
+    String knee = o.knee();
     List<Row> trials = new ArrayList<>();
-    for (TrialResult r : results) {
-      trials.add(ResultSchemas.trialRow(run.runId(), r, ranks.get(r.trial().trialId()),
-          r.isOk() ? r.trial().trialId().equals(knee) : null, projections.get(r.trial().trialId()), run.modelFingerprint()));
+    for (TrialResult r : o.results()) {
+      trials.add(ResultSchemas.trialRow(run.runId(), r, o.ranks().get(r.trial().trialId()),
+          r.isOk() ? r.trial().trialId().equals(knee) : null, o.projections().get(r.trial().trialId()),
+          run.inputs().modelFingerprint()));
     }
-    Set<String> frontierIds = ranks.entrySet().stream().filter(e -> e.getValue() == 0).map(Map.Entry::getKey)
+    Set<String> frontierIds = o.ranks().entrySet().stream().filter(e -> e.getValue() == 0).map(Map.Entry::getKey)
         .collect(Collectors.toSet());
     List<Row> frontier = new ArrayList<>();
-    for (TrialResult r : results) {
+    for (TrialResult r : o.results()) {
       if (frontierIds.contains(r.trial().trialId())) {
         frontier.add(ResultSchemas.trialRow(run.runId(), r, 0, r.trial().trialId().equals(knee),
-            projections.get(r.trial().trialId()), run.modelFingerprint()));
+            o.projections().get(r.trial().trialId()), run.inputs().modelFingerprint()));
       }
-    }
-    if (overwrite) {
-      deleteRun(out, run.runId(), spark.sparkContext().hadoopConfiguration());
     }
     save(spark, trials, ResultSchemas.TRIALS, new Path(out, TRIALS).toString());
     save(spark, frontier, ResultSchemas.TRIALS, new Path(out, FRONTIER).toString());
-    save(spark, devices.stream().map(d -> ResultSchemas.deviceRow(run.runId(), d)).toList(),
+    save(spark, o.devices().stream().map(d -> ResultSchemas.deviceRow(run.runId(), d)).toList(),
         ResultSchemas.DEVICE_ESTIMATES, new Path(out, DEVICE_ESTIMATES).toString());
     save(spark, List.of(runRow(run)), ResultSchemas.RUNS, new Path(out, RUNS).toString());
   }
@@ -225,20 +128,6 @@ public final class ResultTables {
       throw new IllegalStateException("cannot write " + p + ": " + e.getMessage(), e);
     }
     save(spark, ResultSchemas.nightlyRows(diff), ResultSchemas.NIGHTLY_DIFF, new Path(out, NIGHTLY_DIFF).toString());
-  }
-
-  /** A nightly run's diff as written, or null when the run has none (not a nightly run, or a first night). */
-  public static io.modelpress.report.NightlyDiff.Result nightlyDiff(SparkSession spark, String out, String runId) {
-    Path p = new Path(new Path(out, NIGHTLY_DIFF), ResultSchemas.RUN_ID + "=" + runId);
-    try {
-      if (!p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p)) {
-        return null;
-      }
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read " + p + ": " + e.getMessage(), e);
-    }
-    return ResultSchemas.nightlyDiff(runId, spark.read().schema(ResultSchemas.NIGHTLY_DIFF)
-        .option("basePath", new Path(out, NIGHTLY_DIFF).toString()).parquet(p.toString()).collectAsList());
   }
 
   /** Every table, in the order users meet them. */
@@ -335,9 +224,9 @@ public final class ResultTables {
 
   static Row runRow(RunInfo r) {
     return RowFactory.create(r.runId(), r.name(), Timestamp.from(r.startedAt()), Timestamp.from(r.finishedAt()),
-        r.wallSeconds(), r.trialsTotal(), r.trialsOk(), r.trialsFailed(), r.baseAccuracy(), r.objectives(),
-        r.configJson(), r.model(), r.modelFingerprint(), r.dataset(), r.datasetFingerprint(), r.master(),
-        r.codeVersion(), r.sparkVersion(), r.dl4jVersion(), r.javaVersion(), r.osArch(),
+        r.wallSeconds(), r.trials().total(), r.trials().ok(), r.trials().failed(), r.baseAccuracy(), r.objectives(),
+        r.inputs().configJson(), r.inputs().model(), r.inputs().modelFingerprint(), r.inputs().dataset(), r.inputs().datasetFingerprint(), r.provenance().master(),
+        r.provenance().codeVersion(), r.provenance().sparkVersion(), r.provenance().dl4jVersion(), r.provenance().javaVersion(), r.provenance().osArch(),
         Double.isNaN(r.hypervolume()) ? null : r.hypervolume());
   }
 

@@ -17,7 +17,7 @@ import io.modelpress.runtime.Architecture;
 import io.modelpress.runtime.CompiledModel;
 import io.modelpress.runtime.LatencyMeter;
 import io.modelpress.spec.LatencySpec;
-import io.modelpress.sweep.Latency;
+import io.modelpress.runtime.Latency;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
@@ -44,42 +44,44 @@ public final class SparkSweepRunner {
   private SparkSweepRunner() {}
 
   /**
-   * Runs the plan; {@code train} (the training split, broadcast once) is needed when some trial
-   * fine-tunes, and may be null otherwise. {@code accuracy_drop} comes from the plan's base trial.
+   * What a sweep's executors need, broadcast once: the model file's bytes and SHA-256, the evaluation set,
+   * the training split (null when no trial fine-tunes, calibrates or distills), the evaluation batch size,
+   * the latency settings with the architecture to execute (null when latency is off), and what
+   * distillation trials need (null when no trial distills).
    */
-  public static List<TrialResult> run(SparkSession spark, SweepPlan plan, byte[] modelBytes, byte[] modelFingerprint,
-      LabeledImages eval, LabeledImages train, int evalBatch) {
-    try (Session s = open(spark, plan, modelBytes, modelFingerprint, eval, train, evalBatch, LatencySpec.OFF, null)) {
+  public record Inputs(byte[] modelBytes, byte[] modelFingerprint, LabeledImages eval, LabeledImages train,
+      int evalBatch, LatencySpec latency, Architecture architecture, TrialEvaluator.Students students) {
+    public Inputs {
+      java.util.Objects.requireNonNull(modelBytes, "modelBytes");
+      java.util.Objects.requireNonNull(modelFingerprint, "modelFingerprint");
+      java.util.Objects.requireNonNull(eval, "eval");
+      java.util.Objects.requireNonNull(latency, "latency");
+      if (latency.enabled() && architecture == null) {
+        throw new IllegalArgumentException("latency measurement needs the model's architecture");
+      }
+    }
+
+    /** Without latency measurement or distillation. */
+    public static Inputs of(byte[] modelBytes, byte[] modelFingerprint, LabeledImages eval, LabeledImages train,
+        int evalBatch) {
+      return new Inputs(modelBytes, modelFingerprint, eval, train, evalBatch, LatencySpec.OFF, null, null);
+    }
+  }
+
+  /** Runs the whole plan at once; results in plan order with {@code accuracy_drop} from the base trial. */
+  public static List<TrialResult> run(SparkSession spark, SweepPlan plan, Inputs in) {
+    try (Session s = open(spark, plan, in)) {
       return TrialResult.withAccuracyDrops(s.run(plan.trials()));
     }
   }
 
   /**
-   * Broadcasts the model and data once for a sweep evaluated in several batches ({@link Session#run});
-   * executors keep their restored models from one batch to the next.
+   * Broadcasts the inputs once for a sweep evaluated in several batches ({@link Session#run}); executors keep
+   * their restored models from one batch to the next. With latency enabled, every {@link Session#run} adds a
+   * latency stage that executes each successful trial's compressed model in the pure-Java runtime.
    */
-  public static Session open(SparkSession spark, SweepPlan plan, byte[] modelBytes, byte[] modelFingerprint,
-      LabeledImages eval, LabeledImages train, int evalBatch) {
-    return open(spark, plan, modelBytes, modelFingerprint, eval, train, evalBatch, LatencySpec.OFF, null);
-  }
-
-  /**
-   * As above; with {@code latency} enabled, every {@link Session#run} adds a latency stage that executes
-   * each successful trial's compressed model in the pure-Java runtime compiled for {@code arch}.
-   */
-  public static Session open(SparkSession spark, SweepPlan plan, byte[] modelBytes, byte[] modelFingerprint,
-      LabeledImages eval, LabeledImages train, int evalBatch, LatencySpec latency, Architecture arch) {
-    return new Session(spark, plan, modelBytes, modelFingerprint, eval, train, evalBatch, latency, arch, null);
-  }
-
-  /**
-   * As above, for plans with distillation trials: {@code students} (the teacher's logits, the students
-   * trained data-parallel) is broadcast once with the rest.
-   */
-  public static Session open(SparkSession spark, SweepPlan plan, byte[] modelBytes, byte[] modelFingerprint,
-      LabeledImages eval, LabeledImages train, int evalBatch, LatencySpec latency, Architecture arch,
-      TrialEvaluator.Students students) {
-    return new Session(spark, plan, modelBytes, modelFingerprint, eval, train, evalBatch, latency, arch, students);
+  public static Session open(SparkSession spark, SweepPlan plan, Inputs in) {
+    return new Session(spark, plan, in);
   }
 
   /** The broadcasts of one sweep; close it to release them and the executors' pooled models. */
@@ -99,20 +101,21 @@ public final class SparkSweepRunner {
     private final LatencySpec latency;
     private final Architecture arch;
 
-    private Session(SparkSession spark, SweepPlan plan, byte[] modelBytes, byte[] modelFingerprint,
-        LabeledImages eval, LabeledImages train, int evalBatch, LatencySpec latency, Architecture arch,
-        TrialEvaluator.Students students) {
-      if (latency.enabled() && arch == null) {
-        throw new IllegalArgumentException("latency measurement needs the model's architecture");
-      }
-      this.latency = latency;
+    private Session(SparkSession spark, SweepPlan plan, Inputs in) {
+      LabeledImages eval = in.eval();
+      LabeledImages train = in.train();
+      TrialEvaluator.Students students = in.students();
+      byte[] modelBytes = in.modelBytes();
+      int evalBatch = in.evalBatch();
+      Architecture arch = in.architecture();
+      this.latency = in.latency();
       this.arch = arch;
       this.jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       this.model = jsc.broadcast(modelBytes);
       this.data = jsc.broadcast(eval);
       this.trainData = train == null ? null : jsc.broadcast(train);
       this.students = students == null ? null : jsc.broadcast(students);
-      this.fingerprint = modelFingerprint;
+      this.fingerprint = in.modelFingerprint();
       this.evalBatch = evalBatch;
       this.features = eval.features();
       this.done = jsc.sc().longAccumulator("modelpress trials done");

@@ -13,10 +13,10 @@ public record DatasetSpec(String name, String dir, int trainLimit, int testLimit
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(dir, "dir");
     if (trainLimit < 0) {
-      throw new IllegalArgumentException("'dataset.train-limit' is set to " + trainLimit + " but must be >= 0 (0 = all)");
+      throw new SpecException("train-limit", "is set to " + trainLimit + " but must be >= 0 (0 = all)");
     }
     if (testLimit < 0) {
-      throw new IllegalArgumentException("'dataset.test-limit' is set to " + testLimit + " but must be >= 0 (0 = all)");
+      throw new SpecException("test-limit", "is set to " + testLimit + " but must be >= 0 (0 = all)");
     }
   }
 }

@@ -24,16 +24,12 @@ public record DistillSpec(String student, double temperature, double alpha, int 
     int batchSize, int seed, Parallelism parallelism, int averagingFrequency) implements CompressionStep {
 
   public static final Pattern STUDENT = Pattern.compile("mlp(-[1-9][0-9]{0,4}){1,8}");
-  public static final int DEFAULT_EPOCHS = 3;
-  public static final double DEFAULT_LEARNING_RATE = 1e-3;
-  public static final int DEFAULT_BATCH_SIZE = 128;
   /**
    * Data-parallel students: mini-batches each worker fits between two parameter averagings. Measured in
    * BENCHMARKS.md ({@code bin/modelpress bench distill}, two workers, a 784-1200-1200-10 student): every
    * averaging round costs about 0.6 s; at 16 batches per worker an epoch took as long as one JVM, at 32
    * three quarters of it at the same accuracy, at 64 a little over half, 0.13 point less accurate.
    */
-  public static final int DEFAULT_AVERAGING_FREQUENCY = 32;
 
   public enum Parallelism {
     TASK, DATA;
@@ -47,7 +43,7 @@ public record DistillSpec(String student, double temperature, double alpha, int 
   public DistillSpec(String student, double temperature, double alpha, int epochs, double learningRate,
       int batchSize, int seed, Parallelism parallelism) {
     this(student, temperature, alpha, epochs, learningRate, batchSize, seed, parallelism,
-        parallelism == Parallelism.DATA ? DEFAULT_AVERAGING_FREQUENCY : 0);
+        parallelism == Parallelism.DATA ? Defaults.AVERAGING_FREQUENCY : 0);
   }
 
   public DistillSpec {
@@ -56,30 +52,30 @@ public record DistillSpec(String student, double temperature, double alpha, int 
     if (parallelism == Parallelism.TASK) {
       averagingFrequency = 0; // nothing is averaged: equal task-parallel students must be equal records
     } else if (averagingFrequency < 1 || averagingFrequency > 100_000) {
-      throw new IllegalArgumentException("'distill.averaging-frequency' is set to " + averagingFrequency
+      throw new SpecException("averaging-frequency", "is set to " + averagingFrequency
           + " but must be in 1..100000 (mini-batches per worker between parameter averagings)");
     }
     if (!STUDENT.matcher(student).matches()) {
-      throw new IllegalArgumentException("'distill.students' has '" + student + "' but a student is mlp-H1[-H2...] "
+      throw new SpecException("students", "has '" + student + "' but a student is mlp-H1[-H2...] "
           + "(hidden widths 1..99999, up to 8 layers), e.g. mlp-32 or mlp-800-800");
     }
     if (!(temperature > 0 && temperature <= 1000)) {
-      throw new IllegalArgumentException("'distill.temperatures' has " + temperature + " but must be in (0, 1000]");
+      throw new SpecException("temperatures", "has " + temperature + " but must be in (0, 1000]");
     }
     if (!(alpha >= 0 && alpha <= 1)) {
-      throw new IllegalArgumentException("'distill.alphas' has " + alpha + " but must be in [0, 1]");
+      throw new SpecException("alphas", "has " + alpha + " but must be in [0, 1]");
     }
     if (alpha == 1) {
       temperature = 1; // the soft term is off: equal baselines must be equal records
     }
     if (epochs < 1 || epochs > 1000) {
-      throw new IllegalArgumentException("'distill.epochs' is set to " + epochs + " but must be in 1..1000");
+      throw new SpecException("epochs", "is set to " + epochs + " but must be in 1..1000");
     }
     if (!(learningRate > 0 && learningRate < 10)) {
-      throw new IllegalArgumentException("'distill.learning-rate' is set to " + learningRate + " but must be in (0, 10)");
+      throw new SpecException("learning-rate", "is set to " + learningRate + " but must be in (0, 10)");
     }
     if (batchSize < 1 || batchSize > 65536) {
-      throw new IllegalArgumentException("'distill.batch-size' is set to " + batchSize + " but must be in 1..65536");
+      throw new SpecException("batch-size", "is set to " + batchSize + " but must be in 1..65536");
     }
     if (seed < 0 || seed > 1_000_000) {
       throw new IllegalArgumentException("'distill' replica seed " + seed + " must be in 0..1000000");

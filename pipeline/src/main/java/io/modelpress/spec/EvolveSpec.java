@@ -1,6 +1,5 @@
 package io.modelpress.spec;
 
-import java.io.Serializable;
 import java.util.List;
 import java.util.Objects;
 
@@ -11,7 +10,7 @@ import java.util.Objects;
  * generation one Spark stage, {@code generations} in all.
  */
 public record EvolveSpec(List<Double> sparsities, List<Integer> bits, PruneSpec.Criterion pruneMethod,
-    QuantSpec.Algorithm quantMethod, int population, int generations) implements Serializable {
+    QuantSpec.Algorithm quantMethod, int population, int generations) {
 
   public EvolveSpec {
     sparsities = List.copyOf(sparsities);
@@ -19,23 +18,23 @@ public record EvolveSpec(List<Double> sparsities, List<Integer> bits, PruneSpec.
     Objects.requireNonNull(pruneMethod, "pruneMethod");
     Objects.requireNonNull(quantMethod, "quantMethod");
     if (sparsities.isEmpty() || bits.isEmpty()) {
-      throw new IllegalArgumentException("'evolve' needs 'sparsities' and 'bits' to choose from");
+      throw new SpecException("", "needs 'sparsities' and 'bits' (the per-layer choices)");
     }
     for (double s : sparsities) {
       if (!(s >= 0 && s < 1)) {
-        throw new IllegalArgumentException("'evolve.sparsities' has " + s + " but sparsities are in [0, 1)");
+        throw new SpecException("sparsities", "has " + s + " but sparsities are in [0, 1)");
       }
     }
     for (int b : bits) {
       if (!((b >= 2 && b <= 8) || b == 32)) {
-        throw new IllegalArgumentException("'evolve.bits' has " + b + " but bits are 2..8, or 32 for fp32");
+        throw new SpecException("bits", "has " + b + " but bits are 2..8, or 32 for fp32");
       }
     }
     if (population < 2 || population > 10_000) {
-      throw new IllegalArgumentException("'evolve.population' is set to " + population + " but must be in 2..10000");
+      throw new SpecException("population", "is set to " + population + " but must be in 2..10000");
     }
     if (generations < 1 || generations > 1000) {
-      throw new IllegalArgumentException("'evolve.generations' is set to " + generations + " but must be in 1..1000");
+      throw new SpecException("generations", "is set to " + generations + " but must be in 1..1000");
     }
   }
 }

@@ -15,9 +15,6 @@ import java.util.TreeMap;
 public record FineTuneSpec(int epochs, double learningRate, int batchSize, Schedule schedule, int pruneSteps)
     implements CompressionStep {
 
-  public static final double DEFAULT_LEARNING_RATE = 1e-4;
-  public static final int DEFAULT_BATCH_SIZE = 128;
-  public static final int DEFAULT_PRUNE_STEPS = 10;
 
   public enum Schedule {
     ONE_SHOT, AGP;
@@ -30,19 +27,19 @@ public record FineTuneSpec(int epochs, double learningRate, int batchSize, Sched
   public FineTuneSpec {
     Objects.requireNonNull(schedule, "schedule");
     if (schedule == Schedule.ONE_SHOT) {
-      pruneSteps = DEFAULT_PRUNE_STEPS; // unused: equal specs must be equal records
+      pruneSteps = Defaults.PRUNE_STEPS; // unused: equal specs must be equal records
     }
     if (epochs < 1 || epochs > 1000) {
-      throw new IllegalArgumentException("'finetune.epochs' is set to " + epochs + " but must be in 1..1000");
+      throw new SpecException("epochs", "is set to " + epochs + " but must be in 1..1000");
     }
     if (!(learningRate > 0 && learningRate < 10)) {
-      throw new IllegalArgumentException("'finetune.learning-rate' is set to " + learningRate + " but must be in (0, 10)");
+      throw new SpecException("learning-rate", "is set to " + learningRate + " but must be in (0, 10)");
     }
     if (batchSize < 1 || batchSize > 65536) {
-      throw new IllegalArgumentException("'finetune.batch-size' is set to " + batchSize + " but must be in 1..65536");
+      throw new SpecException("batch-size", "is set to " + batchSize + " but must be in 1..65536");
     }
     if (pruneSteps < 1 || pruneSteps > 10_000) {
-      throw new IllegalArgumentException("'finetune.prune-steps' is set to " + pruneSteps + " but must be in 1..10000");
+      throw new SpecException("prune-steps", "is set to " + pruneSteps + " but must be in 1..10000");
     }
   }
 

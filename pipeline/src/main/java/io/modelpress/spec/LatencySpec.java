@@ -13,7 +13,6 @@ import java.io.Serializable;
 public record LatencySpec(boolean enabled, int warmup, int runs, int minRuns, double budgetMs, double maxIqrRatio,
     int retries) implements Serializable {
 
-  public static final LatencySpec DEFAULT = new LatencySpec(true, 50, 200, 20, 500, 0.25, 2);
   public static final LatencySpec OFF = new LatencySpec(false, 0, 0, 0, 0, 0, 0);
 
   public LatencySpec {
@@ -29,7 +28,7 @@ public record LatencySpec(boolean enabled, int warmup, int runs, int minRuns, do
 
   private static void require(boolean ok, String key, Object value, String rule) {
     if (!ok) {
-      throw new IllegalArgumentException("'latency." + key + "' is set to " + value + " but must be " + rule);
+      throw new SpecException(key, "is set to " + value + " but must be " + rule);
     }
   }
 }

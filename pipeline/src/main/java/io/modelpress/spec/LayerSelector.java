@@ -1,8 +1,8 @@
 package io.modelpress.spec;
 
-import io.modelpress.model.LayerKind;
-import io.modelpress.model.LayerWeights;
-import io.modelpress.model.ModelWeights;
+import io.modelpress.weights.LayerKind;
+import io.modelpress.weights.LayerWeights;
+import io.modelpress.weights.ModelWeights;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -11,7 +11,6 @@ package io.modelpress.spec;
  */
 public record NightlySpec(double maxBestAccuracyDrop, double maxHypervolumeDrop, double maxTrialAccuracyDrop) {
 
-  public static final NightlySpec DEFAULT = new NightlySpec(0.005, 0.02, 0.01);
 
   public NightlySpec {
     check("max-best-accuracy-drop", maxBestAccuracyDrop);
@@ -21,8 +20,8 @@ public record NightlySpec(double maxBestAccuracyDrop, double maxHypervolumeDrop,
 
   private static void check(String key, double v) {
     if (!(v >= 0 && v <= 1)) {
-      throw new IllegalArgumentException("'nightly." + key + "' is set to " + v + " but must be in [0, 1] (a fraction: "
-          + "0.005 is half a point of accuracy)");
+      throw new SpecException(key, "is set to " + v + " but must be in [0, 1] (a fraction: 0.005 is half a point of "
+          + "accuracy)");
     }
   }
 }

@@ -28,7 +28,6 @@ import java.util.TreeMap;
 public record PruneSpec(Scope scope, double level, LayerSelector layers, Criterion criterion, Structure structure,
     int calibrationBatches, Map<String, Double> layerLevels) implements CompressionStep {
 
-  public static final int DEFAULT_CALIBRATION_BATCHES = 16;
   public static final int CALIBRATION_BATCH_SIZE = 128;
 
   public enum Scope {
@@ -88,7 +87,7 @@ public record PruneSpec(Scope scope, double level, LayerSelector layers, Criteri
 
   /** Unstructured magnitude pruning. */
   public PruneSpec(Scope scope, double level, LayerSelector layers) {
-    this(scope, level, layers, Criterion.MAGNITUDE, Structure.UNSTRUCTURED, DEFAULT_CALIBRATION_BATCHES);
+    this(scope, level, layers, Criterion.MAGNITUDE, Structure.UNSTRUCTURED, Defaults.CALIBRATION_BATCHES);
   }
 
   /** One level for every selected layer. */
@@ -151,7 +150,7 @@ public record PruneSpec(Scope scope, double level, LayerSelector layers, Criteri
           + "use it with 'structure: structured'");
     }
     if (!criterion.needsCalibration()) {
-      calibrationBatches = DEFAULT_CALIBRATION_BATCHES; // unused: equal specs must be equal records
+      calibrationBatches = Defaults.CALIBRATION_BATCHES; // unused: equal specs must be equal records
     }
     if (calibrationBatches < 1 || calibrationBatches > 10_000) {
       throw new IllegalArgumentException("'calibration-batches' is set to " + calibrationBatches

@@ -39,7 +39,7 @@ public record QuantSpec(int bits, Scheme scheme, Granularity granularity, LayerS
     int max = bits.values().stream().mapToInt(Integer::intValue).max().orElseThrow();
     return new QuantSpec(max, Scheme.SYMMETRIC, Granularity.PER_CHANNEL,
         new LayerSelector(List.copyOf(new TreeMap<>(bits).keySet()), "", List.of(), List.of()), algorithm, 100.0, 0,
-        DEFAULT_TRAIN_LEARNING_RATE, bits);
+        Defaults.QUANT_TRAIN_LEARNING_RATE, bits);
   }
 
   /** This spec for one layer: its own width with per-layer bits. */
@@ -51,11 +51,10 @@ public record QuantSpec(int bits, Scheme scheme, Granularity granularity, LayerS
         trainEpochs, trainLearningRate, Map.of());
   }
 
-  public static final double DEFAULT_TRAIN_LEARNING_RATE = 1e-4;
 
   /** Without clipping or training. */
   public QuantSpec(int bits, Scheme scheme, Granularity granularity, LayerSelector layers, Algorithm algorithm) {
-    this(bits, scheme, granularity, layers, algorithm, 100.0, 0, DEFAULT_TRAIN_LEARNING_RATE);
+    this(bits, scheme, granularity, layers, algorithm, 100.0, 0, Defaults.QUANT_TRAIN_LEARNING_RATE);
   }
 
   public enum Algorithm {
@@ -119,7 +118,7 @@ public record QuantSpec(int bits, Scheme scheme, Granularity granularity, LayerS
       granularity = Granularity.PER_TENSOR;
     }
     if (trainEpochs == 0) {
-      trainLearningRate = DEFAULT_TRAIN_LEARNING_RATE;
+      trainLearningRate = Defaults.QUANT_TRAIN_LEARNING_RATE;
     }
     if (trainEpochs < 0 || trainEpochs > 1000) {
       throw new IllegalArgumentException("'train.epochs' is set to " + trainEpochs + " but must be in 0..1000");

@@ -26,8 +26,6 @@ public record SensitivitySpec(
     String output,
     int evalBatchSize) implements Serializable {
 
-  public static final int DEFAULT_SEEDS = 3;
-  public static final int DEFAULT_PAIRS = 3;
 
   /** A pruning criterion with its structure, e.g. magnitude unstructured or taylor structured. */
   public record PruneMethod(PruneSpec.Criterion criterion, PruneSpec.Structure structure) implements Serializable {
@@ -46,14 +44,41 @@ public record SensitivitySpec(
     quantMethods = List.copyOf(quantMethods);
     bits = List.copyOf(bits);
     if (pruneMethods.isEmpty() && quantMethods.isEmpty()) {
-      throw new IllegalArgumentException("a sensitivity analysis needs 'prune' and/or 'quantize' methods");
+      throw new SpecException("", "has neither 'prune' nor 'quantize'; give one or both");
+    }
+    for (int i = 0; i < pruneMethods.size(); i++) {
+      PruneMethod m = pruneMethods.get(i);
+      if (m.structure() == PruneSpec.Structure.UNSTRUCTURED && m.criterion().scoresNeuronsOnly()) {
+        throw new SpecException("prune.methods[" + i + "]", "is " + m.id() + ", which scores neurons; use " + m.id()
+            + "-structured");
+      }
+    }
+    if (!pruneMethods.isEmpty() && sparsities.isEmpty()) {
+      throw new SpecException("prune", "needs 'methods' and 'sparsities'");
+    }
+    for (double v : sparsities) {
+      if (!(v > 0 && v < 1)) {
+        throw new SpecException("prune.sparsities", "has " + v + " but every sparsity must be in (0, 1)");
+      }
+    }
+    if (!quantMethods.isEmpty() && bits.isEmpty()) {
+      throw new SpecException("quantize", "needs 'methods' and 'bits'");
+    }
+    for (int i = 0; i < bits.size(); i++) {
+      SpecException.require(bits.get(i) >= 2 && bits.get(i) <= 8, "quantize.bits[" + i + "]", bits.get(i), "in 2..8");
+    }
+    SpecException.require(calibrationBatches >= 1 && calibrationBatches <= 10_000, "prune.calibration-batches",
+        calibrationBatches, "in 1..10000");
+    SpecException.require(evalBatchSize >= 1, "eval-batch-size", evalBatchSize, ">= 1");
+    if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
+      throw new SpecException("name", "is set to \"" + name + "\" but must be letters, digits, '.', '_' or '-'");
     }
     if (seeds < 2 || seeds > 1000) {
-      throw new IllegalArgumentException("'seeds' is set to " + seeds + " but must be in 2..1000 (a confidence interval "
+      throw new SpecException("seeds", "is set to " + seeds + " but must be in 2..1000 (a confidence interval "
           + "needs at least two)");
     }
     if (pairs < 0 || pairs > 1000) {
-      throw new IllegalArgumentException("'interactions.pairs' is set to " + pairs + " but must be in 0..1000");
+      throw new SpecException("interactions.pairs", "is set to " + pairs + " but must be in 0..1000");
     }
   }
 }

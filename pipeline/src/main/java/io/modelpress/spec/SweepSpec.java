@@ -1,14 +1,15 @@
 package io.modelpress.spec;
 
 import io.modelpress.pareto.Objective;
-import java.io.Serializable;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A sweep as configured: base model, dataset, search space, objectives, output root and seed. The
  * search space is expanded into trials by {@link io.modelpress.plan.SweepPlanner} once the model's
- * layers are known.
+ * layers are known. Objectives left out of the config stay empty here: {@link #objectives()} then gives
+ * the defaults for this sweep, and the resolver can still tell an explicit choice from a default.
  */
 public record SweepSpec(
     String name,
@@ -16,146 +17,86 @@ public record SweepSpec(
     ModelSpec model,
     DatasetSpec dataset,
     List<SearchBlock> search,
-    List<Objective> objectives,
+    Optional<List<Objective>> explicitObjectives,
     String output,
     int evalBatchSize,
     int sample,
     LatencySpec latency,
-    String devices) implements Serializable {
+    Optional<String> devices) {
 
-  /** Every trial of the search space (no random sampling), latency not measured. */
+  /** Every trial of the search space (no random sampling), latency not measured, explicit objectives. */
   public SweepSpec(String name, long seed, ModelSpec model, DatasetSpec dataset, List<SearchBlock> search,
       List<Objective> objectives, String output, int evalBatchSize) {
-    this(name, seed, model, dataset, search, objectives, output, evalBatchSize, 0, LatencySpec.OFF, null);
+    this(name, seed, model, dataset, search, Optional.of(objectives), output, evalBatchSize, Defaults.SAMPLE,
+        LatencySpec.OFF, Optional.empty());
   }
-
-  /** This sweep with other search blocks (allocations resolved). */
-  public SweepSpec withSearch(List<SearchBlock> blocks) {
-    return new SweepSpec(name, seed, model, dataset, blocks, objectives, output, evalBatchSize, sample, latency, devices);
-  }
-
-  /** This sweep with other objectives. */
-  public SweepSpec withObjectives(List<Objective> o) {
-    return new SweepSpec(name, seed, model, dataset, search, o, output, evalBatchSize, sample, latency, devices);
-  }
-
-  /** This sweep with other latency settings. */
-  public SweepSpec withLatency(LatencySpec l) {
-    return new SweepSpec(name, seed, model, dataset, search, objectives, output, evalBatchSize, sample, l, devices);
-  }
-
-  /** This sweep on another dataset. */
-  public SweepSpec withDataset(DatasetSpec d) {
-    return new SweepSpec(name, seed, model, d, search, objectives, output, evalBatchSize, sample, latency, devices);
-  }
-
-  public static final String DEFAULT_OUTPUT = "./modelpress-out";
-  public static final long DEFAULT_SEED = 42;
-  public static final int DEFAULT_EVAL_BATCH_SIZE = 10_000;
-  public static final List<Objective> DEFAULT_OBJECTIVES = List.of(
-      new Objective("accuracy", true), new Objective("encoded_bytes", false), new Objective("macs", false));
-  /** The default objectives when latency is measured: accuracy vs size vs measured batch-1 latency. */
-  public static final List<Objective> DEFAULT_OBJECTIVES_WITH_LATENCY = List.of(
-      new Objective("accuracy", true), new Objective("encoded_bytes", false),
-      new Objective("latency_b1_p50_ms", false));
 
   public SweepSpec {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(dataset, "dataset");
     search = List.copyOf(search);
-    objectives = List.copyOf(objectives);
+    explicitObjectives = explicitObjectives.map(List::copyOf);
     Objects.requireNonNull(output, "output");
-    if (search.isEmpty()) {
-      throw new IllegalArgumentException("'search' is empty; add at least one block with 'prune', 'quantize' or 'distill'");
-    }
-    if (objectives.isEmpty()) {
-      throw new IllegalArgumentException("'objectives' is empty; name at least one metric to optimise");
-    }
-    if (sample < 0) {
-      throw new IllegalArgumentException("'sample' is set to " + sample + " but must be >= 0 (0: every trial)");
-    }
     Objects.requireNonNull(latency, "latency");
-    if (!latency.enabled()) {
-      for (Objective o : objectives) {
-        if (o.metric().startsWith("latency_")) {
-          throw new IllegalArgumentException("objective '" + o.metric() + "' needs latency measurement, which is off ("
-              + "'latency.enabled: false'); turn it on or choose another objective");
-        }
-      }
+    Objects.requireNonNull(devices, "devices");
+    if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
+      throw new SpecException("name", "is set to \"" + name + "\" but must be letters, digits, '.', '_' or '-'");
     }
-    if (search.stream().anyMatch(b -> b.evolve() != null)) {
-      for (Objective o : objectives) {
-        if (o.metric().startsWith("latency_")) {
-          throw new IllegalArgumentException("an 'evolve' block breeds from the objectives, and measured latency ("
-              + o.metric() + ") differs from run to run, so a resumed run would breed other children; give "
-              + "'objectives' without latency (e.g. macs) for sweeps with evolve blocks");
-        }
-      }
+    if (search.isEmpty()) {
+      throw new SpecException("search", "is empty; add at least one block with 'prune', 'quantize' or 'distill'");
     }
-    if (evalBatchSize < 1) {
-      throw new IllegalArgumentException("'eval-batch-size' is set to " + evalBatchSize + " but must be >= 1");
+    if (explicitObjectives.map(List::isEmpty).orElse(false)) {
+      throw new SpecException("objectives", "is empty; name at least one metric to optimise");
+    }
+    SpecException.require(sample >= 0, "sample", sample, ">= 0 (0: every trial)");
+    SpecException.require(evalBatchSize >= 1, "eval-batch-size", evalBatchSize, ">= 1");
+    boolean evolves = search.stream().anyMatch(b -> b instanceof SearchBlock.Evolve);
+    for (Objective o : explicitObjectives.orElse(List.of())) {
+      if (o.metric().startsWith("latency_") && !latency.enabled()) {
+        throw new IllegalArgumentException("objective '" + o.metric() + "' needs latency measurement, which is off ("
+            + "'latency.enabled: false'); turn it on or choose another objective");
+      }
+      if (o.metric().startsWith("latency_") && evolves) {
+        throw new IllegalArgumentException("an 'evolve' block breeds from the objectives, and measured latency ("
+            + o.metric() + ") differs from run to run, so a resumed run would breed other children; give "
+            + "'objectives' without latency (e.g. macs) for sweeps with evolve blocks");
+      }
     }
   }
 
   /**
-   * One block of the search space: the cartesian product of its prune and quantize grids, each trial
-   * fine-tuned with {@code finetune} between the two when it is given.
+   * The objectives: as configured, or by default accuracy vs encoded size vs measured batch-1 latency when
+   * latency is measured and no evolve block breeds from them, else accuracy vs encoded size vs MACs.
    */
-  public record SearchBlock(String name, List<PruneGrid> prune, List<FineTuneSpec> finetune, List<QuantGrid> quantize,
-      AllocateSpec allocate, List<TrialSpec> allocated, EvolveSpec evolve, DistillGrid distill) implements Serializable {
-    public SearchBlock(String name, List<PruneGrid> prune, List<FineTuneSpec> finetune, List<QuantGrid> quantize,
-        AllocateSpec allocate, List<TrialSpec> allocated, EvolveSpec evolve) {
-      this(name, prune, finetune, quantize, allocate, allocated, evolve, null);
-    }
+  public List<Objective> objectives() {
+    return explicitObjectives.orElseGet(() -> latency.enabled()
+        && search.stream().noneMatch(b -> b instanceof SearchBlock.Evolve)
+        ? Defaults.OBJECTIVES_WITH_LATENCY : Defaults.OBJECTIVES);
+  }
 
-    public SearchBlock(String name, List<PruneGrid> prune, List<FineTuneSpec> finetune, List<QuantGrid> quantize,
-        AllocateSpec allocate, List<TrialSpec> allocated) {
-      this(name, prune, finetune, quantize, allocate, allocated, null, null);
-    }
+  /** This sweep with other search blocks (allocations resolved). */
+  public SweepSpec withSearch(List<SearchBlock> blocks) {
+    return new SweepSpec(name, seed, model, dataset, blocks, explicitObjectives, output, evalBatchSize, sample, latency,
+        devices);
+  }
 
-    public SearchBlock(String name, List<PruneGrid> prune, List<QuantGrid> quantize) {
-      this(name, prune, List.of(), quantize);
-    }
+  /** This sweep with these objectives, as if configured. */
+  public SweepSpec withObjectives(List<Objective> o) {
+    return new SweepSpec(name, seed, model, dataset, search, Optional.of(o), output, evalBatchSize, sample, latency,
+        devices);
+  }
 
-    public SearchBlock(String name, List<PruneGrid> prune, List<FineTuneSpec> finetune, List<QuantGrid> quantize) {
-      this(name, prune, finetune, quantize, null, List.of());
-    }
+  /** This sweep with other latency settings. */
+  public SweepSpec withLatency(LatencySpec l) {
+    return new SweepSpec(name, seed, model, dataset, search, explicitObjectives, output, evalBatchSize, sample, l,
+        devices);
+  }
 
-    /** This block with the trials its allocation produced (read from the sensitivity run by the job). */
-    public SearchBlock withAllocated(List<TrialSpec> trials) {
-      return new SearchBlock(name, prune, finetune, quantize, allocate, trials, evolve, distill);
-    }
-
-    public SearchBlock {
-      Objects.requireNonNull(name, "name");
-      prune = List.copyOf(prune);
-      finetune = List.copyOf(finetune);
-      quantize = List.copyOf(quantize);
-      allocated = List.copyOf(allocated);
-      if (distill != null && (allocate != null || evolve != null)) {
-        throw new IllegalArgumentException("search block '" + name + "' has 'distill' with 'allocate' or 'evolve'; "
-            + "a distillation block may chain 'prune', 'finetune' and 'quantize' only");
-      }
-      if (allocate != null || evolve != null) {
-        if (allocate != null && evolve != null) {
-          throw new IllegalArgumentException("search block '" + name + "' has both 'allocate' and 'evolve'");
-        }
-        if (!prune.isEmpty() || !quantize.isEmpty()) {
-          throw new IllegalArgumentException("search block '" + name + "' has 'allocate' and 'prune'/'quantize'; "
-              + "an allocation block takes its levels from the sensitivity run");
-        }
-      }
-      if (finetune.size() > 1) {
-        throw new IllegalArgumentException("search block '" + name + "' has more than one finetune");
-      }
-      if (prune.size() > 1 || quantize.size() > 1) {
-        throw new IllegalArgumentException("search block '" + name + "' has more than one prune or quantize grid");
-      }
-      if (allocate == null && evolve == null && distill == null && prune.isEmpty() && quantize.isEmpty()) {
-        throw new IllegalArgumentException("search block '" + name + "' has none of 'prune', 'quantize' and 'distill'");
-      }
-    }
+  /** This sweep on another dataset. */
+  public SweepSpec withDataset(DatasetSpec d) {
+    return new SweepSpec(name, seed, model, d, search, explicitObjectives, output, evalBatchSize, sample, latency,
+        devices);
   }
 
   /**
@@ -164,25 +105,40 @@ public record SweepSpec(
    */
   public record DistillGrid(List<String> students, List<Double> temperatures, List<Double> alphas, int seeds,
       int epochs, double learningRate, int batchSize, DistillSpec.Parallelism parallelism, int averagingFrequency,
-      boolean baselines) implements Serializable {
+      boolean baselines) {
+    /**
+     * {@code averagingFrequency} is the mini-batches between parameter averages of students trained
+     * data-parallel, and must be 0 for task-parallel students (they average nothing).
+     */
     public DistillGrid {
       students = List.copyOf(students);
       temperatures = List.copyOf(temperatures);
       alphas = List.copyOf(alphas);
       Objects.requireNonNull(parallelism, "parallelism");
       if (students.isEmpty()) {
-        throw new IllegalArgumentException("'distill.students' is empty; list at least one, e.g. [mlp-32]");
+        throw new SpecException("students", "is empty; list at least one, e.g. [mlp-32]");
       }
-      if (seeds < 1 || seeds > 1000) {
-        throw new IllegalArgumentException("'distill.seeds' is set to " + seeds + " but must be in 1..1000");
-      }
+      SpecException.require(seeds >= 1 && seeds <= 1000, "seeds", seeds, "in 1..1000");
       if (temperatures.isEmpty() || alphas.isEmpty()) {
-        throw new IllegalArgumentException("'distill' needs 'temperatures' and 'alphas' (e.g. [2, 4] and [0.5])");
+        throw new SpecException("", "needs 'temperatures' and 'alphas' (e.g. [2, 4] and [0.5])");
       }
+      if (parallelism == DistillSpec.Parallelism.TASK && averagingFrequency != 0) {
+        throw new SpecException("averaging-frequency", "is set to " + averagingFrequency + " but parallelism is task; "
+            + "it applies to students trained data-parallel only (parallelism: data)");
+      }
+      expand(students, temperatures, alphas, seeds, epochs, learningRate, batchSize, parallelism, averagingFrequency,
+          baselines); // every student, temperature and alpha is a valid DistillSpec
     }
 
     /** Every student step of the grid: per student and replica, the baseline first, then T × α. */
     public List<DistillSpec> expand() {
+      return expand(students, temperatures, alphas, seeds, epochs, learningRate, batchSize, parallelism,
+          averagingFrequency, baselines);
+    }
+
+    private static List<DistillSpec> expand(List<String> students, List<Double> temperatures, List<Double> alphas,
+        int seeds, int epochs, double learningRate, int batchSize, DistillSpec.Parallelism parallelism,
+        int averagingFrequency, boolean baselines) {
       List<DistillSpec> out = new java.util.ArrayList<>();
       for (String s : students) {
         for (int seed = 0; seed < seeds; seed++) {
@@ -218,11 +174,11 @@ public record SweepSpec(
    * unstructured or structured.
    */
   public record PruneGrid(GridScope scope, List<Double> levels, LayerSelector layers, List<PruneSpec.Criterion> criteria,
-      PruneSpec.Structure structure, int calibrationBatches) implements Serializable {
+      PruneSpec.Structure structure, int calibrationBatches) {
     /** Unstructured magnitude pruning. */
     public PruneGrid(GridScope scope, List<Double> levels, LayerSelector layers) {
       this(scope, levels, layers, List.of(PruneSpec.Criterion.MAGNITUDE), PruneSpec.Structure.UNSTRUCTURED,
-          PruneSpec.DEFAULT_CALIBRATION_BATCHES);
+          Defaults.CALIBRATION_BATCHES);
     }
 
     public PruneGrid {
@@ -234,21 +190,50 @@ public record SweepSpec(
       if (levels.isEmpty() || criteria.isEmpty()) {
         throw new IllegalArgumentException("a prune grid needs at least one level and one method");
       }
+      for (PruneSpec.Criterion c : criteria) {
+        if (structure == PruneSpec.Structure.UNSTRUCTURED && c.scoresNeuronsOnly()) {
+          throw new SpecException("method", c.id() + " scores neurons, not weights; add 'structure: structured' or "
+              + "use magnitude, gradient or taylor");
+        }
+      }
+      SpecException.require(calibrationBatches >= 1 && calibrationBatches <= 10_000, "calibration-batches",
+          calibrationBatches, "in 1..10000");
+      for (int i = 0; i < levels.size(); i++) {
+        double v = levels.get(i);
+        if (scope == GridScope.THRESHOLD) {
+          SpecException.require(Double.isFinite(v) && v >= 0, "thresholds[" + i + "]", v, "a finite number >= 0");
+        } else {
+          SpecException.require(v >= 0 && v < 1, "sparsities[" + i + "]", v, "in [0, 1)");
+        }
+      }
+      if (structure == PruneSpec.Structure.STRUCTURED && scope != GridScope.LAYER && scope != GridScope.SINGLE_LAYER) {
+        throw new SpecException("scope", "is " + scope.id() + " but structured pruning ranks the neurons of each layer "
+            + "separately; use scope layer or single-layer");
+      }
     }
   }
 
   /**
    * Methods × bit widths × schemes × granularities × clip percentiles over a layer selection, each
-   * optionally trained after quantizing for {@code trainEpochs}.
+   * optionally trained after quantizing ({@code training}: quantization-aware training for uniform codes,
+   * codebook fine-tuning for k-means).
    */
   public record QuantGrid(
       List<Integer> bits, List<QuantSpec.Scheme> schemes, List<QuantSpec.Granularity> granularities, LayerSelector layers,
-      List<QuantSpec.Algorithm> algorithms, List<Double> clipPercentiles, int trainEpochs, double trainLearningRate)
-      implements Serializable {
+      List<QuantSpec.Algorithm> algorithms, List<Double> clipPercentiles, Optional<Training> training) {
+
+    /** Training after quantizing: epochs and learning rate. */
+    public record Training(int epochs, double learningRate) {
+      public Training {
+        SpecException.require(epochs >= 1 && epochs <= 1000, "train.epochs", epochs, "in 1..1000");
+        SpecException.require(learningRate > 0 && learningRate < 10, "train.learning-rate", learningRate, "in (0, 10)");
+      }
+    }
+
     /** Without clipping or training. */
     public QuantGrid(List<Integer> bits, List<QuantSpec.Scheme> schemes, List<QuantSpec.Granularity> granularities,
         LayerSelector layers, List<QuantSpec.Algorithm> algorithms) {
-      this(bits, schemes, granularities, layers, algorithms, List.of(100.0), 0, QuantSpec.DEFAULT_TRAIN_LEARNING_RATE);
+      this(bits, schemes, granularities, layers, algorithms, List.of(Defaults.CLIP_PERCENTILE), Optional.empty());
     }
 
     /** A uniform-quantization grid. */
@@ -260,19 +245,42 @@ public record SweepSpec(
     public QuantGrid {
       algorithms = List.copyOf(algorithms);
       clipPercentiles = List.copyOf(clipPercentiles);
-      if (clipPercentiles.isEmpty()) {
-        throw new IllegalArgumentException("a quantize grid needs at least one clip percentile");
-      }
-      if (algorithms.isEmpty()) {
-        throw new IllegalArgumentException("a quantize grid needs at least one method");
-      }
       bits = List.copyOf(bits);
       schemes = List.copyOf(schemes);
       granularities = List.copyOf(granularities);
       Objects.requireNonNull(layers, "layers");
-      if (bits.isEmpty() || schemes.isEmpty() || granularities.isEmpty()) {
-        throw new IllegalArgumentException("a quantize grid needs at least one bit width, scheme and granularity");
+      Objects.requireNonNull(training, "training");
+      if (clipPercentiles.isEmpty() || algorithms.isEmpty() || bits.isEmpty() || schemes.isEmpty()
+          || granularities.isEmpty()) {
+        throw new IllegalArgumentException("a quantize grid needs at least one method, bit width, scheme, granularity "
+            + "and clip percentile");
       }
+      for (int i = 0; i < bits.size(); i++) {
+        SpecException.require(QuantSpec.isValidBits(bits.get(i)), "bits[" + i + "]", bits.get(i), "in 2..8, 16 or 32");
+      }
+      if (algorithms.size() == 1 && algorithms.get(0) != QuantSpec.Algorithm.UNIFORM && bits.stream().anyMatch(b -> b > 8)) {
+        throw new SpecException("bits", "has 16 or 32 but 'method' is " + algorithms.get(0).id()
+            + ", which takes 2..8 bits");
+      }
+      for (int i = 0; i < clipPercentiles.size(); i++) {
+        double v = clipPercentiles.get(i);
+        SpecException.require(v > 50 && v <= 100, "clip-percentile[" + i + "]", v, "in (50, 100]; 100 means min/max");
+      }
+      if (clipPercentiles.stream().anyMatch(c -> c < 100) && !algorithms.contains(QuantSpec.Algorithm.UNIFORM)) {
+        throw new SpecException("clip-percentile", "applies to method uniform only; add it to 'method' or remove the key");
+      }
+      if (training.isPresent() && bits.stream().anyMatch(b -> b > 8)) {
+        throw new SpecException("train", "trains integer quantizers; remove 16 and 32 from 'bits'");
+      }
+    }
+
+    /** Epochs of training after quantizing; 0 without training. */
+    public int trainEpochs() {
+      return training.map(Training::epochs).orElse(0);
+    }
+
+    public double trainLearningRate() {
+      return training.map(Training::learningRate).orElse(Defaults.QUANT_TRAIN_LEARNING_RATE);
     }
   }
 }

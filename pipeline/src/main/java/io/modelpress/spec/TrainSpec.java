@@ -5,19 +5,16 @@ import java.io.Serializable;
 /** How a zoo model is trained: Adam with this learning rate, mini-batches, epochs, and a seed. */
 public record TrainSpec(int epochs, int batchSize, double learningRate, long seed) implements Serializable {
 
-  public static final int DEFAULT_EPOCHS = 3;
-  public static final int DEFAULT_BATCH_SIZE = 128;
-  public static final double DEFAULT_LEARNING_RATE = 1e-3;
 
   public TrainSpec {
     if (epochs < 1 || epochs > 1000) {
-      throw new IllegalArgumentException("'model.train.epochs' is set to " + epochs + " but must be in 1..1000");
+      throw new SpecException("epochs", "is set to " + epochs + " but must be in 1..1000");
     }
     if (batchSize < 1 || batchSize > 65536) {
-      throw new IllegalArgumentException("'model.train.batch-size' is set to " + batchSize + " but must be in 1..65536");
+      throw new SpecException("batch-size", "is set to " + batchSize + " but must be in 1..65536");
     }
     if (!(learningRate > 0 && learningRate < 10)) {
-      throw new IllegalArgumentException("'model.train.learning-rate' is set to " + learningRate + " but must be in (0, 10)");
+      throw new SpecException("learning-rate", "is set to " + learningRate + " but must be in (0, 10)");
     }
   }
 }

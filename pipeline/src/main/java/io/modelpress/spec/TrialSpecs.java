@@ -31,7 +31,7 @@ public final class TrialSpecs {
         case "prune" -> prune(s);
         case "finetune" -> new FineTuneSpec(s.path("epochs").asInt(), s.path("learning-rate").asDouble(),
             s.path("batch-size").asInt(), enumOf(FineTuneSpec.Schedule.class, s.path("schedule").asText()),
-            s.has("prune-steps") ? s.path("prune-steps").asInt() : FineTuneSpec.DEFAULT_PRUNE_STEPS);
+            s.has("prune-steps") ? s.path("prune-steps").asInt() : Defaults.PRUNE_STEPS);
         case "quantize" -> quant(s);
         case "distill" -> new DistillSpec(s.path("student").asText(), s.path("temperature").asDouble(),
             s.path("alpha").asDouble(), s.path("epochs").asInt(), s.path("learning-rate").asDouble(),
@@ -50,7 +50,7 @@ public final class TrialSpecs {
     PruneSpec.Structure structure = s.has("structure")
         ? enumOf(PruneSpec.Structure.class, s.path("structure").asText()) : PruneSpec.Structure.UNSTRUCTURED;
     int calibration = s.has("calibration-batches") ? s.path("calibration-batches").asInt()
-        : PruneSpec.DEFAULT_CALIBRATION_BATCHES;
+        : Defaults.CALIBRATION_BATCHES;
     if (s.path("sparsity").isObject()) {
       java.util.Map<String, Double> m = new java.util.TreeMap<>();
       s.path("sparsity").fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().asDouble()));
@@ -60,7 +60,7 @@ public final class TrialSpecs {
     return new PruneSpec(scope, level, layers(s.path("layers")),
         enumOf(PruneSpec.Criterion.class, s.path("method").asText()),
         s.has("structure") ? enumOf(PruneSpec.Structure.class, s.path("structure").asText()) : PruneSpec.Structure.UNSTRUCTURED,
-        s.has("calibration-batches") ? s.path("calibration-batches").asInt() : PruneSpec.DEFAULT_CALIBRATION_BATCHES);
+        s.has("calibration-batches") ? s.path("calibration-batches").asInt() : Defaults.CALIBRATION_BATCHES);
   }
 
   private static QuantSpec quant(JsonNode s) {
@@ -73,7 +73,7 @@ public final class TrialSpecs {
           s.has("clip-percentile") ? s.path("clip-percentile").asDouble() : 100.0,
           s.path("train").isObject() ? s.path("train").path("epochs").asInt() : 0,
           s.path("train").isObject() ? s.path("train").path("learning-rate").asDouble()
-              : QuantSpec.DEFAULT_TRAIN_LEARNING_RATE, m);
+              : Defaults.QUANT_TRAIN_LEARNING_RATE, m);
     }
     int bits = s.path("bits").asInt();
     QuantSpec.Algorithm algorithm = method.startsWith("fp") ? QuantSpec.Algorithm.UNIFORM
@@ -86,7 +86,7 @@ public final class TrialSpecs {
     return new QuantSpec(bits, scheme, granularity, layers(s.path("layers")), algorithm,
         s.has("clip-percentile") ? s.path("clip-percentile").asDouble() : 100.0,
         train.isObject() ? train.path("epochs").asInt() : 0,
-        train.isObject() ? train.path("learning-rate").asDouble() : QuantSpec.DEFAULT_TRAIN_LEARNING_RATE);
+        train.isObject() ? train.path("learning-rate").asDouble() : Defaults.QUANT_TRAIN_LEARNING_RATE);
   }
 
   private static LayerSelector layers(JsonNode l) {

@@ -1,8 +1,10 @@
 package io.modelpress.sweep;
 
 import io.modelpress.data.LabeledImages;
-import io.modelpress.model.Dl4jModel;
-import io.modelpress.model.ModelWeights;
+import io.modelpress.model.Backend;
+import io.modelpress.model.Backends;
+import io.modelpress.model.Network;
+import io.modelpress.weights.ModelWeights;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Supplier;
@@ -47,8 +49,9 @@ public final class EvaluatorPool {
   /** As above, with what distillation trials need (null when no trial distills). */
   public static TrialEvaluator create(byte[] modelBytes, LabeledImages eval, LabeledImages train, byte[] fingerprint,
       int batch, TrialEvaluator.Students students) {
-    Dl4jModel m = Dl4jModel.restore(modelBytes);
+    Backend backend = Backends.dl4j();
+    Network m = backend.restore(modelBytes);
     ModelWeights base = m.weights();
-    return new TrialEvaluator(m, base, eval, train, fingerprint, batch, students);
+    return new TrialEvaluator(backend, m, base, eval, train, fingerprint, batch, students);
   }
 }

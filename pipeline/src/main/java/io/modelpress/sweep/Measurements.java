@@ -1,60 +1,62 @@
 package io.modelpress.sweep;
 
+import io.modelpress.runtime.Latency;
 import java.io.Serializable;
 
 /**
- * What one successful trial measured. Fractions are in [0, 1]; bytes are real byte counts; {@code sparsity}
- * is the fraction of zero weights over all weighted layers; times are wall milliseconds on the executor.
- * {@code workloads} is what device estimates are computed from; {@code latency} is null until the
- * latency stage measured it (or when it is off).
+ * What one successful trial measured: its {@link Quality} on the test set, its {@link Size} as encoded and
+ * executed, an energy estimate, where its time went, per-layer workloads (what device estimates are
+ * computed from) and its latency (null until the latency stage measured it, or when it is off).
+ * Fractions are in [0, 1]; bytes are real byte counts; times are wall milliseconds on the executor.
  */
 public record Measurements(
-    double accuracy,
-    double accuracyDrop,
-    double macroPrecision,
-    double macroRecall,
-    double macroF1,
-    long examples,
-    long params,
-    long nonzeroParams,
-    double sparsity,
-    double prunedSparsity,
-    long denseBytes,
-    long encodedBytes,
-    double compressionRatio,
-    long macs,
-    long effectiveMacs,
+    Quality quality,
+    Size size,
     double energyEstimateUj,
-    double compressMs,
-    double evalMs,
-    double encodeMs,
+    Timings timings,
     java.util.List<io.modelpress.measure.LayerWorkload> workloads,
-    Latency latency,
-    double trainMs) implements Serializable {
+    Latency latency) implements Serializable {
 
-  /** Measurements of a trial that trains no student ({@code trainMs} NaN). */
-  public Measurements(double accuracy, double accuracyDrop, double macroPrecision, double macroRecall, double macroF1,
-      long examples, long params, long nonzeroParams, double sparsity, double prunedSparsity, long denseBytes,
-      long encodedBytes, double compressionRatio, long macs, long effectiveMacs, double energyEstimateUj,
-      double compressMs, double evalMs, double encodeMs, java.util.List<io.modelpress.measure.LayerWorkload> workloads,
-      Latency latency) {
-    this(accuracy, accuracyDrop, macroPrecision, macroRecall, macroF1, examples, params, nonzeroParams, sparsity,
-        prunedSparsity, denseBytes, encodedBytes, compressionRatio, macs, effectiveMacs, energyEstimateUj, compressMs,
-        evalMs, encodeMs, workloads, latency, Double.NaN);
+  /**
+   * Accuracy and macro precision, recall and F1 over {@code examples} test examples; {@code accuracyDrop} is
+   * the base trial's accuracy minus this one's (NaN until the driver sets it).
+   */
+  public record Quality(double accuracy, double accuracyDrop, double macroPrecision, double macroRecall,
+      double macroF1, long examples) implements Serializable {}
+
+  /**
+   * Parameters (all, non-zero), {@code sparsity} the fraction of zero weights over all weighted layers and
+   * {@code prunedSparsity} what the pruning step reached, the fp32 and encoded sizes, the compression ratio
+   * against the original fp32 model, MACs (all, and those on non-zero weights).
+   */
+  public record Size(long params, long nonzeroParams, double sparsity, double prunedSparsity, long denseBytes,
+      long encodedBytes, double compressionRatio, long macs, long effectiveMacs) implements Serializable {}
+
+  /** Where a trial's time went: compressing, evaluating, encoding, and training its student (NaN: none). */
+  public record Timings(double compressMs, double evalMs, double encodeMs, double trainMs) implements Serializable {}
+
+  public double accuracy() {
+    return quality.accuracy();
+  }
+
+  public double accuracyDrop() {
+    return quality.accuracyDrop();
+  }
+
+  public long encodedBytes() {
+    return size.encodedBytes();
   }
 
   /** A copy whose {@code accuracyDrop} is {@code baseAccuracy − accuracy}. */
   public Measurements withBaseAccuracy(double baseAccuracy) {
-    return new Measurements(accuracy, baseAccuracy - accuracy, macroPrecision, macroRecall, macroF1, examples, params,
-        nonzeroParams, sparsity, prunedSparsity, denseBytes, encodedBytes, compressionRatio, macs, effectiveMacs,
-        energyEstimateUj, compressMs, evalMs, encodeMs, workloads, latency, trainMs);
+    Quality q = new Quality(quality.accuracy(), baseAccuracy - quality.accuracy(), quality.macroPrecision(),
+        quality.macroRecall(), quality.macroF1(), quality.examples());
+    return new Measurements(q, size, energyEstimateUj, timings, workloads, latency);
   }
 
   /** A copy holding the latency measured in the sweep's latency stage. */
   public Measurements withLatency(Latency l) {
-    return new Measurements(accuracy, accuracyDrop, macroPrecision, macroRecall, macroF1, examples, params,
-        nonzeroParams, sparsity, prunedSparsity, denseBytes, encodedBytes, compressionRatio, macs, effectiveMacs,
-        energyEstimateUj, compressMs, evalMs, encodeMs, workloads, l, trainMs);
+    return new Measurements(quality, size, energyEstimateUj, timings, workloads, l);
   }
 
   /** A latency figure in ms, NaN when latency was not measured or the runtime could not execute the model. */
@@ -69,17 +71,17 @@ public record Measurements(
   /** Value of a metric by its column name (for objectives). */
   public double metric(String column) {
     return switch (column) {
-      case "accuracy" -> accuracy;
-      case "accuracy_drop" -> accuracyDrop;
-      case "macro_f1" -> macroF1;
-      case "encoded_bytes" -> encodedBytes;
-      case "compression_ratio" -> compressionRatio;
-      case "macs" -> macs;
-      case "effective_macs" -> effectiveMacs;
+      case "accuracy" -> quality.accuracy();
+      case "accuracy_drop" -> quality.accuracyDrop();
+      case "macro_f1" -> quality.macroF1();
+      case "encoded_bytes" -> size.encodedBytes();
+      case "compression_ratio" -> size.compressionRatio();
+      case "macs" -> size.macs();
+      case "effective_macs" -> size.effectiveMacs();
       case "energy_estimate_uj" -> energyEstimateUj;
-      case "params" -> params;
-      case "nonzero_params" -> nonzeroParams;
-      case "sparsity" -> sparsity;
+      case "params" -> size.params();
+      case "nonzero_params" -> size.nonzeroParams();
+      case "sparsity" -> size.sparsity();
       case "latency_b1_p50_ms" -> latency(true, false);
       case "latency_b1_p95_ms" -> latency(true, true);
       case "latency_b32_p50_ms" -> latency(false, false);

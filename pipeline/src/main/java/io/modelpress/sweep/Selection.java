@@ -1,5 +1,6 @@
 package io.modelpress.sweep;
 
+import io.modelpress.runtime.Latency;
 import io.modelpress.measure.DeviceProfile;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,18 +1,21 @@
 package io.modelpress.sweep;
 
+import io.modelpress.spec.Defaults;
 import io.modelpress.compress.CompressedModel;
 import io.modelpress.compress.TrialCompressor;
 import io.modelpress.data.LabeledImages;
 import io.modelpress.encode.ArtifactEncoder;
 import io.modelpress.measure.ClassificationMetrics;
 import io.modelpress.measure.ModelSize;
-import io.modelpress.model.Dl4jModel;
-import io.modelpress.model.ModelWeights;
+import io.modelpress.model.Backend;
+import io.modelpress.model.Network;
+import io.modelpress.model.Trainer;
+import io.modelpress.weights.ModelWeights;
 import io.modelpress.plan.PlannedTrial;
 import io.modelpress.compress.prune.AgpSchedule;
 import io.modelpress.compress.prune.WeightPruner;
 import io.modelpress.compress.quant.QuantTrainer;
-import io.modelpress.model.Calibration;
+import io.modelpress.compress.Calibration;
 import io.modelpress.spec.DistillSpec;
 import io.modelpress.spec.QuantSpec;
 import io.modelpress.spec.FineTuneSpec;
@@ -27,9 +30,11 @@ import java.util.Map;
  */
 public final class TrialEvaluator {
 
-  private final Dl4jModel model;
+  private final Network model;
+  private final Backend backend;
+  private final Trainer trainer;
   private final ModelWeights base;
-  private final Dl4jModel.Inputs inputs;
+  private final Network.Inputs inputs;
   private final int[] labels;
   private final int classes;
   private final byte[] fingerprint;
@@ -63,20 +68,22 @@ public final class TrialEvaluator {
   public record Pretrained(byte[] model, double trainMs) implements java.io.Serializable {}
 
   /** A trained student: its network, its weights as trained, and how long training took. */
-  private record Student(Dl4jModel network, ModelWeights weights, double trainMs) {}
+  private record Student(Network network, ModelWeights weights, double trainMs) {}
 
   /**
    * @param train the training split for trials that fine-tune (null when no trial does)
    * @param fingerprint SHA-256 of the original model file, recorded in every artifact
    */
-  public TrialEvaluator(Dl4jModel model, ModelWeights base, LabeledImages eval, LabeledImages train,
+  public TrialEvaluator(Backend backend, Network model, ModelWeights base, LabeledImages eval, LabeledImages train,
       byte[] fingerprint, int batch) {
-    this(model, base, eval, train, fingerprint, batch, null);
+    this(backend, model, base, eval, train, fingerprint, batch, null);
   }
 
   /** As above; {@code students} serves the trials that distill (null when none does). */
-  public TrialEvaluator(Dl4jModel model, ModelWeights base, LabeledImages eval, LabeledImages train,
+  public TrialEvaluator(Backend backend, Network model, ModelWeights base, LabeledImages eval, LabeledImages train,
       byte[] fingerprint, int batch, Students students) {
+    this.backend = backend;
+    this.trainer = backend.trainer();
     this.students = students;
     this.train = train;
     this.model = model;
@@ -123,8 +130,8 @@ public final class TrialEvaluator {
    * The network a trial runs on and its compressed weights, before evaluation; for a distillation trial,
    * how long its student trained (NaN otherwise).
    */
-  public record Compressed(Dl4jModel network, CompressedModel model, double trainMs, boolean student) {
-    public Compressed(Dl4jModel network, CompressedModel model) {
+  public record Compressed(Network network, CompressedModel model, double trainMs, boolean student) {
+    public Compressed(Network network, CompressedModel model) {
       this(network, model, Double.NaN, false);
     }
   }
@@ -140,7 +147,7 @@ public final class TrialEvaluator {
       throw new IllegalArgumentException("trial needs the training split (fine-tuning, quantizer training or "
           + "calibration) but the sweep was given no training data");
     }
-    Dl4jModel model = this.model;
+    Network model = this.model;
     ModelWeights base = this.base;
     double trainMs = Double.NaN;
     if (spec.distill().isPresent()) {
@@ -154,9 +161,9 @@ public final class TrialEvaluator {
     boolean agp = spec.fineTune().map(f -> f.schedule() == FineTuneSpec.Schedule.AGP).orElse(false);
     // AGP recalibrates on the training network at each pruning step; the others score the base model
     Calibration cal = p == null || !p.criterion().needsCalibration() || agp ? null
-        : isStudent ? model.calibrate(base, train, p.calibrationBatches(), PruneSpec.CALIBRATION_BATCH_SIZE)
+        : isStudent ? trainer.calibrate(model, base, train, p.calibrationBatches(), PruneSpec.CALIBRATION_BATCH_SIZE)
         : calibration(p.calibrationBatches());
-    Dl4jModel net = model;
+    Network net = model;
     TrialCompressor.Pruned pruned;
     if (spec.fineTune().isPresent()) {
       pruned = fineTuned(model, base, spec, cal, trial.seed());
@@ -169,7 +176,7 @@ public final class TrialEvaluator {
     QuantSpec q = spec.quant().orElse(null);
     if (q != null && q.trains()) {
       QuantTrainer qt = new QuantTrainer(pruned.weights(), q, pruned.masks(), pruned.sparsity());
-      ModelWeights trained = net.descend(qt.initial(), qt, train, q.trainEpochs(), FineTuneSpec.DEFAULT_BATCH_SIZE,
+      ModelWeights trained = trainer.descend(net, qt.initial(), qt, train, q.trainEpochs(), Defaults.FINETUNE_BATCH_SIZE,
           trial.seed() + 1);
       return new Compressed(net, qt.result(trained), trainMs, isStudent);
     }
@@ -190,8 +197,8 @@ public final class TrialEvaluator {
     if (s == null) {
       long t0 = System.nanoTime();
       Pretrained saved = students.pretrained().get(key);
-      Dl4jModel net = saved != null ? Dl4jModel.restore(saved.model())
-          : io.modelpress.model.Students.train(d, train, students.teacherLogits(), classes);
+      Network net = saved != null ? backend.restore(saved.model())
+          : trainer.student(d, train, students.teacherLogits(), classes, Trainer.EpochListener.NONE);
       s = new Student(net, net.weights(), saved != null ? saved.trainMs() : (System.nanoTime() - t0) / 1e6);
       trainedStudents.put(key, s);
     }
@@ -199,31 +206,31 @@ public final class TrialEvaluator {
   }
 
   /** A student's layer sequence for the runtime (students are dense networks: always executable). */
-  private static io.modelpress.runtime.Architecture studentArchitecture(Dl4jModel student) {
+  private static io.modelpress.runtime.Architecture studentArchitecture(Network student) {
     return student.architecture();
   }
 
   /** Statistics of the base model for data-driven criteria, computed once per batch count. */
   private Calibration calibration(int batches) {
     return calibrations.computeIfAbsent(batches,
-        b -> model.calibrate(base, train, b, PruneSpec.CALIBRATION_BATCH_SIZE));
+        b -> trainer.calibrate(model, base, train, b, PruneSpec.CALIBRATION_BATCH_SIZE));
   }
 
   /** Prune (one-shot, or gradually along AGP), then fine-tune with the masks enforced. */
-  private TrialCompressor.Pruned fineTuned(Dl4jModel model, ModelWeights base, TrialSpec spec, Calibration cal,
+  private TrialCompressor.Pruned fineTuned(Network model, ModelWeights base, TrialSpec spec, Calibration cal,
       long seed) {
     FineTuneSpec ft = spec.fineTune().orElseThrow();
     PruneSpec p = spec.prune().orElse(null);
     ModelWeights start = base;
-    Dl4jModel net = model;
-    Dl4jModel.MaskSchedule schedule;
+    Network net = model;
+    Trainer.MaskSchedule schedule;
     if (p == null) {
       schedule = (t, current) -> t == 0 ? Map.of() : null;
     } else if (p.structured()) {
       TrialCompressor.Pruned pruned = TrialCompressor.prune(base, p, cal);
       start = pruned.weights();
       net = model.rebuilt(start);
-      Dl4jModel.Tuned tuned = net.fineTune(start, (t, current) -> t == 0 ? Map.of() : null, train, ft.epochs(),
+      Trainer.Tuned tuned = trainer.fineTune(net, start, (t, current) -> t == 0 ? Map.of() : null, train, ft.epochs(),
           ft.learningRate(), ft.batchSize(), seed);
       return new TrialCompressor.Pruned(tuned.weights(), Map.of(), pruned.sparsity());
     } else if (ft.schedule() == FineTuneSpec.Schedule.ONE_SHOT) {
@@ -243,11 +250,11 @@ public final class TrialEvaluator {
         }
         ModelWeights now = current.weights();
         Calibration c = p.criterion().needsCalibration()
-            ? current.calibrate(now, train, p.calibrationBatches(), PruneSpec.CALIBRATION_BATCH_SIZE) : null;
+            ? trainer.calibrate(current, now, train, p.calibrationBatches(), PruneSpec.CALIBRATION_BATCH_SIZE) : null;
         return WeightPruner.masks(now, p.withLevel(agp.sparsityAt(t)), c);
       };
     }
-    Dl4jModel.Tuned tuned = net.fineTune(start, schedule, train, ft.epochs(), ft.learningRate(), ft.batchSize(), seed);
+    Trainer.Tuned tuned = trainer.fineTune(net, start, schedule, train, ft.epochs(), ft.learningRate(), ft.batchSize(), seed);
     double sparsity = p == null ? Double.NaN : TrialCompressor.sparsity(tuned.masks());
     return new TrialCompressor.Pruned(tuned.weights(), tuned.masks(), sparsity);
   }
@@ -303,13 +310,8 @@ public final class TrialEvaluator {
       weights += l.size();
       zeros += l.size() - l.nonZeros();
     }
-    return new Evaluated(new Measurements(
-        // accuracy_drop is NaN here: the driver sets it from the base trial (TrialResult.withAccuracyDrops)
-        m.accuracy(), Double.NaN, m.macroPrecision(), m.macroRecall(), m.macroF1(), m.examples(),
-        size.params(), size.nonZeroParams(), (double) zeros / weights, c.prunedSparsity(),
-        size.denseBytes(), artifact.length, (double) baseDenseBytes / artifact.length,
-        size.macs(), size.effectiveMacs(), io.modelpress.measure.EnergyModel.microjoulesPerInference(c, artifact.length),
-        (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, io.modelpress.measure.LayerWorkload.of(c), null, cn.trainMs()),
+    return new Evaluated(new Measurements(new Measurements.Quality(// accuracy_drop is NaN here: the driver sets it from the base trial (TrialResult.withAccuracyDrops)
+        m.accuracy(), Double.NaN, m.macroPrecision(), m.macroRecall(), m.macroF1(), m.examples()), new Measurements.Size(size.params(), size.nonZeroParams(), (double) zeros / weights, c.prunedSparsity(), size.denseBytes(), artifact.length, (double) baseDenseBytes / artifact.length, size.macs(), size.effectiveMacs()), io.modelpress.measure.EnergyModel.microjoulesPerInference(c, artifact.length), new Measurements.Timings((t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, cn.trainMs()), io.modelpress.measure.LayerWorkload.of(c), null),
         artifact, c, cn.student() ? studentArchitecture(cn.network()) : null);
   }
 }

@@ -1,5 +1,6 @@
 package io.modelpress.sweep;
 
+import io.modelpress.runtime.Latency;
 import io.modelpress.plan.PlannedTrial;
 import java.io.Serializable;
 import java.util.Objects;
@@ -78,6 +79,12 @@ public final class TrialResult implements Serializable {
         .map(r -> r.isOk() ? new TrialResult(r.trial, r.status, r.errorClass, r.errorMessage,
             r.measurements.withBaseAccuracy(base), r.executor, r.measuredIn) : r)
         .toList();
+  }
+
+  /** This result with {@code accuracy_drop} = {@code baseAccuracy − accuracy} (failed results as they are). */
+  public TrialResult withAccuracyDrop(double baseAccuracy) {
+    return isOk() ? new TrialResult(trial, status, errorClass, errorMessage, measurements.withBaseAccuracy(baseAccuracy),
+        executor, measuredIn) : this;
   }
 
   /** A successful result with its measured latency added (failed results are returned as they are). */

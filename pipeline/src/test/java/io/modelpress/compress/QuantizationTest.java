@@ -7,8 +7,8 @@ import io.modelpress.TestData;
 import io.modelpress.compress.quant.HalfFloat;
 import io.modelpress.compress.quant.UniformQuantizer;
 import io.modelpress.compress.quant.ValueCoding;
-import io.modelpress.model.LayerWeights;
-import io.modelpress.model.ModelWeights;
+import io.modelpress.weights.LayerWeights;
+import io.modelpress.weights.ModelWeights;
 import io.modelpress.spec.LayerSelector;
 import io.modelpress.spec.PruneSpec;
 import io.modelpress.spec.QuantSpec;
@@ -30,7 +30,7 @@ class QuantizationTest {
       "2,SYMMETRIC,PER_TENSOR", "3,SYMMETRIC,PER_CHANNEL", "4,AFFINE,PER_TENSOR", "5,AFFINE,PER_CHANNEL",
       "8,SYMMETRIC,PER_CHANNEL", "8,AFFINE,PER_TENSOR"})
   void atMostTwoToTheBitsLevelsPerChannelAndZeroStaysZero(int bits, Scheme scheme, Granularity g) {
-    LayerWeights l = TestData.dense("fc", io.modelpress.model.LayerKind.DENSE, 50, 7, new Random(bits));
+    LayerWeights l = TestData.dense("fc", io.modelpress.weights.LayerKind.DENSE, 50, 7, new Random(bits));
     float[] w = l.weights().clone();
     w[3] = 0f;
     l = l.withWeights(w);
@@ -66,7 +66,7 @@ class QuantizationTest {
       w[i] = 0.001f * (i + 1);
     }
     w[999] = 10f;
-    LayerWeights l = new LayerWeights("l", io.modelpress.model.LayerKind.DENSE, new int[] {1000, 1}, 1, 1, w, new float[0]);
+    LayerWeights l = new LayerWeights("l", io.modelpress.weights.LayerKind.DENSE, new int[] {1000, 1}, 1, 1, w, new float[0]);
     QuantSpec minMax = new QuantSpec(8, Scheme.SYMMETRIC, Granularity.PER_TENSOR, LayerSelector.ALL,
         QuantSpec.Algorithm.UNIFORM, 100, 0, 1e-4);
     QuantSpec p99 = new QuantSpec(8, Scheme.SYMMETRIC, Granularity.PER_TENSOR, LayerSelector.ALL,
@@ -85,7 +85,7 @@ class QuantizationTest {
     assertThat(UniformQuantizer.quantize(l, p999).scales()[0]).isEqualTo(w[998] / 127);
     // pruned zeros are not part of the distribution: 9,000 zeros added change nothing
     float[] sparse = java.util.Arrays.copyOf(w, 10_000);
-    LayerWeights ls = new LayerWeights("l", io.modelpress.model.LayerKind.DENSE, new int[] {10_000, 1}, 1, 1, sparse,
+    LayerWeights ls = new LayerWeights("l", io.modelpress.weights.LayerKind.DENSE, new int[] {10_000, 1}, 1, 1, sparse,
         new float[0]);
     assertThat(UniformQuantizer.quantize(ls, p99).scales()[0]).isEqualTo(w[989] / 127);
     // affine: the lower bound is the mirror rank, so as many weights are clipped below as above
@@ -94,7 +94,7 @@ class QuantizationTest {
       both[i] = w[i];
       both[1000 + i] = -w[i];
     }
-    LayerWeights lb = new LayerWeights("l", io.modelpress.model.LayerKind.DENSE, new int[] {2000, 1}, 1, 1, both,
+    LayerWeights lb = new LayerWeights("l", io.modelpress.weights.LayerKind.DENSE, new int[] {2000, 1}, 1, 1, both,
         new float[0]);
     ValueCoding.Uniform affine = UniformQuantizer.quantize(lb, new QuantSpec(8, Scheme.AFFINE, Granularity.PER_TENSOR,
         LayerSelector.ALL, QuantSpec.Algorithm.UNIFORM, 99, 0, 1e-4));
@@ -106,7 +106,7 @@ class QuantizationTest {
 
   @Test
   void perChannelIsNoWorseThanPerTensor() {
-    LayerWeights l = TestData.dense("fc", io.modelpress.model.LayerKind.DENSE, 100, 10, new Random(1));
+    LayerWeights l = TestData.dense("fc", io.modelpress.weights.LayerKind.DENSE, 100, 10, new Random(1));
     float[] w = l.weights().clone();
     for (int i = 0; i < w.length; i++) {
       w[i] *= 1 + l.channelOf(i); // channels with very different ranges
@@ -155,7 +155,7 @@ class QuantizationTest {
 
   @Test
   void degenerateRangesQuantizeToZeroOrAreRefused() {
-    LayerWeights tiny = new LayerWeights("t", io.modelpress.model.LayerKind.DENSE, new int[] {2, 1}, 1, 1,
+    LayerWeights tiny = new LayerWeights("t", io.modelpress.weights.LayerKind.DENSE, new int[] {2, 1}, 1, 1,
         new float[] {1e-44f, -1e-44f}, new float[0]);
     float[] d = UniformQuantizer.dequantize(tiny, UniformQuantizer.quantize(tiny,
         new QuantSpec(4, Scheme.SYMMETRIC, Granularity.PER_TENSOR, LayerSelector.ALL)));

@@ -1,5 +1,6 @@
 package io.modelpress.distill;
 
+import io.modelpress.sweep.DistillSummary;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -24,8 +25,7 @@ class DistillSummaryTest {
   }
 
   static TrialResult result(TrialSpec spec, int errors) {
-    Measurements m = new Measurements(1 - errors / 10_000.0, 0, 0, 0, 0, 10_000, 1, 1, 0, Double.NaN, 4, 4, 1, 1, 1, 0,
-        0, 0, 0, List.of(), null);
+    Measurements m = new Measurements(new Measurements.Quality(1 - errors / 10_000.0, 0, 0, 0, 0, 10_000), new Measurements.Size(1, 1, 0, Double.NaN, 4, 4, 1, 1, 1), 0, new Measurements.Timings(0, 0, 0, Double.NaN), List.of(), null);
     return TrialResult.ok(new PlannedTrial("t" + index++, index, "b", 1, spec), m, "h");
   }
 

@@ -7,9 +7,11 @@ import static org.assertj.core.api.Assertions.within;
 import io.modelpress.TestData;
 import io.modelpress.data.LabeledImages;
 import io.modelpress.measure.ClassificationMetrics;
-import io.modelpress.model.Dl4jModel;
-import io.modelpress.model.DistillLoss;
-import io.modelpress.model.Students;
+import io.modelpress.model.Backends;
+import io.modelpress.model.Network;
+import io.modelpress.model.Trainer;
+import io.modelpress.model.dl4j.DistillLoss;
+import io.modelpress.model.dl4j.Dl4jStudents;
 import io.modelpress.spec.DistillSpec;
 import java.util.Random;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
@@ -111,7 +113,7 @@ class DistillTest {
     DataType keep = Nd4j.dataType();
     Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
     try {
-      MultiLayerConfiguration conf = Students.config(spec("mlp-7-5", 4, 0.3), 12, K);
+      MultiLayerConfiguration conf = Dl4jStudents.config(spec("mlp-7-5", 4, 0.3), 12, K);
       conf.setDataType(DataType.DOUBLE);
       for (var c : conf.getConfs()) {
         ((BaseLayer) c.getLayer()).setIUpdater(new NoOp());
@@ -167,7 +169,7 @@ class DistillTest {
         softLabels[i * K + c] = (float) p[c];
       }
     }
-    MultiLayerConfiguration kd = Students.config(spec("mlp-16", 1, 0), features, K);
+    MultiLayerConfiguration kd = Dl4jStudents.config(spec("mlp-16", 1, 0), features, K);
     MultiLayerConfiguration plain = kd.clone();
     OutputLayer out = (OutputLayer) plain.getConf(plain.getConfs().size() - 1).getLayer();
     out.setLossFn(new LossMCXENT());
@@ -199,9 +201,9 @@ class DistillTest {
   @Test
   void aLenet5TeachersLogitsAreThePreSoftmaxOfItsOutputs() {
     LabeledImages train = TestData.mnistTrain(1000);
-    Dl4jModel teacher = Dl4jModel.train("lenet5", new io.modelpress.spec.TrainSpec(1, 64, 1e-3, 3), train, (e, x) -> { });
+    Network teacher = Backends.dl4j().trainer().train("lenet5", new io.modelpress.spec.TrainSpec(1, 64, 1e-3, 3), train, (e, x) -> { });
     LabeledImages head = train.head(40);
-    float[] logits = Students.logits(teacher, head, 0, head.count(), 16);
+    float[] logits = teacher.logits(head, 0, head.count(), 16);
     float[] probs = teacher.outputs(teacher.inputs(head));
     assertThat(logits).hasSize(40 * K);
     double[] wide = SoftTargets.widen(logits);
@@ -215,13 +217,13 @@ class DistillTest {
 
   @Test
   void theLossRoundTripsThroughDl4jsJsonAndRejectsBadSettings() {
-    MultiLayerConfiguration conf = Students.config(spec("mlp-8", 4, 0.3), 784, K);
+    MultiLayerConfiguration conf = Dl4jStudents.config(spec("mlp-8", 4, 0.3), 784, K);
     MultiLayerConfiguration back = MultiLayerConfiguration.fromJson(conf.toJson());
     OutputLayer out = (OutputLayer) back.getConf(back.getConfs().size() - 1).getLayer();
     assertThat(out.getLossFn()).isEqualTo(new DistillLoss(4, 0.3));
     assertThatThrownBy(() -> new DistillLoss(0, 0.5)).hasMessage("'temperature' is set to 0.0 but must be in (0, 1000]");
     assertThatThrownBy(() -> new DistillLoss(2, 1.5)).hasMessage("'alpha' is set to 1.5 but must be in [0, 1]");
-    assertThatThrownBy(() -> spec("cnn-3", 2, 0.5)).hasMessageStartingWith("'distill.students' has 'cnn-3' but a student is");
+    assertThatThrownBy(() -> spec("cnn-3", 2, 0.5)).hasMessageStartingWith("'students' has 'cnn-3' but a student is");
     assertThat(spec("mlp-8", 20, 1)).as("a hard-label baseline ignores T").isEqualTo(spec("mlp-8", 1, 1));
   }
 
@@ -229,8 +231,8 @@ class DistillTest {
   void aStudentLearnsMnistFromTheTeachersLogits() throws Exception {
     LabeledImages train = TestData.mnistTrain(6000);
     LabeledImages test = TestData.mnistTest(2000);
-    Dl4jModel teacher = Dl4jModel.restore(TestData.trainedMlp());
-    float[] logits = Students.logits(teacher, train, 0, train.count(), 1000);
+    Network teacher = Backends.dl4j().restore(TestData.trainedMlp());
+    float[] logits = teacher.logits(train, 0, train.count(), 1000);
     // softmax of the logits is the teacher's own output
     float[] probs = teacher.outputs(teacher.inputs(train.head(50)));
     double[] wide = SoftTargets.widen(logits);
@@ -240,8 +242,8 @@ class DistillTest {
         assertThat(p[c]).isCloseTo(probs[i * K + c], within(1e-5));
       }
     }
-    Dl4jModel student = Students.train(new DistillSpec("mlp-32", 4, 0.5, 2, 1e-3, 64, 0,
-        DistillSpec.Parallelism.TASK), train, logits, K);
+    Network student = Backends.dl4j().trainer().student(new DistillSpec("mlp-32", 4, 0.5, 2, 1e-3, 64, 0,
+        DistillSpec.Parallelism.TASK), train, logits, K, Trainer.EpochListener.NONE);
     assertThat(student.outputSize()).isEqualTo(K);
     assertThat(student.weights().names()).containsExactly("fc1", "out");
     // what is deployed is an ordinary softmax classifier: restored from its bytes without the distillation
@@ -263,10 +265,10 @@ class DistillTest {
     }
     double accuracy = ClassificationMetrics.of(test.labels(), student.predict(student.inputs(test), 1000), K).accuracy();
     assertThat(accuracy).as("a 784-32-10 student after 2 epochs on 6,000 images").isBetween(0.80, 1.0);
-    Dl4jModel again = Students.train(new DistillSpec("mlp-32", 4, 0.5, 2, 1e-3, 64, 0,
-        DistillSpec.Parallelism.TASK), train, logits, K);
+    Network again = Backends.dl4j().trainer().student(new DistillSpec("mlp-32", 4, 0.5, 2, 1e-3, 64, 0,
+        DistillSpec.Parallelism.TASK), train, logits, K, Trainer.EpochListener.NONE);
     assertThat(again.save()).as("deterministic for a spec").isEqualTo(student.save());
-    assertThatThrownBy(() -> Students.train(spec("mlp-8", 2, 0.5), train, new float[10], K))
+    assertThatThrownBy(() -> Backends.dl4j().trainer().student(spec("mlp-8", 2, 0.5), train, new float[10], K, Trainer.EpochListener.NONE))
         .hasMessage("soft targets hold 1 examples × 10 classes but the training split has 6000 examples");
   }
 

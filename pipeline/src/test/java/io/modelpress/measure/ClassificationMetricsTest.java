@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;
 
 import io.modelpress.TestData;
-import io.modelpress.model.ModelWeights;
+import io.modelpress.weights.ModelWeights;
 import org.junit.jupiter.api.Test;
 
 class ClassificationMetricsTest {

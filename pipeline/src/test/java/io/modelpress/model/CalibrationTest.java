@@ -5,15 +5,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.modelpress.TestData;
+import io.modelpress.compress.Calibration;
 import io.modelpress.compress.prune.StructuredPruner;
 import io.modelpress.data.LabeledImages;
 import io.modelpress.spec.LayerSelector;
 import io.modelpress.spec.PruneSpec;
+import io.modelpress.weights.LayerWeights;
+import io.modelpress.weights.ModelWeights;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /**
- * The per-batch group sums of {@link Dl4jModel#calibrate} against an independent computation that does
+ * The per-batch group sums of the DL4J backend's {@link Trainer#calibrate} ({@code model.dl4j.Dl4jTrainer}) against an independent computation that does
  * not use the gradient: Σ_{s ∈ neuron c} w_s · ∂L/∂w_s is the derivative of the batch's mean loss along
  * the scaling of the neuron's weights, d/dα L(w_c → α·w_c) at α = 1, here a central difference of the
  * loss the network's outputs give at α = 1 ± ε. And the activations it records, which the activation
@@ -28,20 +31,20 @@ class CalibrationTest {
 
   @Test
   void groupSumsOfADenseLayerAreTheDerivativeOfTheLossAlongItsNeuronsWeights() {
-    checkGroupSums(Dl4jModel.restore(TestData.trainedMlp()), "fc1");
+    checkGroupSums(Backends.dl4j().restore(TestData.trainedMlp()), "fc1");
   }
 
   @Test
   void groupSumsOfAConvolutionAreTheDerivativeOfTheLossAlongItsFiltersWeights() {
-    checkGroupSums(Dl4jModel.restore(TestData.trainedLenet5()), "conv1");
+    checkGroupSums(Backends.dl4j().restore(TestData.trainedLenet5()), "conv1");
   }
 
   @Test
   void activationCriteriaRefuseLenet5sLinearConvolutionsAndRankItsReluLayer() {
-    Dl4jModel m = Dl4jModel.restore(TestData.trainedLenet5());
+    Network m = Backends.dl4j().restore(TestData.trainedLenet5());
     ModelWeights w = m.weights();
-    Calibration c = m.calibrate(w, TestData.mnistTrain(BATCHES * BATCH), BATCHES, BATCH);
-    assumeTrue(!c.activation().isEmpty(), "Dl4jModel.calibrate does not record the layers' activations yet");
+    Calibration c = Backends.dl4j().trainer().calibrate(m, w, TestData.mnistTrain(BATCHES * BATCH), BATCHES, BATCH);
+    assumeTrue(!c.activation().isEmpty(), "Dl4jTrainer.calibrate does not record the layers' activations yet");
     assertThat(c.activation()).containsEntry("conv1", "identity").containsEntry("conv2", "identity")
         .containsEntry("fc1", "relu");
     for (PruneSpec.Criterion crit : new PruneSpec.Criterion[] {PruneSpec.Criterion.APOZ,
@@ -63,11 +66,11 @@ class CalibrationTest {
     assertThat(distinct).hasSizeGreaterThan(1);
   }
 
-  static void checkGroupSums(Dl4jModel m, String layer) {
+  static void checkGroupSums(Network m, String layer) {
     LabeledImages data = TestData.mnistTrain(BATCHES * BATCH);
     ModelWeights w = m.weights();
-    Calibration c = m.calibrate(w, data, BATCHES, BATCH);
-    assumeTrue(!c.taylorGroupSums().isEmpty(), "Dl4jModel.calibrate computes no per-batch group sums yet");
+    Calibration c = Backends.dl4j().trainer().calibrate(m, w, data, BATCHES, BATCH);
+    assumeTrue(!c.taylorGroupSums().isEmpty(), "Dl4jTrainer.calibrate computes no per-batch group sums yet");
     float[][] sums = c.taylorGroupSums().get(layer);
     LayerWeights l = w.layer(layer);
     assertThat(sums).hasDimensions(BATCHES, l.outChannels());
@@ -94,7 +97,7 @@ class CalibrationTest {
   }
 
   /** Mean over the batch of −ln p(label), from the network's outputs at weights {@code w}. */
-  static double loss(Dl4jModel m, ModelWeights w, LabeledImages batch) {
+  static double loss(Network m, ModelWeights w, LabeledImages batch) {
     m.load(w);
     float[] p = m.outputs(m.inputs(batch));
     int classes = m.outputSize();

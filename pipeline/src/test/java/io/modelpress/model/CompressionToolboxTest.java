@@ -1,5 +1,9 @@
 package io.modelpress.model;
 
+import io.modelpress.compress.Calibration;
+import io.modelpress.weights.LayerWeights;
+import io.modelpress.weights.ModelWeights;
+import io.modelpress.model.dl4j.Dl4jBackend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -43,10 +47,10 @@ class CompressionToolboxTest {
     return new PruneSpec(PruneSpec.Scope.LAYER, level, layers, c, Structure.STRUCTURED, 4);
   }
 
-  static void assertRebuiltEqualsMasked(Dl4jModel model, PruneSpec spec, Calibration cal, LabeledImages data) {
+  static void assertRebuiltEqualsMasked(Network model, PruneSpec spec, Calibration cal, LabeledImages data) {
     ModelWeights w = model.weights();
     StructuredPruner.Result r = StructuredPruner.prune(w, spec, cal);
-    Dl4jModel smaller = model.rebuilt(r.smaller());
+    Network smaller = model.rebuilt(r.smaller());
     model.load(r.masked());
     float[] masked = model.outputs(model.inputs(data));
     float[] rebuilt = smaller.outputs(smaller.inputs(data));
@@ -61,7 +65,7 @@ class CompressionToolboxTest {
 
   @Test
   void structuredPruningOfDenseLayersRebuildsASmallerNetworkThatComputesTheMaskedOutputs() {
-    Dl4jModel m = Dl4jModel.restore(trained);
+    Network m = Backends.dl4j().restore(trained);
     PruneSpec spec = structured(0.5, LayerSelector.ALL, Criterion.MAGNITUDE);
     StructuredPruner.Result r = StructuredPruner.prune(m.weights(), spec, null);
     // the output layer keeps its 10 classes; fc1 and fc2 lose exactly half of their neurons
@@ -76,7 +80,7 @@ class CompressionToolboxTest {
 
   @Test
   void structuredPruningOfConvolutionFiltersFollowsTheFlattenIntoTheDenseLayer() {
-    Dl4jModel m = Dl4jModel.initialised("lenet5", 3);
+    Network m = Dl4jBackend.INSTANCE.initialised("lenet5", 3);
     PruneSpec spec = structured(0.3, new LayerSelector(List.of(), "", List.of("conv", "dense"), List.of()),
         Criterion.MAGNITUDE);
     ModelWeights smaller = StructuredPruner.prune(m.weights(), spec, null).smaller();
@@ -88,9 +92,9 @@ class CompressionToolboxTest {
 
   @Test
   void dataDrivenCriteriaComeFromCalibrationBatches() {
-    Dl4jModel m = Dl4jModel.restore(trained);
+    Network m = Backends.dl4j().restore(trained);
     ModelWeights w = m.weights();
-    Calibration c = m.calibrate(w, train, 3, 128);
+    Calibration c = Backends.dl4j().trainer().calibrate(m, w, train, 3, 128);
     assertThat(c.batches()).isEqualTo(3);
     float[] fc1 = w.layer("fc1").weights();
     float[] g = c.gradient().get("fc1");
@@ -115,9 +119,9 @@ class CompressionToolboxTest {
     // every criterion gives a valid structured pruning whose rebuilt network equals the masked one
     for (Criterion crit : Criterion.values()) {
       if (crit == Criterion.TAYLOR && c.taylorGroupSums().isEmpty()) {
-        continue; // until Dl4jModel.calibrate computes the per-batch group sums (CalibrationTest checks them then)
+        continue; // until Dl4jTrainer.calibrate computes the per-batch group sums (CalibrationTest checks them then)
       }
-      assertRebuiltEqualsMasked(Dl4jModel.restore(trained), structured(0.25, LayerSelector.named("fc2"), crit), c,
+      assertRebuiltEqualsMasked(Backends.dl4j().restore(trained), structured(0.25, LayerSelector.named("fc2"), crit), c,
           test.head(300));
     }
   }
@@ -133,9 +137,9 @@ class CompressionToolboxTest {
       labels[i] = one.labels()[0];
     }
     LabeledImages copies = new LabeledImages(128, 28, 28, px, labels, new byte[32]);
-    Dl4jModel m = Dl4jModel.restore(trained);
-    float[] g1 = m.calibrate(m.weights(), one, 1, 128).gradient().get("fc2");
-    float[] g128 = m.calibrate(m.weights(), copies, 1, 128).gradient().get("fc2");
+    Network m = Backends.dl4j().restore(trained);
+    float[] g1 = Backends.dl4j().trainer().calibrate(m, m.weights(), one, 1, 128).gradient().get("fc2");
+    float[] g128 = Backends.dl4j().trainer().calibrate(m, m.weights(), copies, 1, 128).gradient().get("fc2");
     for (int i = 0; i < g1.length; i++) {
       assertThat(g128[i]).isCloseTo(g1[i], within(1e-6f + 1e-4f * g1[i]));
     }
@@ -143,8 +147,8 @@ class CompressionToolboxTest {
 
   @Test
   void taylorPruningKeepsMoreAccuracyThanGradientAtHighSparsity() {
-    Dl4jModel m = Dl4jModel.restore(trained);
-    TrialEvaluator ev = new TrialEvaluator(m, m.weights(), test, train, new byte[32], 1000);
+    Network m = Backends.dl4j().restore(trained);
+    TrialEvaluator ev = new TrialEvaluator(Backends.dl4j(), m, m.weights(), test, train, new byte[32], 1000);
     double[] acc = new double[3];
     Criterion[] cs = {Criterion.MAGNITUDE, Criterion.TAYLOR, Criterion.GRADIENT};
     for (int i = 0; i < 3; i++) {
@@ -152,7 +156,7 @@ class CompressionToolboxTest {
       TrialResult r = ev.evaluate(new PlannedTrial("p" + i, i, "b", 1, new TrialSpec(List.of(p))), "here");
       assertThat(r.isOk()).as(r.toString()).isTrue();
       Measurements x = r.measurements().orElseThrow();
-      assertThat(x.prunedSparsity()).isEqualTo(Math.round(0.9 * 784 * 64) / (784.0 * 64));
+      assertThat(x.size().prunedSparsity()).isEqualTo(Math.round(0.9 * 784 * 64) / (784.0 * 64));
       acc[i] = x.accuracy();
     }
     // |∂L/∂w| alone ignores the weight's size; magnitude and Taylor both keep large weights
@@ -163,20 +167,20 @@ class CompressionToolboxTest {
 
   @Test
   void structuredTrialFineTunesTheSmallerNetworkAndReportsFewerMacs() {
-    Dl4jModel m = Dl4jModel.restore(trained);
-    TrialEvaluator ev = new TrialEvaluator(m, m.weights(), test, train, new byte[32], 1000);
+    Network m = Backends.dl4j().restore(trained);
+    TrialEvaluator ev = new TrialEvaluator(Backends.dl4j(), m, m.weights(), test, train, new byte[32], 1000);
     TrialSpec spec = new TrialSpec(List.of(structured(0.5, LayerSelector.ALL, Criterion.APOZ),
         new FineTuneSpec(1, 1e-3, 64, FineTuneSpec.Schedule.ONE_SHOT, 1),
         new QuantSpec(8, QuantSpec.Scheme.SYMMETRIC, QuantSpec.Granularity.PER_CHANNEL, LayerSelector.ALL)));
     TrialResult r = ev.evaluate(new PlannedTrial("s", 1, "b", 2, spec), "here");
     assertThat(r.isOk()).as(r.toString()).isTrue();
     Measurements x = r.measurements().orElseThrow();
-    assertThat(x.macs()).isEqualTo(784 * 32 + 32 * 32 + 32 * 10);
-    assertThat(x.params()).isEqualTo(784 * 32 + 32 + 32 * 32 + 32 + 32 * 10 + 10);
-    assertThat(x.prunedSparsity()).isEqualTo(0.5);
-    assertThat(x.denseBytes()).isEqualTo(4 * x.params());
+    assertThat(x.size().macs()).isEqualTo(784 * 32 + 32 * 32 + 32 * 10);
+    assertThat(x.size().params()).isEqualTo(784 * 32 + 32 + 32 * 32 + 32 + 32 * 10 + 10);
+    assertThat(x.size().prunedSparsity()).isEqualTo(0.5);
+    assertThat(x.size().denseBytes()).isEqualTo(4 * x.size().params());
     // the ratio is against the original fp32 model, not the rebuilt smaller one
-    assertThat(x.compressionRatio()).isEqualTo(4.0 * (784 * 64 + 64 + 64 * 64 + 64 + 64 * 10 + 10) / x.encodedBytes());
+    assertThat(x.size().compressionRatio()).isEqualTo(4.0 * (784 * 64 + 64 + 64 * 64 + 64 + 64 * 10 + 10) / x.encodedBytes());
     assertThat(x.accuracy()).isBetween(0.85, 1.0);
     // the base evaluator's own network is untouched in shape
     assertThat(m.weights().layer("fc1").shape()).containsExactly(784, 64);
@@ -184,8 +188,8 @@ class CompressionToolboxTest {
 
   @Test
   void quantizationAwareTrainingKeepsTheMasksAndTheLevelsAndBeatsPostTrainingQuantization() {
-    Dl4jModel m = Dl4jModel.restore(trained);
-    TrialEvaluator ev = new TrialEvaluator(m, m.weights(), test, train, new byte[32], 1000);
+    Network m = Backends.dl4j().restore(trained);
+    TrialEvaluator ev = new TrialEvaluator(Backends.dl4j(), m, m.weights(), test, train, new byte[32], 1000);
     PruneSpec prune = new PruneSpec(PruneSpec.Scope.LAYER, 0.5, LayerSelector.ALL);
     QuantSpec ptq = new QuantSpec(2, QuantSpec.Scheme.SYMMETRIC, QuantSpec.Granularity.PER_CHANNEL, LayerSelector.ALL,
         QuantSpec.Algorithm.UNIFORM, 100, 0, 1e-4);
@@ -216,8 +220,8 @@ class CompressionToolboxTest {
 
   @Test
   void codebookFineTuningMovesOnlyTheCentroidsAndKeepsTheZeros() {
-    Dl4jModel m = Dl4jModel.restore(trained);
-    TrialEvaluator ev = new TrialEvaluator(m, m.weights(), test, train, new byte[32], 1000);
+    Network m = Backends.dl4j().restore(trained);
+    TrialEvaluator ev = new TrialEvaluator(Backends.dl4j(), m, m.weights(), test, train, new byte[32], 1000);
     PruneSpec prune = new PruneSpec(PruneSpec.Scope.GLOBAL, 0.8, LayerSelector.ALL);
     QuantSpec plain = new QuantSpec(2, QuantSpec.Scheme.SYMMETRIC, QuantSpec.Granularity.PER_TENSOR, LayerSelector.ALL,
         QuantSpec.Algorithm.KMEANS);
@@ -247,7 +251,7 @@ class CompressionToolboxTest {
 
   @Test
   void structuredPruningThatWouldEmptyALayerOrCutTheClassesIsRefused() {
-    ModelWeights w = Dl4jModel.restore(trained).weights();
+    ModelWeights w = Backends.dl4j().restore(trained).weights();
     assertThatThrownBy(() -> StructuredPruner.layers(w, structured(0.995, LayerSelector.ALL, Criterion.MAGNITUDE)))
         .hasMessage("structured sparsity 0.995 would remove all 64 neurons of layer 'fc1'; use a lower sparsity");
     assertThatThrownBy(() -> StructuredPruner.layers(w, structured(0.5, LayerSelector.named("out"), Criterion.MAGNITUDE)))

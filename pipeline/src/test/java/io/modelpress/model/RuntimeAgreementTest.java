@@ -1,5 +1,9 @@
 package io.modelpress.model;
 
+import io.modelpress.weights.LayerKind;
+import io.modelpress.weights.LayerWeights;
+import io.modelpress.weights.ModelWeights;
+import io.modelpress.model.dl4j.Dl4jBackend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -49,7 +53,7 @@ class RuntimeAgreementTest {
   }
 
   /** Max |runtime − DL4J| over all outputs, and the accuracies of both. */
-  static double[] compare(Dl4jModel net, CompressedModel c, CompiledModel.Mode mode) {
+  static double[] compare(Network net, CompressedModel c, CompiledModel.Mode mode) {
     net.load(c.weights());
     float[] ref = net.outputs(net.inputs(test), 250);
     CompiledModel rt = CompiledModel.compile(c, net.architecture(), mode);
@@ -59,7 +63,7 @@ class RuntimeAgreementTest {
     for (int i = 0; i < ref.length; i++) {
       maxDiff = Math.max(maxDiff, Math.abs(ref[i] - got[i]));
     }
-    // DL4J's top-1 from the outputs above (Dl4jModel.predict is their argmax; a second pass costs seconds on lenet5)
+    // DL4J's top-1 from the outputs above (Network.predict is their argmax; a second pass costs seconds on lenet5)
     int[] top = new int[test.count()];
     for (int r = 0; r < top.length; r++) {
       for (int j = 1; j < 10; j++) {
@@ -73,7 +77,7 @@ class RuntimeAgreementTest {
 
   @Test
   void fp32KernelsComputeWhatDl4jComputes() {
-    Dl4jModel net = Dl4jModel.restore(trained);
+    Network net = Backends.dl4j().restore(trained);
     assertThat(net.activations()).containsExactly("relu", "relu", "softmax");
     ModelWeights base = net.weights();
     // dense
@@ -100,10 +104,10 @@ class RuntimeAgreementTest {
 
   @Test
   void structuredPrunedModelsRunAtTheirSmallerSize() {
-    Dl4jModel net = Dl4jModel.restore(trained);
+    Network net = Backends.dl4j().restore(trained);
     StructuredPruner.Result r = StructuredPruner.prune(net.weights(), new PruneSpec(PruneSpec.Scope.LAYER, 0.5,
         LayerSelector.ALL, PruneSpec.Criterion.MAGNITUDE, PruneSpec.Structure.STRUCTURED, 4), null);
-    Dl4jModel smaller = net.rebuilt(r.smaller());
+    Network smaller = net.rebuilt(r.smaller());
     double[] d = compare(smaller, new CompressedModel(r.smaller(), java.util.Map.of(), 0.5), CompiledModel.Mode.DENSE);
     assertThat(d[0]).isLessThan(1e-5);
     assertThat(d[2]).isEqualTo(d[1]);
@@ -111,7 +115,7 @@ class RuntimeAgreementTest {
 
   @Test
   void int8KernelsStayWithinOnePointOfFp32() {
-    Dl4jModel net = Dl4jModel.restore(trained);
+    Network net = Backends.dl4j().restore(trained);
     double[] q = compare(net, new CompressedModel(net.weights(), java.util.Map.of(), Double.NaN), CompiledModel.Mode.INT8);
     // 8-bit weights per channel and 8-bit activations per row: probabilities within 0.05, accuracy within 1 point
     assertThat(q[0]).isLessThan(0.05);
@@ -121,17 +125,17 @@ class RuntimeAgreementTest {
   /** Runtime against DL4J on lenet5: fp32 kernels within this of DL4J's probabilities, with equal top-1 accuracy. */
   static final double CONV_TOLERANCE = 1e-4;
 
-  static Dl4jModel lenet5() {
-    return Dl4jModel.restore(TestData.trainedLenet5());
+  static Network lenet5() {
+    return Backends.dl4j().restore(TestData.trainedLenet5());
   }
 
-  static String kinds(Dl4jModel net, CompressedModel c, CompiledModel.Mode mode) {
+  static String kinds(Network net, CompressedModel c, CompiledModel.Mode mode) {
     return CompiledModel.compile(c, net.architecture(), mode).kinds();
   }
 
   @Test
   void lenet5KernelsComputeWhatDl4jComputes() {
-    Dl4jModel net = lenet5();
+    Network net = lenet5();
     assertThat(net.architecture()).isEqualTo(new Architecture(1, 28, 28, List.of(
         new Architecture.Conv("identity", 1, 1, 0, 0, false),
         new Architecture.Pool(true, 2, 2, 2, 2, 0, 0, false, false),
@@ -165,14 +169,14 @@ class RuntimeAgreementTest {
 
   @Test
   void structuredPrunedLenet5RunsAtItsSmallerSize() {
-    Dl4jModel net = lenet5();
+    Network net = lenet5();
     StructuredPruner.Result r = StructuredPruner.prune(net.weights(), new PruneSpec(PruneSpec.Scope.LAYER, 0.5,
         new LayerSelector(List.of("conv1", "conv2", "fc1"), "", List.of(), List.of()), PruneSpec.Criterion.MAGNITUDE,
         PruneSpec.Structure.STRUCTURED, 4), null);
     // half the filters, the matching input channels of conv2, and 4×4 flattened inputs of fc1 per removed filter
     assertThat(r.smaller().layers().stream().map(l -> java.util.Arrays.toString(l.shape())).toList())
         .containsExactly("[10, 1, 5, 5]", "[25, 10, 5, 5]", "[400, 250]", "[250, 10]");
-    Dl4jModel smaller = net.rebuilt(r.smaller());
+    Network smaller = net.rebuilt(r.smaller());
     double[] d = compare(smaller, new CompressedModel(r.smaller(), java.util.Map.of(), 0.5), CompiledModel.Mode.DENSE);
     assertThat(d[0]).isLessThan(CONV_TOLERANCE);
     assertThat(d[2]).isEqualTo(d[1]);
@@ -180,7 +184,7 @@ class RuntimeAgreementTest {
 
   @Test
   void lenet5Int8StaysWithinOnePointOfFp32() {
-    Dl4jModel net = lenet5();
+    Network net = lenet5();
     CompressedModel fp32 = new CompressedModel(net.weights(), java.util.Map.of(), Double.NaN);
     assertThat(kinds(net, fp32, CompiledModel.Mode.INT8)).isEqualTo("conv-int8,conv-int8,int8,int8");
     double[] q = compare(net, fp32, CompiledModel.Mode.INT8);
@@ -192,9 +196,9 @@ class RuntimeAgreementTest {
   /** Same-mode convolutions with odd padding, strides 2 and 3, and padded max and average pooling, against DL4J. */
   @Test
   void convolutionAndPoolingGeometryMatchesDl4j() throws Exception {
-    Dl4jModel countsPadding = geometryNet(true);
-    Dl4jModel skipsPadding = geometryNet(false);
-    for (Dl4jModel net : List.of(countsPadding, skipsPadding)) {
+    Network countsPadding = geometryNet(true);
+    Network skipsPadding = geometryNet(false);
+    for (Network net : List.of(countsPadding, skipsPadding)) {
       double[] d = compare(net, new CompressedModel(net.weights(), java.util.Map.of(), Double.NaN),
           CompiledModel.Mode.DENSE);
       assertThat(d[0]).isLessThan(1e-5);
@@ -214,7 +218,7 @@ class RuntimeAgreementTest {
    * (7×7) → conv 4×4 stride 3 Same (3×3, padding 1 top, 2 bottom) → max-pool 2×2 stride 1 Same → avg-pool
    * 3×3 stride 2 Same (2×2) → dense 7 → softmax 10; the same random weights whatever the divisor.
    */
-  static Dl4jModel geometryNet(boolean avgPoolIncludePadInDivisor) throws java.io.IOException {
+  static Network geometryNet(boolean avgPoolIncludePadInDivisor) throws java.io.IOException {
     MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(3).list()
         .layer(new ConvolutionLayer.Builder(3, 3).nOut(4).stride(2, 2).convolutionMode(ConvolutionMode.Same)
             .activation(Activation.TANH).build())
@@ -233,12 +237,12 @@ class RuntimeAgreementTest {
     return saved(conf);
   }
 
-  static Dl4jModel saved(MultiLayerConfiguration conf) throws java.io.IOException {
+  static Network saved(MultiLayerConfiguration conf) throws java.io.IOException {
     MultiLayerNetwork n = new MultiLayerNetwork(conf);
     n.init();
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
     ModelSerializer.writeModel(n, out, false);
-    return Dl4jModel.restore(out.toByteArray());
+    return Backends.dl4j().restore(out.toByteArray());
   }
 
   /**
@@ -345,7 +349,7 @@ class RuntimeAgreementTest {
 
   @Test
   void unsupportedLayersAndMismatchedWeightsGetOneLineMessages() throws Exception {
-    Dl4jModel pnorm = saved(new NeuralNetConfiguration.Builder().list()
+    Network pnorm = saved(new NeuralNetConfiguration.Builder().list()
         .layer(new ConvolutionLayer.Builder(5, 5).name("conv1").nOut(4).build())
         .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.PNORM).name("pool1").pnorm(2).kernelSize(2, 2)
             .stride(2, 2).build())
@@ -355,7 +359,7 @@ class RuntimeAgreementTest {
     assertThatThrownBy(pnorm::architecture)
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("layer 'pool1' pools with PNORM; the runtime executes max and average pooling only");
-    Dl4jModel dilated = saved(new NeuralNetConfiguration.Builder().list()
+    Network dilated = saved(new NeuralNetConfiguration.Builder().list()
         .layer(new ConvolutionLayer.Builder(3, 3).name("conv1").nOut(4).dilation(2, 2).build())
         .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("out").nOut(10)
             .activation(Activation.SOFTMAX).build())
@@ -363,7 +367,7 @@ class RuntimeAgreementTest {
     assertThatThrownBy(dilated::architecture)
         .hasMessage("layer 'conv1' has dilation 2×2; the runtime executes undilated windows only");
     // weights that do not fit the layer before: fc1 with 700 inputs after 50 channels of 4×4
-    Dl4jModel net = Dl4jModel.initialised("lenet5", 1);
+    Network net = Dl4jBackend.INSTANCE.initialised("lenet5", 1);
     ModelWeights w = net.weights();
     LayerWeights fc1 = w.layer("fc1");
     LayerWeights wrong = new LayerWeights("fc1", fc1.kind(), new int[] {700, 500}, 1, 1, new float[700 * 500],

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.modelpress.TestData;
 import io.modelpress.compress.TrialCompressor;
 import io.modelpress.compress.quant.ValueCoding;
-import io.modelpress.model.ModelWeights;
+import io.modelpress.weights.ModelWeights;
 import io.modelpress.spec.PruneSpec;
 import io.modelpress.spec.QuantSpec;
 import io.modelpress.spec.TrialSpec;

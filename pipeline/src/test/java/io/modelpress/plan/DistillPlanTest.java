@@ -165,18 +165,18 @@ class DistillPlanTest {
   void badDistillationBlocksAreRefusedWithTheKeyAndTheFix() {
     assertThatThrownBy(() -> parse("distill: {students: [mlp-8], temperatures: [2], alphas: [0.5], averaging-frequency: 4}"))
         .isInstanceOf(ConfigException.class)
-        .hasMessage("'search[0].distill.averaging-frequency' is set but 'parallelism' is task; it applies to students "
+        .hasMessage("'search[0].distill.averaging-frequency' is set to 4 but parallelism is task; it applies to students "
             + "trained data-parallel only (parallelism: data)");
     assertThatThrownBy(() -> parse("distill: {students: [cnn-3]}"))
-        .hasMessageContaining("'distill.students' has 'cnn-3' but a student is mlp-H1[-H2...]");
+        .hasMessageStartingWith("'search[0].distill.students' has 'cnn-3' but a student is mlp-H1[-H2...]");
     assertThatThrownBy(() -> parse("distill: {students: [mlp-8], temperature: [2]}"))
         .hasMessageStartingWith("unknown key 'search[0].distill.temperature'; valid keys in 'search[0].distill': ");
     assertThatThrownBy(() -> parse("distill: {temperatures: [2]}"))
         .hasMessageStartingWith("'search[0].distill.students' is missing");
     assertThatThrownBy(() -> parse("distill: {students: [mlp-8], alphas: [1.5]}"))
-        .hasMessageContaining("'distill.alphas' has 1.5 but must be in [0, 1]");
+        .hasMessageContaining("'search[0].distill.alphas' has 1.5 but must be in [0, 1]");
     assertThatThrownBy(() -> parse("distill: {students: [mlp-8], temperatures: [0]}"))
-        .hasMessageContaining("'distill.temperatures' has 0.0 but must be in (0, 1000]");
+        .hasMessageContaining("'search[0].distill.temperatures' has 0.0 but must be in (0, 1000]");
     assertThatThrownBy(() -> parse("distill: {students: [mlp-8], parallelism: gpu}"))
         .hasMessageContaining("gpu");
   }

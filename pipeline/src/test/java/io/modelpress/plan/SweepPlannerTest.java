@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.modelpress.TestData;
 import io.modelpress.config.SweepConfigParser;
-import io.modelpress.model.ModelWeights;
+import io.modelpress.weights.ModelWeights;
 import io.modelpress.spec.SweepSpec;
 import java.util.HashSet;
 import java.util.List;
@@ -148,7 +148,7 @@ class SweepPlannerTest {
         .hasMessage("'search[1].quantize.clip-percentile[0]' is set to 40.0 but must be in (50, 100]; 100 means min/max");
     assertThatThrownBy(() -> SweepConfigParser.parse(TOOLBOX.replace("method: [uniform, kmeans], bits: 3",
         "method: [uniform], bits: [3, 16]"), "t"))
-        .hasMessage("'search[1].quantize.train' trains integer quantizers; remove 16 and 32 from 'search[1].quantize.bits'");
+        .hasMessage("'search[1].quantize.train' trains integer quantizers; remove 16 and 32 from 'bits'");
     assertThatThrownBy(() -> SweepConfigParser.parse(TOOLBOX.replace("method: taylor, scope: global",
         "method: taylor, structure: structured, scope: layer"), "t"))
         .hasMessageContaining("structured"); // agp cannot ramp structured pruning

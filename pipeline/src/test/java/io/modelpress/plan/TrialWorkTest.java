@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.withinPercentage;
 
 import io.modelpress.TestData;
 import io.modelpress.config.SweepConfigParser;
-import io.modelpress.model.ModelWeights;
+import io.modelpress.weights.ModelWeights;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package io.modelpress.report;
 
+import io.modelpress.spec.Defaults;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelpress.plan.PlannedTrial;
@@ -16,9 +17,7 @@ class NightlyDiffTest {
 
   static RunReport night(String id, String model, double base, double prune, double q4, double hypervolume,
       Set<String> frontier) {
-    RunInfo r = new RunInfo(id, "cfg", Instant.parse("2026-12-0" + id.charAt(id.length() - 1) + "T02:30:00Z"),
-        Instant.parse("2026-12-0" + id.charAt(id.length() - 1) + "T02:40:00Z"), 3, 3, 0, base, "accuracy maximize",
-        "{}", "zoo:x", model, "mnist", "cd".repeat(32), "local[2]", "v", "3.5.9", "1.0.0-M2", "17", "amd64", hypervolume);
+    RunInfo r = new RunInfo(id, "cfg", Instant.parse("2026-12-0" + id.charAt(id.length() - 1) + "T02:30:00Z"), Instant.parse("2026-12-0" + id.charAt(id.length() - 1) + "T02:40:00Z"), new RunInfo.Trials(3, 3, 0), base, "accuracy maximize", hypervolume, new RunInfo.Inputs("{}", "zoo:x", model, "mnist", "cd".repeat(32)), new RunInfo.Provenance("local[2]", "v", "3.5.9", "1.0.0-M2", "17", "amd64"));
     String p = model.substring(0, 2);
     List<TrialResult> trials = List.of(
         ReportFilesTest.ok(p + "base", 0, List.of(), base, 190_000, Double.NaN, false),
@@ -32,7 +31,7 @@ class NightlyDiffTest {
   @Test
   void aFirstNightHasNothingToCompare() {
     NightlyDiff.Result d = NightlyDiff.of(night("n1", "ab".repeat(32), 0.98, 0.97, 0.975, 1.0, Set.of("base")), null,
-        NightlySpec.DEFAULT);
+        Defaults.NIGHTLY);
     assertThat(d.rows()).isEmpty();
     assertThat(d.regression()).isFalse();
     assertThat(d.text()).isEqualTo("nightly diff: run n1 is the first night of its config; nothing to compare\n");
@@ -42,7 +41,7 @@ class NightlyDiffTest {
   void anUnchangedNightHasNoTrialRowsAndNoRegression() {
     RunReport a = night("n1", "ab".repeat(32), 0.98, 0.97, 0.975, 1.0, Set.of("base", "prune", "q4"));
     RunReport b = night("n2", "ab".repeat(32), 0.98, 0.97, 0.975, 1.0, Set.of("base", "prune", "q4"));
-    NightlyDiff.Result d = NightlyDiff.of(b, a, NightlySpec.DEFAULT);
+    NightlyDiff.Result d = NightlyDiff.of(b, a, Defaults.NIGHTLY);
     assertThat(d.previousRunId()).isEqualTo("n1");
     assertThat(d.rows()).allSatisfy(r -> assertThat(r.kind()).isEqualTo("summary"));
     assertThat(d.rows()).extracting(NightlyDiff.Row::metric)
@@ -58,7 +57,7 @@ class NightlyDiffTest {
     // the new version: other trial ids; pruning lost 2 points (limit 1), the base 0.3, q4 gained 0.15; the best
     // (the base both nights) lost 0.3 (limit 0.5)
     RunReport b = night("n2", "ef".repeat(32), 0.977, 0.95, 0.9765, 0.97, Set.of("base", "q4"));
-    NightlyDiff.Result d = NightlyDiff.of(b, a, NightlySpec.DEFAULT);
+    NightlyDiff.Result d = NightlyDiff.of(b, a, Defaults.NIGHTLY);
     assertThat(d.rows()).filteredOn(r -> r.kind().equals("model")).singleElement()
         .satisfies(r -> assertThat(r.detail()).startsWith("new model version: abababababab… -> efefefefefef…"));
     assertThat(d.rows()).filteredOn(r -> r.kind().equals("worse")).extracting(NightlyDiff.Row::trialId)
@@ -87,9 +86,7 @@ class NightlyDiffTest {
   @Test
   void trialsThatWorkedLastNightAndFailTonightAreRegressionsAndSoIsANightWithNothingMeasured() {
     RunReport a = night("n1", "ab".repeat(32), 0.98, 0.97, 0.975, 1.0, Set.of("base", "prune", "q4"));
-    RunInfo r = new RunInfo("n2", "cfg", Instant.parse("2026-12-02T02:30:00Z"), Instant.parse("2026-12-02T02:40:00Z"),
-        3, 0, 3, Double.NaN, "accuracy maximize", "{}", "zoo:x", "ab".repeat(32), "mnist", "cd".repeat(32), "local[2]",
-        "v", "3.5.9", "1.0.0-M2", "17", "amd64", Double.NaN);
+    RunInfo r = new RunInfo("n2", "cfg", Instant.parse("2026-12-02T02:30:00Z"), Instant.parse("2026-12-02T02:40:00Z"), new RunInfo.Trials(3, 0, 3), Double.NaN, "accuracy maximize", Double.NaN, new RunInfo.Inputs("{}", "zoo:x", "ab".repeat(32), "mnist", "cd".repeat(32)), new RunInfo.Provenance("local[2]", "v", "3.5.9", "1.0.0-M2", "17", "amd64"));
     List<TrialResult> failed = new java.util.ArrayList<>();
     for (TrialResult t : a.trials()) {
       PlannedTrial p = t.trial();
@@ -97,7 +94,7 @@ class NightlyDiffTest {
           new IllegalStateException("out of memory on the executor\nmore"), "h/2"));
     }
     NightlyDiff.Result d = NightlyDiff.of(new RunReport(r, failed, Set.of(), null, List.of(), null), a,
-        NightlySpec.DEFAULT);
+        Defaults.NIGHTLY);
     assertThat(d.rows()).filteredOn(x -> x.kind().equals("failed")).hasSize(3)
         .allSatisfy(x -> {
           assertThat(x.regression()).isTrue();

@@ -9,7 +9,7 @@ import io.modelpress.spec.LayerSelector;
 import io.modelpress.spec.PruneSpec;
 import io.modelpress.spec.QuantSpec;
 import io.modelpress.spec.TrialSpec;
-import io.modelpress.sweep.Latency;
+import io.modelpress.runtime.Latency;
 import io.modelpress.sweep.Measurements;
 import io.modelpress.sweep.RunInfo;
 import io.modelpress.sweep.Sensitivity;
@@ -31,10 +31,10 @@ class ReportFilesTest {
   static final String HOSTILE = "<script>alert('x')</script> & \"quotes\"";
 
   static RunInfo run(String id, String name, Instant started, double hypervolume, double base) {
-    return new RunInfo(id, name, started, started.plusSeconds(30), 5, 4, 1, base,
-        "accuracy maximize, encoded_bytes minimize, latency_b1_p50_ms minimize", "{}", "zoo:" + HOSTILE,
-        "ab".repeat(32), "mnist", "cd".repeat(32), "local[2]", "0.1.0-SNAPSHOT (test)", "3.5.9", "1.0.0-M2", "17",
-        "amd64", hypervolume);
+    return new RunInfo(id, name, started, started.plusSeconds(30), new RunInfo.Trials(5, 4, 1), base,
+        "accuracy maximize, encoded_bytes minimize, latency_b1_p50_ms minimize", hypervolume,
+        new RunInfo.Inputs("{}", "zoo:" + HOSTILE, "ab".repeat(32), "mnist", "cd".repeat(32)),
+        new RunInfo.Provenance("local[2]", "0.1.0-SNAPSHOT (test)", "3.5.9", "1.0.0-M2", "17", "amd64"));
   }
 
   static TrialResult ok(String id, int index, List<CompressionStep> steps, double accuracy, long bytes, double ms,
@@ -42,8 +42,7 @@ class ReportFilesTest {
     PlannedTrial t = new PlannedTrial(id, index, "b", index, new TrialSpec(steps));
     Latency l = Double.isNaN(ms) ? null : new Latency("dense-fp32", new Latency.Stats(ms, 1.2 * ms, 0.1 * ms, 40),
         new Latency.Stats(20 * ms, 24 * ms, 2 * ms, 40), 2, noisy, "h/1", null);
-    Measurements m = new Measurements(accuracy, 0.98 - accuracy, 0, 0, 0, 1000, 50_000, 50_000, 0, Double.NaN,
-        200_000, bytes, 200_000.0 / bytes, 50_000, 50_000, 1, 0, 0, 0, List.of(), l);
+    Measurements m = new Measurements(new Measurements.Quality(accuracy, 0.98 - accuracy, 0, 0, 0, 1000), new Measurements.Size(50_000, 50_000, 0, Double.NaN, 200_000, bytes, 200_000.0 / bytes, 50_000, 50_000), 1, new Measurements.Timings(0, 0, 0, Double.NaN), List.of(), l);
     return TrialResult.ok(t, m, "h/1");
   }
 
@@ -95,7 +94,7 @@ class ReportFilesTest {
         "<td>mlp-300-100</td>");
 
     // the plot of one student: a line per α over the temperatures it was distilled at, above the hard-label line
-    var s32 = io.modelpress.distill.DistillSummary.of(trials).stream().filter(x -> x.label().equals("mlp-32"))
+    var s32 = io.modelpress.sweep.DistillSummary.of(trials).stream().filter(x -> x.label().equals("mlp-32"))
         .findFirst().orElseThrow();
     var series = ReportPlots.distillation(r, s32).getSeriesMap();
     String a05 = "distilled, α = 0.5 (weight of the hard labels)";

@@ -5,9 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.modelpress.TestData;
 import io.modelpress.compress.CompressedModel;
 import io.modelpress.data.LabeledImages;
-import io.modelpress.model.Dl4jModel;
+import io.modelpress.model.Backends;
+import io.modelpress.model.Network;
+import io.modelpress.model.Trainer;
 import io.modelpress.spec.LatencySpec;
-import io.modelpress.sweep.Latency;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +30,7 @@ class LatencyMeterTest {
 
   @Test
   void measuresBothBatchSizesWithinTheRunBoundsAndRepeatsOrFlagsNoise() {
-    Dl4jModel net = Dl4jModel.restore(TestData.trainedMlp());
+    Network net = Backends.dl4j().restore(TestData.trainedMlp());
     CompiledModel m = CompiledModel.compile(new CompressedModel(net.weights(), Map.of(), Double.NaN), net.architecture(),
         CompiledModel.Mode.AUTO);
     LabeledImages test = TestData.mnistTest(64);

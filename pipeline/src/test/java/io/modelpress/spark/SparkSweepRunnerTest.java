@@ -6,7 +6,9 @@ import io.modelpress.TestData;
 import io.modelpress.config.SweepConfigParser;
 import io.modelpress.data.LabeledImages;
 import io.modelpress.measure.LayerWorkload;
-import io.modelpress.model.Dl4jModel;
+import io.modelpress.model.Backends;
+import io.modelpress.model.Network;
+import io.modelpress.model.Trainer;
 import io.modelpress.model.ModelStore;
 import io.modelpress.plan.SweepPlan;
 import io.modelpress.plan.SweepPlanner;
@@ -15,6 +17,7 @@ import io.modelpress.spec.TrainSpec;
 import io.modelpress.sweep.Measurements;
 import io.modelpress.sweep.Frontier;
 import io.modelpress.sweep.RunInfo;
+import io.modelpress.sweep.RunOutcome;
 import io.modelpress.sweep.TrialResult;
 import java.io.File;
 import java.nio.file.Files;
@@ -59,7 +62,7 @@ class SparkSweepRunnerTest {
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.sql.shuffle.partitions", "2")
         .getOrCreate();
-    model = Dl4jModel.train("mlp-64-64", new TrainSpec(2, 64, 1e-3, 3), TestData.mnistTrain(5000), (e, s) -> { }).save();
+    model = Backends.dl4j().trainer().train("mlp-64-64", new TrainSpec(2, 64, 1e-3, 3), TestData.mnistTrain(5000), (e, s) -> { }).save();
     test = TestData.mnistTest(1000);
   }
 
@@ -110,9 +113,9 @@ class SparkSweepRunnerTest {
   void sweepEvaluatesEveryTrialOnceAndWritesReadableTables() throws Exception {
     SweepSpec spec = SweepConfigParser.parse(CONFIG, "t");
     byte[] fp = ModelStore.sha256(model);
-    Dl4jModel m = Dl4jModel.restore(model);
+    Network m = Backends.dl4j().restore(model);
     SweepPlan plan = SweepPlanner.plan(spec, m.weights(), ModelStore.hex(fp), test.fingerprintHex());
-    List<TrialResult> results = SparkSweepRunner.run(spark, plan, model, fp, test, null, 1000);
+    List<TrialResult> results = SparkSweepRunner.run(spark, plan, SparkSweepRunner.Inputs.of(model, fp, test, null, 1000));
     double base = TrialResult.baseAccuracy(results);
 
     assertThat(results).hasSize(plan.size()).hasSize(1 + 6 + 6 + 1);
@@ -127,7 +130,7 @@ class SparkSweepRunnerTest {
     assertThat(base).isBetween(0.85, 1.0);
 
     // the same plan again gives the same metrics (deterministic trials)
-    List<TrialResult> again = SparkSweepRunner.run(spark, plan, model, fp, test, null, 1000);
+    List<TrialResult> again = SparkSweepRunner.run(spark, plan, SparkSweepRunner.Inputs.of(model, fp, test, null, 1000));
     for (int i = 0; i < results.size(); i++) {
       assertThat(again.get(i).measurements().orElseThrow().accuracy())
           .isEqualTo(results.get(i).measurements().orElseThrow().accuracy());
@@ -137,11 +140,13 @@ class SparkSweepRunnerTest {
 
     Map<String, Integer> ranks = Frontier.ranks(results, spec.objectives());
     String out = tmp.resolve("out").toString();
-    RunInfo run = new RunInfo("r1", "t", Instant.now(), Instant.now(), results.size(), results.size(), 0, base,
-        "accuracy maximize", "{}", "zoo:mlp-64-64", ModelStore.hex(fp), "mnist", test.fingerprintHex(), "local[2]",
-        "test", spark.version(), "1.0.0-M2", "17", "amd64", Frontier.hypervolume(results, spec.objectives()));
+    RunOutcome outcome = RunOutcome.of(new RunOutcome.Header("r1", "t", Instant.now(),
+        new RunInfo.Inputs("{}", "zoo:mlp-64-64", ModelStore.hex(fp), "mnist", test.fingerprintHex()),
+        new RunInfo.Provenance("local[2]", "test", spark.version(), "1.0.0-M2", "17", "amd64")), spec.objectives(),
+        results, List.of(), 1.0);
+    assertThat(outcome.ranks()).isEqualTo(ranks);
     assertThat(ResultTables.runExists(out, "r1", new Configuration())).isFalse();
-    ResultTables.write(spark, out, run, results, ranks, false);
+    ResultTables.write(spark, out, outcome);
     assertThat(ResultTables.runExists(out, "r1", new Configuration())).isTrue();
 
     // Spark reads the tables back

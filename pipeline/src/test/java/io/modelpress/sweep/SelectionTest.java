@@ -8,6 +8,7 @@ import io.modelpress.measure.DeviceProfile;
 import io.modelpress.measure.LayerWorkload;
 import io.modelpress.pareto.ParetoFront;
 import io.modelpress.plan.PlannedTrial;
+import io.modelpress.runtime.Latency;
 import io.modelpress.spec.LayerSelector;
 import io.modelpress.spec.PruneSpec;
 import io.modelpress.spec.TrialSpec;
@@ -27,8 +28,7 @@ class SelectionTest {
     Latency l = Double.isNaN(measuredMs) ? Latency.failed("h/1", "cannot execute")
         : new Latency("dense-fp32", new Latency.Stats(measuredMs, measuredMs, 0, 20),
             new Latency.Stats(32 * measuredMs, 32 * measuredMs, 0, 20), 2, false, "h/1", null);
-    Measurements m = new Measurements(accuracy, 0.98 - accuracy, 0, 0, 0, 1000, 100, 100, 0, Double.NaN, 400, bytes,
-        1, 100, 100, 1, 0, 0, 0, List.of(w), l);
+    Measurements m = new Measurements(new Measurements.Quality(accuracy, 0.98 - accuracy, 0, 0, 0, 1000), new Measurements.Size(100, 100, 0, Double.NaN, 400, bytes, 1, 100, 100), 1, new Measurements.Timings(0, 0, 0, Double.NaN), List.of(w), l);
     return TrialResult.ok(t, m, "h/1");
   }
 

@@ -1,7 +1,7 @@
 package io.modelpress.compress.prune;
 
-import io.modelpress.model.Calibration;
-import io.modelpress.model.LayerWeights;
+import io.modelpress.compress.Calibration;
+import io.modelpress.weights.LayerWeights;
 import io.modelpress.spec.PruneSpec.Criterion;
 
 /**

@@ -1,9 +1,9 @@
 package io.modelpress.compress.prune;
 
-import io.modelpress.model.Calibration;
-import io.modelpress.model.LayerKind;
-import io.modelpress.model.LayerWeights;
-import io.modelpress.model.ModelWeights;
+import io.modelpress.compress.Calibration;
+import io.modelpress.weights.LayerKind;
+import io.modelpress.weights.LayerWeights;
+import io.modelpress.weights.ModelWeights;
 import io.modelpress.spec.PruneSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

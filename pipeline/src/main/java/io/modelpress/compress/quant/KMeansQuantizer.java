@@ -1,6 +1,6 @@
 package io.modelpress.compress.quant;
 
-import io.modelpress.model.LayerWeights;
+import io.modelpress.weights.LayerWeights;
 import java.util.Arrays;
 
 /**

@@ -1,6 +1,6 @@
 package io.modelpress.compress.quant;
 
-import io.modelpress.model.LayerWeights;
+import io.modelpress.weights.LayerWeights;
 
 /**
  * Power-of-two (logarithmic) quantization (Miyashita et al. 2016, "Convolutional Neural Networks using

@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.modelpress.config.SweepConfigParser;
-import io.modelpress.model.Calibration;
-import io.modelpress.model.LayerKind;
-import io.modelpress.model.LayerWeights;
-import io.modelpress.model.ModelWeights;
+import io.modelpress.compress.Calibration;
 import io.modelpress.spec.LayerSelector;
 import io.modelpress.spec.PruneSpec;
 import io.modelpress.spec.PruneSpec.Criterion;
+import io.modelpress.weights.LayerKind;
+import io.modelpress.weights.LayerWeights;
+import io.modelpress.weights.ModelWeights;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

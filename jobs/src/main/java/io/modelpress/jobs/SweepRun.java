@@ -1,0 +1,130 @@
+package io.modelpress.jobs;
+
+import io.modelpress.cli.Progress;
+import io.modelpress.cli.UserError;
+import io.modelpress.config.ConfigWriter;
+import io.modelpress.data.Datasets;
+import io.modelpress.data.LabeledImages;
+import io.modelpress.model.Backend;
+import io.modelpress.model.Backends;
+import io.modelpress.model.Versions;
+import io.modelpress.plan.PlannedTrial;
+import io.modelpress.plan.SweepPlan;
+import io.modelpress.plan.SweepPlanner;
+import io.modelpress.spark.ResultReader;
+import io.modelpress.spark.ResultTables;
+import io.modelpress.spark.SparkSweepRunner;
+import io.modelpress.spark.SweepLoop;
+import io.modelpress.spec.SearchBlock;
+import io.modelpress.spec.SweepSpec;
+import io.modelpress.sweep.ResumeState;
+import io.modelpress.sweep.RunInfo;
+import io.modelpress.sweep.RunOutcome;
+import io.modelpress.sweep.TrialResult;
+import java.io.PrintStream;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * One sweep run, start to finish: inputs loaded and checked ({@link SweepInputs}), the plan, what earlier
+ * attempts of the run id committed ({@link ResumeState}), the evaluation in committed batches
+ * ({@link SweepLoop}), the outcome ({@link RunOutcome}) and its tables. Everything that can be checked is
+ * checked before the first trial runs, and nothing is written under the output root before the tables.
+ */
+public final class SweepRun {
+
+  private SweepRun() {}
+
+  /**
+   * How to run: where the tables go, under which run id, whether to replace a finished run, the first
+   * {@code maxTrials} trials only (0: all), trials per commit (0: a tenth of the plan, at least 8 per task
+   * slot), and whether trials that earlier finished runs measured are taken over (nightly).
+   */
+  public record Options(String out, String runId, boolean overwrite, Instant started, int maxTrials, int commitEvery,
+      boolean reuseEarlier) {}
+
+  /** A run's outcome with where its time went (seconds): loading and planning, evaluating, writing the tables. */
+  public record Result(RunOutcome outcome, double prepareSeconds, double evalSeconds, double writeSeconds) {}
+
+  public static Result execute(SparkSession spark, SweepSpec spec, Options o, PrintStream log) {
+    long t0 = System.nanoTime();
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    ResultReader reader = new ResultReader(spark, o.out());
+    try {
+      ResultTables.checkWritable(o.out(), hadoop);
+      if (!o.overwrite() && reader.finished(o.runId())) {
+        throw new UserError("run id '" + o.runId() + "' already has results in " + o.out()
+            + "; pass --overwrite to replace them or choose another --run-id");
+      }
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+    Backend backend = Backends.dl4j();
+    SweepInputs in = SweepInputs.load(spark, spec, backend, log);
+    SweepSpec resolved = in.spec();
+    SweepPlan plan;
+    LabeledImages train;
+    try {
+      plan = SweepPlanner.plan(resolved, in.weights(), in.modelFingerprint(), in.test().fingerprintHex(),
+          in.test().features());
+      if (o.maxTrials() > 0 && o.maxTrials() < plan.size()) {
+        plan = new SweepPlan(plan.modelFingerprint(), plan.datasetFingerprint(), plan.trials().subList(0, o.maxTrials()));
+      }
+      boolean trains = plan.trials().stream().anyMatch(t -> t.spec().needsTrainingData())
+          || resolved.search().stream().anyMatch(b -> b instanceof SearchBlock.Evolve e
+              && e.evolve().pruneMethod().needsCalibration());
+      train = trains ? Datasets.train(resolved.dataset(), hadoop) : null;
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+    if (o.overwrite()) {
+      ResultTables.deleteRun(o.out(), o.runId(), hadoop);
+    }
+    Set<String> evolving = resolved.search().stream().filter(b -> b instanceof SearchBlock.Evolve)
+        .map(SearchBlock::name).collect(Collectors.toSet());
+    ResumeState state = ResumeState.of(plan, reader.trials(o.runId()), evolving);
+    if (state.foreignTrial().isPresent()) {
+      throw new UserError("run id '" + o.runId() + "' has rows in " + o.out() + "/trials from another config (trial "
+          + state.foreignTrial().get() + " is not in this plan); use another --run-id, or --overwrite to start it again");
+    }
+    if (state.done() > 0) {
+      log.printf(Locale.ROOT, "resuming run %s: %d of %d trials already have rows; evaluating the other %d%n",
+          o.runId(), state.done(), plan.size(), state.todo().size());
+    }
+    String configJson = ConfigWriter.json(spec);
+    if (o.reuseEarlier() && !state.todo().isEmpty()) {
+      Map<String, TrialResult> earlier = reader.earlierResults(o.runId(),
+          state.todo().stream().map(PlannedTrial::trialId).collect(Collectors.toSet()), configJson, Versions.code());
+      ResumeState reused = state.reusing(earlier);
+      int taken = reused.done() - state.done();
+      if (taken > 0) {
+        log.printf(Locale.ROOT, "reusing %d trials measured by earlier runs (same config, code, model and data); "
+            + "evaluating the other %d%n", taken, reused.todo().size());
+      }
+      state = reused;
+    }
+    int batch = o.commitEvery() > 0 ? o.commitEvery()
+        : Math.max(8 * spark.sparkContext().defaultParallelism(), (plan.size() + 9) / 10);
+    long t1 = System.nanoTime();
+    SparkSweepRunner.Inputs inputs = new SparkSweepRunner.Inputs(in.modelBytes(), in.fingerprint(), in.test(), train,
+        resolved.evalBatchSize(), resolved.latency(), in.architecture(), null);
+    List<TrialResult> results = SweepLoop.run(spark, resolved, plan, state, inputs, in.weights().names(),
+        in.weights().macs(), batch, new SweepLoop.Target(o.out(), o.runId()),
+        Progress.sweep(spark, plan.size(), state.done()), log);
+    double evalSeconds = (System.nanoTime() - t1) / 1e9;
+    RunOutcome outcome = RunOutcome.of(new RunOutcome.Header(o.runId(), resolved.name(), o.started(),
+            new RunInfo.Inputs(configJson, ModelFiles.describe(resolved.model()), in.modelFingerprint(),
+                resolved.dataset().name(), in.test().fingerprintHex()),
+            RunInfo.Provenance.of(spark.sparkContext().master(), spark.version())),
+        resolved.objectives(), results, in.devices(), evalSeconds);
+    long t2 = System.nanoTime();
+    ResultTables.write(spark, o.out(), outcome); // --overwrite already cleared the run at the start
+    return new Result(outcome, (t1 - t0) / 1e9, evalSeconds, (System.nanoTime() - t2) / 1e9);
+  }
+}

@@ -1,0 +1,67 @@
+package io.modelpress.model.dl4j;
+
+import io.modelpress.data.LabeledImages;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** Mini-batches of labelled images as DL4J DataSets: pixels scaled to [0, 1], one-hot labels. */
+final class Batches {
+
+  private Batches() {}
+
+  /** The identity order 0..n−1, shuffled in place by {@link #epoch} epoch after epoch. */
+  static int[] identity(int n) {
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    return order;
+  }
+
+  /** Fisher–Yates on {@code order} in place (each epoch continues the same random sequence). */
+  static void shuffle(int[] order, Random rnd) {
+    for (int i = order.length - 1; i > 0; i--) {
+      int j = rnd.nextInt(i + 1);
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+  }
+
+  /** One epoch of shuffled mini-batches of {@code data}: {@code order} shuffled on, then cut. */
+  static List<DataSet> epoch(LabeledImages data, int batchSize, Random rnd, int[] order) {
+    shuffle(order, rnd);
+    List<DataSet> batches = new ArrayList<>();
+    for (int from = 0; from < data.count(); from += batchSize) {
+      batches.add(slice(data, order, from, Math.min(data.count(), from + batchSize)));
+    }
+    return batches;
+  }
+
+  /** Examples {@code order[from..to)} as one DataSet. */
+  static DataSet slice(LabeledImages data, int[] order, int from, int to) {
+    int f = data.features();
+    int classes = 10;
+    float[] x = new float[(to - from) * f];
+    float[] y = new float[(to - from) * classes];
+    for (int r = 0; r < to - from; r++) {
+      int e = order[from + r];
+      pixels(data, e, x, r * f);
+      y[r * classes + data.labels()[e]] = 1f;
+    }
+    return new DataSet(Nd4j.create(x, new long[] {to - from, f}, 'c'),
+        Nd4j.create(y, new long[] {to - from, classes}, 'c'));
+  }
+
+  /** Example {@code e}'s pixels scaled to [0, 1] into {@code x} at {@code offset}. */
+  static void pixels(LabeledImages data, int e, float[] x, int offset) {
+    int f = data.features();
+    byte[] p = data.pixels();
+    for (int c = 0; c < f; c++) {
+      x[offset + c] = (p[e * f + c] & 0xff) / 255f;
+    }
+  }
+}
