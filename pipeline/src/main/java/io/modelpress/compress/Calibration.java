@@ -11,12 +11,11 @@ import java.util.Map;
  * @param taylorGroupSums per layer, {@code [batch][output channel]}: on each batch, the signed sum of
  *     w · ∂L/∂w over the weights of the output neuron (dense) or filter (convolution), i.e. over the flat
  *     indices i with {@link LayerWeights#channelOf channelOf(i)} = channel; the group Taylor criterion of
- *     Molchanov et al. 2019 squares these per batch. Empty when the calibration did not compute them.
+ *     Molchanov et al. 2019 squares these per batch
  * @param meanActivation per output neuron/channel: mean of |activation| over examples (and positions)
  * @param zeroFraction per output neuron/channel: fraction of activations that are exactly zero (APoZ)
  * @param activation per layer: the activation function its {@code meanActivation} and {@code zeroFraction}
- *     were measured after, lower case as {@code Network.activations()} names it ("relu", "identity", ...).
- *     Empty when not recorded.
+ *     were measured after, lower case as {@code Network.activations()} names it ("relu", "identity", ...)
  * @param batches batches the statistics were accumulated over
  */
 public record Calibration(Map<String, float[]> gradient, Map<String, float[]> taylor,
@@ -32,14 +31,4 @@ public record Calibration(Map<String, float[]> gradient, Map<String, float[]> ta
     activation = Map.copyOf(activation);
   }
 
-  /**
-   * Statistics without per-batch group sums and without the layers' activations: what
-   * {@code model.dl4j.Dl4jTrainer.calibrate} builds until it computes them. The structured {@code taylor}
-   * criterion refuses to rank with it, and {@code mean-activation} and {@code apoz} cannot check the
-   * activation they are measured after. Remove once {@code calibrate} fills both.
-   */
-  public Calibration(Map<String, float[]> gradient, Map<String, float[]> taylor, Map<String, float[]> meanActivation,
-      Map<String, float[]> zeroFraction, int batches) {
-    this(gradient, taylor, Map.of(), meanActivation, zeroFraction, Map.of(), batches);
-  }
 }

@@ -36,8 +36,7 @@ import io.modelpress.spec.PruneSpec.Criterion;
  *             a nonlinearity's output: they refuse, naming the layer, a layer whose activation is identity
  *             (its nonlinearity, if any, comes after pooling or not at all, as in lenet5's convolutions:
  *             there APoZ is ≈ 0 for every filter and the ranking would fall to position), and APoZ refuses
- *             any activation that does not output exact zeros ({@link #ZERO_PRODUCING}). A calibration that
- *             does not record activations is not checked.
+ *             any activation that does not output exact zeros ({@link #ZERO_PRODUCING}).
  *       </ul>
  * </ul>
  */
@@ -126,7 +125,8 @@ public final class Importance {
   private static Calibration measuredAfterANonlinearity(LayerWeights layer, Criterion criterion, Calibration c) {
     String a = stats(c, criterion, layer).activation().get(layer.name());
     if (a == null) {
-      return c; // not recorded (see Calibration's five-argument constructor)
+      throw new IllegalArgumentException("calibration of layer '" + layer.name() + "' does not record the activation "
+          + "its statistics were measured after; criterion " + criterion.id() + " needs it");
     }
     if (a.equals("identity")) {
       throw new IllegalArgumentException("criterion " + criterion.id() + " cannot rank the outputs of layer '"

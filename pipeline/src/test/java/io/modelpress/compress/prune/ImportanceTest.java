@@ -156,6 +156,18 @@ class ImportanceTest {
   }
 
   @Test
+  void activationCriteriaRefuseACalibrationThatDoesNotRecordTheActivation() {
+    Calibration unrecorded = new Calibration(Map.of("conv1", new float[12]), Map.of("conv1", new float[12]), Map.of(),
+        Map.of("conv1", new float[] {0.5f, 0.2f, 0.9f}), Map.of("conv1", new float[3]), Map.of(), 1);
+    for (Criterion c : new Criterion[] {Criterion.APOZ, Criterion.MEAN_ACTIVATION}) {
+      assertThatThrownBy(() -> Importance.ofNeurons(conv1(), c, unrecorded))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("calibration of layer 'conv1' does not record the activation its statistics were measured "
+              + "after; criterion " + c.id() + " needs it");
+    }
+  }
+
+  @Test
   void apozNeedsAnActivationThatOutputsExactZeros() {
     Calibration tanh = activations("tanh", new float[] {0, 0, 0}, new float[] {0.5f, 0.2f, 0.9f});
     assertThatThrownBy(() -> Importance.ofNeurons(conv1(), Criterion.APOZ, tanh))
