@@ -140,7 +140,7 @@ final class SensitivityJob implements Callable<Integer> {
       List<Row> summaryRows = summaries.stream().map(s -> ResultSchemas.summaryRow(runId, s)).toList();
       int ok = (int) outcomes.stream().filter(Sensitivity.Outcome::isOk).count();
       RunInfo info = new RunInfo(runId, spec.name(), started, Instant.now(),
-          new RunInfo.Trials(outcomes.size(), ok, outcomes.size() - ok), Sensitivity.mean(base.accuracy()),
+          new RunInfo.Trials(outcomes.size(), ok, outcomes.size() - ok), Sensitivity.baseAccuracy(base),
           OBJECTIVES, Double.NaN, new RunInfo.Inputs(ConfigWriter.json(spec),
               ModelFiles.describe(spec.model()), ModelStore.hex(ModelStore.sha256(modelBytes)), spec.dataset().name(),
               test.fingerprintHex()), RunInfo.Provenance.of(spark.sparkContext().master(), spark.version()));
@@ -158,18 +158,18 @@ final class SensitivityJob implements Callable<Integer> {
       List<Sensitivity.Outcome> outcomes, double seconds, String outDir) {
     out.printf(Locale.ROOT, "%nmodelpress sensitivity '%s' finished: run %s%n", spec.name(), run.runId());
     out.printf(Locale.ROOT, "  model     %s (sha256 %s…), base accuracy %.2f %% on the test set, %.2f %% mean over %d "
-        + "bootstrap resamples%n", run.inputs().model(), run.inputs().modelFingerprint().substring(0, 12), 100 * outcomes.get(0).fullAccuracy(),
-        100 * run.baseAccuracy(), spec.seeds());
+        + "bootstrap resamples%n", run.inputs().model(), run.inputs().modelFingerprint().substring(0, 12),
+        100 * run.baseAccuracy(), 100 * Sensitivity.mean(outcomes.get(0).accuracy()), spec.seeds());
     out.printf(Locale.ROOT, "  trials    %d ok, %d failed, evaluated in %.1f s (%.1f trials/s) on %s%n", run.trials().ok(),
         run.trials().failed(), seconds, outcomes.size() / seconds, run.provenance().master());
-    // per layer and method: the drop (points, mean [95 % CI]) at each level
+    // per layer and method: the drop (points, full test set [95 % bootstrap CI]) at each level
     Map<String, List<Sensitivity.Summary>> byRow = new LinkedHashMap<>();
     for (Sensitivity.Summary s : summaries) {
       if (s.cell().kind().equals("single")) {
         byRow.computeIfAbsent(s.cell().layer() + "  " + s.cell().method(), k -> new ArrayList<>()).add(s);
       }
     }
-    out.printf(Locale.ROOT, "%n  accuracy drop in points, mean over seeds [95 %% CI], per level (sparsity or bits)%n");
+    out.printf(Locale.ROOT, "%n  accuracy drop in points on the full test set [95 %% bootstrap CI], per level (sparsity or bits)%n");
     for (Map.Entry<String, List<Sensitivity.Summary>> e : byRow.entrySet()) {
       StringBuilder b = new StringBuilder();
       for (Sensitivity.Summary s : e.getValue()) {

@@ -48,7 +48,8 @@ class SensitivityCommandTest extends CliTestBase {
     assertThat(r.code()).as(r.err()).isEqualTo(0);
     // base + fc1, fc2: 9 prune + 4 quant each; out: 6 prune + 4 quant; 2 pairs × (9 or 6 prune + 4 quant)
     assertThat(r.out()).containsPattern("trials    [0-9]+ ok, 0 failed")
-        .containsPattern("interactions  [0-9]+ joint trials over 2 layer pairs");
+        .containsPattern("interactions  [0-9]+ joint trials over 2 layer pairs")
+        .contains("accuracy drop in points on the full test set [95 % bootstrap CI], per level (sparsity or bits)");
     SparkSession spark = reader();
     try {
       var rows = spark.read().parquet(out + "/sensitivity").where("run_id = 's1'");
@@ -81,8 +82,17 @@ class SensitivityCommandTest extends CliTestBase {
         assertThat(p.<Double>getAs("additivity_error"))
             .isCloseTo(p.<Double>getAs("mean_drop") - a - b, org.assertj.core.api.Assertions.within(1e-12));
       }
-      assertThat(spark.read().parquet(out + "/runs").where("run_id = 's1'").first().<String>getAs("objectives"))
-          .isEqualTo("sensitivity");
+      var run = spark.read().parquet(out + "/runs").where("run_id = 's1'").first();
+      assertThat(run.<String>getAs("objectives")).isEqualTo("sensitivity");
+      // base_accuracy is the base model's full-sample accuracy: every single cell's full-sample accuracy plus
+      // its full-sample drop, and the first number the summary prints
+      double base = run.<Double>getAs("base_accuracy");
+      for (var s : summary.where("kind = 'single'").collectAsList()) {
+        assertThat(s.<Double>getAs("mean_accuracy") + s.<Double>getAs("mean_drop"))
+            .isCloseTo(base, org.assertj.core.api.Assertions.within(1e-12));
+      }
+      assertThat(r.out()).contains(String.format(java.util.Locale.ROOT, "base accuracy %.2f %% on the test set, ",
+          100 * base));
     } finally {
       spark.stop();
     }

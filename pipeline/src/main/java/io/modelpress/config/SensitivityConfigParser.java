@@ -96,7 +96,8 @@ public final class SensitivityConfigParser {
       c = SweepConfigParser.enumValue(PruneSpec.Criterion.values(), criterion, n.path);
     } catch (ConfigException e) {
       throw new ConfigException("'" + n.path + "' is set to \"" + text + "\" but must be a criterion (magnitude, "
-          + "gradient, taylor), optionally with '-structured', or mean-activation-structured / apoz-structured");
+          + "gradient, taylor), optionally with '-structured', or taylor-abs-sum-structured / "
+          + "mean-activation-structured / apoz-structured");
     }
     return new SensitivitySpec.PruneMethod(c, structured ? PruneSpec.Structure.STRUCTURED : PruneSpec.Structure.UNSTRUCTURED);
   }

@@ -8,10 +8,14 @@ import java.util.List;
  * <em>estimate</em> of a compressed model's latency and energy on it. Every layer takes the longer of
  * its compute time (executed MACs at the device's int8 or fp32 peak, sparse layers at a fraction of it)
  * and its weight-traffic time (bytes at the memory bandwidth); a fixed overhead per inference is added.
- * Energy is MACs × energy per MAC plus weight bytes × energy per byte. Activations are left out.
+ * Energy is MACs × energy per MAC plus weight bytes × energy per byte. The int8 peak and energy apply
+ * only to layers of uniform integer codes ({@link LayerWorkload.Arithmetic#INT8}); every other layer runs
+ * at the fp32 figures, codebook layers (k-means, powers of two) included: their kernel multiplies the fp32
+ * entries it looks up. A profile has no figure for those table reads, nor for the index reads of sparse
+ * layers: they are left out, as are activations.
  *
  * @param fp32Gmacs peak fp32 multiply-accumulates per second, in 10^9
- * @param int8Gmacs peak int8 multiply-accumulates per second, in 10^9 (layers of ≤ 8-bit values)
+ * @param int8Gmacs peak int8 multiply-accumulates per second, in 10^9 (layers of uniform integer codes)
  * @param memoryGbps weight bandwidth in 10^9 bytes per second
  * @param sparseEfficiency the fraction of peak a sparse kernel reaches (irregular access, index decoding)
  * @param overheadUs fixed time per inference (dispatch, activations between layers), microseconds
@@ -38,7 +42,7 @@ public record DeviceProfile(String name, String description, double fp32Gmacs, d
     double pj = 0;
     long bytes = 0;
     for (LayerWorkload l : layers) {
-      boolean int8 = l.valueBits() <= 8;
+      boolean int8 = l.arithmetic() == LayerWorkload.Arithmetic.INT8;
       double peak = (int8 ? int8Gmacs : fp32Gmacs) * 1e9 * (l.sparse() ? sparseEfficiency : 1.0);
       double c = l.executedMacs() / peak;
       double m = l.weightBytes() / (memoryGbps * 1e9);

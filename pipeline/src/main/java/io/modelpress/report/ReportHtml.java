@@ -133,10 +133,10 @@ public final class ReportHtml {
     h.append("<p class=\"lead\">config <b>").append(esc(run.name())).append("</b>, model ").append(esc(run.inputs().model()))
         .append(" on ").append(esc(run.inputs().dataset())).append(": ").append(run.trials().total()).append(" trials, ")
         .append(run.trials().ok()).append(" ok, ").append(run.trials().failed()).append(" failed; base accuracy ")
-        .append(pct(run.baseAccuracy())).append(" (mean over the seeds' resamples of the test set).</p>\n");
+        .append(pct(run.baseAccuracy())).append(" (on the full test set).</p>\n");
     h.append("<h2>Sensitivity curves</h2>\n<p class=\"muted\">One layer changed at a time, the others as in the ")
         .append("base model. Drops in percentage points (pp) of top-1 accuracy against the base model on the same ")
-        .append("resample; error bars: 95 % confidence interval over the seeds.</p>\n");
+        .append("test set; error bars: 95 % bootstrap confidence interval from the seeds' resamples.</p>\n");
     figures(h, figures);
     if (figures.isEmpty()) {
       h.append("<p class=\"muted\">No plots: this run has no single-layer rows.</p>\n");
@@ -144,7 +144,7 @@ public final class ReportHtml {
 
     h.append("<h2>Most sensitive layer per method</h2>\n<p class=\"muted\">At each method's most aggressive ")
         .append("level (highest sparsity, or fewest bits).</p>\n");
-    h.append("<table class=\"sensitive\">\n<tr><th>method</th><th>level</th><th>layer</th><th>mean drop</th>")
+    h.append("<table class=\"sensitive\">\n<tr><th>method</th><th>level</th><th>layer</th><th>drop</th>")
         .append("<th>95 % CI</th><th>seeds</th><th>every layer, most to least sensitive</th></tr>\n");
     for (String method : r.methods()) {
       double level = r.harshestLevel(method);

@@ -64,9 +64,9 @@ public final class ReportPlots {
   }
 
   /**
-   * One sensitivity curve per layer for one method: the mean accuracy drop (percentage points, over the
-   * run's seeds) at each level, with its 95 % confidence interval as error bars (the interval is symmetric
-   * about the mean: mean ± t·s/√n). x is the sparsity in % for prune methods and bits per weight for
+   * One sensitivity curve per layer for one method: the accuracy drop on the full test set (percentage
+   * points) at each level, with its 95 % bootstrap confidence interval as error bars (symmetric about the
+   * drop: drop ± t · the spread of the paired drops over the run's resamples). x is the sparsity in % for prune methods and bits per weight for
    * quantize methods. Layers keep their colour across the methods of a run (layer-name order).
    */
   public static XYChart sensitivity(SensitivityReport r, String method) {

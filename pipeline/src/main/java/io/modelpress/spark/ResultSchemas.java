@@ -38,6 +38,8 @@ public final class ResultSchemas {
       f("sparse", DataTypes.BooleanType, true),
       f("value_bits", DataTypes.IntegerType, true),
       f("weight_bytes", DataTypes.LongType, true),
+      // null in rows written before it existed: read back as what those rows assumed (see LayerWorkload)
+      f("arithmetic", DataTypes.StringType, true),
   });
 
   public static final StructType TRIALS = new StructType(new StructField[] {
@@ -335,16 +337,19 @@ public final class ResultSchemas {
   }
 
   /** The layer workloads of a row (empty for rows of older versions, which had none). */
-  private static List<io.modelpress.measure.LayerWorkload> workloads(Row row) {
+  static List<io.modelpress.measure.LayerWorkload> workloads(Row row) {
     List<io.modelpress.measure.LayerWorkload> out = new ArrayList<>();
     Object v = row.getAs("layer_workloads");
     if (v == null) {
       return out;
     }
     for (Row w : row.<Row>getList(row.fieldIndex("layer_workloads"))) {
+      int bits = w.<Integer>getAs("value_bits");
+      String arithmetic = w.getAs("arithmetic");
       out.add(new io.modelpress.measure.LayerWorkload(w.getAs("layer"), w.<Long>getAs("macs"),
-          w.<Long>getAs("executed_macs"), w.<Boolean>getAs("sparse"), w.<Integer>getAs("value_bits"),
-          w.<Long>getAs("weight_bytes")));
+          w.<Long>getAs("executed_macs"), w.<Boolean>getAs("sparse"), bits, w.<Long>getAs("weight_bytes"),
+          arithmetic == null ? io.modelpress.measure.LayerWorkload.Arithmetic.assumedBefore(bits)
+              : io.modelpress.measure.LayerWorkload.Arithmetic.byId(arithmetic)));
     }
     return out;
   }
@@ -463,7 +468,7 @@ public final class ResultSchemas {
       v.add(null);
     } else {
       v.add(m.workloads().stream().map(w -> RowFactory.create(w.layer(), w.macs(), w.executedMacs(), w.sparse(),
-          w.valueBits(), w.weightBytes())).toList());
+          w.valueBits(), w.weightBytes(), w.arithmetic().id())).toList());
     }
     io.modelpress.runtime.Latency l = m == null ? null : m.latency();
     boolean ok = l != null && l.isOk();

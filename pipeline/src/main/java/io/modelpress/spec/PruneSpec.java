@@ -47,8 +47,17 @@ public record PruneSpec(Scope scope, double level, LayerSelector layers, Criteri
     MAGNITUDE,
     /** mean over calibration batches of |∂L/∂w|. */
     GRADIENT,
-    /** first-order Taylor, mean over calibration batches of |w · ∂L/∂w| (Molchanov et al. 2019). */
+    /**
+     * first-order Taylor (Molchanov et al. 2019): per weight, the mean over calibration batches of
+     * |w · ∂L/∂w|; structured, their group criterion: (Σ w · ∂L/∂w over the neuron's weights)² on each
+     * batch, averaged over the batches ({@code compress.prune.Importance}).
+     */
     TAYLOR,
+    /**
+     * structured only: the sum over the neuron's weights of the per-weight Taylor score, mean |w · ∂L/∂w|
+     * (what {@code taylor} computed for structured pruning before it followed Molchanov et al. 2019).
+     */
+    TAYLOR_ABS_SUM,
     /** structured only: mean |activation| of the neuron/channel on calibration data. */
     MEAN_ACTIVATION,
     /** structured only: 1 − APoZ, the average percentage of zero activations (Hu et al. 2016). */
@@ -62,8 +71,9 @@ public record PruneSpec(Scope scope, double level, LayerSelector layers, Criteri
       return this != MAGNITUDE;
     }
 
-    public boolean isActivationBased() {
-      return this == MEAN_ACTIVATION || this == APOZ;
+    /** Whether it scores only whole neurons/filters (structured pruning), not single weights. */
+    public boolean scoresNeuronsOnly() {
+      return this == TAYLOR_ABS_SUM || this == MEAN_ACTIVATION || this == APOZ;
     }
   }
 
@@ -135,7 +145,7 @@ public record PruneSpec(Scope scope, double level, LayerSelector layers, Criteri
       throw new IllegalArgumentException("'scope' is " + scope.id() + " but structured pruning ranks the neurons of "
           + "each layer separately; use scope layer or single-layer");
     }
-    if (structure == Structure.UNSTRUCTURED && criterion.isActivationBased()) {
+    if (structure == Structure.UNSTRUCTURED && criterion.scoresNeuronsOnly()) {
       throw new IllegalArgumentException("'criterion' " + criterion.id() + " scores neurons, not weights; "
           + "use it with 'structure: structured'");
     }
@@ -179,6 +189,11 @@ public record PruneSpec(Scope scope, double level, LayerSelector layers, Criteri
     }
     if (criterion.needsCalibration()) {
       m.put("calibration-batches", calibrationBatches);
+    }
+    if (structured() && criterion == Criterion.TAYLOR) {
+      // structured taylor became the squared group sum: new trial ids, so that no resumed run or comparison
+      // mixes its results with those of the earlier criterion (now taylor-abs-sum)
+      m.put("taylor-group", "squared-sum");
     }
     return m;
   }

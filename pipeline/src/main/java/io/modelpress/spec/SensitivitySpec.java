@@ -48,7 +48,7 @@ public record SensitivitySpec(
     }
     for (int i = 0; i < pruneMethods.size(); i++) {
       PruneMethod m = pruneMethods.get(i);
-      if (m.structure() == PruneSpec.Structure.UNSTRUCTURED && m.criterion().isActivationBased()) {
+      if (m.structure() == PruneSpec.Structure.UNSTRUCTURED && m.criterion().scoresNeuronsOnly()) {
         throw new SpecException("prune.methods[" + i + "]", "is " + m.id() + ", which scores neurons; use " + m.id()
             + "-structured");
       }

@@ -191,7 +191,7 @@ public record SweepSpec(
         throw new IllegalArgumentException("a prune grid needs at least one level and one method");
       }
       for (PruneSpec.Criterion c : criteria) {
-        if (structure == PruneSpec.Structure.UNSTRUCTURED && c.isActivationBased()) {
+        if (structure == PruneSpec.Structure.UNSTRUCTURED && c.scoresNeuronsOnly()) {
           throw new SpecException("method", c.id() + " scores neurons, not weights; add 'structure: structured' or "
               + "use magnitude, gradient or taylor");
         }

@@ -13,13 +13,24 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Sensitivity statistics. Each trial is evaluated once on the whole test set; its accuracy and loss
- * are then read on {@code seeds} bootstrap resamples of the test set (the same resamples for every
- * trial and for the base model), so each seed's drop is paired with the base on the same examples. The
- * standard deviation of a cell's drops over the resamples is the bootstrap standard error of its drop,
- * and the 95 % confidence interval is mean ± t(0.975, seeds − 1) · sd (Student's t widens it for the
- * few resamples the standard error is estimated from).
- * The interaction check compares a pair's joint drop with the sum of the two single-layer drops.
+ * Sensitivity statistics. Each trial is evaluated once on the whole test set; that full-sample
+ * evaluation is the point estimate of its accuracy, loss and drop (the base model's full-sample accuracy
+ * minus the trial's). The bootstrap only gives the uncertainty: accuracy and loss are read again on
+ * {@code seeds} resamples of the test set (with replacement; the same resamples for every trial and for
+ * the base model), so each resample's drop is paired with the base on the same examples, and the
+ * standard deviation of the paired drops over the resamples is the bootstrap standard error of the drop
+ * (Efron & Tibshirani 1993, "An Introduction to the Bootstrap", ch. 6).
+ *
+ * <p>The 95 % interval is the normal-theory ("standard") bootstrap interval centred on the full-sample
+ * drop: drop ± t(0.975, seeds − 1) · se. Student's t instead of the normal 1.96 widens it for a standard
+ * error estimated from only {@code seeds} resamples; this is a heuristic allowance, not an exact coverage
+ * guarantee. Limits with few seeds: with the default 3 the standard error rests on 3 values and t is
+ * 4.303, so the interval is wide and its width varies from run to run. A percentile interval would be no
+ * better: its 2.5 % and 97.5 % points of 3 resamples are their minimum and maximum, which contain the
+ * median of the bootstrap distribution only 1 − 2 · 0.5³ = 75 % of the time, and Efron & Tibshirani ask
+ * for about 1,000 resamples for percentile intervals (ch. 13).
+ *
+ * <p>The interaction check compares a pair's joint drop with the sum of the two single-layer drops.
  */
 public final class Sensitivity {
 
@@ -41,9 +52,12 @@ public final class Sensitivity {
     }
   }
 
-  /** One trial on every resample: accuracy and mean cross-entropy per seed, or the error. */
-  public record Outcome(PlannedTrial trial, double fullAccuracy, double[] accuracy, double[] loss, long encodedBytes,
-      long params, String errorClass, String errorMessage) implements Serializable {
+  /**
+   * One trial: accuracy and mean cross-entropy on the full test set, and on every resample (per seed); or
+   * the error.
+   */
+  public record Outcome(PlannedTrial trial, double fullAccuracy, double fullLoss, double[] accuracy, double[] loss,
+      long encodedBytes, long params, String errorClass, String errorMessage) implements Serializable {
     public boolean isOk() {
       return errorClass == null;
     }
@@ -65,8 +79,10 @@ public final class Sensitivity {
     double[] acc = new double[seeds];
     double[] l = new double[seeds];
     long all = 0;
-    for (boolean c : correct) {
-      all += c ? 1 : 0;
+    double allLoss = 0;
+    for (int i = 0; i < correct.length; i++) {
+      all += correct[i] ? 1 : 0;
+      allLoss += loss[i];
     }
     for (int k = 0; k < seeds; k++) {
       int[] idx = resample(rootSeed, k, correct.length);
@@ -79,10 +95,14 @@ public final class Sensitivity {
       acc[k] = (double) c / idx.length;
       l[k] = sum / idx.length;
     }
-    return new Outcome(t, (double) all / correct.length, acc, l, bytes, params, null, null);
+    return new Outcome(t, (double) all / correct.length, allLoss / correct.length, acc, l, bytes, params, null, null);
   }
 
-  /** Per (cell): seeds, mean accuracy, mean drop with its 95 % interval; for pairs the predicted drop too. */
+  /**
+   * Per (cell): seeds, the full-sample accuracy, loss and drop (named mean_* in the tables, for the columns'
+   * sake: they are not means over the seeds) with the drop's 95 % bootstrap interval; for pairs the
+   * predicted drop too.
+   */
   public record Summary(Cell cell, int seeds, double meanAccuracy, double meanLoss, double meanDrop, double ciLow,
       double ciHigh, long encodedBytes, double predictedDrop, double additivityError) implements Serializable {}
 
@@ -113,9 +133,9 @@ public final class Sensitivity {
       for (int k = 0; k < n; k++) {
         drops[k] = base.accuracy()[k] - o.accuracy()[k];
       }
-      double mean = mean(drops);
+      double drop = base.fullAccuracy() - o.fullAccuracy();
       // the seeds are bootstrap resamples of one evaluation: their spread already is the standard error
-      double half = t975(n - 1) * sd(drops, mean);
+      double half = t975(n - 1) * sd(drops, mean(drops));
       double predicted = Double.NaN;
       if (cell.kind().equals("pair")) {
         String[] ls = cell.layer().split("\\+");
@@ -125,14 +145,25 @@ public final class Sensitivity {
           predicted = a.meanDrop() + b.meanDrop();
         }
       }
-      Summary s = new Summary(cell, n, mean(o.accuracy()), mean(o.loss()), mean, mean - half, mean + half,
-          o.encodedBytes(), predicted, mean - predicted);
+      Summary s = new Summary(cell, n, o.fullAccuracy(), o.fullLoss(), drop, drop - half, drop + half,
+          o.encodedBytes(), predicted, drop - predicted);
       if (cell.kind().equals("single")) {
         singles.put(cell, s);
       }
       out.add(s);
     }
     return out;
+  }
+
+  /**
+   * The base model's accuracy as a run reports it ({@code runs.base_accuracy}): on the full test set, like
+   * every point estimate here, not the mean over the resamples.
+   */
+  public static double baseAccuracy(Outcome base) {
+    if (!base.isOk()) {
+      throw new IllegalArgumentException("the base model failed (" + base.errorClass() + "); it has no accuracy");
+    }
+    return base.fullAccuracy();
   }
 
   public static double mean(double[] v) {

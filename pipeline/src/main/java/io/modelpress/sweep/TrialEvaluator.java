@@ -284,7 +284,7 @@ public final class TrialEvaluator {
       long bytes = ArtifactEncoder.encode(cn.model(), fingerprint).length;
       return Sensitivity.outcome(trial, correct, loss, bytes, cn.model().weights().params(), rootSeed, seeds);
     } catch (RuntimeException e) {
-      return new Sensitivity.Outcome(trial, Double.NaN, null, null, 0, 0, e.getClass().getName(),
+      return new Sensitivity.Outcome(trial, Double.NaN, Double.NaN, null, null, 0, 0, e.getClass().getName(),
           e.getMessage() == null ? "" : e.getMessage());
     }
   }

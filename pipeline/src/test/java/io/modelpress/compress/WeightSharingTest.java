@@ -114,23 +114,53 @@ class WeightSharingTest {
         .hasMessage("k-means with 5 bits needs 32 centroids but layer 'out' has only 24 weights; use fewer bits or exclude the layer");
   }
 
+  /**
+   * Each weight against the level found by brute force from the definition (Miyashita et al. 2016, as the
+   * quantizer documents it): m = 2^(b−1) − 1 exponents per sign, e ∈ [emax − m + 1, emax] with
+   * emax = round(log2 max|w|), the exponent nearest to log2 |w| chosen by scanning them all, 0 below
+   * 2^(emin − ½). Since emax rounds log2 max|w|, no weight lies above 2^(emax + ½): every non-zero level is
+   * within a factor √2 of its weight, with no exception for clamping.
+   */
   @ParameterizedTest
   @ValueSource(ints = {2, 3, 4, 6, 8})
-  void powerOfTwoValuesAreZeroOrSignedPowersOfTwo(int bits) {
+  void powerOfTwoValuesAreTheNearestSignedPowerOfTwoInTheLogDomain(int bits) {
     LayerWeights l = layer(20 + bits);
     ValueCoding.Codebook c = PowerOfTwoQuantizer.quantize(l, bits);
     float[] q = KMeansQuantizer.dequantize(c);
+    double maxAbs = 0;
+    for (float w : l.weights()) {
+      maxAbs = Math.max(maxAbs, Math.abs(w));
+    }
+    int m = (1 << (bits - 1)) - 1;
+    int emax = (int) Math.round(Math.log(maxAbs) / Math.log(2));
+    int emin = emax - m + 1;
     Set<Float> distinct = new HashSet<>();
+    int zeros = 0;
     for (int i = 0; i < q.length; i++) {
+      float w = l.weights()[i];
+      double log2 = Math.log(Math.abs(w)) / Math.log(2);
+      float expected;
+      if (log2 < emin - 0.5) {
+        expected = 0f;
+        zeros++;
+      } else {
+        int best = emin;
+        for (int e = emin; e <= emax; e++) {
+          if (Math.abs(log2 - e) < Math.abs(log2 - best)) {
+            best = e;
+          }
+        }
+        expected = (float) Math.copySign(Math.pow(2, best), w);
+      }
+      assertThat(q[i]).as("weight %s", w).isEqualTo(expected);
       distinct.add(q[i]);
       if (q[i] != 0f) {
-        float a = Math.abs(q[i]);
-        assertThat(Integer.bitCount(Float.floatToIntBits(a) & 0x7fffff)).as("mantissa of %s", a).isZero();
-        assertThat(Math.signum(q[i])).isEqualTo(Math.signum(l.weights()[i]));
-        // within a factor √2 of the weight unless clamped at the top exponent
-        double ratio = a / Math.abs(l.weights()[i]);
-        assertThat(ratio).isBetween(1 / Math.sqrt(2) - 1e-6, Math.max(Math.sqrt(2) + 1e-6, ratio <= 1 ? 0 : ratio));
+        double ratio = Math.abs(q[i] / w);
+        assertThat(ratio).isBetween(1 / Math.sqrt(2) - 1e-6, Math.sqrt(2) + 1e-6);
       }
+    }
+    if (bits == 2) {
+      assertThat(zeros).as("one exponent per sign: the weights below 2^(emax − ½) round to 0").isPositive();
     }
     assertThat(distinct.size()).isLessThanOrEqualTo((1 << bits) - 1);
     assertThat(c.hasZero()).isTrue();

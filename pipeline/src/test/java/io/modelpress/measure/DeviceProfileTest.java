@@ -1,5 +1,8 @@
 package io.modelpress.measure;
 
+import static io.modelpress.measure.LayerWorkload.Arithmetic.CODEBOOK;
+import static io.modelpress.measure.LayerWorkload.Arithmetic.FP32;
+import static io.modelpress.measure.LayerWorkload.Arithmetic.INT8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -30,11 +33,11 @@ class DeviceProfileTest {
   @Test
   void eachLayerTakesTheLongerOfComputeAndWeightTrafficPlusTheOverhead() {
     // compute-bound fp32: 1e6 MACs at 1e9/s = 1 ms; 4,000 bytes at 1e9 B/s = 4 µs
-    LayerWorkload a = new LayerWorkload("a", 1_000_000, 1_000_000, false, 32, 4_000);
+    LayerWorkload a = new LayerWorkload("a", 1_000_000, 1_000_000, false, 32, 4_000, FP32);
     // memory-bound int8: 1e3 MACs at 4e9/s = 0.25 µs; 1e6 bytes = 1 ms
-    LayerWorkload b = new LayerWorkload("b", 1_000, 1_000, false, 8, 1_000_000);
+    LayerWorkload b = new LayerWorkload("b", 1_000, 1_000, false, 8, 1_000_000, INT8);
     // sparse fp32: 1e5 executed MACs at 0.5e9/s = 0.2 ms
-    LayerWorkload c = new LayerWorkload("c", 1_000_000, 100_000, true, 32, 1_000);
+    LayerWorkload c = new LayerWorkload("c", 1_000_000, 100_000, true, 32, 1_000, FP32);
     DeviceProfile.Estimate e = D.estimate(List.of(a, b, c));
     assertThat(e.latencyMs()).isCloseTo(1 + 1 + 0.2 + 0.01, within(1e-9));
     // energy: MACs × pJ/MAC + bytes × pJ/byte, in µJ
@@ -49,7 +52,7 @@ class DeviceProfileTest {
   void workloadsFollowTheCompressedForm() {
     ModelWeights w = new ModelWeights(List.of(TestData.dense("fc", LayerKind.DENSE, 100, 10, new java.util.Random(1))));
     LayerWorkload dense = LayerWorkload.of(new CompressedModel(w, Map.of(), Double.NaN)).get(0);
-    assertThat(dense).isEqualTo(new LayerWorkload("fc", 1000, 1000, false, 32, 4000 + 40));
+    assertThat(dense).isEqualTo(new LayerWorkload("fc", 1000, 1000, false, 32, 4000 + 40, FP32));
     CompressedModel pruned = TrialCompressor.apply(w, new TrialSpec(List.of(
         new PruneSpec(PruneSpec.Scope.GLOBAL, 0.9, LayerSelector.ALL),
         new QuantSpec(4, QuantSpec.Scheme.SYMMETRIC, QuantSpec.Granularity.PER_TENSOR, LayerSelector.ALL))));
@@ -57,12 +60,36 @@ class DeviceProfileTest {
     LayerWeights l = pruned.weights().layers().get(0);
     assertThat(l.nonZeros()).isEqualTo(100);
     // 100 non-zeros × (4-bit value + 16-bit index), 101 row pointers, 10 biases
-    assertThat(sparse).isEqualTo(new LayerWorkload("fc", 1000, 100, true, 4, (100 * 20) / 8 + 4 * 101 + 40));
+    assertThat(sparse).isEqualTo(new LayerWorkload("fc", 1000, 100, true, 4, (100 * 20) / 8 + 4 * 101 + 40, INT8));
     // the sparse int8 model is estimated faster and cheaper than the dense fp32 one on every bundled device
     for (DeviceProfile d : DeviceProfilesParser.bundled()) {
       assertThat(d.estimate(List.of(sparse)).latencyMs()).isLessThan(d.estimate(List.of(dense)).latencyMs());
       assertThat(d.estimate(List.of(sparse)).energyUj()).isLessThan(d.estimate(List.of(dense)).energyUj());
     }
+  }
+
+  @Test
+  void codebookLayersRunAtTheFp32PeakAndUniformCodesAtTheInt8Peak() {
+    ModelWeights w = new ModelWeights(List.of(TestData.dense("fc", LayerKind.DENSE, 100, 10, new java.util.Random(1))));
+    LayerWorkload kmeans = LayerWorkload.of(TrialCompressor.apply(w, new TrialSpec(List.of(new QuantSpec(4,
+        QuantSpec.Scheme.SYMMETRIC, QuantSpec.Granularity.PER_TENSOR, LayerSelector.ALL, QuantSpec.Algorithm.KMEANS)))))
+        .get(0);
+    LayerWorkload uniform = LayerWorkload.of(TrialCompressor.apply(w, new TrialSpec(List.of(new QuantSpec(4,
+        QuantSpec.Scheme.SYMMETRIC, QuantSpec.Granularity.PER_TENSOR, LayerSelector.ALL))))).get(0);
+    // both: 1,000 MACs, dense, 4-bit values: 500 bytes of codes + 40 bytes of fp32 biases
+    assertThat(kmeans).isEqualTo(new LayerWorkload("fc", 1000, 1000, false, 4, 540, CODEBOOK));
+    assertThat(uniform).isEqualTo(new LayerWorkload("fc", 1000, 1000, false, 4, 540, INT8));
+    // k-means: the centroids are fp32 numbers: 1,000 MACs at 1 GMAC/s = 1 µs > 540 B at 1 GB/s = 0.54 µs;
+    // plus 10 µs overhead; 1,000 × 4 pJ + 540 × 100 pJ
+    DeviceProfile.Estimate k = D.estimate(List.of(kmeans));
+    assertThat(k.latencyMs()).isCloseTo(0.011, within(1e-12));
+    assertThat(k.energyUj()).isCloseTo(0.058, within(1e-12));
+    assertThat(k.computeBound()).isTrue();
+    // uniform: integer codes: 1,000 MACs at 4 GMAC/s = 0.25 µs < 0.54 µs of traffic; 1,000 × 1 pJ + 540 × 100 pJ
+    DeviceProfile.Estimate u = D.estimate(List.of(uniform));
+    assertThat(u.latencyMs()).isCloseTo(0.01054, within(1e-12));
+    assertThat(u.energyUj()).isCloseTo(0.055, within(1e-12));
+    assertThat(u.computeBound()).isFalse();
   }
 
   @Test

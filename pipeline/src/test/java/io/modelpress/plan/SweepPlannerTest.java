@@ -142,7 +142,7 @@ class SweepPlannerTest {
             + "magnitude, gradient or taylor");
     assertThatThrownBy(() -> SweepConfigParser.parse(TOOLBOX.replace("method: [magnitude, apoz]", "method: [l2]"), "t"))
         .hasMessage("'search[0].prune.method[0]' is set to \"l2\" but must be one of "
-            + "[magnitude, gradient, taylor, mean-activation, apoz]");
+            + "[magnitude, gradient, taylor, taylor-abs-sum, mean-activation, apoz]");
     assertThatThrownBy(() -> SweepConfigParser.parse(TOOLBOX.replace("clip-percentile: [100, 99.9]",
         "clip-percentile: [40]"), "t"))
         .hasMessage("'search[1].quantize.clip-percentile[0]' is set to 40.0 but must be in (50, 100]; 100 means min/max");

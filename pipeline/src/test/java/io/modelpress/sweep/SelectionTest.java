@@ -1,12 +1,14 @@
 package io.modelpress.sweep;
 
-import io.modelpress.runtime.Latency;
+import static io.modelpress.measure.LayerWorkload.Arithmetic.FP32;
+import static io.modelpress.measure.LayerWorkload.Arithmetic.INT8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelpress.measure.DeviceProfile;
 import io.modelpress.measure.LayerWorkload;
 import io.modelpress.pareto.ParetoFront;
 import io.modelpress.plan.PlannedTrial;
+import io.modelpress.runtime.Latency;
 import io.modelpress.spec.LayerSelector;
 import io.modelpress.spec.PruneSpec;
 import io.modelpress.spec.TrialSpec;
@@ -32,13 +34,13 @@ class SelectionTest {
 
   static final List<TrialResult> RESULTS = List.of(
       // dense fp32: most accurate, 40 kB of weights (does not fit the MCU)
-      trial("dense", 0.98, 30_000, new LayerWorkload("fc", 10_000, 10_000, false, 32, 40_000), 0.020),
+      trial("dense", 0.98, 30_000, new LayerWorkload("fc", 10_000, 10_000, false, 32, 40_000, FP32), 0.020),
       // 4-bit: 5 kB, fits exactly
-      trial("q4", 0.975, 4_000, new LayerWorkload("fc", 10_000, 10_000, false, 4, 5_000), 0.030),
+      trial("q4", 0.975, 4_000, new LayerWorkload("fc", 10_000, 10_000, false, 4, 5_000, INT8), 0.030),
       // sparse 4-bit: tiny and fast on the MCU, less accurate
-      trial("sparse", 0.95, 1_500, new LayerWorkload("fc", 10_000, 1_000, true, 4, 2_500), 0.010),
+      trial("sparse", 0.95, 1_500, new LayerWorkload("fc", 10_000, 1_000, true, 4, 2_500, INT8), 0.010),
       // runtime could not execute it: no measured latency
-      trial("odd", 0.99, 50_000, new LayerWorkload("fc", 10_000, 10_000, false, 32, 40_000), Double.NaN));
+      trial("odd", 0.99, 50_000, new LayerWorkload("fc", 10_000, 10_000, false, 32, 40_000, FP32), Double.NaN));
 
   static Selection.Outcome select(DeviceProfile d, double ms, long bytes, double drop) {
     return Selection.select(Selection.candidates(RESULTS, d), new Selection.Constraints(ms, bytes, drop),
@@ -62,7 +64,7 @@ class SelectionTest {
   @Test
   void aDropOfExactlyTheLimitQualifiesDespiteRounding() {
     // 0.9775 − 0.9675 is 0.010000000000000009 in doubles: one point, as counted
-    List<TrialResult> r = List.of(trial("a", 0.9675, 1000, new LayerWorkload("fc", 10, 10, false, 32, 40), 0.01));
+    List<TrialResult> r = List.of(trial("a", 0.9675, 1000, new LayerWorkload("fc", 10, 10, false, 32, 40, FP32), 0.01));
     var m = r.get(0).measurements().orElseThrow().withBaseAccuracy(0.9775);
     List<TrialResult> withDrop = List.of(TrialResult.ok(r.get(0).trial(), m, "h/1"));
     assertThat(m.accuracyDrop()).isGreaterThan(0.01);

@@ -63,28 +63,75 @@ class SensitivityTest {
 
   @Test
   void confidenceIntervalIsStudentTOverSeedsAndPairsReportTheirAdditivityError() {
-    Sensitivity.Outcome base = new Sensitivity.Outcome(trial("base"), 0.9, new double[] {0.90, 0.91, 0.92},
+    // full-sample accuracies (second argument) differ from the resamples' means, as they do in real runs
+    Sensitivity.Outcome base = new Sensitivity.Outcome(trial("base"), 0.91, 0.3, new double[] {0.90, 0.91, 0.93},
         new double[] {0.3, 0.3, 0.3}, 100, 10, null, null);
     PlannedTrial a = prune("single", "fc1", 0);
     PlannedTrial b = prune("single", "fc2", 1);
     PlannedTrial ab = prune("pair", "fc1+fc2", 2);
     List<Sensitivity.Outcome> outcomes = List.of(base,
-        outcome(a, 0.89, 0.89, 0.89), // drops 0.01, 0.02, 0.03
-        outcome(b, 0.88, 0.89, 0.90), // drops 0.02 each
-        outcome(ab, 0.80, 0.81, 0.82)); // drops 0.10 each
+        outcome(a, 0.89, 0.89, 0.89, 0.90), // full drop 0.02; resample drops 0.01, 0.02, 0.03
+        outcome(b, 0.89, 0.88, 0.89, 0.91), // full drop 0.02; resample drops 0.02 each
+        outcome(ab, 0.81, 0.80, 0.81, 0.83)); // full drop 0.10; resample drops 0.10 each
     List<Sensitivity.Summary> s = Sensitivity.summarize(base, outcomes);
     assertThat(s).hasSize(3);
     Sensitivity.Summary first = s.get(0);
     assertThat(first.meanDrop()).isCloseTo(0.02, within(1e-12));
+    assertThat(first.meanAccuracy()).isCloseTo(0.89, within(1e-12));
     // sd 0.01 is the bootstrap standard error; t(0.975, 2) = 4.303: half width 4.303 · 0.01
     assertThat(first.ciHigh() - first.meanDrop()).isCloseTo(4.303 * 0.01, within(1e-12));
+    assertThat(first.meanDrop() - first.ciLow()).isCloseTo(4.303 * 0.01, within(1e-12));
     assertThat(s.get(1).ciLow()).isCloseTo(0.02, within(1e-12)); // no spread, no width
     Sensitivity.Summary pair = s.get(2);
+    assertThat(pair.meanDrop()).isCloseTo(0.10, within(1e-12));
     assertThat(pair.predictedDrop()).isCloseTo(0.04, within(1e-12));
     assertThat(pair.additivityError()).isCloseTo(0.06, within(1e-12));
     assertThat(first.predictedDrop()).isNaN();
     assertThat(Sensitivity.t975(1)).isEqualTo(12.706);
     assertThat(Sensitivity.t975(100)).isEqualTo(1.96);
+  }
+
+  @Test
+  void theDropIsTheFullSampleDifferenceAndTheBootstrapOnlyGivesItsInterval() {
+    // 10 examples: the base misses example 9, the pruned model examples 6..9
+    boolean[] base = {true, true, true, true, true, true, true, true, true, false};
+    boolean[] pruned = {true, true, true, true, true, true, false, false, false, false};
+    float[] baseLoss = {0.1f, 0.1f, 0.1f, 0.1f, 0.1f, 0.1f, 0.1f, 0.1f, 0.1f, 2.0f};
+    float[] prunedLoss = {0.2f, 0.2f, 0.2f, 0.2f, 0.2f, 0.2f, 1.0f, 1.5f, 2.0f, 2.5f};
+    int seeds = 3;
+    Sensitivity.Outcome b = Sensitivity.outcome(trial("base"), base, baseLoss, 100, 10, 7, seeds);
+    Sensitivity.Outcome p = Sensitivity.outcome(prune("single", "fc1", 0), pruned, prunedLoss, 50, 10, 7, seeds);
+    Sensitivity.Summary s = Sensitivity.summarize(b, List.of(b, p)).get(0);
+
+    // the point estimates, counted on all 10 examples: accuracy 9/10 and 6/10, drop 0.3; mean loss of the
+    // pruned model (6 × 0.2 + 1.0 + 1.5 + 2.0 + 2.5) / 10 = 0.82
+    assertThat(s.meanDrop()).isCloseTo(0.3, within(1e-12));
+    assertThat(s.meanAccuracy()).isCloseTo(0.6, within(1e-12));
+    assertThat(s.meanLoss()).isCloseTo(0.82, within(1e-6));
+
+    // the interval, by brute force: each resample's paired drop, counted over its indices
+    double[] drops = new double[seeds];
+    for (int k = 0; k < seeds; k++) {
+      int[] idx = Sensitivity.resample(7, k, 10);
+      int right = 0;
+      for (int i : idx) {
+        right += (base[i] ? 1 : 0) - (pruned[i] ? 1 : 0);
+      }
+      drops[k] = right / 10.0;
+    }
+    double m = (drops[0] + drops[1] + drops[2]) / 3;
+    double sd = Math.sqrt(((drops[0] - m) * (drops[0] - m) + (drops[1] - m) * (drops[1] - m)
+        + (drops[2] - m) * (drops[2] - m)) / 2);
+    assertThat(sd).as("the resamples must spread, or the width is not tested").isGreaterThan(0);
+    assertThat(m).as("the fixture must tell the replicates' mean from the full sample").isNotCloseTo(0.3, within(1e-9));
+    // t(0.975, 2 degrees of freedom) = 4.303, around the full-sample drop
+    assertThat(s.ciLow()).isCloseTo(0.3 - 4.303 * sd, within(1e-12));
+    assertThat(s.ciHigh()).isCloseTo(0.3 + 4.303 * sd, within(1e-12));
+
+    // the run's base accuracy is the full-sample one too (9/10), not the resamples' mean
+    assertThat(Sensitivity.baseAccuracy(b)).isEqualTo(0.9);
+    assertThat(Sensitivity.mean(b.accuracy())).as("the fixture must tell the two apart")
+        .isNotCloseTo(0.9, within(1e-9));
   }
 
   @Test
@@ -111,7 +158,8 @@ class SensitivityTest {
         new LayerSelector(List.of(layers.split("\\+")), "", List.of(), List.of())))));
   }
 
-  static Sensitivity.Outcome outcome(PlannedTrial t, double... acc) {
-    return new Sensitivity.Outcome(t, acc[0], acc, new double[acc.length], 50, 5, null, null);
+  /** An outcome with full-sample accuracy {@code full} and the given accuracy per resample. */
+  static Sensitivity.Outcome outcome(PlannedTrial t, double full, double... acc) {
+    return new Sensitivity.Outcome(t, full, 0, acc, new double[acc.length], 50, 5, null, null);
   }
 }

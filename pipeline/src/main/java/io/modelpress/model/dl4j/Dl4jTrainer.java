@@ -10,6 +10,7 @@ import io.modelpress.model.Trainer;
 import io.modelpress.spec.DistillSpec;
 import io.modelpress.spec.TrainSpec;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -159,21 +160,29 @@ final class Dl4jTrainer implements Trainer {
     double[][] taylor = new double[layers][];
     double[][] act = new double[layers][];
     double[][] zeros = new double[layers][];
+    // [layer][batch][output channel]: the signed sum of w·∂L/∂w over each neuron's / filter's weights
+    float[][][] groups = new float[layers][(count + batchSize - 1) / batchSize][];
     long[] perChannel = new long[layers];
     int used = 0;
     for (int from = 0; from < count; from += batchSize, used++) {
       DataSet b = Batches.slice(data, order, from, Math.min(count, from + batchSize));
       float[][] g = gradients(n, b);
       for (int k = 0; k < layers; k++) {
-        float[] w = at.layers().get(k).weights();
+        LayerWeights lw = at.layers().get(k);
+        float[] w = lw.weights();
         if (grad[k] == null) {
           grad[k] = new double[g[k].length];
           taylor[k] = new double[g[k].length];
         }
+        int stride = lw.channelStride();
+        int channels = lw.outChannels();
+        double[] group = new double[channels];
         for (int i = 0; i < w.length; i++) {
           grad[k][i] += Math.abs(g[k][i]);
           taylor[k][i] += Math.abs(w[i] * g[k][i]);
+          group[(i / stride) % channels] += (double) w[i] * g[k][i];
         }
+        groups[k][used] = scaled(group, 1.0);
       }
       List<INDArray> acts = n.net().feedForward(b.getFeatures(), false);
       for (int k = 0; k < layers; k++) {
@@ -202,14 +211,19 @@ final class Dl4jTrainer implements Trainer {
     Map<String, float[]> taylorOut = new HashMap<>();
     Map<String, float[]> actOut = new HashMap<>();
     Map<String, float[]> zeroOut = new HashMap<>();
+    Map<String, float[][]> groupOut = new HashMap<>();
+    Map<String, String> activationOut = new HashMap<>();
+    List<String> activation = n.activations();
     for (int k = 0; k < layers; k++) {
       String name = n.names().get(k);
+      groupOut.put(name, Arrays.copyOf(groups[k], used));
+      activationOut.put(name, activation.get(k));
       gradOut.put(name, scaled(grad[k], 1.0 / used));
       taylorOut.put(name, scaled(taylor[k], 1.0 / used));
       actOut.put(name, scaled(act[k], 1.0 / perChannel[k]));
       zeroOut.put(name, scaled(zeros[k], 1.0 / perChannel[k]));
     }
-    return new Calibration(gradOut, taylorOut, actOut, zeroOut, used);
+    return new Calibration(gradOut, taylorOut, groupOut, actOut, zeroOut, activationOut, used);
   }
 
   private static float[] scaled(double[] v, double factor) {
