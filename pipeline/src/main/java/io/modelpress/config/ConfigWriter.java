@@ -33,13 +33,19 @@ public final class ConfigWriter {
 
   private ConfigWriter() {}
 
-  public static String json(SweepSpec s) {
+  /** The keys every config starts with: version, name, seed, model and dataset. */
+  private static ObjectNode header(String name, long seed, ModelSpec model, io.modelpress.spec.DatasetSpec dataset) {
     ObjectNode o = JSON.createObjectNode();
     o.put("version", SweepConfigParser.VERSION);
-    o.put("name", s.name());
-    o.put("seed", s.seed());
-    model(o, s.model());
-    dataset(o, s.dataset());
+    o.put("name", name);
+    o.put("seed", seed);
+    model(o, model);
+    dataset(o, dataset);
+    return o;
+  }
+
+  public static String json(SweepSpec s) {
+    ObjectNode o = header(s.name(), s.seed(), s.model(), s.dataset());
     ArrayNode search = o.putArray("search");
     for (SearchBlock b : s.search()) {
       search.add(block(b));
@@ -59,12 +65,7 @@ public final class ConfigWriter {
   }
 
   public static String json(SensitivitySpec s) {
-    ObjectNode o = JSON.createObjectNode();
-    o.put("version", SweepConfigParser.VERSION);
-    o.put("name", s.name());
-    o.put("seed", s.seed());
-    model(o, s.model());
-    dataset(o, s.dataset());
+    ObjectNode o = header(s.name(), s.seed(), s.model(), s.dataset());
     selector(o, s.layers());
     if (!s.pruneMethods().isEmpty()) {
       ObjectNode p = o.putObject("prune");

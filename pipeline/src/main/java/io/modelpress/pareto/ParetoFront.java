@@ -14,22 +14,41 @@ public final class ParetoFront {
   private ParetoFront() {}
 
   public static boolean dominates(double[] a, double[] b, List<Objective> objectives) {
+    return dominates(a, null, b, null, objectives);
+  }
+
+  /**
+   * ε-dominance for measured objectives: on objective k, values within {@code max(ea[k], eb[k])} of each
+   * other tie (neither is better there); a dominates b when it is no worse in every objective and better
+   * by more than the tolerance in one. Null tolerances are zeros (plain dominance).
+   */
+  public static boolean dominates(double[] a, double[] ea, double[] b, double[] eb, List<Objective> objectives) {
     boolean strictly = false;
     for (int k = 0; k < objectives.size(); k++) {
       double x = objectives.get(k).maximize() ? a[k] : -a[k];
       double y = objectives.get(k).maximize() ? b[k] : -b[k];
+      double eps = Math.max(ea == null ? 0 : ea[k], eb == null ? 0 : eb[k]);
+      if (x == y || (eps > 0 && Math.abs(x - y) <= eps)) {
+        continue; // a tie (infinite values compare equal only to themselves)
+      }
       if (x < y) {
         return false;
       }
-      if (x > y) {
-        strictly = true;
-      }
+      strictly = true;
     }
     return strictly;
   }
 
   /** The dominance rank of every point (0 = non-dominated). Points must not contain NaN. */
   public static int[] ranks(List<double[]> points, List<Objective> objectives) {
+    return ranks(points, null, objectives);
+  }
+
+  /**
+   * The ε-dominance rank of every point ({@link #dominates(double[], double[], double[], double[], List)}),
+   * {@code tolerances} per point and objective (null: none).
+   */
+  public static int[] ranks(List<double[]> points, List<double[]> tolerances, List<Objective> objectives) {
     int n = points.size();
     for (double[] p : points) {
       if (p.length != objectives.size()) {
@@ -48,10 +67,12 @@ public final class ParetoFront {
     }
     for (int i = 0; i < n; i++) {
       for (int j = i + 1; j < n; j++) {
-        if (dominates(points.get(i), points.get(j), objectives)) {
+        double[] ei = tolerances == null ? null : tolerances.get(i);
+        double[] ej = tolerances == null ? null : tolerances.get(j);
+        if (dominates(points.get(i), ei, points.get(j), ej, objectives)) {
           dominates.get(i).add(j);
           dominatedBy[j]++;
-        } else if (dominates(points.get(j), points.get(i), objectives)) {
+        } else if (dominates(points.get(j), ej, points.get(i), ei, objectives)) {
           dominates.get(j).add(i);
           dominatedBy[i]++;
         }

@@ -2,6 +2,7 @@ package io.modelpress.sweep;
 
 import io.modelpress.pareto.Objective;
 import io.modelpress.pareto.ParetoFront;
+import io.modelpress.runtime.Latency;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -11,6 +12,18 @@ import java.util.Map;
 /**
  * Dominance ranks of a sweep's successful trials over its objectives, and the frontier (rank 0) in a
  * deterministic order: by the objectives in their order (best first), then by trial id.
+ *
+ * <p>Measured latency is noisy (identical models measured minutes apart differ by up to 2×), so it must not
+ * decide by noise. Two rules ({@link #points}):
+ * <ol>
+ *   <li>trials whose compiled forms are the same (the runtime's kernels, and per layer the MACs, executed
+ *       MACs, sparse or dense, value bits and weight bytes) do the same work: they share one latency
+ *       figure, the median of their measurements;</li>
+ *   <li>latency objectives use ε-dominance: two latencies within ε of each other tie, ε being the larger of
+ *       the two trials' noise, where a trial's noise is the larger of its form's median interquartile range
+ *       (of the timed runs) and half the range of its form's medians (between measurements).</li>
+ * </ol>
+ * The other objectives (accuracy, sizes, MACs, estimates) are exact and compare exactly.
  */
 public final class Frontier {
 
@@ -18,15 +31,11 @@ public final class Frontier {
 
   /** Rank of every successful trial by trial id; failed trials have no rank. */
   public static Map<String, Integer> ranks(List<TrialResult> results, List<Objective> objectives) {
-    List<TrialResult> ok = results.stream().filter(TrialResult::isOk).toList();
-    List<double[]> points = new ArrayList<>();
-    for (TrialResult r : ok) {
-      points.add(point(r, objectives));
-    }
-    int[] rank = ParetoFront.ranks(points, objectives);
+    Points p = points(results, objectives);
+    int[] rank = ParetoFront.ranks(p.values(), p.tolerances(), objectives);
     Map<String, Integer> out = new HashMap<>();
-    for (int i = 0; i < ok.size(); i++) {
-      out.put(ok.get(i).trial().trialId(), rank[i]);
+    for (int i = 0; i < p.ok().size(); i++) {
+      out.put(p.ok().get(i).trial().trialId(), rank[i]);
     }
     return out;
   }
@@ -34,10 +43,11 @@ public final class Frontier {
   /** The non-dominated trials, sorted deterministically. */
   public static List<TrialResult> frontier(List<TrialResult> results, List<Objective> objectives) {
     Map<String, Integer> ranks = ranks(results, objectives);
+    Map<String, double[]> values = points(results, objectives).byId();
     Comparator<TrialResult> order = (a, b) -> 0;
     for (int k = 0; k < objectives.size(); k++) {
       final int idx = k;
-      Comparator<TrialResult> byK = Comparator.comparingDouble(r -> point(r, objectives)[idx]);
+      Comparator<TrialResult> byK = Comparator.comparingDouble(r -> values.get(r.trial().trialId())[idx]);
       order = order.thenComparing(objectives.get(k).maximize() ? byK.reversed() : byK);
     }
     order = order.thenComparing(r -> r.trial().trialId());
@@ -47,10 +57,99 @@ public final class Frontier {
         .toList();
   }
 
+  /**
+   * The successful trials' objective values as the frontier compares them (latency shared per compiled
+   * form) and their tolerances (latency noise; 0 for exact objectives), in the order of {@code ok}.
+   */
+  public record Points(List<TrialResult> ok, List<double[]> values, List<double[]> tolerances) {
+
+    Map<String, double[]> byId() {
+      Map<String, double[]> m = new HashMap<>();
+      for (int i = 0; i < ok.size(); i++) {
+        m.put(ok.get(i).trial().trialId(), values.get(i));
+      }
+      return m;
+    }
+  }
+
+  /** {@link Points} of {@code results}: see the class comment for the two rules. */
+  public static Points points(List<TrialResult> results, List<Objective> objectives) {
+    List<TrialResult> ok = results.stream().filter(TrialResult::isOk).toList();
+    Map<String, List<Integer>> forms = new java.util.TreeMap<>();
+    for (int i = 0; i < ok.size(); i++) {
+      String key = compiledForm(ok.get(i));
+      if (key != null) {
+        forms.computeIfAbsent(key, x -> new ArrayList<>()).add(i);
+      }
+    }
+    List<double[]> values = new ArrayList<>();
+    List<double[]> tolerances = new ArrayList<>();
+    for (TrialResult r : ok) {
+      values.add(point(r, objectives));
+      tolerances.add(new double[objectives.size()]);
+    }
+    for (int k = 0; k < objectives.size(); k++) {
+      String metric = objectives.get(k).metric();
+      if (!metric.startsWith("latency_")) {
+        continue;
+      }
+      boolean batch1 = metric.startsWith("latency_b1_");
+      for (List<Integer> members : forms.values()) {
+        double[] v = new double[members.size()];
+        double[] iqr = new double[members.size()];
+        for (int m = 0; m < v.length; m++) {
+          Latency l = ok.get(members.get(m)).measurements().orElseThrow().latency();
+          v[m] = values.get(members.get(m))[k];
+          iqr[m] = (batch1 ? l.batch1() : l.batch32()).iqrMs();
+        }
+        double shared = median(v);
+        double noise = Math.max(median(iqr), (max(v) - min(v)) / 2);
+        for (int m : members) {
+          values.get(m)[k] = shared;
+          tolerances.get(m)[k] = noise;
+        }
+      }
+    }
+    return new Points(ok, values, tolerances);
+  }
+
+  /**
+   * What the runtime executes for a trial, as far as its time goes: its kernels, and per layer the MACs,
+   * executed MACs, sparse or dense, value bits and weight bytes; null when its latency was not measured.
+   */
+  static String compiledForm(TrialResult r) {
+    Measurements m = r.measurements().orElseThrow();
+    Latency l = m.latency();
+    if (l == null || !l.isOk() || m.workloads() == null) {
+      return null;
+    }
+    StringBuilder key = new StringBuilder(l.kinds());
+    for (io.modelpress.measure.LayerWorkload w : m.workloads()) {
+      key.append('|').append(w.macs()).append(',').append(w.executedMacs()).append(',').append(w.sparse()).append(',')
+          .append(w.valueBits()).append(',').append(w.weightBytes());
+    }
+    return key.toString();
+  }
+
+  private static double median(double[] v) {
+    double[] s = v.clone();
+    java.util.Arrays.sort(s);
+    int n = s.length;
+    return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  }
+
+  private static double max(double[] v) {
+    return java.util.Arrays.stream(v).max().orElseThrow();
+  }
+
+  private static double min(double[] v) {
+    return java.util.Arrays.stream(v).min().orElseThrow();
+  }
+
   /** The base trial's objective values (the trial without steps), or null if it failed or is absent. */
-  private static double[] basePoint(List<TrialResult> results, List<Objective> objectives) {
+  private static double[] basePoint(List<TrialResult> results, Map<String, double[]> values) {
     return results.stream().filter(r -> r.isOk() && r.trial().spec().steps().isEmpty()).findFirst()
-        .map(r -> point(r, objectives)).orElse(null);
+        .map(r -> values.get(r.trial().trialId())).orElse(null);
   }
 
   /**
@@ -59,14 +158,15 @@ public final class Frontier {
    * Comparable between runs of the same model and objectives.
    */
   public static double hypervolume(List<TrialResult> results, List<Objective> objectives) {
-    double[] base = basePoint(results, objectives);
+    Map<String, double[]> values = points(results, objectives).byId();
+    double[] base = basePoint(results, values);
     if (base == null) {
       return Double.NaN;
     }
     List<double[]> points = new ArrayList<>();
     for (TrialResult r : results) {
       if (r.isOk()) {
-        double[] p = io.modelpress.pareto.Hypervolume.relative(point(r, objectives), base, objectives);
+        double[] p = io.modelpress.pareto.Hypervolume.relative(values.get(r.trial().trialId()), base, objectives);
         if (p == null) {
           return Double.NaN;
         }
@@ -78,14 +178,15 @@ public final class Frontier {
 
   /** The trial id of the frontier's knee point ({@link io.modelpress.pareto.Hypervolume#knee}), or null. */
   public static String knee(List<TrialResult> results, List<Objective> objectives) {
-    double[] base = basePoint(results, objectives);
+    Map<String, double[]> values = points(results, objectives).byId();
+    double[] base = basePoint(results, values);
     List<TrialResult> front = frontier(results, objectives);
     if (base == null || front.isEmpty()) {
       return null;
     }
     List<double[]> points = new ArrayList<>();
     for (TrialResult r : front) {
-      double[] p = io.modelpress.pareto.Hypervolume.relative(point(r, objectives), base, objectives);
+      double[] p = io.modelpress.pareto.Hypervolume.relative(values.get(r.trial().trialId()), base, objectives);
       if (p == null) {
         return null;
       }
