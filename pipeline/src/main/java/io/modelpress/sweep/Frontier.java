@@ -94,6 +94,10 @@ public final class Frontier {
         continue;
       }
       boolean batch1 = metric.startsWith("latency_b1_");
+      // the run's relative noise between measurements: over the forms measured more than once, the median
+      // of half their range over their median
+      List<Double> relative = new ArrayList<>();
+      Map<List<Integer>, double[]> shared = new java.util.LinkedHashMap<>();
       for (List<Integer> members : forms.values()) {
         double[] v = new double[members.size()];
         double[] iqr = new double[members.size()];
@@ -102,11 +106,18 @@ public final class Frontier {
           v[m] = values.get(members.get(m))[k];
           iqr[m] = (batch1 ? l.batch1() : l.batch32()).iqrMs();
         }
-        double shared = median(v);
-        double noise = Math.max(median(iqr), (max(v) - min(v)) / 2);
-        for (int m : members) {
-          values.get(m)[k] = shared;
-          tolerances.get(m)[k] = noise;
+        double median = median(v);
+        double halfRange = (max(v) - min(v)) / 2;
+        if (v.length > 1 && median > 0) {
+          relative.add(halfRange / median);
+        }
+        shared.put(members, new double[] {median, Math.max(median(iqr), halfRange)});
+      }
+      double rel = relative.isEmpty() ? 0 : median(relative.stream().mapToDouble(Double::doubleValue).toArray());
+      for (Map.Entry<List<Integer>, double[]> e : shared.entrySet()) {
+        for (int m : e.getKey()) {
+          values.get(m)[k] = e.getValue()[0];
+          tolerances.get(m)[k] = Math.max(e.getValue()[1], rel * e.getValue()[0]);
         }
       }
     }
@@ -114,8 +125,10 @@ public final class Frontier {
   }
 
   /**
-   * What the runtime executes for a trial, as far as its time goes: its kernels, and per layer the MACs,
-   * executed MACs, sparse or dense, value bits and weight bytes; null when its latency was not measured.
+   * What the runtime executes for a trial, as far as its time goes: its kernel per layer
+   * ({@code runtime_kinds}) and per layer the MACs and the MACs the kernel executes (non-zeros for CSR).
+   * Value codings the runtime turns into the same kernel do the same work (per-channel uniform, fp16 and
+   * fp32 layers all run dense fp32, dequantized when compiled). Null when the latency was not measured.
    */
   static String compiledForm(TrialResult r) {
     Measurements m = r.measurements().orElseThrow();
@@ -125,8 +138,7 @@ public final class Frontier {
     }
     StringBuilder key = new StringBuilder(l.kinds());
     for (io.modelpress.measure.LayerWorkload w : m.workloads()) {
-      key.append('|').append(w.macs()).append(',').append(w.executedMacs()).append(',').append(w.sparse()).append(',')
-          .append(w.valueBits()).append(',').append(w.weightBytes());
+      key.append('|').append(w.macs()).append(',').append(w.sparse() ? w.executedMacs() : w.macs());
     }
     return key.toString();
   }
