@@ -143,6 +143,24 @@ class S3SweepTest {
     return cmd;
   }
 
+  /**
+   * Runs {@code cmd} (a {@link #cli} line) with the credentials in the standard environment variables, as
+   * on a cluster, its output in {@code log}; fails when it does not end within 5 minutes. Returns its exit code.
+   */
+  static int runWithCredentials(List<String> cmd, Path log) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("AWS_ACCESS_KEY_ID", KEY); // the standard S3A credential chain reads these
+    pb.environment().put("AWS_SECRET_ACCESS_KEY", SECRET);
+    pb.environment().put("OMP_NUM_THREADS", "1");
+    Process p = pb.start();
+    boolean finished = p.waitFor(5, TimeUnit.MINUTES);
+    if (!finished) {
+      p.destroyForcibly();
+    }
+    assertThat(finished).as(Files.readString(log)).isTrue();
+    return p.exitValue();
+  }
+
   /** A sweep of the S3 test's shape as its own process: exit code and output. */
   static CliTestBase.Run sweepProcess(String root, String endpointUrl, String key, String secret, String name)
       throws Exception {
@@ -234,18 +252,9 @@ class S3SweepTest {
     List<String> cmd = cli(endpoint, "sweep", "--config", cfg.toString(), "--out", root + "/out", "--run-id", "s3run",
         "--master", "local[2]");
     Path log = Path.of("target", "s3-sweep.log"); // kept for a failed run
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().put("AWS_ACCESS_KEY_ID", KEY); // the standard S3A credential chain reads these
-    pb.environment().put("AWS_SECRET_ACCESS_KEY", SECRET);
-    pb.environment().put("OMP_NUM_THREADS", "1");
-    Process p = pb.start();
-    boolean finished = p.waitFor(5, TimeUnit.MINUTES);
-    if (!finished) {
-      p.destroyForcibly();
-    }
-    assertThat(finished).as(Files.readString(log)).isTrue();
+    int exit = runWithCredentials(cmd, log);
     String output = Files.readString(log);
-    assertThat(p.exitValue()).as(output).isZero();
+    assertThat(exit).as(output).isZero();
     assertThat(output).contains("modelpress sweep 's3-sweep' finished: run s3run", "5 ok, 0 failed");
 
     SparkSession spark = reader();
@@ -310,14 +319,7 @@ class S3SweepTest {
         cmd.add(1, "-Dmodelpress.test.crashAt=" + crashAt);
       }
       try {
-        Path log = Path.of("target", "s3-crash-" + (crashAt == null ? "none" : crashAt) + ".log");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("AWS_ACCESS_KEY_ID", KEY);
-        pb.environment().put("AWS_SECRET_ACCESS_KEY", SECRET);
-        pb.environment().put("OMP_NUM_THREADS", "1");
-        Process p = pb.start();
-        assertThat(p.waitFor(5, TimeUnit.MINUTES)).as(Files.readString(log)).isTrue();
-        return p.exitValue();
+        return runWithCredentials(cmd, Path.of("target", "s3-crash-" + (crashAt == null ? "none" : crashAt) + ".log"));
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }

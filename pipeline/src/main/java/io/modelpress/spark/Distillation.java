@@ -126,20 +126,7 @@ public final class Distillation {
   private static Path publish(Path attempt, Path dir, org.apache.hadoop.conf.Configuration conf) {
     try {
       org.apache.hadoop.fs.FileSystem fs = dir.getFileSystem(conf);
-      Path target = new Path(dir, TARGETS);
-      Path part = null;
-      for (org.apache.hadoop.fs.FileStatus s : fs.listStatus(attempt)) {
-        if (s.getPath().getName().startsWith("part-")) {
-          part = s.getPath();
-        }
-      }
-      if (part == null) {
-        throw new IOException("no part file in " + attempt);
-      }
-      fs.mkdirs(dir);
-      if (!fs.exists(target) && !fs.rename(part, target) && !fs.exists(target)) {
-        throw new IOException("could not rename " + part + " to " + target);
-      }
+      Publisher.movePart(fs, attempt, new Path(dir, TARGETS), false); // false: another run's file stands
       fs.delete(attempt, true);
       return dir;
     } catch (IOException e) {

@@ -55,28 +55,9 @@ final class Publisher {
       }
       rows.coalesce(1).write().mode(SaveMode.ErrorIfExists).parquet(staging.toString());
       io.modelpress.sweep.CrashPoint.at("publish.staged");
-      Path part = null;
-      for (FileStatus s : fs.listStatus(staging)) {
-        if (s.getPath().getName().startsWith("part-")) {
-          if (part != null) {
-            throw new IOException("more than one part file in " + staging);
-          }
-          part = s.getPath();
-        }
-      }
-      if (part == null) {
-        throw new IOException("no part file in " + staging);
-      }
-      fs.mkdirs(dest.getParent());
-      if (replace && fs.exists(dest) && !fs.delete(dest, false)) {
-        throw new IOException("could not replace " + dest);
-      }
-      if (!fs.rename(part, dest)) {
-        if (!replace && fs.exists(dest)) {
-          fs.delete(staging, true);
-          return false; // another writer published the same content first
-        }
-        throw new IOException("could not rename " + part + " to " + dest);
+      if (!movePart(fs, staging, dest, replace)) {
+        fs.delete(staging, true);
+        return false; // another writer published the same content first
       }
       // the committer's _SUCCESS (on S3A a JSON manifest naming the magic committer) beside the file it
       // committed: readers skip names starting with '_'; the partition's one names its latest file's committer
@@ -91,6 +72,40 @@ final class Publisher {
     } catch (IOException e) {
       throw new IllegalStateException("cannot write " + ResultTables.show(dest) + ": " + StorageErrors.explain(e), e);
     }
+  }
+
+  /**
+   * Renames the one part file Spark wrote into {@code staging} to {@code dest} (its parent created): over a
+   * file of that name when {@code replace}, else only when none is there. Returns whether it renamed; false
+   * when {@code dest} exists and is kept (another writer's, of the same content).
+   */
+  static boolean movePart(FileSystem fs, Path staging, Path dest, boolean replace) throws IOException {
+    Path part = null;
+    for (FileStatus s : fs.listStatus(staging)) {
+      if (s.getPath().getName().startsWith("part-")) {
+        if (part != null) {
+          throw new IOException("more than one part file in " + staging);
+        }
+        part = s.getPath();
+      }
+    }
+    if (part == null) {
+      throw new IOException("no part file in " + staging);
+    }
+    fs.mkdirs(dest.getParent());
+    if (replace && fs.exists(dest) && !fs.delete(dest, false)) {
+      throw new IOException("could not replace " + dest);
+    }
+    if (!replace && fs.exists(dest)) {
+      return false;
+    }
+    if (!fs.rename(part, dest)) {
+      if (!replace && fs.exists(dest)) {
+        return false;
+      }
+      throw new IOException("could not rename " + part + " to " + dest);
+    }
+    return true;
   }
 
   /** Deletes what killed attempts of {@code runId} left in its staging folder. */

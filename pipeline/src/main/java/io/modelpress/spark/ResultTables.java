@@ -265,20 +265,13 @@ public final class ResultTables {
 
   /** Deletes every partition of {@code runId}: its report first, then runs, then the others. */
   public static void deleteRun(String out, String runId, Configuration conf) {
-    try {
-      for (String table : List.of(io.modelpress.report.ReportFiles.REPORTS, RUNS, TRIALS, TRIAL_RANKS, FRONTIER,
-          DEVICE_ESTIMATES, SENSITIVITY, SENSITIVITY_SUMMARY, NIGHTLY_DIFF)) {
-        Path p = new Path(new Path(out, table), ResultSchemas.RUN_ID + "=" + runId);
-        FileSystem fs = p.getFileSystem(conf);
-        if (fs.exists(p) && !fs.delete(p, true)) {
-          throw new IOException("could not delete " + p);
-        }
-      }
-      Publisher.deleteIfExists(new Path(Publisher.runDir(out, runId), IDENTITY), conf);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot replace run " + runId + " in " + out + ": " + e.getMessage(), e);
+    for (String table : List.of(io.modelpress.report.ReportFiles.REPORTS, RUNS, TRIALS, TRIAL_RANKS, FRONTIER,
+        DEVICE_ESTIMATES, SENSITIVITY, SENSITIVITY_SUMMARY, NIGHTLY_DIFF)) {
+      Publisher.deleteIfExists(partition(out, table, runId), conf);
     }
+    Publisher.deleteIfExists(new Path(Publisher.runDir(out, runId), IDENTITY), conf);
   }
+
 
   /**
    * Replaces one run's partition of {@code table} with {@code rows} (all of that run) as one file

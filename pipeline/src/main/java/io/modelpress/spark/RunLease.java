@@ -173,12 +173,7 @@ public final class RunLease implements AutoCloseable {
 
   /** Whether the lease's holder ran on this host and its process is gone (no need to wait for the ttl). */
   private static boolean deadOnThisHost(FileSystem fs, Path lease) {
-    Properties p = new Properties();
-    try (var in = fs.open(lease)) {
-      p.load(new java.io.InputStreamReader(in, StandardCharsets.ISO_8859_1));
-    } catch (IOException e) {
-      return false;
-    }
+    Properties p = holder(fs, lease);
     try {
       return host().equals(p.getProperty("host"))
           && ProcessHandle.of(Long.parseLong(p.getProperty("pid", "-1"))).map(h -> !h.isAlive()).orElse(true);
@@ -187,13 +182,19 @@ public final class RunLease implements AutoCloseable {
     }
   }
 
-  private static String heldMessage(FileSystem fs, Path lease, String runId, long ageMillis) {
+  /** The holder a lease file names (empty while its heartbeat rewrites it: the holder is alive). */
+  private static Properties holder(FileSystem fs, Path lease) {
     Properties p = new Properties();
     try (var in = fs.open(lease)) {
       p.load(new java.io.InputStreamReader(in, StandardCharsets.ISO_8859_1));
     } catch (IOException e) {
       // being rewritten by its heartbeat: the holder is alive, its name unknown for a moment
     }
+    return p;
+  }
+
+  private static String heldMessage(FileSystem fs, Path lease, String runId, long ageMillis) {
+    Properties p = holder(fs, lease);
     return "run id '" + runId + "' is being run by another attempt (host " + p.getProperty("host", "?") + ", pid "
         + p.getProperty("pid", "?") + ", started " + p.getProperty("started", "?") + ", last heartbeat "
         + Math.max(0, ageMillis / 1000) + " s ago); wait for it to finish, or stop it: its lease expires "
