@@ -62,25 +62,32 @@ final class SummaryPrinter {
         run.runId());
   }
 
-  /** Per student of a distillation sweep: test errors of the hard-label baseline vs the best (T, α), mean ± std. */
+  /**
+   * Per student of a distillation sweep: test errors of the hard-label baseline vs the (T, α) chosen on the
+   * validation split, mean ± std over seeds, and the paired t-test between them.
+   */
   private static void printDistillation(PrintStream out, List<DistillSummary.Student> students) {
     if (students.isEmpty()) {
       return;
     }
-    out.printf(Locale.ROOT, "%n  distillation: test errors, mean ± std over seeds (best T, α picked on the test set)%n");
-    out.printf(Locale.ROOT, "  %-20s %5s %17s %17s %6s %5s %8s %s%n", "student", "seeds", "hard labels",
-        "best distilled", "T", "α", "saved", "significant");
+    out.printf(Locale.ROOT, "%n  distillation: test errors, mean ± std over seeds; T, α chosen on the validation "
+        + "split (held-out training examples); paired t-test over seeds, two-sided%n");
+    out.printf(Locale.ROOT, "  %-20s %5s %17s %17s %6s %5s %10s %8s %12s %7s%n", "student", "seeds", "hard labels",
+        "chosen", "T", "α", "chosen on", "saved", "t (df)", "p");
     for (DistillSummary.Student s : students) {
       var b = s.baseline();
-      var best = s.best();
-      out.printf(Locale.ROOT, "  %-20s %5s %17s %17s %6s %5s %8s %s%n", s.label(),
-          b != null ? b.replicas() : best != null ? best.replicas() : "-",
+      var c = s.chosen();
+      var t = s.paired();
+      out.printf(Locale.ROOT, "  %-20s %5s %17s %17s %6s %5s %10s %8s %12s %7s%n", s.label(),
+          b != null ? b.replicas() : c != null ? c.replicas() : "-",
           b == null ? "-" : String.format(Locale.ROOT, "%.1f ± %.1f", b.meanErrors(), b.stdErrors()),
-          best == null ? "-" : String.format(Locale.ROOT, "%.1f ± %.1f", best.meanErrors(), best.stdErrors()),
-          best == null ? "-" : String.format(Locale.ROOT, "%.3g", best.temperature()),
-          best == null ? "-" : String.format(Locale.ROOT, "%.2g", best.alpha()),
+          c == null ? "-" : String.format(Locale.ROOT, "%.1f ± %.1f", c.meanErrors(), c.stdErrors()),
+          c == null ? "-" : String.format(Locale.ROOT, "%.3g", c.temperature()),
+          c == null ? "-" : String.format(Locale.ROOT, "%.2g", c.alpha()),
+          c == null ? "-" : s.chosenOn().id(),
           Double.isNaN(s.errorsSaved()) ? "-" : String.format(Locale.ROOT, "%.1f", s.errorsSaved()),
-          b == null || best == null ? "-" : s.significant() ? "yes" : "no");
+          t == null ? "-" : String.format(Locale.ROOT, "%.2f (%d)", t.t(), t.df()),
+          t == null ? "-" : String.format(Locale.ROOT, "%.3f", t.p()));
     }
   }
 

@@ -153,6 +153,31 @@ class DistillJobTest {
         distilled32 = r;
       }
     }
+    // T and α are chosen on held-out training examples: by default a twelfth of a 3,000-example split, the last
+    // 250. Train the mlp-16 baseline here on the first 2,750 only and count its errors on the last 250 and on
+    // the test split with its own predictions: the row must say exactly that (a student trained on all 3,000,
+    // or scored on other examples, would not)
+    for (Row r : rows.subList(1, rows.size())) {
+      assertThat(r.<Integer>getAs("distill_validation")).isEqualTo(250);
+      assertThat(r.<Double>getAs("validation_accuracy")).isBetween(0.5, 1.0);
+    }
+    Row baseline16 = rows.stream().filter(r -> "mlp-16".equals(r.getAs("distill_student"))
+        && r.getAs("method").equals("student")).findFirst().orElseThrow();
+    float[] logits = new float[3000 * 10];
+    for (Row r : soft) {
+      List<Float> z = r.getList(r.fieldIndex("logits"));
+      for (int c = 0; c < 10; c++) {
+        logits[r.<Integer>getAs("example_index") * 10 + c] = z.get(c);
+      }
+    }
+    Network own = Backends.dl4j().trainer().student(new io.modelpress.spec.DistillSpec("mlp-16", 1, 1, 1, 1e-3, 32, 0,
+        io.modelpress.spec.DistillSpec.Parallelism.TASK, 0, 250), train.slice(0, 2750),
+        java.util.Arrays.copyOf(logits, 2750 * 10), 10, Trainer.EpochListener.NONE);
+    LabeledImages held = train.slice(2750, 3000);
+    LabeledImages test = Datasets.test(new DatasetSpec("mnist", "", 3000, 1000), new Configuration());
+    assertThat(baseline16.<Double>getAs("validation_accuracy")).isEqualTo(correct(own, held) / 250.0);
+    assertThat(baseline16.<Double>getAs("accuracy")).isEqualTo(correct(own, test) / 1000.0);
+
     Row chained = rows.stream().filter(r -> r.getAs("method").equals("distill+magnitude+uniform")).findFirst().orElseThrow();
     // pruned on the student's layers: half of mlp-32's 784·32 + 32·10 weights are zero
     assertThat(chained.<Long>getAs("params")).isEqualTo(784L * 32 + 32 + 32 * 10 + 10);
@@ -181,6 +206,15 @@ class DistillJobTest {
     for (Row r : again) {
       assertThat(r.<Double>getAs("accuracy")).as("trial " + r.getAs("trial_id")).isEqualTo(accuracies.get(r.getAs("trial_id")));
     }
+  }
+
+  private static int correct(Network net, LabeledImages data) {
+    int[] predicted = net.predict(net.inputs(data), 100);
+    int n = 0;
+    for (int i = 0; i < predicted.length; i++) {
+      n += predicted[i] == data.labels()[i] ? 1 : 0;
+    }
+    return n;
   }
 
   @Test

@@ -158,6 +158,7 @@ public final class ConfigWriter {
         n.put("averaging-frequency", g.averagingFrequency());
       }
       n.put("baselines", g.baselines());
+      n.put("validation", g.validation());
       chain(o, b.prune(), b.finetune(), b.quantize());
     }
     return o;

@@ -70,7 +70,7 @@ public final class SweepConfigParser {
     }
     List<SearchBlock> search = new ArrayList<>();
     for (Node b : top.get("search").elements()) {
-      search.add(block(b, search.size()));
+      search.add(block(b, search.size(), dataset.trainLimit()));
     }
     LatencySpec latency = top.has("latency") ? latency(top.get("latency")) : Defaults.LATENCY;
     Optional<List<Objective>> objectives = top.has("objectives") ? Optional.of(objectives(top.get("objectives")))
@@ -171,7 +171,7 @@ public final class SweepConfigParser {
   }
 
   /** One search block: which keys it has decides its kind; the kind's record checks the values. */
-  private static SearchBlock block(Node b, int index) {
+  private static SearchBlock block(Node b, int index, int trainLimit) {
     b.requireKeys("name", "prune", "finetune", "quantize", "allocate", "evolve", "distill");
     String name = b.string("name", "block" + index);
     if (b.has("distill") && (b.has("allocate") || b.has("evolve"))) {
@@ -197,7 +197,7 @@ public final class SweepConfigParser {
     Optional<PruneGrid> prune = b.has("prune") ? Optional.of(prune(b.get("prune"))) : Optional.empty();
     Optional<QuantGrid> quant = b.has("quantize") ? Optional.of(quant(b.get("quantize"))) : Optional.empty();
     if (b.has("distill")) {
-      SweepSpec.DistillGrid distill = distill(b.get("distill"));
+      SweepSpec.DistillGrid distill = distill(b.get("distill"), trainLimit);
       return b.checked(() -> new SearchBlock.Distill(name, distill, prune, finetune, quant));
     }
     return b.checked(() -> new SearchBlock.Grid(name, prune, finetune, quant));
@@ -221,9 +221,9 @@ public final class SweepConfigParser {
     return e.checked(() -> new EvolveSpec(sparsities, bits, pm, qm, population, generations));
   }
 
-  private static SweepSpec.DistillGrid distill(Node d) {
+  private static SweepSpec.DistillGrid distill(Node d, int trainLimit) {
     d.requireKeys("students", "temperatures", "alphas", "seeds", "epochs", "learning-rate", "batch-size", "parallelism",
-        "averaging-frequency", "baselines");
+        "averaging-frequency", "baselines", "validation");
     if (!d.has("students")) {
       throw new ConfigException("'" + d.path + ".students' is missing: the student networks to train, e.g. "
           + "[mlp-32, mlp-128]");
@@ -241,8 +241,10 @@ public final class SweepConfigParser {
     int averaging = (int) d.integer("averaging-frequency",
         parallelism == DistillSpec.Parallelism.DATA ? Defaults.AVERAGING_FREQUENCY : 0);
     boolean baselines = d.has("baselines") ? d.get("baselines").asBoolean() : Defaults.DISTILL_BASELINES;
+    int validation = (int) d.integer("validation", trainLimit > 0 && trainLimit < 12 * Defaults.DISTILL_VALIDATION
+        ? trainLimit / 12 : Defaults.DISTILL_VALIDATION);
     return d.checked(() -> new SweepSpec.DistillGrid(students, temperatures, alphas, seeds, epochs, lr, batch,
-        parallelism, averaging, baselines));
+        parallelism, averaging, baselines, validation));
   }
 
   private static AllocateSpec allocate(Node a) {

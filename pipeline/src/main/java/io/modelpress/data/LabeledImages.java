@@ -46,6 +46,16 @@ public record LabeledImages(int count, int rows, int cols, byte[] pixels, int[] 
     return new LabeledImages(m, rows, cols, Arrays.copyOf(pixels, m * features()), Arrays.copyOf(labels, m), fingerprint);
   }
 
+  /** Examples [from, to) (the fingerprint is kept: it names the source, not the slice). */
+  public LabeledImages slice(int from, int to) {
+    if (from < 0 || to > count || from > to) {
+      throw new IndexOutOfBoundsException("examples [" + from + ", " + to + ") of " + count);
+    }
+    int f = features();
+    return new LabeledImages(to - from, rows, cols, Arrays.copyOfRange(pixels, from * f, to * f),
+        Arrays.copyOfRange(labels, from, to), fingerprint);
+  }
+
   public int maxLabel() {
     int max = -1;
     for (int y : labels) {

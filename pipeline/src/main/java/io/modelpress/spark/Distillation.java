@@ -183,7 +183,8 @@ public final class Distillation {
         continue;
       }
       long t0 = System.nanoTime();
-      Network student = DataParallelTrainer.train(spark, d, train, teacherLogits, classes, workers, (epoch, seconds) -> {
+      io.modelpress.distill.HeldOut fit = io.modelpress.distill.HeldOut.of(d, train, teacherLogits, classes);
+      Network student = DataParallelTrainer.train(spark, d, fit.fit(), fit.fitLogits(), classes, workers, (epoch, seconds) -> {
         long left = Math.round((System.nanoTime() - t0) / 1e9 / epoch * (d.epochs() - epoch)); // at the mean epoch
         log.printf(Locale.ROOT, "data-parallel %s T=%s α=%s seed %d: epoch %d of %d in %.1f s  ETA %dm%02ds%n",
             d.student(), d.temperature(), d.alpha(), d.seed(), epoch, d.epochs(), seconds, left / 60, left % 60);

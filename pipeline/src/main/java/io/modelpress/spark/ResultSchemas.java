@@ -116,6 +116,10 @@ public final class ResultSchemas {
       f("distill_epochs", DataTypes.IntegerType, true),
       f("distill_seed", DataTypes.IntegerType, true),
       f("distill_parallelism", DataTypes.StringType, true),
+      // the last training examples held out of the student's training, and its accuracy on them (T and α
+      // are chosen on this, never on the test split)
+      f("distill_validation", DataTypes.IntegerType, true),
+      f("validation_accuracy", DataTypes.DoubleType, true),
       f("teacher_fingerprint", DataTypes.StringType, true),
       f("train_ms", DataTypes.DoubleType, true),
       // null: measured by this run; else the earlier run whose result for the same trial id this row reuses
@@ -334,7 +338,7 @@ public final class ResultSchemas {
     String status = row.getAs(STATUS);
     Measurements m = null;
     if (TrialResult.OK.equals(status)) {
-      m = new Measurements(new Measurements.Quality(d(row, "accuracy"), d(row, "accuracy_drop"), d(row, "macro_precision"), d(row, "macro_recall"), d(row, "macro_f1"), row.<Long>getAs("examples")), new Measurements.Size(row.<Long>getAs("params"), row.<Long>getAs("nonzero_params"), d(row, "sparsity"), d(row, "pruned_sparsity"), row.<Long>getAs("dense_bytes"), row.<Long>getAs("encoded_bytes"), d(row, "compression_ratio"), row.<Long>getAs("macs"), row.<Long>getAs("effective_macs")), d(row, "energy_estimate_uj"), new Measurements.Timings(d(row, "compress_ms"), d(row, "eval_ms"), d(row, "encode_ms"), d(row, "train_ms")), workloads(row), latency(row));
+      m = new Measurements(new Measurements.Quality(d(row, "accuracy"), d(row, "accuracy_drop"), d(row, "macro_precision"), d(row, "macro_recall"), d(row, "macro_f1"), row.<Long>getAs("examples"), d(row, "validation_accuracy"), validationExamples(row)), new Measurements.Size(row.<Long>getAs("params"), row.<Long>getAs("nonzero_params"), d(row, "sparsity"), d(row, "pruned_sparsity"), row.<Long>getAs("dense_bytes"), row.<Long>getAs("encoded_bytes"), d(row, "compression_ratio"), row.<Long>getAs("macs"), row.<Long>getAs("effective_macs")), d(row, "energy_estimate_uj"), new Measurements.Timings(d(row, "compress_ms"), d(row, "eval_ms"), d(row, "encode_ms"), d(row, "train_ms")), workloads(row), latency(row));
     }
     return TrialResult.restored(t, status, row.getAs("error_class"), row.getAs("error_message"), m,
         row.getAs("executor"), row.getAs("measured_in_run"));
@@ -382,6 +386,12 @@ public final class ResultSchemas {
     return RowFactory.create(runId, e.result().trial().trialId(), x.device(), x.latencyMs(), x.energyUj(), x.bound(),
         x.weightBytes(), x.fits(), e.onFrontier(), m.accuracy(), Double.isNaN(m.accuracyDrop()) ? null : m.accuracyDrop(),
         m.encodedBytes());
+  }
+
+  /** The examples {@code validation_accuracy} is over (0 when the row has none, or predates the column). */
+  private static long validationExamples(Row row) {
+    Object v = row.getAs("distill_validation");
+    return v == null || row.getAs("validation_accuracy") == null ? 0 : ((Integer) v).longValue();
   }
 
   /** A nullable double column: null reads as NaN (the value it was written from). */
@@ -495,6 +505,8 @@ public final class ResultSchemas {
     v.add(ds == null ? null : ds.epochs());
     v.add(ds == null ? null : ds.seed());
     v.add(ds == null ? null : ds.parallelism().id());
+    v.add(ds == null ? null : ds.validation());
+    v.add(m == null || Double.isNaN(m.quality().validationAccuracy()) ? null : m.quality().validationAccuracy());
     v.add(ds == null ? null : modelFingerprint);
     v.add(m == null || Double.isNaN(m.timings().trainMs()) ? null : m.timings().trainMs());
     v.add(r.measuredIn());

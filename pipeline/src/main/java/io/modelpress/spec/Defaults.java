@@ -63,6 +63,11 @@ public final class Defaults {
   public static final DistillSpec.Parallelism DISTILL_PARALLELISM = DistillSpec.Parallelism.TASK;
   public static final int AVERAGING_FREQUENCY = 32;
   public static final boolean DISTILL_BASELINES = true;
+  /**
+   * Training examples held out to choose each student's T and α: the last 5,000 (of MNIST's 60,000, as
+   * in the usual 55,000/5,000 split), or a twelfth of a training split limited below 60,000.
+   */
+  public static final int DISTILL_VALIDATION = 5_000;
 
   // evolve
   public static final PruneSpec.Criterion EVOLVE_PRUNE_METHOD = PruneSpec.Criterion.MAGNITUDE;

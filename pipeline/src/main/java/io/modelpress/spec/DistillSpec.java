@@ -13,6 +13,9 @@ import java.util.regex.Pattern;
  * (method {@code student}); otherwise the method is {@code distill}. {@code seed} numbers the replica:
  * the student's initialisation and shuffling depend on it (and on nothing else), so a baseline and the
  * distilled students of one replica start from the same weights and see the same batches.
+ * {@code validation} holds the last that many training examples out of training (baselines and
+ * distilled students alike): the trial's accuracy on them chooses T and α per student
+ * ({@code io.modelpress.sweep.DistillSummary}), so the test split is used only to report the choice.
  *
  * <p>A student is {@code mlp-H1[-H2...]}: dense ReLU layers of those widths and a softmax output.
  * {@link Parallelism#TASK} trains it inside its trial's task (many students at once, one per core);
@@ -21,7 +24,8 @@ import java.util.regex.Pattern;
  * the student.
  */
 public record DistillSpec(String student, double temperature, double alpha, int epochs, double learningRate,
-    int batchSize, int seed, Parallelism parallelism, int averagingFrequency) implements CompressionStep {
+    int batchSize, int seed, Parallelism parallelism, int averagingFrequency, int validation)
+    implements CompressionStep {
 
   public static final Pattern STUDENT = Pattern.compile("mlp(-[1-9][0-9]{0,4}){1,8}");
   /**
@@ -44,6 +48,12 @@ public record DistillSpec(String student, double temperature, double alpha, int 
       int batchSize, int seed, Parallelism parallelism) {
     this(student, temperature, alpha, epochs, learningRate, batchSize, seed, parallelism,
         parallelism == Parallelism.DATA ? Defaults.AVERAGING_FREQUENCY : 0);
+  }
+
+  /** A student trained on the whole training split (no validation examples held out). */
+  public DistillSpec(String student, double temperature, double alpha, int epochs, double learningRate,
+      int batchSize, int seed, Parallelism parallelism, int averagingFrequency) {
+    this(student, temperature, alpha, epochs, learningRate, batchSize, seed, parallelism, averagingFrequency, 0);
   }
 
   public DistillSpec {
@@ -80,6 +90,19 @@ public record DistillSpec(String student, double temperature, double alpha, int 
     if (seed < 0 || seed > 1_000_000) {
       throw new IllegalArgumentException("'distill' replica seed " + seed + " must be in 0..1000000");
     }
+    if (validation < 0 || validation > 10_000_000) {
+      throw new SpecException("validation", "is set to " + validation + " but must be in 0..10000000 (the last "
+          + "training examples held out to choose T and alpha; 0: none)");
+    }
+  }
+
+  /** The examples the student trains on: the training split without its last {@code validation} examples. */
+  public int trainingExamples(int trainCount) {
+    if (validation >= trainCount) {
+      throw new IllegalArgumentException("distill.validation holds out " + validation + " examples but the training "
+          + "split has " + trainCount + "; hold out fewer (0: none)");
+    }
+    return trainCount - validation;
   }
 
   /** The hidden layer widths of the student. */
@@ -121,6 +144,9 @@ public record DistillSpec(String student, double temperature, double alpha, int 
     m.put("parallelism", parallelism.id());
     if (parallelism == Parallelism.DATA) {
       m.put("averaging-frequency", averagingFrequency);
+    }
+    if (validation > 0) { // absent when 0, so students trained on the whole split keep their ids
+      m.put("validation", validation);
     }
     return m;
   }

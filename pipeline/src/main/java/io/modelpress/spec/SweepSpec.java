@@ -105,7 +105,7 @@ public record SweepSpec(
    */
   public record DistillGrid(List<String> students, List<Double> temperatures, List<Double> alphas, int seeds,
       int epochs, double learningRate, int batchSize, DistillSpec.Parallelism parallelism, int averagingFrequency,
-      boolean baselines) {
+      boolean baselines, int validation) {
     /**
      * {@code averagingFrequency} is the mini-batches between parameter averages of students trained
      * data-parallel, and must be 0 for task-parallel students (they average nothing).
@@ -127,28 +127,29 @@ public record SweepSpec(
             + "it applies to students trained data-parallel only (parallelism: data)");
       }
       expand(students, temperatures, alphas, seeds, epochs, learningRate, batchSize, parallelism, averagingFrequency,
-          baselines); // every student, temperature and alpha is a valid DistillSpec
+          baselines, validation); // every student, temperature and alpha is a valid DistillSpec
     }
 
     /** Every student step of the grid: per student and replica, the baseline first, then T × α. */
     public List<DistillSpec> expand() {
       return expand(students, temperatures, alphas, seeds, epochs, learningRate, batchSize, parallelism,
-          averagingFrequency, baselines);
+          averagingFrequency, baselines, validation);
     }
 
     private static List<DistillSpec> expand(List<String> students, List<Double> temperatures, List<Double> alphas,
         int seeds, int epochs, double learningRate, int batchSize, DistillSpec.Parallelism parallelism,
-        int averagingFrequency, boolean baselines) {
+        int averagingFrequency, boolean baselines, int validation) {
       List<DistillSpec> out = new java.util.ArrayList<>();
       for (String s : students) {
         for (int seed = 0; seed < seeds; seed++) {
           if (baselines) {
-            out.add(new DistillSpec(s, 1, 1, epochs, learningRate, batchSize, seed, parallelism, averagingFrequency));
+            out.add(new DistillSpec(s, 1, 1, epochs, learningRate, batchSize, seed, parallelism, averagingFrequency,
+                validation));
           }
           for (double t : temperatures) {
             for (double a : alphas) {
               DistillSpec d = new DistillSpec(s, t, a, epochs, learningRate, batchSize, seed, parallelism,
-                  averagingFrequency);
+                  averagingFrequency, validation);
               if (!out.contains(d)) {
                 out.add(d);
               }

@@ -37,7 +37,7 @@ public final class TrialSpecs {
             s.path("alpha").asDouble(), s.path("epochs").asInt(), s.path("learning-rate").asDouble(),
             s.path("batch-size").asInt(), s.path("seed").asInt(),
             enumOf(DistillSpec.Parallelism.class, s.path("parallelism").asText()),
-            s.path("averaging-frequency").asInt(0));
+            s.path("averaging-frequency").asInt(0), s.path("validation").asInt(0));
         default -> throw new IllegalArgumentException("spec_json has an unknown step '" + step + "'");
       });
     }

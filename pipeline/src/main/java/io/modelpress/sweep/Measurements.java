@@ -19,10 +19,19 @@ public record Measurements(
 
   /**
    * Accuracy and macro precision, recall and F1 over {@code examples} test examples; {@code accuracyDrop} is
-   * the base trial's accuracy minus this one's (NaN until the driver sets it).
+   * the base trial's accuracy minus this one's (NaN until the driver sets it). {@code validationAccuracy}
+   * is the accuracy on the {@code validationExamples} training examples a distillation trial held out of
+   * training (NaN and 0 for every other trial): what T and α are chosen on.
    */
   public record Quality(double accuracy, double accuracyDrop, double macroPrecision, double macroRecall,
-      double macroF1, long examples) implements Serializable {}
+      double macroF1, long examples, double validationAccuracy, long validationExamples) implements Serializable {
+
+    /** Without a validation split. */
+    public Quality(double accuracy, double accuracyDrop, double macroPrecision, double macroRecall, double macroF1,
+        long examples) {
+      this(accuracy, accuracyDrop, macroPrecision, macroRecall, macroF1, examples, Double.NaN, 0);
+    }
+  }
 
   /**
    * Parameters (all, non-zero), {@code sparsity} the fraction of zero weights over all weighted layers and
@@ -50,7 +59,8 @@ public record Measurements(
   /** A copy whose {@code accuracyDrop} is {@code baseAccuracy − accuracy}. */
   public Measurements withBaseAccuracy(double baseAccuracy) {
     Quality q = new Quality(quality.accuracy(), baseAccuracy - quality.accuracy(), quality.macroPrecision(),
-        quality.macroRecall(), quality.macroF1(), quality.examples());
+        quality.macroRecall(), quality.macroF1(), quality.examples(), quality.validationAccuracy(),
+        quality.validationExamples());
     return new Measurements(q, size, energyEstimateUj, timings, workloads, latency);
   }
 

@@ -198,8 +198,10 @@ public final class TrialEvaluator {
     if (s == null) {
       long t0 = System.nanoTime();
       Pretrained saved = students.pretrained().get(key);
+      io.modelpress.distill.HeldOut fit = saved != null ? null
+          : io.modelpress.distill.HeldOut.of(d, train, students.teacherLogits(), classes);
       Network net = saved != null ? backend.restore(saved.model())
-          : trainer.student(d, train, students.teacherLogits(), classes, Trainer.EpochListener.NONE);
+          : trainer.student(d, fit.fit(), fit.fitLogits(), classes, Trainer.EpochListener.NONE);
       s = new Student(net, net.weights(), saved != null ? saved.trainMs() : (System.nanoTime() - t0) / 1e6);
       trainedStudents.put(key, s);
     }
@@ -301,6 +303,10 @@ public final class TrialEvaluator {
     long t1 = System.nanoTime();
     cn.network().load(c.weights());
     ClassificationMetrics m = ClassificationMetrics.of(labels, cn.network().predict(inputs, batch), classes);
+    LabeledImages held = trial.spec().distill().map(d -> io.modelpress.distill.HeldOut.validation(d, train)).orElse(null);
+    double validationAccuracy = held == null ? Double.NaN
+        : ClassificationMetrics.of(held.labels(), cn.network().predict(cn.network().inputs(held), batch), classes)
+            .accuracy();
     long t2 = System.nanoTime();
     byte[] artifact = ArtifactEncoder.encode(c, fingerprint);
     long t3 = System.nanoTime();
@@ -312,7 +318,8 @@ public final class TrialEvaluator {
       zeros += l.size() - l.nonZeros();
     }
     return new Evaluated(new Measurements(new Measurements.Quality(// accuracy_drop is NaN here: the driver sets it from the base trial (TrialResult.withAccuracyDrops)
-        m.accuracy(), Double.NaN, m.macroPrecision(), m.macroRecall(), m.macroF1(), m.examples()), new Measurements.Size(size.params(), size.nonZeroParams(), (double) zeros / weights, c.prunedSparsity(), size.denseBytes(), artifact.length, (double) baseDenseBytes / artifact.length, size.macs(), size.effectiveMacs()), io.modelpress.measure.EnergyModel.microjoulesPerInference(c, artifact.length), new Measurements.Timings((t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, cn.trainMs()), io.modelpress.measure.LayerWorkload.of(c), null),
+        m.accuracy(), Double.NaN, m.macroPrecision(), m.macroRecall(), m.macroF1(), m.examples(), validationAccuracy,
+        held == null ? 0 : held.count()), new Measurements.Size(size.params(), size.nonZeroParams(), (double) zeros / weights, c.prunedSparsity(), size.denseBytes(), artifact.length, (double) baseDenseBytes / artifact.length, size.macs(), size.effectiveMacs()), io.modelpress.measure.EnergyModel.microjoulesPerInference(c, artifact.length), new Measurements.Timings((t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, cn.trainMs()), io.modelpress.measure.LayerWorkload.of(c), null),
         artifact, c, cn.student() ? studentArchitecture(cn.network()) : null);
   }
 }

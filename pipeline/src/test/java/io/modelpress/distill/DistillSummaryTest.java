@@ -24,8 +24,19 @@ class DistillSummaryTest {
     return result(new TrialSpec(List.of(d)), errors);
   }
 
+  /** A student trained without its last 1,000 training examples, {@code validationErrors} of them wrong. */
+  static TrialResult validated(double t, double alpha, int seed, int errors, int validationErrors) {
+    DistillSpec d = new DistillSpec("mlp-32", t, alpha, 2, 1e-3, 128, seed, DistillSpec.Parallelism.TASK, 0, 1_000);
+    return result(new TrialSpec(List.of(d)), errors, 1 - validationErrors / 1_000.0);
+  }
+
   static TrialResult result(TrialSpec spec, int errors) {
-    Measurements m = new Measurements(new Measurements.Quality(1 - errors / 10_000.0, 0, 0, 0, 0, 10_000), new Measurements.Size(1, 1, 0, Double.NaN, 4, 4, 1, 1, 1), 0, new Measurements.Timings(0, 0, 0, Double.NaN), List.of(), null);
+    return result(spec, errors, Double.NaN);
+  }
+
+  static TrialResult result(TrialSpec spec, int errors, double validationAccuracy) {
+    Measurements m = new Measurements(new Measurements.Quality(1 - errors / 10_000.0, 0, 0, 0, 0, 10_000,
+        validationAccuracy, Double.isNaN(validationAccuracy) ? 0 : 1_000), new Measurements.Size(1, 1, 0, Double.NaN, 4, 4, 1, 1, 1), 0, new Measurements.Timings(0, 0, 0, Double.NaN), List.of(), null);
     return TrialResult.ok(new PlannedTrial("t" + index++, index, "b", 1, spec), m, "h");
   }
 
@@ -60,15 +71,16 @@ class DistillSummaryTest {
     assertCell(s.distilled().get(0), 3, 180, 5, 0.982, 0.0005);
     // T = 8: 195, 260, 130: mean 195, variance (0 + 4,225 + 4,225) / 2 = 4,225; accuracy 0.9805, sd 0.0065
     assertCell(s.distilled().get(1), 3, 195, 65, 0.9805, 0.0065);
-    // the fewest mean errors, 200 − 180 saved; whether that is significant is not pinned here: the 2·SE rule
-    // is to be replaced by a validation-split selection and a paired test
-    assertThat(s.best()).isSameAs(s.distilled().get(0));
+    // no validation split in these trials: the fewest mean test errors, and the summary says so; 200 − 180 saved
+    assertThat(s.chosen()).isSameAs(s.distilled().get(0));
+    assertThat(s.chosenOn()).isEqualTo(DistillSummary.ChosenOn.TEST);
     assertThat(s.errorsSaved()).isEqualTo(20);
     // one replica: mean 300, no spread (0, not NaN); accuracy 0.97
     DistillSummary.Student lone = out.get(1);
     assertThat(lone.baseline()).isNull();
-    assertCell(lone.best(), 1, 300, 0, 0.97, 0);
+    assertCell(lone.chosen(), 1, 300, 0, 0.97, 0);
     assertThat(lone.errorsSaved()).isNaN();
+    assertThat(lone.paired()).isNull();
   }
 
   static void assertCell(DistillSummary.Cell c, int replicas, double meanErrors, double stdErrors, double meanAccuracy,
@@ -103,5 +115,80 @@ class DistillSummaryTest {
     });
     assertThat(DistillSummary.of(rs.subList(0, 4)).get(0).label()).as("one setup: just the architecture")
         .isEqualTo("mlp-32");
+  }
+
+  @Test
+  void theCellIsChosenOnTheValidationSplitNotOnTheTestSet() {
+    List<TrialResult> rs = new ArrayList<>();
+    for (int seed = 0; seed < 3; seed++) {
+      rs.add(validated(1, 1, seed, 200, 30));
+      // T = 2: the fewest test errors (150) but worse on validation (25 wrong of 1,000)
+      rs.add(validated(2, 0.5, seed, 150, 25));
+      // T = 4 and T = 8: equal and best on validation (20 wrong); the tie goes to the lower temperature
+      rs.add(validated(4, 0.5, seed, 180 + seed, 20));
+      rs.add(validated(8, 0.5, seed, 170, 20));
+    }
+    DistillSummary.Student s = DistillSummary.of(rs).get(0);
+    assertThat(s.chosenOn()).isEqualTo(DistillSummary.ChosenOn.VALIDATION);
+    assertThat(s.chosen().temperature()).as("best validation accuracy, ties to the lower T").isEqualTo(4.0);
+    assertThat(s.chosen().meanValidationAccuracy()).isCloseTo(0.98, within(1e-12));
+    assertThat(s.chosen().meanErrors()).isCloseTo(181, within(1e-9));
+    // one cell without a validation accuracy: the choice falls back to the test set and says so
+    rs.add(student("mlp-32", 20, 0.9, 0, 100));
+    assertThat(DistillSummary.of(rs).stream().filter(x -> x.student().equals("mlp-32")).toList())
+        .as("the unvalidated student is another student (no holdout)").hasSize(2);
+  }
+
+  @Test
+  void thePairedTestMatchesStudentsDistributionInClosedFormAndPairsBySeed() {
+    // seeds 0, 1, 2: baseline 300, 200, 250; distilled 280, 175, 235: differences 20, 25, 15 (mean 20, sd 5).
+    // The seeds differ by far more than the effect: an unpaired comparison would see no difference.
+    int[] base = {300, 200, 250};
+    int[] dist = {280, 175, 235};
+    List<TrialResult> rs = new ArrayList<>();
+    for (int seed = 2; seed >= 0; seed--) { // out of seed order: pairing is by seed, not by position
+      rs.add(validated(1, 1, seed, base[seed], 30));
+      rs.add(validated(4, 0.5, seed, dist[seed], 20));
+    }
+    DistillSummary.Paired t = DistillSummary.of(rs).get(0).paired();
+    assertThat(t.pairs()).isEqualTo(3);
+    assertThat(t.df()).isEqualTo(2);
+    assertThat(t.meanSaved()).isCloseTo(20, within(1e-12));
+    assertThat(t.sdSaved()).isCloseTo(5, within(1e-12));
+    double expectedT = 20 / (5 / Math.sqrt(3)); // 6.928
+    assertThat(t.t()).isCloseTo(expectedT, within(1e-9));
+    // Student's t with 2 degrees of freedom has the closed-form CDF 1/2 + t / (2 √(2 + t²)), so the
+    // two-sided p-value is 1 − |t| / √(2 + t²) = 1 − 6.928 / 7.071 = 0.0202
+    assertThat(t.p()).isCloseTo(1 - expectedT / Math.sqrt(2 + expectedT * expectedT), within(1e-9));
+    assertThat(t.p()).isCloseTo(0.0202, within(1e-4));
+
+    // two seeds: df = 1, the Cauchy distribution, p = 1 − (2 / π) atan(|t|); differences 20, 25: t = 22.5 / (3.536 / √2) = 9
+    List<TrialResult> two = new ArrayList<>();
+    for (int seed = 0; seed < 2; seed++) {
+      two.add(validated(1, 1, seed, base[seed], 30));
+      two.add(validated(4, 0.5, seed, dist[seed], 20));
+    }
+    DistillSummary.Paired t1 = DistillSummary.of(two).get(0).paired();
+    assertThat(t1.df()).isEqualTo(1);
+    assertThat(t1.t()).isCloseTo(9, within(1e-9));
+    assertThat(t1.p()).isCloseTo(1 - 2 / Math.PI * Math.atan(9), within(1e-9));
+
+    // a seed the baseline lacks is not paired: three distilled seeds against two baselines give two pairs
+    two.add(validated(4, 0.5, 2, dist[2], 20));
+    assertThat(DistillSummary.of(two).get(0).paired().pairs()).isEqualTo(2);
+
+    // identical differences: no spread, t infinite, p = 0; no differences at all: t = 0, p = 1
+    List<TrialResult> same = new ArrayList<>();
+    List<TrialResult> none = new ArrayList<>();
+    for (int seed = 0; seed < 3; seed++) {
+      same.add(validated(1, 1, seed, base[seed], 30));
+      same.add(validated(4, 0.5, seed, base[seed] - 10, 20));
+      none.add(validated(1, 1, seed, base[seed], 30));
+      none.add(validated(4, 0.5, seed, base[seed], 20));
+    }
+    assertThat(DistillSummary.of(same).get(0).paired().t()).isEqualTo(Double.POSITIVE_INFINITY);
+    assertThat(DistillSummary.of(same).get(0).paired().p()).isZero();
+    assertThat(DistillSummary.of(none).get(0).paired().t()).isZero();
+    assertThat(DistillSummary.of(none).get(0).paired().p()).isCloseTo(1, within(1e-12));
   }
 }

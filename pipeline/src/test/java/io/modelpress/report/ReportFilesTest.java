@@ -90,7 +90,7 @@ class ReportFilesTest {
     assertThat(png.getWidth()).isEqualTo(ReportPlots.WIDTH);
     xml().parse(new ByteArrayInputStream(files.get("distill-mlp-300-100.svg")));
     String html = new String(files.get(ReportFiles.HTML), StandardCharsets.UTF_8);
-    assertThat(html).contains("Distillation: hard labels vs the best distilled student", "<td>mlp-32</td>",
+    assertThat(html).contains("Distillation: hard labels vs the chosen distilled student", "<td>mlp-32</td>",
         "<td>mlp-300-100</td>");
 
     // the plot of one student: a line per α over the temperatures it was distilled at, above the hard-label line
