@@ -391,10 +391,10 @@ class S3SweepTest {
         latency: {enabled: false}
         search:
           - name: tasks
-            distill: {students: [mlp-16], temperatures: [4], alphas: [0.5], epochs: 1, batch-size: 32}
+            distill: {students: [mlp-16], temperatures: [4], alphas: [0.5], epochs: 1, batch-size: 32, validation: 0}
           - name: data
             distill: {students: [mlp-24], temperatures: [4], alphas: [0.5], epochs: 1, batch-size: 32,
-                      parallelism: data, averaging-frequency: 4, baselines: false}
+                      parallelism: data, averaging-frequency: 4, baselines: false, validation: 0}
         """.formatted(root, root));
     String first = distillProcess(cfg, root + "/out", "kd1");
     // base, mlp-16's hard-label baseline and distilled student, the data-parallel mlp-24

@@ -237,6 +237,7 @@ public final class ConfigWriter {
       n.put("budget-ms", l.budgetMs());
       n.put("max-iqr-ratio", l.maxIqrRatio());
       n.put("retries", l.retries());
+      n.put("confirm-rounds", l.confirmRounds());
     }
     return n;
   }

@@ -116,7 +116,7 @@ public final class SweepConfigParser {
 
   /** The {@code latency:} block; keys left out take {@link Defaults#LATENCY}'s values. */
   private static LatencySpec latency(Node l) {
-    l.requireKeys("enabled", "warmup", "runs", "min-runs", "budget-ms", "max-iqr-ratio", "retries");
+    l.requireKeys("enabled", "warmup", "runs", "min-runs", "budget-ms", "max-iqr-ratio", "retries", "confirm-rounds");
     LatencySpec d = Defaults.LATENCY;
     boolean enabled = !l.has("enabled") || l.get("enabled").asBoolean();
     if (!enabled) {
@@ -128,7 +128,8 @@ public final class SweepConfigParser {
     double budget = l.number("budget-ms", d.budgetMs());
     double iqr = l.number("max-iqr-ratio", d.maxIqrRatio());
     int retries = (int) l.integer("retries", d.retries());
-    return l.checked(() -> new LatencySpec(true, warmup, runs, minRuns, budget, iqr, retries));
+    int confirm = (int) l.integer("confirm-rounds", d.confirmRounds());
+    return l.checked(() -> new LatencySpec(true, warmup, runs, minRuns, budget, iqr, retries, confirm));
   }
 
   static ModelSpec model(Node m, long seed) {

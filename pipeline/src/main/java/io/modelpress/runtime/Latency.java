@@ -12,13 +12,42 @@ import java.util.Arrays;
  * @param attempts measurements taken (more than one when a noisy one was repeated)
  * @param noisy whether the kept measurement's IQR / p50 is still above the threshold
  * @param host the executor that measured, host/executor-id
+ * @param confirmed the figure the frontier uses when this trial was a frontier candidate, re-measured
+ *     after the sweep interleaved with the other candidates on one executor (null otherwise)
  */
-public record Latency(String kinds, Stats batch1, Stats batch32, int attempts, boolean noisy, String host, String error)
-    implements Serializable {
+public record Latency(String kinds, Stats batch1, Stats batch32, int attempts, boolean noisy, String host, String error,
+    Confirmed confirmed) implements Serializable {
+
+  /** A latency-stage measurement, not (yet) confirmed. */
+  public Latency(String kinds, Stats batch1, Stats batch32, int attempts, boolean noisy, String host, String error) {
+    this(kinds, batch1, batch32, attempts, noisy, host, error, null);
+  }
 
   public static Latency failed(String host, String error) {
     return new Latency(null, null, null, 0, false, host, error);
   }
+
+  /** This measurement with its confirmation. */
+  public Latency confirmedBy(Confirmed c) {
+    return new Latency(kinds, batch1, batch32, attempts, noisy, host, error, c);
+  }
+
+  /** The batch-1 figure to compare: the confirmed one when there is one, else the stage's. */
+  public Stats compared1() {
+    return confirmed != null ? confirmed.batch1() : batch1;
+  }
+
+  /** The batch-32 figure to compare: the confirmed one when there is one, else the stage's. */
+  public Stats compared32() {
+    return confirmed != null ? confirmed.batch32() : batch32;
+  }
+
+  /**
+   * A re-measurement in {@code rounds} interleaved rounds ({@link LatencyMeter#interleaved}): p50 and p95
+   * are the medians over the rounds of each round's p50 and p95, {@code iqrMs} the interquartile range of
+   * the rounds' p50s (how much the figure moved between rounds), {@code runs} the rounds.
+   */
+  public record Confirmed(Stats batch1, Stats batch32, int rounds, String host) implements Serializable {}
 
   public boolean isOk() {
     return error == null;
@@ -37,6 +66,36 @@ public record Latency(String kinds, Stats batch1, Stats batch32, int attempts, b
     }
 
     private static long rank(long[] sorted, double q) {
+      return sorted[Math.max(0, Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1))];
+    }
+
+    /**
+     * Over rounds: the fastest round's p50 and that round's p95, the interquartile range of the rounds' p50s,
+     * the round count. The fastest round, as for repeated timings of deterministic code: a round can only be
+     * slowed (by another thread, a collection, the scheduler), never sped up, and a disturbed round otherwise
+     * moves the figure (measured: some confirmations had half their rounds 7× slow, the rest as usual).
+     */
+    public static Stats ofRounds(double[] p50s, double[] p95s) {
+      int n = p50s.length;
+      if (n < 1 || p95s.length != n) {
+        throw new IllegalArgumentException("no rounds");
+      }
+      int fastest = 0;
+      for (int i = 1; i < n; i++) {
+        fastest = p50s[i] < p50s[fastest] ? i : fastest;
+      }
+      double[] a = p50s.clone();
+      Arrays.sort(a);
+      return new Stats(p50s[fastest], p95s[fastest], quartile(a, 0.75) - quartile(a, 0.25), n);
+    }
+
+    private static double median(double[] sorted) {
+      int n = sorted.length;
+      return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /** Nearest rank, as for timed runs. */
+    private static double quartile(double[] sorted, double q) {
       return sorted[Math.max(0, Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1))];
     }
 

@@ -41,6 +41,53 @@ public final class LatencyMeter {
     return new Latency(model.kinds(), stats[0], stats[1], attempts, noisy, host, null);
   }
 
+  /**
+   * Re-measures {@code models} together, as the frontier's candidates: {@code rounds} rounds, each timing
+   * every model in turn at batch 1 and at batch 32 (its warm-up, then timed runs within a quarter of the
+   * budget, as the latency stage does), the order rotated by one each round and reversed every other round (A B C, C B A, B C A, ...),
+   * so drift of the machine (load, clock, heap) falls on every model alike instead of on whichever was
+   * timed last. Returns per model the {@link Latency.Confirmed} figures over the rounds, in input order.
+   */
+  public static java.util.List<Latency.Confirmed> interleaved(java.util.List<CompiledModel> models, float[] x, int rows,
+      LatencySpec spec, int rounds, String host) {
+    if (rounds < 1) {
+      throw new IllegalArgumentException("rounds must be >= 1, got " + rounds);
+    }
+    int n = models.size();
+    // each turn as the latency stage times a model (its own warm-up, then timed runs), within a quarter of the
+    // budget: warm-up before every turn, so a model is never timed cold after another one ran
+    LatencySpec turn = new LatencySpec(true, spec.warmup(), spec.runs(), spec.minRuns(), spec.budgetMs() / 4,
+        spec.maxIqrRatio(), 0);
+    double[][][] p50 = new double[BATCHES.length][n][rounds];
+    double[][][] p95 = new double[BATCHES.length][n][rounds];
+    for (int b = 0; b < BATCHES.length; b++) {
+      java.util.List<float[][]> inputs = new java.util.ArrayList<>();
+      for (CompiledModel m : models) {
+        inputs.add(batches(x, rows, m.inputs(), BATCHES[b]));
+      }
+      for (int r = 0; r < rounds; r++) {
+        for (int k = 0; k < n; k++) {
+          int i = order(k, r, n);
+          Latency.Stats s = time(models.get(i), inputs.get(i), BATCHES[b], turn);
+          p50[b][i][r] = s.p50Ms();
+          p95[b][i][r] = s.p95Ms();
+        }
+      }
+    }
+    java.util.List<Latency.Confirmed> out = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      out.add(new Latency.Confirmed(Latency.Stats.ofRounds(p50[0][i], p95[0][i]),
+          Latency.Stats.ofRounds(p50[1][i], p95[1][i]), rounds, host));
+    }
+    return out;
+  }
+
+  /** The model timed {@code k}-th in round {@code r}: rotated by r, reversed in odd rounds. */
+  static int order(int k, int r, int n) {
+    int j = r % 2 == 0 ? k : n - 1 - k;
+    return (j + r) % n;
+  }
+
   /** Inputs of {@code batch} rows each, cycling through the given rows. */
   private static float[][] batches(float[] x, int rows, int f, int batch) {
     int n = Math.max(1, Math.min(64, rows / batch));

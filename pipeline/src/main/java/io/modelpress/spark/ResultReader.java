@@ -105,6 +105,31 @@ public final class ResultReader {
     }
   }
 
+  /** The confirmed latencies a run recorded ({@link ResultTables#writeConfirmed}), by trial id; empty without. */
+  Map<String, io.modelpress.runtime.Latency.Confirmed> confirmed(String runId) {
+    Path p = new Path(Publisher.runDir(out, runId), ResultTables.CONFIRMED);
+    Map<String, io.modelpress.runtime.Latency.Confirmed> m = new HashMap<>();
+    if (!exists(p)) {
+      return m;
+    }
+    try (var in = p.getFileSystem(conf).open(p)) {
+      var root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(in);
+      root.fields().forEachRemaining(e -> {
+        var n = e.getValue();
+        int rounds = n.path("rounds").asInt();
+        m.put(e.getKey(), new io.modelpress.runtime.Latency.Confirmed(
+            new io.modelpress.runtime.Latency.Stats(n.path("b1_p50_ms").asDouble(), n.path("b1_p95_ms").asDouble(),
+                n.path("b1_iqr_ms").asDouble(), rounds),
+            new io.modelpress.runtime.Latency.Stats(n.path("b32_p50_ms").asDouble(), n.path("b32_p95_ms").asDouble(),
+                n.path("b32_iqr_ms").asDouble(), rounds),
+            rounds, n.path("host").asText()));
+      });
+      return m;
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read " + ResultTables.show(p) + ": " + StorageErrors.explain(e), e);
+    }
+  }
+
   /** The run fingerprints on {@code runId}'s committed trial rows ("" for rows written without one). */
   public Set<String> committedFingerprints(String runId) {
     Set<String> f = new TreeSet<>();
@@ -174,9 +199,14 @@ public final class ResultReader {
     List<TrialResult> trials = new ArrayList<>();
     Set<String> frontier = new HashSet<>();
     String knee = null;
+    Map<String, io.modelpress.runtime.Latency.Confirmed> recorded = byId.isEmpty() ? Map.of() : confirmed(runId);
     for (Row r : byId.values()) {
-      trials.add(ResultSchemas.fromRow(r));
       Row k = ranks.getOrDefault(r.<String>getAs(ResultSchemas.TRIAL_ID), r); // runs written before trial_ranks: in the row
+      TrialResult t = ResultSchemas.fromRow(r);
+      io.modelpress.runtime.Latency l = t.measurements().map(io.modelpress.sweep.Measurements::latency).orElse(null);
+      io.modelpress.runtime.Latency.Confirmed c = l == null ? null : recorded.containsKey(t.trial().trialId())
+          ? recorded.get(t.trial().trialId()) : k == r ? null : ResultSchemas.confirmed(k, l.host());
+      trials.add(c == null ? t : t.withLatency(l.confirmedBy(c)));
       Integer rank = k.getAs("pareto_rank");
       if (rank != null && rank == 0) {
         frontier.add(r.getAs(ResultSchemas.TRIAL_ID));

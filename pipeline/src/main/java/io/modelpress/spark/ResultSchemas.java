@@ -109,6 +109,15 @@ public final class ResultSchemas {
       f("latency_noisy", DataTypes.BooleanType, true),
       f("latency_host", DataTypes.StringType, true),
       f("latency_error", DataTypes.StringType, true),
+      // the figure the frontier compared when the trial was a frontier candidate: re-measured together with
+      // the other candidates in interleaved rounds on one executor (null otherwise; kept in trial_ranks)
+      f("latency_confirmed_b1_p50_ms", DataTypes.DoubleType, true),
+      f("latency_confirmed_b1_p95_ms", DataTypes.DoubleType, true),
+      f("latency_confirmed_b1_iqr_ms", DataTypes.DoubleType, true),
+      f("latency_confirmed_b32_p50_ms", DataTypes.DoubleType, true),
+      f("latency_confirmed_b32_p95_ms", DataTypes.DoubleType, true),
+      f("latency_confirmed_b32_iqr_ms", DataTypes.DoubleType, true),
+      f("latency_confirmed_rounds", DataTypes.IntegerType, true),
       // distillation trials (null otherwise): the student, its loss and training, the teacher (the run's model)
       f("distill_student", DataTypes.StringType, true),
       f("distill_temperature", DataTypes.DoubleType, true),
@@ -135,6 +144,15 @@ public final class ResultSchemas {
       f("pareto_rank", DataTypes.IntegerType, true),
       f("knee", DataTypes.BooleanType, true),
       f("frontier_projections", DataTypes.StringType, true),
+      // the figure the frontier compared when the trial was a frontier candidate: re-measured together with
+      // the other candidates in interleaved rounds on one executor (null otherwise)
+      f("latency_confirmed_b1_p50_ms", DataTypes.DoubleType, true),
+      f("latency_confirmed_b1_p95_ms", DataTypes.DoubleType, true),
+      f("latency_confirmed_b1_iqr_ms", DataTypes.DoubleType, true),
+      f("latency_confirmed_b32_p50_ms", DataTypes.DoubleType, true),
+      f("latency_confirmed_b32_p95_ms", DataTypes.DoubleType, true),
+      f("latency_confirmed_b32_iqr_ms", DataTypes.DoubleType, true),
+      f("latency_confirmed_rounds", DataTypes.IntegerType, true),
   });
 
   /** {@code device_estimates/}: one row per successful trial × device profile; every figure an estimate. */
@@ -376,7 +394,21 @@ public final class ResultSchemas {
             d(row, "latency_b1_iqr_ms"), row.<Integer>getAs("latency_b1_runs")),
         new io.modelpress.runtime.Latency.Stats(d(row, "latency_b32_p50_ms"), d(row, "latency_b32_p95_ms"),
             d(row, "latency_b32_iqr_ms"), row.<Integer>getAs("latency_b32_runs")),
-        row.<Integer>getAs("latency_attempts"), row.<Boolean>getAs("latency_noisy"), host, null);
+        row.<Integer>getAs("latency_attempts"), row.<Boolean>getAs("latency_noisy"), host, null, confirmed(row, host));
+  }
+
+  /** The latency_confirmed_* columns of a trials or trial_ranks row; null when the trial was not re-measured. */
+  static io.modelpress.runtime.Latency.Confirmed confirmed(Row row, String host) {
+    Integer rounds = row.getAs("latency_confirmed_rounds");
+    if (rounds == null) {
+      return null;
+    }
+    return new io.modelpress.runtime.Latency.Confirmed(
+        new io.modelpress.runtime.Latency.Stats(d(row, "latency_confirmed_b1_p50_ms"), d(row, "latency_confirmed_b1_p95_ms"),
+            d(row, "latency_confirmed_b1_iqr_ms"), rounds),
+        new io.modelpress.runtime.Latency.Stats(d(row, "latency_confirmed_b32_p50_ms"),
+            d(row, "latency_confirmed_b32_p95_ms"), d(row, "latency_confirmed_b32_iqr_ms"), rounds),
+        rounds, host);
   }
 
   /** One device_estimates row. */
@@ -392,6 +424,16 @@ public final class ResultSchemas {
   private static long validationExamples(Row row) {
     Object v = row.getAs("distill_validation");
     return v == null || row.getAs("validation_accuracy") == null ? 0 : ((Integer) v).longValue();
+  }
+
+  /** The latency_confirmed_* values of a trial (nulls when it was not re-measured), in column order. */
+  static List<Object> confirmed(io.modelpress.runtime.Latency l) {
+    io.modelpress.runtime.Latency.Confirmed c = l == null ? null : l.confirmed();
+    if (c == null) {
+      return java.util.Arrays.asList(null, null, null, null, null, null, null);
+    }
+    return List.of(c.batch1().p50Ms(), c.batch1().p95Ms(), c.batch1().iqrMs(), c.batch32().p50Ms(),
+        c.batch32().p95Ms(), c.batch32().iqrMs(), c.rounds());
   }
 
   /** A nullable double column: null reads as NaN (the value it was written from). */
@@ -498,6 +540,7 @@ public final class ResultSchemas {
     v.add(ok ? l.noisy() : null);
     v.add(l == null ? null : l.host());
     v.add(l == null ? null : l.error());
+    v.addAll(confirmed(l));
     io.modelpress.spec.DistillSpec ds = t.spec().distill().orElse(null);
     v.add(ds == null ? null : ds.student());
     v.add(ds == null || ds.baseline() ? null : ds.temperature());

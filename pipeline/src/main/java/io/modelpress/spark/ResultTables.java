@@ -43,12 +43,47 @@ public final class ResultTables {
   public static final String DEVICE_ESTIMATES = "device_estimates";
 
   /** The columns of {@code trials} stored in {@code trial_ranks} (computed from all of a run's trials). */
-  static final List<String> RANK_COLUMNS = List.of("pareto_rank", "knee", "frontier_projections");
+  static final List<String> RANK_COLUMNS = List.of("pareto_rank", "knee", "frontier_projections",
+      "latency_confirmed_b1_p50_ms", "latency_confirmed_b1_p95_ms", "latency_confirmed_b1_iqr_ms",
+      "latency_confirmed_b32_p50_ms", "latency_confirmed_b32_p95_ms", "latency_confirmed_b32_iqr_ms",
+      "latency_confirmed_rounds");
 
   private ResultTables() {}
 
   /** The file, in a run's hidden folder, holding the identity of its first attempt (config and code). */
   static final String IDENTITY = "identity.json";
+
+  /** The file, in a run's hidden folder, holding the latencies its frontier candidates were confirmed at. */
+  static final String CONFIRMED = "confirmed-latency.json";
+
+  /**
+   * Records the confirmed latencies of a run's trials ({@code trial_id → figures}), so that {@code results
+   * rebuild} ranks with them even when {@code trial_ranks} (which shows them) was lost. Written before the
+   * derived tables; a run killed before it confirms again when resumed.
+   */
+  static void writeConfirmed(String out, String runId, List<TrialResult> results, Configuration conf) {
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.node.ObjectNode root = json.createObjectNode();
+    for (TrialResult r : results) {
+      io.modelpress.runtime.Latency l = r.measurements().map(io.modelpress.sweep.Measurements::latency).orElse(null);
+      if (l != null && l.confirmed() != null) {
+        com.fasterxml.jackson.databind.node.ObjectNode n = root.putObject(r.trial().trialId());
+        List<Object> v = ResultSchemas.confirmed(l);
+        String[] keys = {"b1_p50_ms", "b1_p95_ms", "b1_iqr_ms", "b32_p50_ms", "b32_p95_ms", "b32_iqr_ms"};
+        for (int i = 0; i < keys.length; i++) {
+          n.put(keys[i], (Double) v.get(i));
+        }
+        n.put("rounds", l.confirmed().rounds());
+        n.put("host", l.confirmed().host());
+      }
+    }
+    Path p = new Path(Publisher.runDir(out, runId), CONFIRMED);
+    try (var o = p.getFileSystem(conf).create(p, true)) {
+      o.write(json.writeValueAsBytes(root));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write " + show(p) + ": " + io.modelpress.data.StorageErrors.explain(e), e);
+    }
+  }
 
   /** Records the identity of a run's attempt, against which later attempts of the run id are checked. */
   public static void writeIdentity(String out, String runId, io.modelpress.config.RunIdentity id, Configuration conf) {
@@ -147,12 +182,15 @@ public final class ResultTables {
   /** The tables computed from a run's trials: written by {@link #write} and by {@code results rebuild}. */
   public static void writeDerived(SparkSession spark, String out, io.modelpress.sweep.RunOutcome o, String fingerprint) {
     RunInfo run = o.run();
+    writeConfirmed(out, run.runId(), o.results(), spark.sparkContext().hadoopConfiguration());
     String knee = o.knee();
     List<Row> ranks = new ArrayList<>();
     for (TrialResult r : o.results()) {
       String id = r.trial().trialId();
-      ranks.add(RowFactory.create(run.runId(), id, o.ranks().get(id), r.isOk() ? id.equals(knee) : null,
-          o.projections().get(id)));
+      List<Object> v = new ArrayList<>(java.util.Arrays.asList(run.runId(), id, o.ranks().get(id),
+          r.isOk() ? id.equals(knee) : null, o.projections().get(id)));
+      v.addAll(ResultSchemas.confirmed(r.measurements().map(io.modelpress.sweep.Measurements::latency).orElse(null)));
+      ranks.add(RowFactory.create(v.toArray()));
     }
     Set<String> frontierIds = o.ranks().entrySet().stream().filter(e -> e.getValue() == 0).map(Map.Entry::getKey)
         .collect(Collectors.toSet());
@@ -270,6 +308,7 @@ public final class ResultTables {
       Publisher.deleteIfExists(partition(out, table, runId), conf);
     }
     Publisher.deleteIfExists(new Path(Publisher.runDir(out, runId), IDENTITY), conf);
+    Publisher.deleteIfExists(new Path(Publisher.runDir(out, runId), CONFIRMED), conf);
   }
 
 

@@ -180,6 +180,30 @@ public final class SparkSweepRunner {
       return out;
     }
 
+    /**
+     * Re-measures the frontier's candidates ({@link io.modelpress.sweep.Confirmation}): their compressed
+     * models are rebuilt on the executors (trials are deterministic for their seed), then timed together
+     * in one task, so on one executor, in {@code rounds} interleaved rounds
+     * ({@link LatencyMeter#interleaved}). Returns the confirmed figures by trial id.
+     */
+    public Map<String, Latency.Confirmed> confirm(List<PlannedTrial> trials, int rounds) {
+      Map<String, Latency.Confirmed> out = new HashMap<>();
+      if (trials.isEmpty()) {
+        return out;
+      }
+      JavaRDD<Tuple2<String, Tuple2<CompressedModel, Architecture>>> models = evaluate(
+          TrialGroups.chunks(trials, jsc.defaultParallelism()), (ev, t) -> {
+            TrialEvaluator.Compressed c = ev.compress(t);
+            return new Tuple2<>(t.trialId(), new Tuple2<>(c.model(), c.student() ? c.network().architecture() : null));
+          });
+      jsc.setJobDescription("modelpress: confirm the latency of " + trials.size() + " frontier candidates");
+      for (Tuple2<String, Latency.Confirmed> t : models.repartition(1)
+          .mapPartitions(new ConfirmLatency(arch, data, latency, rounds)).collect()) {
+        out.put(t._1(), t._2());
+      }
+      return out;
+    }
+
     /** Applies {@code f} to every trial on the executors, each with a pooled evaluator; input order. */
     public <R> List<R> map(List<PlannedTrial> trials, TrialFunction<R> f) {
       return evaluate(TrialGroups.chunks(trials, jsc.defaultParallelism()), f).collect();
@@ -284,6 +308,47 @@ public final class SparkSweepRunner {
           l = Latency.failed(executorName(), e.getMessage() == null ? e.getClass().getName() : e.getMessage());
         }
         out.add(new Tuple2<>(m._1(), l));
+      }
+      return out.iterator();
+    }
+  }
+
+  /** The executor side of {@link Session#confirm}: compile every candidate, then time them interleaved. */
+  private static final class ConfirmLatency implements
+      FlatMapFunction<Iterator<Tuple2<String, Tuple2<CompressedModel, Architecture>>>, Tuple2<String, Latency.Confirmed>> {
+    private final Architecture arch;
+    private final Broadcast<LabeledImages> data;
+    private final LatencySpec spec;
+    private final int rounds;
+
+    ConfirmLatency(Architecture arch, Broadcast<LabeledImages> data, LatencySpec spec, int rounds) {
+      this.arch = arch;
+      this.data = data;
+      this.spec = spec;
+      this.rounds = rounds;
+    }
+
+    @Override
+    public Iterator<Tuple2<String, Latency.Confirmed>> call(
+        Iterator<Tuple2<String, Tuple2<CompressedModel, Architecture>>> models) {
+      LabeledImages images = data.value();
+      int rows = Math.min(MeasureLatency.ROWS, images.count());
+      float[] x = images.features(0, rows);
+      List<String> ids = new ArrayList<>();
+      List<CompiledModel> compiled = new ArrayList<>();
+      while (models.hasNext()) {
+        Tuple2<String, Tuple2<CompressedModel, Architecture>> m = models.next();
+        Architecture a = m._2()._2() != null ? m._2()._2() : arch;
+        ids.add(m._1());
+        compiled.add(CompiledModel.compile(m._2()._1(), a, CompiledModel.Mode.AUTO));
+      }
+      List<Latency.Confirmed> got;
+      synchronized (MeasureLatency.MEASURING) {
+        got = LatencyMeter.interleaved(compiled, x, rows, spec, rounds, executorName());
+      }
+      List<Tuple2<String, Latency.Confirmed>> out = new ArrayList<>();
+      for (int i = 0; i < ids.size(); i++) {
+        out.add(new Tuple2<>(ids.get(i), got.get(i)));
       }
       return out.iterator();
     }

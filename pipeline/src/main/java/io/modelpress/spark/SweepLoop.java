@@ -8,6 +8,7 @@ import io.modelpress.plan.SweepPlan;
 import io.modelpress.plan.TrialGroups;
 import io.modelpress.plan.TrialWork;
 import io.modelpress.spec.DistillSpec;
+import io.modelpress.sweep.Confirmation;
 import io.modelpress.spec.SweepSpec;
 import io.modelpress.sweep.Frontier;
 import io.modelpress.sweep.ResumeState;
@@ -98,8 +99,42 @@ public final class SweepLoop {
       } finally {
         listener.finished();
       }
+      return confirmed(session, TrialResult.withAccuracyDrops(results), spec, inputs.latency(), log);
     }
-    return TrialResult.withAccuracyDrops(results);
+  }
+
+  /**
+   * {@code results} with the frontier's candidates re-measured together ({@link Confirmation}), when an
+   * objective is a measured latency and {@code latency.confirm-rounds} is not 0. A failure here leaves
+   * the latency-stage figures in place (logged): the trials stand either way.
+   */
+  private static List<TrialResult> confirmed(SparkSweepRunner.Session session, List<TrialResult> results,
+      SweepSpec spec, io.modelpress.spec.LatencySpec latency, PrintStream log) {
+    if (!latency.enabled() || latency.confirmRounds() == 0) {
+      return results;
+    }
+    Map<String, TrialResult> candidates = Confirmation.candidates(results, spec.objectives());
+    if (candidates.isEmpty()) {
+      return results;
+    }
+    long t0 = System.nanoTime();
+    try {
+      Map<String, io.modelpress.runtime.Latency.Confirmed> byId = session.confirm(
+          candidates.values().stream().map(TrialResult::trial).toList(), latency.confirmRounds());
+      Map<String, io.modelpress.runtime.Latency.Confirmed> byForm = new java.util.HashMap<>();
+      candidates.forEach((form, r) -> byForm.put(form, byId.get(r.trial().trialId())));
+      List<TrialResult> out = Confirmation.apply(results, byForm);
+      long trials = out.stream().filter(r -> r.isOk() && r.measurements().orElseThrow().latency() != null
+          && r.measurements().orElseThrow().latency().confirmed() != null).count();
+      log.printf(Locale.ROOT, "latency confirmed: %d frontier candidates (%d trials) re-measured together in %d "
+          + "interleaved rounds on one executor in %.1f s%n", candidates.size(), trials, latency.confirmRounds(),
+          (System.nanoTime() - t0) / 1e9);
+      return out;
+    } catch (RuntimeException e) {
+      log.printf(Locale.ROOT, "latency confirmation failed, the frontier uses the latency stage's figures: %s%n",
+          e.getMessage() == null ? e.getClass().getName() : e.getMessage().lines().findFirst().orElse(""));
+      return results;
+    }
   }
 
   /**

@@ -76,7 +76,7 @@ public final class Defaults {
   public static final int EVOLVE_GENERATIONS = 4;
 
   // latency
-  public static final LatencySpec LATENCY = new LatencySpec(true, 50, 200, 20, 500, 0.25, 2);
+  public static final LatencySpec LATENCY = new LatencySpec(true, 50, 200, 20, 500, 0.25, 2, 8);
 
   // nightly
   public static final NightlySpec NIGHTLY = new NightlySpec(0.005, 0.02, 0.01);

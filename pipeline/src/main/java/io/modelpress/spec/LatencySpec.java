@@ -8,12 +8,20 @@ import java.io.Serializable;
  * pure-Java runtime at batch 1 and batch 32. Per batch size: {@code warmup} untimed runs, then timed
  * runs until {@code runs} are done or {@code budgetMs} has passed (at least {@code minRuns}). A
  * measurement whose IQR / p50 exceeds {@code maxIqrRatio} is repeated up to {@code retries} times and
- * flagged noisy if it stays so.
+ * flagged noisy if it stays so. When an objective is a measured latency, the frontier's candidates are
+ * then re-measured together in {@code confirmRounds} interleaved rounds on one executor
+ * ({@link io.modelpress.sweep.Confirmation}); 0 turns that off.
  */
 public record LatencySpec(boolean enabled, int warmup, int runs, int minRuns, double budgetMs, double maxIqrRatio,
-    int retries) implements Serializable {
+    int retries, int confirmRounds) implements Serializable {
 
-  public static final LatencySpec OFF = new LatencySpec(false, 0, 0, 0, 0, 0, 0);
+  public static final LatencySpec OFF = new LatencySpec(false, 0, 0, 0, 0, 0, 0, 0);
+
+  /** Without re-measuring the frontier's candidates. */
+  public LatencySpec(boolean enabled, int warmup, int runs, int minRuns, double budgetMs, double maxIqrRatio,
+      int retries) {
+    this(enabled, warmup, runs, minRuns, budgetMs, maxIqrRatio, retries, 0);
+  }
 
   public LatencySpec {
     if (enabled) {
@@ -23,6 +31,8 @@ public record LatencySpec(boolean enabled, int warmup, int runs, int minRuns, do
       require(budgetMs > 0, "budget-ms", budgetMs, "> 0");
       require(maxIqrRatio > 0, "max-iqr-ratio", maxIqrRatio, "> 0");
       require(retries >= 0, "retries", retries, ">= 0");
+      require(confirmRounds == 0 || (confirmRounds >= 3 && confirmRounds <= 100), "confirm-rounds", confirmRounds,
+          "0 (off) or in 3..100 (a spread between rounds needs at least 3)");
     }
   }
 

@@ -99,6 +99,15 @@ public final class Frontier {
       List<Double> relative = new ArrayList<>();
       Map<List<Integer>, double[]> shared = new java.util.LinkedHashMap<>();
       for (List<Integer> members : forms.values()) {
+        Latency first = ok.get(members.get(0)).measurements().orElseThrow().latency();
+        if (first.confirmed() != null) {
+          // re-measured interleaved with the other candidates: one figure for the form, its noise the larger
+          // of the spread between the rounds and how far two forms' ratio moves between runs
+          Latency.Stats c = batch1 ? first.confirmed().batch1() : first.confirmed().batch32();
+          double v = values.get(members.get(0))[k];
+          shared.put(members, new double[] {v, Math.max(c.iqrMs(), Confirmation.BETWEEN_RUNS * v), 1});
+          continue;
+        }
         double[] v = new double[members.size()];
         double[] iqr = new double[members.size()];
         for (int m = 0; m < v.length; m++) {
@@ -111,13 +120,14 @@ public final class Frontier {
         if (v.length > 1 && median > 0) {
           relative.add(halfRange / median);
         }
-        shared.put(members, new double[] {median, Math.max(median(iqr), halfRange)});
+        shared.put(members, new double[] {median, Math.max(median(iqr), halfRange), 0});
       }
       double rel = relative.isEmpty() ? 0 : median(relative.stream().mapToDouble(Double::doubleValue).toArray());
       for (Map.Entry<List<Integer>, double[]> e : shared.entrySet()) {
+        boolean confirmed = e.getValue()[2] == 1;
         for (int m : e.getKey()) {
           values.get(m)[k] = e.getValue()[0];
-          tolerances.get(m)[k] = Math.max(e.getValue()[1], rel * e.getValue()[0]);
+          tolerances.get(m)[k] = confirmed ? e.getValue()[1] : Math.max(e.getValue()[1], rel * e.getValue()[0]);
         }
       }
     }

@@ -69,12 +69,15 @@ public record Measurements(
     return new Measurements(quality, size, energyEstimateUj, timings, workloads, l);
   }
 
-  /** A latency figure in ms, NaN when latency was not measured or the runtime could not execute the model. */
+  /**
+   * A latency figure in ms (the confirmed re-measurement when the trial was a frontier candidate), NaN when
+   * latency was not measured or the runtime could not execute the model.
+   */
   private double latency(boolean batch1, boolean p95) {
     if (latency == null || !latency.isOk()) {
       return Double.NaN;
     }
-    Latency.Stats s = batch1 ? latency.batch1() : latency.batch32();
+    Latency.Stats s = batch1 ? latency.compared1() : latency.compared32(); // confirmed when it was re-measured
     return p95 ? s.p95Ms() : s.p50Ms();
   }
 

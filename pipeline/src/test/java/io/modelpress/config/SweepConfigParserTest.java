@@ -44,7 +44,7 @@ class SweepConfigParserTest {
   @Test
   void theLatencyBlockTakesDefaultsForKeysLeftOutAndOffRestoresTheOldObjectives() {
     SweepSpec s = SweepConfigParser.parse(MINIMAL + "latency: {runs: 50, max-iqr-ratio: 0.1}\ndevices: my.yaml\n", "t.yaml");
-    assertThat(s.latency()).isEqualTo(new io.modelpress.spec.LatencySpec(true, 50, 50, 20, 500, 0.1, 2));
+    assertThat(s.latency()).isEqualTo(new io.modelpress.spec.LatencySpec(true, 50, 50, 20, 500, 0.1, 2, 8));
     assertThat(s.devices()).contains("my.yaml");
     SweepSpec off = SweepConfigParser.parse(MINIMAL + "latency: {enabled: false}\n", "t.yaml");
     assertThat(off.latency().enabled()).isFalse();
@@ -71,7 +71,7 @@ class SweepConfigParserTest {
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
       too few runs       | latency: {runs: 3}                    | 'latency.runs' is set to 3 but must be >= min-runs (20)
-      unknown key        | latency: {run: 3}                     | unknown key 'latency.run'; valid keys in 'latency': budget-ms, enabled, max-iqr-ratio, min-runs, retries, runs, warmup
+      unknown key        | latency: {run: 3}                     | unknown key 'latency.run'; valid keys in 'latency': budget-ms, confirm-rounds, enabled, max-iqr-ratio, min-runs, retries, runs, warmup
       enabled not a flag | latency: {enabled: yes please}        | 'latency.enabled' is set to "yes please" but must be true or false
       zero ratio         | latency: {max-iqr-ratio: 0}           | 'latency.max-iqr-ratio' is set to 0.0 but must be > 0
       latency objective  | 'latency: {enabled: false}\\nobjectives: [{metric: latency_b1_p50_ms, direction: minimize}]' | objective 'latency_b1_p50_ms' needs latency measurement, which is off ('latency.enabled: false'); turn it on or choose another objective

@@ -29,6 +29,48 @@ class LatencyMeterTest {
   }
 
   @Test
+  void interleavedRoundsVisitEveryModelOnceARoundInRotatedAndReversedOrder() {
+    // 3 models, rounds 0..3: A B C, then reversed and rotated by 1: (C B A) shifted -> A C B? written out by the
+    // rule "j = k in even rounds, n-1-k in odd ones; model (j + r) mod n":
+    // r0: 0 1 2; r1: j = 2 1 0 -> 0 2 1; r2: j = 0 1 2 -> 2 0 1; r3: j = 2 1 0 -> 2 1 0
+    int[][] expected = {{0, 1, 2}, {0, 2, 1}, {2, 0, 1}, {2, 1, 0}};
+    for (int r = 0; r < 4; r++) {
+      for (int k = 0; k < 3; k++) {
+        assertThat(LatencyMeter.order(k, r, 3)).as("round %d, turn %d", r, k).isEqualTo(expected[r][k]);
+      }
+    }
+  }
+
+  @Test
+  void interleavedConfirmationKeepsEachModelsFigureWithItsModel() {
+    // mlp-64-64 (784-64-64-10: 54,912 multiply-adds) and the same with its first layer pruned to 1 % (CSR:
+    // 502 + 4,096 + 640 = 5,238): whatever the noise, the dense one must come out slower, at both batch sizes
+    // and in either input order (an index mix-up between models and their figures would swap them)
+    Network net = Backends.dl4j().restore(TestData.trainedMlp());
+    CompiledModel dense = CompiledModel.compile(new CompressedModel(net.weights(), Map.of(), Double.NaN),
+        net.architecture(), CompiledModel.Mode.AUTO);
+    io.modelpress.weights.ModelWeights w = net.weights();
+    java.util.List<io.modelpress.weights.LayerWeights> layers = new java.util.ArrayList<>(w.layers());
+    float[] v = layers.get(0).weights().clone();
+    for (int i = 0; i < v.length; i++) {
+      v[i] = i % 100 == 0 ? v[i] : 0;
+    }
+    layers.set(0, layers.get(0).withWeights(v));
+    CompiledModel sparse = CompiledModel.compile(new CompressedModel(new io.modelpress.weights.ModelWeights(layers),
+        Map.of(), 0.99), net.architecture(), CompiledModel.Mode.AUTO);
+    LabeledImages test = TestData.mnistTest(64);
+    float[] x = test.features(0, 64);
+    LatencySpec spec = new LatencySpec(true, 20, 100, 20, 200, 0.25, 0);
+    java.util.List<Latency.Confirmed> ab = LatencyMeter.interleaved(java.util.List.of(dense, sparse), x, 64, spec, 5, "h/1");
+    java.util.List<Latency.Confirmed> ba = LatencyMeter.interleaved(java.util.List.of(sparse, dense), x, 64, spec, 5, "h/1");
+    assertThat(ab.get(0).rounds()).isEqualTo(5);
+    assertThat(ab.get(0).batch1().runs()).isEqualTo(5);
+    assertThat(ab.get(0).batch32().p50Ms()).isGreaterThan(ab.get(1).batch32().p50Ms());
+    assertThat(ba.get(1).batch32().p50Ms()).isGreaterThan(ba.get(0).batch32().p50Ms());
+    assertThat(ab.get(0).batch1().p50Ms()).isGreaterThan(ab.get(1).batch1().p50Ms());
+  }
+
+  @Test
   void measuresBothBatchSizesWithinTheRunBoundsAndRepeatsOrFlagsNoise() {
     Network net = Backends.dl4j().restore(TestData.trainedMlp());
     CompiledModel m = CompiledModel.compile(new CompressedModel(net.weights(), Map.of(), Double.NaN), net.architecture(),
