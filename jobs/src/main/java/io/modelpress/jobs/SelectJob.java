@@ -138,9 +138,11 @@ final class SelectJob implements Callable<Integer> {
     }
     if (device == null) {
       out.printf(Locale.ROOT, "  latency     %s%n", m.latency() == null || !m.latency().isOk() ? "not measured"
-          : String.format(Locale.ROOT, "%.4f ms p50, %.4f ms p95 at batch 1; %.4f ms p50 at batch 32 (measured on %s, "
-              + "kernels %s%s)", m.latency().batch1().p50Ms(), m.latency().batch1().p95Ms(),
-              m.latency().batch32().p50Ms(), m.latency().host(), m.latency().kinds(), m.latency().noisy() ? ", NOISY" : ""));
+          : String.format(Locale.ROOT, "%.4f ms p50, %.4f ms p95 at batch 1; %.4f ms p50 at batch 32 (%s on %s, "
+              + "kernels %s%s)", m.latency().compared1().p50Ms(), m.latency().compared1().p95Ms(),
+              m.latency().compared32().p50Ms(), m.latency().confirmed() != null ? "confirmed over "
+              + m.latency().confirmed().rounds() + " interleaved rounds" : "measured", m.latency().host(),
+              m.latency().kinds(), m.latency().confirmed() == null && m.latency().noisy() ? ", NOISY" : ""));
       out.printf(Locale.ROOT, "  energy      %.3f µJ per inference (45 nm per-operation estimate)%n", x.energyUj());
     } else {
       out.printf(Locale.ROOT, "  latency     %.4f ms per inference at batch 1 (estimate)%n", x.latencyMs());

@@ -119,8 +119,11 @@ class ResultsCommandTest extends CliTestBase {
     List<String> before;
     try {
       before = io.modelpress.spark.ResultReader.table(r0, out.toString(), "trials").where("run_id = 'a1'")
-          .selectExpr("trial_id", "pareto_rank", "knee", "frontier_projections").orderBy("trial_id").collectAsList()
+          .selectExpr("trial_id", "pareto_rank", "knee", "frontier_projections", "latency_confirmed_b1_p50_ms",
+              "latency_confirmed_rounds").orderBy("trial_id").collectAsList()
           .stream().map(Object::toString).toList();
+      // the frontier's candidates were re-measured, and the figures are what ranked them
+      assertThat(before).anyMatch(r -> r.endsWith(",8]"));
     } finally {
       r0.stop();
     }
@@ -133,8 +136,11 @@ class ResultsCommandTest extends CliTestBase {
     SparkSession r1 = reader();
     try {
       assertThat(io.modelpress.spark.ResultReader.table(r1, out.toString(), "trials").where("run_id = 'a1'")
-          .selectExpr("trial_id", "pareto_rank", "knee", "frontier_projections").orderBy("trial_id").collectAsList()
-          .stream().map(Object::toString).toList()).isEqualTo(before);
+          .selectExpr("trial_id", "pareto_rank", "knee", "frontier_projections", "latency_confirmed_b1_p50_ms",
+              "latency_confirmed_rounds").orderBy("trial_id").collectAsList()
+          .stream().map(Object::toString).toList())
+          .as("trial_ranks lost and rebuilt: the confirmed figures come back from the run's confirmed-latency.json")
+          .isEqualTo(before);
       assertThat(r1.read().parquet(out + "/frontier").where("run_id = 'a1'").count()).isPositive();
       assertThat(r1.read().parquet(out + "/device_estimates").where("run_id = 'a1'").count()).isPositive();
     } finally {

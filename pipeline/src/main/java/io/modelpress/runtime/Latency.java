@@ -44,8 +44,8 @@ public record Latency(String kinds, Stats batch1, Stats batch32, int attempts, b
 
   /**
    * A re-measurement in {@code rounds} interleaved rounds ({@link LatencyMeter#interleaved}): p50 and p95
-   * are the medians over the rounds of each round's p50 and p95, {@code iqrMs} the interquartile range of
-   * the rounds' p50s (how much the figure moved between rounds), {@code runs} the rounds.
+   * of the fastest round ({@link Stats#ofRounds}), {@code iqrMs} the interquartile range of the rounds'
+   * p50s (how much the figure moved between rounds), {@code runs} the rounds.
    */
   public record Confirmed(Stats batch1, Stats batch32, int rounds, String host) implements Serializable {}
 
@@ -87,11 +87,6 @@ public record Latency(String kinds, Stats batch1, Stats batch32, int attempts, b
       double[] a = p50s.clone();
       Arrays.sort(a);
       return new Stats(p50s[fastest], p95s[fastest], quartile(a, 0.75) - quartile(a, 0.25), n);
-    }
-
-    private static double median(double[] sorted) {
-      int n = sorted.length;
-      return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     /** Nearest rank, as for timed runs. */

@@ -44,8 +44,8 @@ public final class LatencyMeter {
   /**
    * Re-measures {@code models} together, as the frontier's candidates: {@code rounds} rounds, each timing
    * every model in turn at batch 1 and at batch 32 (its warm-up, then timed runs within a quarter of the
-   * budget, as the latency stage does), the order rotated by one each round and reversed every other round (A B C, C B A, B C A, ...),
-   * so drift of the machine (load, clock, heap) falls on every model alike instead of on whichever was
+   * budget, as the latency stage does), in pairs of rounds, the second the first reversed, each pair rotated
+   * by one (A B C, C B A, B C A, A C B, ...; {@link #order}), so drift of the machine (load, clock, heap) falls on every model alike instead of on whichever was
    * timed last. Returns per model the {@link Latency.Confirmed} figures over the rounds, in input order.
    */
   public static java.util.List<Latency.Confirmed> interleaved(java.util.List<CompiledModel> models, float[] x, int rows,
@@ -82,10 +82,14 @@ public final class LatencyMeter {
     return out;
   }
 
-  /** The model timed {@code k}-th in round {@code r}: rotated by r, reversed in odd rounds. */
+  /**
+   * The model timed {@code k}-th in round {@code r}: pairs of rounds, the second the first reversed (A B C,
+   * C B A), each pair rotated by one more (B C A, A C B, ...). Over every two rounds each model's positions
+   * sum to n − 1, whatever n, so drift within a pair falls on every model alike.
+   */
   static int order(int k, int r, int n) {
-    int j = r % 2 == 0 ? k : n - 1 - k;
-    return (j + r) % n;
+    int j = (k + r / 2) % n;
+    return r % 2 == 0 ? j : (n - 1 - k + r / 2) % n;
   }
 
   /** Inputs of {@code batch} rows each, cycling through the given rows. */

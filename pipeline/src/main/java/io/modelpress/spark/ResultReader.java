@@ -105,7 +105,10 @@ public final class ResultReader {
     }
   }
 
-  /** The confirmed latencies a run recorded ({@link ResultTables#writeConfirmed}), by trial id; empty without. */
+  /**
+   * The confirmed latencies a run recorded ({@link ResultTables#writeConfirmed}), by trial id; empty without
+   * the file or when it cannot be read (then {@code trial_ranks}' columns are used).
+   */
   Map<String, io.modelpress.runtime.Latency.Confirmed> confirmed(String runId) {
     Path p = new Path(Publisher.runDir(out, runId), ResultTables.CONFIRMED);
     Map<String, io.modelpress.runtime.Latency.Confirmed> m = new HashMap<>();
@@ -125,8 +128,9 @@ public final class ResultReader {
             rounds, n.path("host").asText()));
       });
       return m;
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read " + ResultTables.show(p) + ": " + StorageErrors.explain(e), e);
+    } catch (IOException | RuntimeException e) {
+      // a file cut short by a kill: the figures are also in trial_ranks, and a resume confirms afresh
+      return new HashMap<>();
     }
   }
 

@@ -548,7 +548,7 @@ public final class ResultSchemas {
     v.add(ds == null ? null : ds.epochs());
     v.add(ds == null ? null : ds.seed());
     v.add(ds == null ? null : ds.parallelism().id());
-    v.add(ds == null ? null : ds.validation());
+    v.add(ds == null || ds.validation() == 0 ? null : ds.validation());
     v.add(m == null || Double.isNaN(m.quality().validationAccuracy()) ? null : m.quality().validationAccuracy());
     v.add(ds == null ? null : modelFingerprint);
     v.add(m == null || Double.isNaN(m.timings().trainMs()) ? null : m.timings().trainMs());

@@ -99,6 +99,15 @@ public final class SparkSweepRunner {
     private final org.apache.spark.util.LongAccumulator workDone;
     private volatile Map<Integer, Long> work = Map.of();
     private final LatencySpec latency;
+    /**
+     * One compressed model per compiled form measured in this session (the first trial of the form), kept
+     * for {@link #confirm} so that confirming does not rebuild (retrain, fine-tune) it; bounded by
+     * {@link #MAX_KEPT_WEIGHTS}, past which forms are rebuilt when confirmed.
+     */
+    private final Map<String, Tuple2<CompressedModel, Architecture>> keptForms = new HashMap<>();
+    private long keptWeights;
+    /** Weights (fp32: 4 bytes each) of the models kept for confirmation: 64 M, 256 MB on the driver. */
+    static final long MAX_KEPT_WEIGHTS = 64L << 20;
     private final Architecture arch;
 
     private Session(SparkSession spark, SweepPlan plan, Inputs in) {
@@ -154,6 +163,7 @@ public final class SparkSweepRunner {
           }
           Map<String, Latency> byId = measured;
           results.replaceAll(r -> byId.containsKey(r.trial().trialId()) ? r.withLatency(byId.get(r.trial().trialId())) : r);
+          keepForms(results, kept);
         } finally {
           kept.unpersist(false);
         }
@@ -180,24 +190,73 @@ public final class SparkSweepRunner {
       return out;
     }
 
+    /** Keeps the model of every compiled form this batch measured first (see {@link #keptForms}). */
+    private void keepForms(List<TrialResult> results, JavaRDD<TrialEvaluator.Kept> kept) {
+      HashMap<String, String> formOf = new HashMap<>(); // trial id -> form
+      java.util.Set<String> wanted = new java.util.HashSet<>();
+      for (TrialResult r : results) {
+        String form = r.isOk() ? io.modelpress.sweep.Frontier.compiledForm(r) : null;
+        if (form != null && !keptForms.containsKey(form) && wanted.add(form)) {
+          formOf.put(r.trial().trialId(), form);
+        }
+      }
+      if (formOf.isEmpty() || keptWeights >= MAX_KEPT_WEIGHTS) {
+        return;
+      }
+      java.util.Set<String> ids = new java.util.HashSet<>(formOf.keySet());
+      for (Tuple2<String, Tuple2<CompressedModel, Architecture>> m : kept
+          .filter(k -> k.model() != null && ids.contains(k.result().trial().trialId()))
+          .map(k -> new Tuple2<>(k.result().trial().trialId(), new Tuple2<>(k.model(), k.architecture()))).collect()) {
+        long w = m._2()._1().weights().layers().stream().mapToLong(io.modelpress.weights.LayerWeights::size).sum();
+        if (keptWeights + w <= MAX_KEPT_WEIGHTS) {
+          keptForms.put(formOf.get(m._1()), m._2());
+          keptWeights += w;
+        }
+      }
+    }
+
     /**
-     * Re-measures the frontier's candidates ({@link io.modelpress.sweep.Confirmation}): their compressed
-     * models are rebuilt on the executors (trials are deterministic for their seed), then timed together
-     * in one task, so on one executor, in {@code rounds} interleaved rounds
-     * ({@link LatencyMeter#interleaved}). Returns the confirmed figures by trial id.
+     * Re-measures the frontier's candidates ({@link io.modelpress.sweep.Confirmation}), given as one trial
+     * per compiled form: the model this session kept for the form, or else (forms measured by an earlier
+     * attempt, or past the memory bound) the trial's model rebuilt on the executors (trials are deterministic
+     * for their seed); a trial that cannot be rebuilt here (a student whose soft targets this attempt did not
+     * load) is left out. Then all are timed together in one task, so on one executor, in {@code rounds}
+     * interleaved rounds ({@link LatencyMeter#interleaved}). Returns the confirmed figures by compiled form.
      */
-    public Map<String, Latency.Confirmed> confirm(List<PlannedTrial> trials, int rounds) {
+    public Map<String, Latency.Confirmed> confirm(Map<String, TrialResult> candidates, int rounds) {
       Map<String, Latency.Confirmed> out = new HashMap<>();
-      if (trials.isEmpty()) {
+      List<Tuple2<String, Tuple2<CompressedModel, Architecture>>> models = new ArrayList<>();
+      HashMap<String, String> rebuild = new HashMap<>(); // trial id -> form
+      candidates.forEach((form, r) -> {
+        Tuple2<CompressedModel, Architecture> m = keptForms.get(form);
+        if (m != null) {
+          models.add(new Tuple2<>(form, m));
+        } else {
+          rebuild.put(r.trial().trialId(), form);
+        }
+      });
+      if (!rebuild.isEmpty()) {
+        List<PlannedTrial> trials = candidates.values().stream().map(TrialResult::trial)
+            .filter(t -> rebuild.containsKey(t.trialId())).toList();
+        for (Tuple2<String, Tuple2<CompressedModel, Architecture>> t : evaluate(
+            TrialGroups.chunks(trials, jsc.defaultParallelism()), (ev, t) -> {
+              try {
+                TrialEvaluator.Compressed c = ev.compress(t);
+                return new Tuple2<>(t.trialId(), new Tuple2<>(c.model(), c.student() ? c.network().architecture() : null));
+              } catch (RuntimeException e) {
+                return new Tuple2<String, Tuple2<CompressedModel, Architecture>>(t.trialId(), null);
+              }
+            }).collect()) {
+          if (t._2() != null) {
+            models.add(new Tuple2<>(rebuild.get(t._1()), t._2()));
+          }
+        }
+      }
+      if (models.isEmpty()) {
         return out;
       }
-      JavaRDD<Tuple2<String, Tuple2<CompressedModel, Architecture>>> models = evaluate(
-          TrialGroups.chunks(trials, jsc.defaultParallelism()), (ev, t) -> {
-            TrialEvaluator.Compressed c = ev.compress(t);
-            return new Tuple2<>(t.trialId(), new Tuple2<>(c.model(), c.student() ? c.network().architecture() : null));
-          });
-      jsc.setJobDescription("modelpress: confirm the latency of " + trials.size() + " frontier candidates");
-      for (Tuple2<String, Latency.Confirmed> t : models.repartition(1)
+      jsc.setJobDescription("modelpress: confirm the latency of " + models.size() + " frontier candidates");
+      for (Tuple2<String, Latency.Confirmed> t : jsc.parallelize(models, 1)
           .mapPartitions(new ConfirmLatency(arch, data, latency, rounds)).collect()) {
         out.put(t._1(), t._2());
       }

@@ -113,22 +113,22 @@ public final class SweepLoop {
     if (!latency.enabled() || latency.confirmRounds() == 0) {
       return results;
     }
+    // figures an earlier attempt confirmed (restored with its rows) are from another measurement session:
+    // this attempt confirms afresh
+    results = Confirmation.unconfirmed(results);
     Map<String, TrialResult> candidates = Confirmation.candidates(results, spec.objectives());
     if (candidates.isEmpty()) {
       return results;
     }
     long t0 = System.nanoTime();
     try {
-      Map<String, io.modelpress.runtime.Latency.Confirmed> byId = session.confirm(
-          candidates.values().stream().map(TrialResult::trial).toList(), latency.confirmRounds());
-      Map<String, io.modelpress.runtime.Latency.Confirmed> byForm = new java.util.HashMap<>();
-      candidates.forEach((form, r) -> byForm.put(form, byId.get(r.trial().trialId())));
+      Map<String, io.modelpress.runtime.Latency.Confirmed> byForm = session.confirm(candidates, latency.confirmRounds());
       List<TrialResult> out = Confirmation.apply(results, byForm);
       long trials = out.stream().filter(r -> r.isOk() && r.measurements().orElseThrow().latency() != null
           && r.measurements().orElseThrow().latency().confirmed() != null).count();
-      log.printf(Locale.ROOT, "latency confirmed: %d frontier candidates (%d trials) re-measured together in %d "
-          + "interleaved rounds on one executor in %.1f s%n", candidates.size(), trials, latency.confirmRounds(),
-          (System.nanoTime() - t0) / 1e9);
+      log.printf(Locale.ROOT, "latency confirmed: %d of %d frontier candidates (%d trials) re-measured together in %d "
+          + "interleaved rounds on one executor in %.1f s%n", byForm.size(), candidates.size(), trials,
+          latency.confirmRounds(), (System.nanoTime() - t0) / 1e9);
       return out;
     } catch (RuntimeException e) {
       log.printf(Locale.ROOT, "latency confirmation failed, the frontier uses the latency stage's figures: %s%n",

@@ -88,6 +88,16 @@ public final class Confirmation {
     return out;
   }
 
+  /** {@code results} without confirmed figures (those an earlier attempt of the run recorded). */
+  public static List<TrialResult> unconfirmed(List<TrialResult> results) {
+    List<TrialResult> out = new ArrayList<>(results.size());
+    for (TrialResult r : results) {
+      Latency l = r.isOk() ? r.measurements().orElseThrow().latency() : null;
+      out.add(l == null || l.confirmed() == null ? r : r.withLatency(l.confirmedBy(null)));
+    }
+    return out;
+  }
+
   /** Latency objectives moved by {@code widths} tolerances (towards faster when negative), never below 0. */
   private static double[] shifted(double[] v, double[] tol, List<Objective> objectives, double widths) {
     double[] s = v.clone();

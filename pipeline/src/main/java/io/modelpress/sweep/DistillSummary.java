@@ -154,8 +154,9 @@ public final class DistillSummary {
           : distilled.stream().min(Comparator.comparingDouble(Cell::meanErrors)).orElse(null);
       boolean ambiguous = perName.get(d.student()) > 1;
       int n = seen.merge(d.student(), 1, Integer::sum);
-      String label = !ambiguous ? d.student() : String.format(java.util.Locale.ROOT, "%s (%d epochs, lr %s, batch %d, %s)",
-          d.student(), d.epochs(), d.learningRate(), d.batchSize(), d.parallelism().id());
+      String label = !ambiguous ? d.student() : String.format(java.util.Locale.ROOT, "%s (%d epochs, lr %s, batch %d, %s%s)",
+          d.student(), d.epochs(), d.learningRate(), d.batchSize(), d.parallelism().id(),
+          d.validation() > 0 ? ", " + d.validation() + " held out" : "");
       out.add(new Student(d.student(), label, "distill-" + d.student() + (ambiguous ? "-" + n : ""), baseline, distilled,
           chosen, validated ? ChosenOn.VALIDATION : ChosenOn.TEST));
     }

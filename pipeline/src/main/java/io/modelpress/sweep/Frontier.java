@@ -140,7 +140,7 @@ public final class Frontier {
    * Value codings the runtime turns into the same kernel do the same work (per-channel uniform, fp16 and
    * fp32 layers all run dense fp32, dequantized when compiled). Null when the latency was not measured.
    */
-  static String compiledForm(TrialResult r) {
+  public static String compiledForm(TrialResult r) {
     Measurements m = r.measurements().orElseThrow();
     Latency l = m.latency();
     if (l == null || !l.isOk() || m.workloads() == null) {

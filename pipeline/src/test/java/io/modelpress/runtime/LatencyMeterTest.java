@@ -29,16 +29,34 @@ class LatencyMeterTest {
   }
 
   @Test
-  void interleavedRoundsVisitEveryModelOnceARoundInRotatedAndReversedOrder() {
-    // 3 models, rounds 0..3: A B C, then reversed and rotated by 1: (C B A) shifted -> A C B? written out by the
-    // rule "j = k in even rounds, n-1-k in odd ones; model (j + r) mod n":
-    // r0: 0 1 2; r1: j = 2 1 0 -> 0 2 1; r2: j = 0 1 2 -> 2 0 1; r3: j = 2 1 0 -> 2 1 0
-    int[][] expected = {{0, 1, 2}, {0, 2, 1}, {2, 0, 1}, {2, 1, 0}};
+  void interleavedRoundsVisitEveryModelOnceARoundAndBalanceTheirPositionsOverEachPair() {
+    // written out for 3 models: A B C, C B A, then rotated by one: B C A, A C B
+    int[][] three = {{0, 1, 2}, {2, 1, 0}, {1, 2, 0}, {0, 2, 1}};
     for (int r = 0; r < 4; r++) {
       for (int k = 0; k < 3; k++) {
-        assertThat(LatencyMeter.order(k, r, 3)).as("round %d, turn %d", r, k).isEqualTo(expected[r][k]);
+        assertThat(LatencyMeter.order(k, r, 3)).as("round %d, turn %d", r, k).isEqualTo(three[r][k]);
       }
     }
+    // for any n: each round is a permutation, and over each pair of rounds every model's two positions sum to
+    // n - 1 (a drift within the pair costs every model the same); an even n must not stay in one order
+    for (int n = 1; n <= 6; n++) {
+      for (int r = 0; r < 8; r += 2) {
+        int[] positionSum = new int[n];
+        for (int rr = r; rr < r + 2; rr++) {
+          boolean[] seen = new boolean[n];
+          for (int k = 0; k < n; k++) {
+            int m = LatencyMeter.order(k, rr, n);
+            assertThat(seen[m]).as("n %d round %d: model %d twice", n, rr, m).isFalse();
+            seen[m] = true;
+            positionSum[m] += k;
+          }
+        }
+        for (int m = 0; m < n; m++) {
+          assertThat(positionSum[m]).as("n %d rounds %d-%d, model %d", n, r, r + 1, m).isEqualTo(n - 1);
+        }
+      }
+    }
+    assertThat(LatencyMeter.order(0, 0, 2)).isNotEqualTo(LatencyMeter.order(0, 1, 2));
   }
 
   @Test
