@@ -110,7 +110,7 @@ public final class ResultSchemas {
       f("latency_host", DataTypes.StringType, true),
       f("latency_error", DataTypes.StringType, true),
       // the figure the frontier compared when the trial was a frontier candidate: re-measured together with
-      // the other candidates in interleaved rounds on one executor (null otherwise; kept in trial_ranks)
+      // the other candidates in interleaved rounds on one executor (null otherwise; stored in trial_ranks)
       f("latency_confirmed_b1_p50_ms", DataTypes.DoubleType, true),
       f("latency_confirmed_b1_p95_ms", DataTypes.DoubleType, true),
       f("latency_confirmed_b1_iqr_ms", DataTypes.DoubleType, true),
@@ -137,23 +137,13 @@ public final class ResultSchemas {
       f(RUN_FINGERPRINT, DataTypes.StringType, true),
   });
 
-  /** {@code trial_ranks/}: what a run's final step derives per trial from all its trials (joined into {@code trials}). */
-  public static final StructType TRIAL_RANKS = new StructType(new StructField[] {
-      f(RUN_ID, DataTypes.StringType, false),
-      f(TRIAL_ID, DataTypes.StringType, false),
-      f("pareto_rank", DataTypes.IntegerType, true),
-      f("knee", DataTypes.BooleanType, true),
-      f("frontier_projections", DataTypes.StringType, true),
-      // the figure the frontier compared when the trial was a frontier candidate: re-measured together with
-      // the other candidates in interleaved rounds on one executor (null otherwise)
-      f("latency_confirmed_b1_p50_ms", DataTypes.DoubleType, true),
-      f("latency_confirmed_b1_p95_ms", DataTypes.DoubleType, true),
-      f("latency_confirmed_b1_iqr_ms", DataTypes.DoubleType, true),
-      f("latency_confirmed_b32_p50_ms", DataTypes.DoubleType, true),
-      f("latency_confirmed_b32_p95_ms", DataTypes.DoubleType, true),
-      f("latency_confirmed_b32_iqr_ms", DataTypes.DoubleType, true),
-      f("latency_confirmed_rounds", DataTypes.IntegerType, true),
-  });
+  /**
+   * {@code trial_ranks/}: what a run's final step derives per trial from all its trials (joined into {@code trials}):
+   * the run and trial ids and the {@link ResultTables#RANK_COLUMNS} of {@link #TRIALS}, declared there once.
+   */
+  public static final StructType TRIAL_RANKS = new StructType(java.util.stream.Stream.concat(
+      java.util.stream.Stream.of(f(RUN_ID, DataTypes.StringType, false), f(TRIAL_ID, DataTypes.StringType, false)),
+      ResultTables.RANK_COLUMNS.stream().map(c -> TRIALS.fields()[TRIALS.fieldIndex(c)])).toArray(StructField[]::new));
 
   /** {@code device_estimates/}: one row per successful trial × device profile; every figure an estimate. */
   public static final StructType DEVICE_ESTIMATES = new StructType(new StructField[] {
