@@ -126,14 +126,14 @@ public final class BenchJob implements Callable<Integer> {
     double[] load = new double[runs];
     for (int r = 0; r < runs; r++) {
       long t0 = System.nanoTime();
-      Datasets.train(new DatasetSpec(ds.name(), ds.dir(), 0, 0), new Configuration());
-      Datasets.test(new DatasetSpec(ds.name(), ds.dir(), 0, 0), new Configuration());
+      Datasets.train(ds.withLimits(0, 0), new Configuration());
+      Datasets.test(ds.withLimits(0, 0), new Configuration());
       load[r] = (System.nanoTime() - t0) / 1e9;
     }
     row(md, report, "data_load_s", "read MNIST train + test (70,000 images)", load, "s");
 
     // 3. one training epoch of mlp-64-64 on 60,000 images, single JVM
-    LabeledImages train = Datasets.train(new DatasetSpec(ds.name(), ds.dir(), 0, 0), new Configuration());
+    LabeledImages train = Datasets.train(ds.withLimits(0, 0), new Configuration());
     double[] epoch = new double[Math.min(runs, 2)];
     Backends.dl4j().trainer().train("mlp-64-64", new TrainSpec(epoch.length, 128, 1e-3, 1), train,
         (e, s) -> epoch[e - 1] = s);
@@ -288,7 +288,7 @@ public final class BenchJob implements Callable<Integer> {
   }
 
   private static SweepSpec withTestLimit(SweepSpec s, int size) {
-    DatasetSpec d = new DatasetSpec(s.dataset().name(), s.dataset().dir(), s.dataset().trainLimit(), size);
+    DatasetSpec d = s.dataset().withLimits(s.dataset().trainLimit(), size);
     return s.withDataset(d);
   }
 

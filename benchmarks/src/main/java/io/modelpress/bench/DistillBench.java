@@ -128,7 +128,7 @@ final class DistillBench implements java.util.concurrent.Callable<Integer> {
     LabeledImages train = Datasets.train(mnist, hadoop);
     LabeledImages test = Datasets.test(mnist, hadoop);
     byte[] teacherBytes = ModelFiles.bytes(new ModelSpec.Zoo(teacherZoo, new TrainSpec(Defaults.TRAIN_EPOCHS,
-        Defaults.TRAIN_BATCH_SIZE, Defaults.TRAIN_LEARNING_RATE, 42)), mnist, Backends.dl4j(), hadoop, out);
+        Defaults.TRAIN_BATCH_SIZE, Defaults.TRAIN_LEARNING_RATE, 42)), "mnist", () -> train, Backends.dl4j(), hadoop, out);
     Network teacher = Backends.dl4j().restore(teacherBytes);
     float[] logits = teacher.logits(train, 0, train.count(), 1000);
     report.put("teacher", teacherZoo);

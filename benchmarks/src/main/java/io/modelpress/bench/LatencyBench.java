@@ -108,7 +108,7 @@ final class LatencyBench implements java.util.concurrent.Callable<Integer> {
     LabeledImages[] rows = new LabeledImages[images];
     for (int i = 0; i < images; i++) {
       byte[] px = Arrays.copyOfRange(test.pixels(), i * f, (i + 1) * f);
-      rows[i] = new LabeledImages(1, test.rows(), test.cols(), px, new int[] {test.labels()[i]}, new byte[32]);
+      rows[i] = new LabeledImages(1, test.height(), test.width(), px, new int[] {test.labels()[i]}, new byte[32]);
     }
     Network.Inputs[] dl4jRows = new Network.Inputs[images];
     net.load(net.weights());

@@ -131,7 +131,7 @@ public class RuntimeLatencyBenchmark {
       dl4jBatches = new Network.Inputs[count];
       for (int b = 0; b < count; b++) {
         int from = b * batch;
-        dl4jBatches[b] = net.inputs(new LabeledImages(batch, test.rows(), test.cols(),
+        dl4jBatches[b] = net.inputs(new LabeledImages(batch, test.height(), test.width(),
             Arrays.copyOfRange(test.pixels(), from * f, (from + batch) * f),
             Arrays.copyOfRange(test.labels(), from, from + batch), test.fingerprint()));
       }

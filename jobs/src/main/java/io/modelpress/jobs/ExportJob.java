@@ -15,6 +15,7 @@ import io.modelpress.model.ModelStore;
 import io.modelpress.model.Network;
 import io.modelpress.plan.PlannedTrial;
 import io.modelpress.plan.SweepPlanner;
+import io.modelpress.spark.DataReader;
 import io.modelpress.spark.ResultTables;
 import io.modelpress.spec.Defaults;
 import io.modelpress.spec.SweepSpec;
@@ -100,14 +101,14 @@ final class ExportJob implements Callable<Integer> {
             + "); there is nothing to export");
       }
       SweepSpec config = SweepConfigParser.parse(run.getAs("config_json"), "the config_json of run " + runId);
-      LabeledImages test = Datasets.test(config.dataset(), hadoop);
+      LabeledImages test = DataReader.test(spark, config.dataset());
       String dataFp = run.getAs("dataset_fingerprint");
       if (!test.fingerprintHex().equals(dataFp)) {
-        throw new UserError("the test data of dataset '" + config.dataset().name() + "' changed since run " + runId
+        throw new UserError("the test data of dataset '" + config.dataset().describe() + "' changed since run " + runId
             + " (sha256 " + test.fingerprintHex() + ", run used " + dataFp + ")");
       }
       Backend backend = Backends.dl4j();
-      byte[] modelBytes = ModelFiles.bytes(config.model(), config.dataset(), backend, hadoop, out);
+      byte[] modelBytes = ModelFiles.bytes(config.model(), config.dataset(), backend, spark, out);
       String modelFp = ModelStore.hex(ModelStore.sha256(modelBytes));
       if (!modelFp.equals(run.getAs("model_fingerprint"))) {
         throw new UserError("the model of run " + runId + " (" + run.getAs("model") + ") changed since the run: sha256 "
@@ -125,7 +126,7 @@ final class ExportJob implements Callable<Integer> {
       PlannedTrial planned = new PlannedTrial(trialId, trial.getAs("trial_index"), trial.getAs("block"),
           trial.getAs("seed"), spec);
       Network model = backend.restore(modelBytes);
-      LabeledImages train = spec.needsTrainingData() ? Datasets.train(config.dataset(), hadoop) : null;
+      LabeledImages train = spec.needsTrainingData() ? DataReader.train(spark, config.dataset()) : null;
       int evalBatch = config.evalBatchSize();
       TrialEvaluator ev = new TrialEvaluator(backend, model, model.weights(), test, train, ModelStore.sha256(modelBytes),
           evalBatch);
@@ -140,7 +141,7 @@ final class ExportJob implements Callable<Integer> {
       // the reader restores a network that predicts exactly as the evaluated one did
       Network restored = ArtifactReader.restore(backend, e.artifact(), modelBytes);
       double restoredAccuracy = ClassificationMetrics.of(test.labels(),
-          restored.predict(restored.inputs(test), evalBatch), Datasets.CLASSES).accuracy();
+          restored.predict(restored.inputs(test), evalBatch), test.classes()).accuracy();
       if (restoredAccuracy != rowAccuracy) {
         throw new IllegalStateException("the network restored from the artifact scores " + restoredAccuracy
             + ", the trial " + rowAccuracy + "; nothing exported");

@@ -11,7 +11,8 @@ import io.modelpress.spec.DatasetSpec;
 import io.modelpress.spec.ModelSpec;
 import java.io.PrintStream;
 import java.util.Locale;
-import org.apache.hadoop.conf.Configuration;
+import io.modelpress.spark.DataReader;
+import org.apache.spark.sql.SparkSession;
 
 /** A config's model: its file's bytes (a zoo model is trained on the dataset once, then cached) and the network. */
 public final class ModelFiles {
@@ -19,15 +20,22 @@ public final class ModelFiles {
   private ModelFiles() {}
 
   /** The model file's bytes: read from its path, or the zoo model trained on the dataset (cached). */
-  public static byte[] bytes(ModelSpec model, DatasetSpec dataset, Backend backend, Configuration hadoop, PrintStream out) {
+  public static byte[] bytes(ModelSpec model, DatasetSpec dataset, Backend backend, SparkSession spark, PrintStream out) {
+    return bytes(model, dataset.describe(), () -> DataReader.train(spark, dataset), backend,
+        spark.sparkContext().hadoopConfiguration(), out);
+  }
+
+  /** As above, with the training split read by {@code trainData} only when a zoo model is trained. */
+  public static byte[] bytes(ModelSpec model, String dataset, java.util.function.Supplier<LabeledImages> trainData,
+      Backend backend, org.apache.hadoop.conf.Configuration hadoop, PrintStream out) {
     if (model instanceof ModelSpec.Saved s) {
       return ModelStore.read(s.path(), hadoop);
     }
     ModelSpec.Zoo z = (ModelSpec.Zoo) model;
-    LabeledImages train = Datasets.train(dataset, hadoop);
+    LabeledImages train = trainData.get();
     return ModelStore.cachedZoo(z, train, Datasets.cacheDir(), () -> {
       out.printf(Locale.ROOT, "training %s on %d %s images (%d epochs, batch %d, seed %d) ...%n", z.name(),
-          train.count(), dataset.name(), z.train().epochs(), z.train().batchSize(), z.train().seed());
+          train.count(), dataset, z.train().epochs(), z.train().batchSize(), z.train().seed());
       return backend.trainer().train(z.name(), z.train(), train, Progress.epochs(out, z.train().epochs())).save();
     });
   }

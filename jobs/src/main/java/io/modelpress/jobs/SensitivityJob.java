@@ -18,6 +18,7 @@ import io.modelpress.model.Network;
 import io.modelpress.plan.SensitivityPlanner;
 import io.modelpress.plan.SweepPlan;
 import io.modelpress.report.SensitivityReport;
+import io.modelpress.spark.DataReader;
 import io.modelpress.spark.ResultSchemas;
 import io.modelpress.spark.ResultTables;
 import io.modelpress.spark.SparkSweepRunner;
@@ -92,16 +93,13 @@ final class SensitivityJob implements Callable<Integer> {
           throw new UserError("run id '" + runId + "' already has results in " + outDir
               + "; pass --overwrite to replace them or choose another --run-id");
         }
-        test = Datasets.test(spec.dataset(), hadoop);
-        modelBytes = ModelFiles.bytes(spec.model(), spec.dataset(), backend, hadoop, out);
+        test = DataReader.test(spark, spec.dataset());
+        modelBytes = ModelFiles.bytes(spec.model(), spec.dataset(), backend, spark, out);
         Network model = ModelFiles.restore(spec.model(), backend, modelBytes);
-        if (model.inputSize() != test.features()) {
-          throw new UserError("the model takes " + model.inputSize() + " input features but dataset '"
-              + spec.dataset().name() + "' has " + test.features());
-        }
+        SweepInputs.fits(model, test, spec.dataset(), "the model");
         plan = SensitivityPlanner.plan(spec, model.weights(), ModelStore.hex(ModelStore.sha256(modelBytes)),
             test.fingerprintHex());
-        train = plan.trials().stream().anyMatch(t -> t.spec().needsTrainingData()) ? Datasets.train(spec.dataset(), hadoop)
+        train = plan.trials().stream().anyMatch(t -> t.spec().needsTrainingData()) ? DataReader.train(spark, spec.dataset())
             : null;
       } catch (UserError e) {
         throw e;
@@ -142,7 +140,7 @@ final class SensitivityJob implements Callable<Integer> {
       RunInfo info = new RunInfo(runId, spec.name(), started, Instant.now(),
           new RunInfo.Trials(outcomes.size(), ok, outcomes.size() - ok), Sensitivity.baseAccuracy(base),
           OBJECTIVES, Double.NaN, new RunInfo.Inputs(ConfigWriter.json(spec),
-              ModelFiles.describe(spec.model()), ModelStore.hex(ModelStore.sha256(modelBytes)), spec.dataset().name(),
+              ModelFiles.describe(spec.model()), ModelStore.hex(ModelStore.sha256(modelBytes)), DataReader.describe(spark, spec.dataset()),
               test.fingerprintHex()), RunInfo.Provenance.of(spark.sparkContext().master(), spark.version()));
       ResultTables.writeSensitivity(spark, outDir, info, rows, summaryRows);
       print(out, spec, info, summaries, outcomes, seconds, outDir);

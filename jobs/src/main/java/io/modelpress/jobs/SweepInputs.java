@@ -4,7 +4,6 @@ import io.modelpress.cli.ConfigFiles;
 import io.modelpress.cli.UserError;
 import io.modelpress.config.ConfigException;
 import io.modelpress.config.DeviceProfilesParser;
-import io.modelpress.data.Datasets;
 import io.modelpress.data.LabeledImages;
 import io.modelpress.measure.DeviceProfile;
 import io.modelpress.model.Backend;
@@ -12,6 +11,7 @@ import io.modelpress.model.ModelStore;
 import io.modelpress.weights.ModelWeights;
 import io.modelpress.model.Network;
 import io.modelpress.runtime.Architecture;
+import io.modelpress.spark.DataReader;
 import io.modelpress.spark.ResultReader;
 import io.modelpress.spec.SearchBlock;
 import io.modelpress.spec.SweepSpec;
@@ -38,23 +38,12 @@ record SweepInputs(SweepSpec spec, List<DeviceProfile> devices, LabeledImages te
       // device profiles first: a bad file is reported before a zoo model is trained
       List<DeviceProfile> devices = spec.devices().isEmpty() ? DeviceProfilesParser.bundled()
           : DeviceProfilesParser.parse(ConfigFiles.read(spec.devices().get(), "devices", hadoop), spec.devices().get());
-      LabeledImages test = Datasets.test(spec.dataset(), hadoop);
-      byte[] modelBytes = ModelFiles.bytes(spec.model(), spec.dataset(), backend, hadoop, out);
+      LabeledImages test = DataReader.test(spark, spec.dataset());
+      byte[] modelBytes = ModelFiles.bytes(spec.model(), spec.dataset(), backend, spark, out);
       byte[] fingerprint = ModelStore.sha256(modelBytes);
       Network model = ModelFiles.restore(spec.model(), backend, modelBytes);
-      if (model.inputSize() != test.features()) {
-        throw new UserError("the model takes " + model.inputSize() + " input features but dataset '"
-            + spec.dataset().name() + "' has " + test.features() + " (" + test.rows() + "×" + test.cols()
-            + "); use a model trained on this dataset");
-      }
-      if (model.outputSize() != Datasets.CLASSES) {
-        boolean distills = spec.search().stream().anyMatch(b -> b instanceof SearchBlock.Distill);
-        throw new UserError(distills ? "the teacher (the config's model) has " + model.outputSize()
-            + " output classes but its students and dataset '" + spec.dataset().name() + "' have " + Datasets.CLASSES
-            + "; use a teacher trained on this dataset"
-            : "the model has " + model.outputSize() + " output classes but dataset '" + spec.dataset().name()
-            + "' has " + Datasets.CLASSES);
-      }
+      boolean distills = spec.search().stream().anyMatch(b -> b instanceof SearchBlock.Distill);
+      fits(model, test, spec.dataset(), distills ? "the teacher (the config's model)" : "the model");
       ModelWeights weights = model.weights();
       Architecture arch = architecture(model, spec, out);
       boolean measurable = arch == null || !arch.ops().isEmpty();
@@ -66,6 +55,32 @@ record SweepInputs(SweepSpec spec, List<DeviceProfile> devices, LabeledImages te
       throw e;
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
+    }
+  }
+
+  /**
+   * Refuses, before any work, a model whose input size or class count does not fit the data: one line
+   * naming both shapes.
+   */
+  static void fits(Network model, LabeledImages data, io.modelpress.spec.DatasetSpec spec, String what) {
+    if (model.inputSize() != data.features()) {
+      throw new UserError(what + " takes " + model.inputSize() + " input values but dataset '" + spec.describe()
+          + "' has " + data.features() + " per example (" + data.shape() + "); use a model made for this data");
+    }
+    Architecture a;
+    try {
+      a = model.architecture();
+    } catch (IllegalArgumentException e) {
+      a = null; // the runtime cannot execute it; the value count above is all there is to check
+    }
+    if (a != null && a.height() > 1 && (a.channels() != data.channels() || a.height() != data.height()
+        || a.width() != data.width())) {
+      throw new UserError(what + " takes " + a.channels() + "×" + a.height() + "×" + a.width() + " images but dataset '"
+          + spec.describe() + "' has " + data.shape() + "; use a model made for this data");
+    }
+    if (model.outputSize() != data.classes()) {
+      throw new UserError(what + " has " + model.outputSize() + " output classes but dataset '" + spec.describe()
+          + "' has " + data.classes() + "; use a model made for this data");
     }
   }
 

@@ -12,6 +12,7 @@ import io.modelpress.model.Versions;
 import io.modelpress.plan.PlannedTrial;
 import io.modelpress.plan.SweepPlan;
 import io.modelpress.plan.SweepPlanner;
+import io.modelpress.spark.DataReader;
 import io.modelpress.spark.ResultReader;
 import io.modelpress.spark.ResultTables;
 import io.modelpress.spark.RunLease;
@@ -88,7 +89,7 @@ public final class SweepRun {
       boolean trains = plan.trials().stream().anyMatch(t -> t.spec().needsTrainingData())
           || resolved.search().stream().anyMatch(b -> b instanceof SearchBlock.Evolve e
               && e.evolve().pruneMethod().needsCalibration());
-      train = trains ? Datasets.train(resolved.dataset(), hadoop) : null;
+      train = trains ? DataReader.train(spark, resolved.dataset()) : null;
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
@@ -171,7 +172,7 @@ public final class SweepRun {
     double evalSeconds = (System.nanoTime() - t1) / 1e9;
     RunOutcome outcome = RunOutcome.of(new RunOutcome.Header(o.runId(), resolved.name(), o.started(),
             new RunInfo.Inputs(configJson, ModelFiles.describe(resolved.model()), in.modelFingerprint(),
-                resolved.dataset().name(), in.test().fingerprintHex()),
+                DataReader.describe(spark, resolved.dataset()), in.test().fingerprintHex()),
             RunInfo.Provenance.of(spark.sparkContext().master(), spark.version())),
         resolved.objectives(), results, in.devices(), evalSeconds);
     long t2 = System.nanoTime();

@@ -95,7 +95,7 @@ final class TrainJob implements Callable<Integer> {
     out.printf(Locale.ROOT, "training %s on %d %s images (%d epochs, batch %d, lr %s, seed %d)%n", zoo, train.count(),
         dataset, spec.epochs(), spec.batchSize(), spec.learningRate(), spec.seed());
     Network model = Backends.dl4j().trainer().train(zoo, spec, train, Progress.epochs(out, spec.epochs()));
-    ClassificationMetrics m = ClassificationMetrics.of(test.labels(), model.predict(model.inputs(test), 10_000), 10);
+    ClassificationMetrics m = ClassificationMetrics.of(test.labels(), model.predict(model.inputs(test), 10_000), test.classes());
     byte[] bytes = model.save();
     try {
       ModelStore.write(bytes, file, conf);

@@ -46,7 +46,7 @@ class BadInputTest extends CliTestBase {
       truncated model  | TRUNC |                                            | 'model.path' is set to NONE but that file is not a DL4J MultiLayerNetwork model file
       not a model      | NOTMODEL |                                         | 'model.path' is set to NONE but that file is not a DL4J MultiLayerNetwork model file
       nan weights      | NANMODEL |                                         | layer 'fc1' has a non-finite weight (NaN
-      wrong input size | SMALL |                                            | the model takes 100 input features but dataset 'mnist' has 784 (28×28); use a model trained on this dataset
+      wrong input size | SMALL |                                            | the model takes 100 input values but dataset 'mnist' has 784 per example (1×28×28); use a model made for this data
       unknown layer    | MODEL | search: [{prune: {sparsities: 0.5, layers: {names: [conv1]}}}] | layer selector names layer 'conv1' which the model does not have; layers: [fc1, fc2, out]
       missing dataset  | MODEL | dataset: {name: mnist, dir: EMPTY}          | 'dataset' mnist is missing t10k-images-idx3-ubyte[.gz] in EMPTY; run bin/fetch-data mnist or set 'dataset.dir' to the folder holding the IDX files
       corrupt idx      | MODEL | dataset: {name: mnist, dir: CORRUPT}        | IDX file CORRUPT/t10k-images-idx3-ubyte has magic number 0x00000999; expected 0x00000803 (unsigned bytes, 3 dimensions)

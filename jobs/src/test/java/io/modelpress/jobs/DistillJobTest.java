@@ -228,7 +228,7 @@ class DistillJobTest {
         + "'distill' block; add one (see conf/distill/mnist.yaml) or run it with modelpress sweep" + System.lineSeparator());
 
     // a teacher with 5 classes for 10-class students
-    MultiLayerNetwork five = new MultiLayerNetwork(Dl4jZoo.config("mlp-64-64", 1, 1e-3, 28, 28, 5));
+    MultiLayerNetwork five = new MultiLayerNetwork(Dl4jZoo.config("mlp-64-64", 1, 1e-3, 1, 28, 28, 5));
     five.init();
     Path fiveClasses = dir.resolve("five.zip");
     ModelSerializer.writeModel(five, fiveClasses.toFile(), false);
@@ -237,7 +237,7 @@ class DistillJobTest {
     CliTestBase.Run classes = CliTestBase.cli("distill", "--config", cfg.toString(), "--out", out.toString());
     assertThat(classes.code()).isEqualTo(2);
     assertThat(classes.err()).isEqualTo("modelpress: error: the teacher (the config's model) has 5 output classes but "
-        + "its students and dataset 'mnist' have 10; use a teacher trained on this dataset" + System.lineSeparator());
+        + "dataset 'mnist' has 10; use a model made for this data" + System.lineSeparator());
 
     Path bad = dir.resolve("bad.yaml");
     Files.writeString(bad, config(teacher.toString()).replace("averaging-frequency: 4", "averaging-frequency: 0"));

@@ -191,6 +191,22 @@ class S3SweepTest {
     return new CliTestBase.Run(p.exitValue(), Files.readString(log), err);
   }
 
+  /** Parquet on S3 (issue #20): written to the S3 server by Spark, read back through s3a:// value for value. */
+  @Test
+  void parquetOnS3ReadsBackAsTheIdxValues() throws Exception {
+    LabeledImages idx = Datasets.test(new DatasetSpec("mnist", "", 0, 500), new Configuration());
+    SparkSession spark = reader();
+    String root = "s3a://" + BUCKET + "/own-data";
+    io.modelpress.spark.DataWriter.parquet(spark, idx, root + "/train.parquet");
+    io.modelpress.spark.DataWriter.parquet(spark, idx, root + "/test.parquet");
+    DatasetSpec spec = new DatasetSpec("parquet", "", "", root + "/train.parquet", root + "/test.parquet", "pixels", "",
+        "label", List.of(1, 28, 28), 0, java.util.Optional.empty(), false, 0, 0);
+    LabeledImages read = io.modelpress.spark.DataReader.test(spark, spec);
+    assertThat(read.pixels()).isEqualTo(idx.pixels());
+    assertThat(read.labels()).isEqualTo(idx.labels());
+    assertThat(read.classes()).isEqualTo(idx.maxLabel() + 1);
+  }
+
   @Test
   void s3MistakesAreOneLineExitTwoAndWriteNothing() throws Exception {
     FileSystem fs = new org.apache.hadoop.fs.Path("s3a://" + BAD + "/").getFileSystem(hadoop());

@@ -112,9 +112,35 @@ public final class ConfigWriter {
 
   private static void dataset(ObjectNode o, io.modelpress.spec.DatasetSpec ds) {
     ObjectNode d = o.putObject("dataset");
-    d.put("name", ds.name());
-    if (!ds.dir().isEmpty()) {
-      d.put("dir", ds.dir());
+    if (!ds.format().equals("idx")) {
+      d.put("format", ds.format());
+    }
+    for (String[] kv : new String[][] {{"name", ds.name()}, {"dir", ds.dir()}, {"train", ds.train()},
+        {"test", ds.test()}, {"features", ds.features()}, {"image", ds.image()}, {"label", ds.label()}}) {
+      if (!kv[1].isEmpty()) {
+        d.put(kv[0], kv[1]);
+      }
+    }
+    if (!ds.shape().isEmpty()) {
+      ds.shape().forEach(d.putArray("shape")::add);
+    }
+    if (ds.classes() > 0) {
+      d.put("classes", ds.classes());
+    }
+    ds.normalize().ifPresent(n -> {
+      ObjectNode m = d.putObject("normalize");
+      m.put("scale", n.scale());
+      if (n.mean().length > 0) {
+        for (float v : n.mean()) {
+          m.withArray("mean").add(v);
+        }
+        for (float v : n.std()) {
+          m.withArray("std").add(v);
+        }
+      }
+    });
+    if (ds.resize()) {
+      d.put("resize", true);
     }
     d.put("train-limit", ds.trainLimit());
     d.put("test-limit", ds.testLimit());

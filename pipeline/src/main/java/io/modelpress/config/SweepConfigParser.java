@@ -161,14 +161,58 @@ public final class SweepConfigParser {
       return dataset(new Node(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
           .put("name", d.json.asText()), d.path));
     }
-    d.requireKeys("name", "dir", "train-limit", "test-limit");
-    String name = d.get("name").asText();
-    if (!Datasets.NAMES.contains(name)) {
-      throw new ConfigException("'dataset.name' is set to \"" + name + "\" but must be one of " + Datasets.NAMES);
+    d.requireKeys("format", "name", "dir", "train", "test", "features", "image", "label", "shape", "classes",
+        "normalize", "resize", "train-limit", "test-limit");
+    String format = d.string("format", d.has("name") || !d.has("train") ? "idx" : "");
+    if (format.isEmpty()) {
+      throw new ConfigException("'" + d.path + ".format' is missing; with 'train' and 'test' it must be one of "
+          + DatasetSpec.FORMATS.subList(1, DatasetSpec.FORMATS.size()));
+    }
+    String name = d.string("name", "");
+    if (format.equals("idx") && !Datasets.NAMES.contains(name)) {
+      throw new ConfigException("'dataset.name' is set to \"" + name + "\" but must be one of " + Datasets.NAMES
+          + " (other data: 'format: parquet' or 'format: image-folder' with 'train' and 'test')");
+    }
+    for (String k : new String[] {"name", "dir"}) {
+      if (!format.equals("idx") && d.has(k)) {
+        throw new ConfigException("'" + d.path + "." + k + "' applies to format idx only; format " + format
+            + " reads 'train' and 'test'");
+      }
     }
     int trainLimit = (int) d.integer("train-limit", 0);
     int testLimit = (int) d.integer("test-limit", 0);
-    return d.checked(() -> new DatasetSpec(name, d.string("dir", ""), trainLimit, testLimit));
+    java.util.List<Integer> shape = d.has("shape") ? d.get("shape").list(Node::asInt) : java.util.List.of();
+    java.util.Optional<io.modelpress.spec.Normalization> normalize = d.has("normalize")
+        ? java.util.Optional.of(normalization(d.get("normalize"))) : java.util.Optional.empty();
+    boolean resize = d.has("resize") && d.get("resize").asBoolean();
+    return d.checked(() -> new DatasetSpec(format, name, d.string("dir", ""), d.string("train", ""),
+        d.string("test", ""), d.string("features", ""), d.string("image", ""),
+        d.string("label", format.equals("parquet") ? "label" : ""), shape, (int) d.integer("classes", 0), normalize,
+        resize, trainLimit, testLimit));
+  }
+
+  private static io.modelpress.spec.Normalization normalization(Node n) {
+    n.requireKeys("scale", "mean", "std");
+    if (!n.has("scale")) {
+      throw new ConfigException("'" + n.path + ".scale' is missing; e.g. 0.00392156862745098 (1/255) for bytes or "
+          + "images, 1 for values already scaled");
+    }
+    double scale = n.number("scale", 1);
+    float[] mean = floats(n, "mean");
+    float[] std = floats(n, "std");
+    return n.checked(() -> new io.modelpress.spec.Normalization(scale, mean, std));
+  }
+
+  private static float[] floats(Node n, String key) {
+    if (!n.has(key)) {
+      return new float[0];
+    }
+    java.util.List<Double> v = n.get(key).list(Node::asDouble);
+    float[] out = new float[v.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = v.get(i).floatValue();
+    }
+    return out;
   }
 
   /** One search block: which keys it has decides its kind; the kind's record checks the values. */

@@ -12,6 +12,7 @@ public final class Datasets {
   /** Dataset names accepted in configs. */
   public static final List<String> NAMES = List.of("mnist", "fashion-mnist");
 
+  /** The class count of every known dataset. */
   public static final int CLASSES = 10;
 
   private Datasets() {}
@@ -36,10 +37,26 @@ public final class Datasets {
   }
 
   private static LabeledImages load(DatasetSpec spec, String prefix, int limit, Configuration conf) {
+    if (!spec.format().equals("idx")) {
+      throw new IllegalArgumentException("format " + spec.format() + " is read through Spark (spark.DataReader)");
+    }
     Path dir = dir(spec);
     Path images = find(dir, prefix + "-images-idx3-ubyte", conf, spec);
     Path labels = find(dir, prefix + "-labels-idx1-ubyte", conf, spec);
-    return IdxReader.read(images, labels, limit, CLASSES, conf);
+    LabeledImages read = IdxReader.read(images, labels, limit, spec.classes() > 0 ? spec.classes() : CLASSES, conf);
+    int[] shape = spec.shapeArray();
+    if (shape != null && (shape[0] != 1 || shape[1] != read.height() || shape[2] != read.width())) {
+      throw new IllegalArgumentException("'dataset.shape' is " + spec.shape() + " but the IDX files of " + spec.name()
+          + " hold 1×" + read.height() + "×" + read.width() + " images");
+    }
+    if (spec.normalize().isEmpty()) {
+      return read;
+    }
+    // the files' digest, then the normalization: the same files normalized otherwise are other inputs
+    java.security.MessageDigest sha = Fingerprints.sha256();
+    sha.update(read.fingerprint());
+    sha.update(spec.normalize().get().canonical().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return read.with(spec.normalize().get(), sha.digest());
   }
 
   private static Path find(Path dir, String base, Configuration conf, DatasetSpec spec) {

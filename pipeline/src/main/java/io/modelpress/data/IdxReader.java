@@ -69,7 +69,8 @@ public final class IdxReader {
     } catch (IOException e) {
       throw ioError(labels, e);
     }
-    return new LabeledImages(count, rows, cols, pixels, ys, sha.digest());
+    return new LabeledImages(count, 1, rows, cols, classes, pixels, new float[0], ys,
+        io.modelpress.spec.Normalization.UNIT, sha.digest());
   }
 
   private static DataInputStream open(Path path, Configuration conf, MessageDigest sha) throws IOException {

@@ -184,11 +184,11 @@ public final class SweepLoop {
       return null;
     }
     String teacher = ModelStore.hex(in.modelFingerprint());
-    float[] logits = Distillation.softTargets(spark, out, in.modelBytes(), teacher, in.train(), Datasets.CLASSES, log);
+    float[] logits = Distillation.softTargets(spark, out, in.modelBytes(), teacher, in.train(), in.train().classes(), log);
     List<DistillSpec> dataParallel = todo.stream().map(t -> t.spec().distill().orElse(null))
         .filter(d -> d != null && d.parallelism() == DistillSpec.Parallelism.DATA).distinct().toList();
     Map<String, TrialEvaluator.Pretrained> pretrained = dataParallel.isEmpty() ? Map.of()
-        : Distillation.trainDataParallel(spark, out, dataParallel, teacher, in.train(), logits, Datasets.CLASSES,
+        : Distillation.trainDataParallel(spark, out, dataParallel, teacher, in.train(), logits, in.train().classes(),
             DataParallelTrainer.Workers.of(spark), log);
     return new TrialEvaluator.Students(logits, pretrained);
   }

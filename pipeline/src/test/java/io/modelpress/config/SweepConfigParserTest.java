@@ -103,7 +103,16 @@ class SweepConfigParserTest {
       unknown scheme    | BASE\\n  - quantize: {bits: 4, scheme: log}                | 'search[1].quantize.scheme' is set to "log" but must be one of [symmetric, affine]
       unknown zoo       | version: 1\\nmodel: {zoo: resnet}\\ndataset: mnist           | 'model.zoo' is set to "resnet" but must be one of [mlp-64-64, lenet-300-100, lenet5, mlp-1200-1200]
       zoo and path      | version: 1\\nmodel: {zoo: mlp-64-64, path: m.zip}          | 'model' needs exactly one of 'zoo' (one of [mlp-64-64, lenet-300-100, lenet5, mlp-1200-1200]) or 'path' (a saved DL4J model)
-      unknown dataset   | version: 1\\nmodel: {zoo: mlp-64-64}\\ndataset: cifar        | 'dataset.name' is set to "cifar" but must be one of [mnist, fashion-mnist]
+      unknown dataset   | version: 1\\nmodel: {zoo: mlp-64-64}\\ndataset: cifar        | 'dataset.name' is set to "cifar" but must be one of [mnist, fashion-mnist] (other data: 'format: parquet' or 'format: image-folder' with 'train' and 'test')
+      no format         | version: 1\\nmodel: {zoo: mlp-64-64}\\ndataset: {train: a, test: b} | 'dataset.format' is missing; with 'train' and 'test' it must be one of [parquet, image-folder]
+      no shape          | version: 1\\nmodel: {zoo: mlp-64-64}\\ndataset: {format: parquet, train: a, test: b, features: x} | 'dataset.shape' is missing; format parquet needs [C, H, W], e.g. 'shape: [1, 28, 28]'
+      features and image | version: 1\\nmodel: {zoo: mlp-64-64}\\ndataset: {format: parquet, train: a, test: b, features: x, image: y, shape: [1, 2, 2]} | 'dataset.features' or 'image' must be given, not both: 'features' names an array column of C·H·W values, 'image' a binary column of encoded PNG/JPEG images
+      two channels      | version: 1\\nmodel: {zoo: mlp-64-64}\\ndataset: {format: image-folder, train: a, test: b, shape: [2, 8, 8]} | 'dataset.shape' has 2 channels but images decode to 1 (greyscale) or 3 (RGB)
+      resize features   | version: 1\\nmodel: {zoo: mlp-64-64}\\ndataset: {format: parquet, train: a, test: b, features: x, shape: [1, 2, 2], resize: true} | 'dataset.resize' applies to images; an array column 'x' is not resized
+      name with parquet | version: 1\\nmodel: {zoo: mlp-64-64}\\ndataset: {format: parquet, name: mnist, train: a, test: b} | 'dataset.name' applies to format idx only; format parquet reads 'train' and 'test'
+      bad shape         | version: 1\\nmodel: {zoo: mlp-64-64}\\ndataset: {format: parquet, train: a, test: b, features: x, shape: [1, 0, 2]} | 'dataset.shape' is set to [1, 0, 2] but must be [C, H, W] of positive integers, e.g. [1, 28, 28]
+      no scale          | version: 1\\nmodel: {zoo: mlp-64-64}\\ndataset: {name: mnist, normalize: {mean: [0.1], std: [0.3]}} | 'dataset.normalize.scale' is missing; e.g. 0.00392156862745098 (1/255) for bytes or images, 1 for values already scaled
+      mean for 3 on idx | version: 1\\nmodel: {zoo: mlp-64-64}\\ndataset: {name: mnist, normalize: {scale: 1, mean: [0, 0, 0], std: [1, 1, 1]}} | 'dataset.normalize' has 3 mean and std values but the data has 1 channel; give one per channel
       empty search      | version: 1\\nmodel: {zoo: mlp-64-64}\\ndataset: mnist\\nsearch: [] | 'search' is empty; add at least one block with 'prune', 'quantize' or 'distill'
       bad regex         | BASE\\n  - prune: {scope: layer, sparsities: 0.5, layers: {regex: 'fc['}} | 'search[1].prune.layers': 'layers.regex' is set to 'fc[' which is not a valid regular expression: Unclosed character class
       unknown metric    | BASE\\nobjectives: [{metric: speed, direction: maximize}]  | 'objectives[0].metric' is set to "speed" but must be one of [accuracy, accuracy_drop, compression_ratio, effective_macs, encoded_bytes, energy_estimate_uj, latency_b1_p50_ms, latency_b1_p95_ms, latency_b32_p50_ms, latency_b32_p95_ms, macro_f1, macs, nonzero_params, params, sparsity]
@@ -165,5 +174,20 @@ class SweepConfigParserTest {
     String minimal = ConfigWriter.json(SweepConfigParser.parse(MINIMAL, "t.yaml"));
     assertThat(minimal).contains("\"epochs\":3", "\"warmup\":50", "\"calibration-batches\":16")
         .doesNotContain("objectives");
+    // every dataset key round-trips, and the parsed record holds what the text says
+    for (String ds : List.of(
+        "{format: parquet, train: s3a://b/tr, test: s3a://b/te, image: png, label: y, shape: [3, 32, 32], classes: 7, "
+            + "resize: true, normalize: {scale: 0.5, mean: [0.1, 0.2, 0.3], std: [1, 2, 4]}, test-limit: 9}",
+        "{format: image-folder, train: a, test: b, shape: [1, 8, 8]}",
+        "{name: fashion-mnist, normalize: {scale: 2}}")) {
+      SweepSpec s = SweepConfigParser.parse(MINIMAL.replace("dataset: mnist", "dataset: " + ds), "t.yaml");
+      SweepSpec back = SweepConfigParser.parse(ConfigWriter.json(s), "json");
+      assertThat(back).as(ds).isEqualTo(s);
+    }
+    var d = SweepConfigParser.parse(MINIMAL.replace("dataset: mnist", "dataset: {format: parquet, train: a, test: b, "
+        + "image: png, shape: [3, 32, 32], normalize: {scale: 0.5, mean: [0.1, 0.2, 0.3], std: [1, 2, 4]}}"), "t").dataset();
+    assertThat(d.label()).isEqualTo("label");
+    assertThat(d.shape()).containsExactly(3, 32, 32);
+    assertThat(d.normalize().orElseThrow().apply(2, 2)).isEqualTo((2 * 0.5f - 0.3f) / 4);
   }
 }

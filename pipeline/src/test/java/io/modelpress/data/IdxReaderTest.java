@@ -26,8 +26,8 @@ class IdxReaderTest {
     LabeledImages test = TestData.mnistTest(0);
     assertThat(train.count()).isEqualTo(60_000);
     assertThat(test.count()).isEqualTo(10_000);
-    assertThat(test.rows()).isEqualTo(28);
-    assertThat(test.cols()).isEqualTo(28);
+    assertThat(test.height()).isEqualTo(28);
+    assertThat(test.width()).isEqualTo(28);
     // the canonical first labels of MNIST
     assertThat(train.labels()[0]).isEqualTo(5);
     assertThat(test.labels()[0]).isEqualTo(7);

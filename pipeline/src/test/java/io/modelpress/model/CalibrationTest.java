@@ -118,7 +118,7 @@ class CalibrationTest {
 
   static LabeledImages slice(LabeledImages d, int from, int n) {
     int f = d.features();
-    return new LabeledImages(n, d.rows(), d.cols(), Arrays.copyOfRange(d.pixels(), from * f, (from + n) * f),
+    return new LabeledImages(n, d.height(), d.width(), Arrays.copyOfRange(d.pixels(), from * f, (from + n) * f),
         Arrays.copyOfRange(d.labels(), from, from + n), d.fingerprint());
   }
 }

@@ -7,7 +7,7 @@ import java.util.Random;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Mini-batches of labelled images as DL4J DataSets: pixels scaled to [0, 1], one-hot labels. */
+/** Mini-batches of labelled examples as DL4J DataSets: normalized inputs, one-hot labels. */
 final class Batches {
 
   private Batches() {}
@@ -44,24 +44,15 @@ final class Batches {
   /** Examples {@code order[from..to)} as one DataSet. */
   static DataSet slice(LabeledImages data, int[] order, int from, int to) {
     int f = data.features();
-    int classes = 10;
+    int classes = data.classes();
     float[] x = new float[(to - from) * f];
     float[] y = new float[(to - from) * classes];
     for (int r = 0; r < to - from; r++) {
       int e = order[from + r];
-      pixels(data, e, x, r * f);
+      data.example(e, x, r * f);
       y[r * classes + data.labels()[e]] = 1f;
     }
     return new DataSet(Nd4j.create(x, new long[] {to - from, f}, 'c'),
         Nd4j.create(y, new long[] {to - from, classes}, 'c'));
-  }
-
-  /** Example {@code e}'s pixels scaled to [0, 1] into {@code x} at {@code offset}. */
-  static void pixels(LabeledImages data, int e, float[] x, int offset) {
-    int f = data.features();
-    byte[] p = data.pixels();
-    for (int c = 0; c < f; c++) {
-      x[offset + c] = (p[e * f + c] & 0xff) / 255f;
-    }
   }
 }

@@ -77,9 +77,14 @@ public final class Dl4jBackend implements Backend {
     }
   }
 
-  /** A zoo architecture with freshly initialised (untrained) weights for 28×28 inputs and 10 classes. */
+  /** A zoo architecture with freshly initialised (untrained) weights for 1×28×28 inputs and 10 classes. */
   public Network initialised(String zoo, long seed) {
-    MultiLayerNetwork net = new MultiLayerNetwork(Dl4jZoo.config(zoo, seed, 1e-3, 28, 28, 10));
+    return initialised(zoo, seed, 1, 28, 28, 10);
+  }
+
+  /** A zoo architecture with freshly initialised (untrained) weights for C×H×W inputs and {@code classes} classes. */
+  public Network initialised(String zoo, long seed, int channels, int height, int width, int classes) {
+    MultiLayerNetwork net = new MultiLayerNetwork(Dl4jZoo.config(zoo, seed, 1e-3, channels, height, width, classes));
     net.init();
     return new Dl4jNetwork(net);
   }

@@ -129,7 +129,7 @@ public final class Dl4jStudents {
     float[] y = new float[n * 2 * classes];
     for (int r = 0; r < n; r++) {
       int e = order[from + r];
-      Batches.pixels(data, e, x, r * f);
+      data.example(e, x, r * f);
       y[r * 2 * classes + data.labels()[e]] = 1f;
       System.arraycopy(logits, e * classes, y, r * 2 * classes + classes, classes);
     }

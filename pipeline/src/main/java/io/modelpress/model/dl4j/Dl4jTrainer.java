@@ -36,7 +36,7 @@ final class Dl4jTrainer implements Trainer {
   @Override
   public Network train(String zoo, TrainSpec spec, LabeledImages train, EpochListener listener) {
     MultiLayerNetwork net = new MultiLayerNetwork(
-        Dl4jZoo.config(zoo, spec.seed(), spec.learningRate(), train.rows(), train.cols(), 10));
+        Dl4jZoo.config(zoo, spec.seed(), spec.learningRate(), train.channels(), train.height(), train.width(), train.classes()));
     net.init();
     Random rnd = new Random(spec.seed());
     int[] order = Batches.identity(train.count());

@@ -15,12 +15,14 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
- * The model zoo ({@link Zoo}): DL4J configurations of the reference architectures for 28×28 greyscale, 10 classes.
+ * The model zoo ({@link Zoo}): DL4J configurations of the reference architectures for inputs of any
+ * C×H×W and any class count (the sizes below are MNIST's: 784 = 1·28·28 inputs, 10 classes).
  *
  * <ul>
- *   <li>{@code mlp-64-64}: 784-64-64-10, ReLU, softmax;
+ *   <li>{@code mlp-64-64}: 784-64-64-10, ReLU, softmax (an MLP takes the C·H·W values as one vector);
  *   <li>{@code lenet-300-100}: 784-300-100-10, ReLU, softmax (LeCun et al. 1998; Han et al. 2015);
  *   <li>{@code lenet5}: conv 5×5×20, max-pool 2, conv 5×5×50, max-pool 2, dense 500, softmax (Caffe's LeNet);
+ *       it needs H and W of at least 16;
  *   <li>{@code mlp-1200-1200}: 784-1200-1200-10, ReLU, softmax, with dropout (inputs kept with probability
  *       0.8, hidden units with 0.5): the distillation teacher of Hinton, Vinyals and Dean 2015.
  * </ul>
@@ -31,13 +33,17 @@ public final class Dl4jZoo {
 
   private Dl4jZoo() {}
 
-  public static MultiLayerConfiguration config(String name, long seed, double learningRate, int rows, int cols, int classes) {
+  /** The smallest height and width LeNet-5's two 5×5 convolutions and 2×2 poolings leave a cell of. */
+  static final int LENET5_MIN_SIDE = 16;
+
+  public static MultiLayerConfiguration config(String name, long seed, double learningRate, int channels, int rows,
+      int cols, int classes) {
     NeuralNetConfiguration.ListBuilder b = new NeuralNetConfiguration.Builder()
         .seed(seed)
         .updater(new Adam(learningRate))
         .weightInit(WeightInit.RELU)
         .list();
-    int in = rows * cols;
+    int in = channels * rows * cols;
     switch (name) {
       case "mlp-64-64" -> mlp(b, in, classes, 64, 64);
       case "lenet-300-100" -> mlp(b, in, classes, 300, 100);
@@ -48,7 +54,12 @@ public final class Dl4jZoo {
             .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("out").nIn(1200).nOut(classes)
                 .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).dropOut(0.5).build());
       case "lenet5" -> {
-        b.layer(new ConvolutionLayer.Builder(5, 5).name("conv1").nIn(1).nOut(20).stride(1, 1)
+        if (rows < LENET5_MIN_SIDE || cols < LENET5_MIN_SIDE) {
+          throw new IllegalArgumentException("'model.zoo' lenet5 needs images of at least " + LENET5_MIN_SIDE + "×"
+              + LENET5_MIN_SIDE + " (two 5×5 convolutions and 2×2 poolings) but the dataset's are " + rows + "×" + cols
+              + "; use an MLP (mlp-64-64, lenet-300-100) or larger images (dataset.resize)");
+        }
+        b.layer(new ConvolutionLayer.Builder(5, 5).name("conv1").nIn(channels).nOut(20).stride(1, 1)
                 .activation(Activation.IDENTITY).build())
             .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).name("pool1")
                 .kernelSize(2, 2).stride(2, 2).build())
@@ -59,7 +70,7 @@ public final class Dl4jZoo {
             .layer(new DenseLayer.Builder().name("fc1").nOut(500).activation(Activation.RELU).build())
             .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("out").nOut(classes)
                 .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build())
-            .setInputType(InputType.convolutionalFlat(rows, cols, 1));
+            .setInputType(InputType.convolutionalFlat(rows, cols, channels));
       }
       default -> throw new IllegalArgumentException("'model.zoo' is set to '" + name + "' but must be one of " + Zoo.NAMES);
     }

@@ -1,0 +1,487 @@
+package io.modelpress.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.modelpress.data.Datasets;
+import io.modelpress.data.LabeledImages;
+import io.modelpress.spark.DataReader;
+import io.modelpress.spec.DatasetSpec;
+import io.modelpress.spec.Normalization;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.imageio.ImageIO;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.hadoop.example.GroupReadSupport;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.MessageTypeParser;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Data of the user's own (issue #20): the bundled IDX sets converted to Parquet read back value for value;
+ * a Parquet file written without Spark (pyarrow's layout for a uint8 list); image folders written with
+ * ImageIO; a sweep on Parquet that gives the IDX sweep's rows; an RGB set through a sweep. Each is
+ * checked against the IDX reader or the arrays the test wrote, not against the reader under test.
+ */
+class OwnDataTest extends CliTestBase {
+
+  static DatasetSpec parquet(Path dir, String features, List<Integer> shape, int trainLimit, int testLimit) {
+    return new DatasetSpec("parquet", "", "", dir.resolve("train.parquet").toString(), dir.resolve("test.parquet").toString(),
+        features, "", "label", shape, 0, Optional.empty(), false, trainLimit, testLimit);
+  }
+
+  static Path converted() {
+    Path out = SHARED.resolve("mnist-parquet");
+    if (!Files.exists(out.resolve("test.parquet"))) {
+      Run r = cli("data", "convert", "--from", "idx", "--to", "parquet", "--dataset", "mnist", "--out", out.toString(),
+          "--master", "local[2]");
+      assertThat(r.code()).as(r.err()).isZero();
+      assertThat(r.out()).contains("train: 60000 examples of 1×28×28, 10 classes").contains("test: 10000 examples");
+    }
+    return out;
+  }
+
+  @Test
+  void convertedParquetReadsBackAsTheIdxValuesAndAPlainParquetReaderSeesThem() throws Exception {
+    Path out = converted();
+    LabeledImages idxTest = Datasets.test(new DatasetSpec("mnist", "", 0, 0), new Configuration());
+    LabeledImages idxTrain = Datasets.train(new DatasetSpec("mnist", "", 0, 0), new Configuration());
+    SparkSession spark = reader();
+    LabeledImages test = DataReader.test(spark, parquet(out, "pixels", List.of(1, 28, 28), 0, 0));
+    LabeledImages train = DataReader.train(spark, parquet(out, "pixels", List.of(1, 28, 28), 0, 0));
+    assertThat(test.bytes()).isTrue();
+    assertThat(test.pixels()).isEqualTo(idxTest.pixels());
+    assertThat(test.labels()).isEqualTo(idxTest.labels());
+    assertThat(train.pixels()).isEqualTo(idxTrain.pixels());
+    assertThat(train.labels()).isEqualTo(idxTrain.labels());
+    assertThat(test.classes()).isEqualTo(10);
+    assertThat(test.normalize()).isEqualTo(Normalization.UNIT);
+    assertThat(test.features(0, 3)).isEqualTo(idxTest.features(0, 3));
+    // the IDX fingerprint is over the files, Parquet's over the values: different, and stable
+    assertThat(DataReader.test(spark, parquet(out, "pixels", List.of(1, 28, 28), 0, 0)).fingerprintHex())
+        .isEqualTo(test.fingerprintHex()).isNotEqualTo(idxTest.fingerprintHex());
+
+    // a Parquet reader without Spark sees the same bytes and labels in the first rows
+    Path file;
+    try (var s = Files.list(out.resolve("test.parquet"))) {
+      file = s.filter(p -> p.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+    }
+    try (ParquetReader<Group> r = ParquetReader.builder(new GroupReadSupport(),
+        new org.apache.hadoop.fs.Path(file.toUri())).build()) {
+      for (int e = 0; e < 3; e++) {
+        Group g = r.read();
+        assertThat(g.getInteger("label", 0)).isEqualTo(idxTest.labels()[e]);
+        Group list = g.getGroup("pixels", 0);
+        int n = list.getFieldRepetitionCount("list");
+        assertThat(n).isEqualTo(784);
+        for (int i = 0; i < n; i++) {
+          int v = list.getGroup("list", i).getInteger("element", 0);
+          assertThat(v & 0xff).isEqualTo(idxTest.pixels()[e * 784 + i] & 0xff);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aParquetFileWrittenWithoutSparkAsPyarrowWritesUint8ListsReads() throws Exception {
+    LabeledImages idx = Datasets.test(new DatasetSpec("mnist", "", 0, 300), new Configuration());
+    Path dir = CliTestBase.dir.resolve("plain");
+    MessageType schema = MessageTypeParser.parseMessageType("message m { optional group image (LIST) { repeated group "
+        + "list { optional int32 element (INTEGER(8,false)); } } optional int64 digit; }");
+    for (String split : List.of("train", "test")) {
+      Path file = dir.resolve(split + ".parquet").resolve("part-0.parquet");
+      Files.createDirectories(file.getParent());
+      try (ParquetWriter<Group> w = ExampleParquetWriter.builder(new org.apache.hadoop.fs.Path(file.toUri()))
+          .withType(schema).build()) {
+        SimpleGroupFactory f = new SimpleGroupFactory(schema);
+        for (int e = 0; e < idx.count(); e++) {
+          Group g = f.newGroup();
+          Group list = g.addGroup("image");
+          for (int i = 0; i < 784; i++) {
+            list.addGroup("list").append("element", idx.pixels()[e * 784 + i] & 0xff);
+          }
+          g.append("digit", (long) idx.labels()[e]);
+          f = new SimpleGroupFactory(schema);
+          w.write(g);
+        }
+      }
+    }
+    DatasetSpec spec = new DatasetSpec("parquet", "", "", dir.resolve("train.parquet").toString(),
+        dir.resolve("test.parquet").toString(), "image", "", "digit", List.of(1, 28, 28), 0, Optional.empty(), false, 0, 0);
+    LabeledImages read = DataReader.test(reader(), spec);
+    // uint8 arrives as smallint: stored as floats, integer columns scaled by 1/255 as bytes are
+    assertThat(read.bytes()).isFalse();
+    assertThat(read.labels()).isEqualTo(idx.labels());
+    assertThat(read.features(0, read.count())).isEqualTo(idx.features(0, idx.count()));
+    assertThat(read.classes()).isEqualTo(idx.maxLabel() + 1);
+  }
+
+  @Test
+  void imageFoldersDecodeToTheValuesWrittenInClassOrderRoundRobin() throws Exception {
+    LabeledImages idx = Datasets.test(new DatasetSpec("mnist", "", 0, 200), new Configuration());
+    Path root = CliTestBase.dir.resolve("folders");
+    String[] names = {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"};
+    Map<String, Integer> counts = new HashMap<>();
+    for (String split : List.of("train", "test")) {
+      for (int e = 0; e < idx.count(); e++) {
+        BufferedImage img = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+        byte[] px = Arrays.copyOfRange(idx.pixels(), e * 784, (e + 1) * 784);
+        img.getRaster().setDataElements(0, 0, 28, 28, px);
+        Path f = root.resolve(split).resolve(names[idx.labels()[e]]).resolve(String.format("img%04d.png", e));
+        Files.createDirectories(f.getParent());
+        ImageIO.write(img, "png", f.toFile());
+        counts.merge(split + names[idx.labels()[e]], 1, Integer::sum);
+      }
+    }
+    DatasetSpec spec = new DatasetSpec("image-folder", "", "", root.resolve("train").toString(),
+        root.resolve("test").toString(), "", "", "", List.of(1, 28, 28), 0, Optional.empty(), false, 0, 0);
+    SparkSession spark = reader();
+    LabeledImages read = DataReader.test(spark, spec);
+    List<String> sorted = new ArrayList<>(List.of(names));
+    java.util.Collections.sort(sorted);
+    assertThat(DataReader.classNames(spark, spec)).isEqualTo(sorted);
+    assertThat(read.count()).isEqualTo(idx.count());
+    assertThat(read.classes()).isEqualTo(10);
+    // the expected order written out: per sorted class the files by name, then round-robin over the classes
+    List<List<Integer>> byClass = new ArrayList<>();
+    for (String c : sorted) {
+      List<Integer> members = new ArrayList<>();
+      for (int e = 0; e < idx.count(); e++) {
+        if (names[idx.labels()[e]].equals(c)) {
+          members.add(e); // file names img%04d follow e
+        }
+      }
+      byClass.add(members);
+    }
+    int at = 0;
+    for (int i = 0; at < idx.count(); i++) {
+      for (int c = 0; c < byClass.size(); c++) {
+        if (i < byClass.get(c).size()) {
+          int e = byClass.get(c).get(i);
+          assertThat(read.labels()[at]).isEqualTo(c);
+          assertThat(Arrays.copyOfRange(read.pixels(), at * 784, (at + 1) * 784))
+              .isEqualTo(Arrays.copyOfRange(idx.pixels(), e * 784, (e + 1) * 784));
+          at++;
+        }
+      }
+    }
+    assertThat(DataReader.describe(spark, spec)).contains("classes [eight, five, four, nine, one, seven, six, three, two, zero]");
+  }
+
+  @Test
+  void aSweepOnParquetGivesTheRowsOfTheSweepOnIdx() throws Exception {
+    Path pq = converted();
+    Path cfgIdx = CliTestBase.dir.resolve("idx.yaml");
+    String noLatency = """
+        latency: {enabled: false}
+        objectives:
+          - {metric: accuracy, direction: maximize}
+          - {metric: encoded_bytes, direction: minimize}
+        """;
+    Files.writeString(cfgIdx, config(model.toString(), noLatency));
+    Path cfgPq = CliTestBase.dir.resolve("pq.yaml");
+    Files.writeString(cfgPq, config(model.toString(), noLatency).replace("dataset: {name: mnist, test-limit: 1000, train-limit: 2000}",
+        "dataset: {format: parquet, train: \"" + pq.resolve("train.parquet") + "\", test: \"" + pq.resolve("test.parquet")
+            + "\", features: pixels, label: label, shape: [1, 28, 28], test-limit: 1000, train-limit: 2000}"));
+    Path out = CliTestBase.dir.resolve("same-rows");
+    for (Path cfg : List.of(cfgIdx, cfgPq)) {
+      Run r = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id",
+          cfg.getFileName().toString().replace(".yaml", ""), "--master", "local[2]");
+      assertThat(r.code()).as(r.err()).isZero();
+    }
+    SparkSession spark = reader();
+    Map<String, Map<String, Object>> byRun = new HashMap<>();
+    for (Row r : io.modelpress.spark.ResultReader.table(spark, out.toString(), "trials").collectAsList()) {
+      byRun.computeIfAbsent(r.getAs("run_id"), k -> new HashMap<>()).put(r.getAs("spec_json"),
+          List.of(r.getAs("status"), r.getAs("accuracy"), r.getAs("encoded_bytes"), r.getAs("macro_f1")));
+    }
+    assertThat(byRun.get("idx")).hasSize(13);
+    assertThat(byRun.get("pq")).isEqualTo(byRun.get("idx"));
+    Row run = io.modelpress.spark.ResultReader.table(spark, out.toString(), "runs").where("run_id = 'pq'").first();
+    assertThat(run.<String>getAs("dataset")).isEqualTo("parquet " + pq.resolve("test.parquet"));
+  }
+
+  @Test
+  void anRgbSetOfThreeByThirtyTwoByThirtyTwoGoesThroughASweepWithAConvNet() throws Exception {
+    // synthetic, and said so: three classes of coloured squares on noise, written as PNG folders
+    Path root = CliTestBase.dir.resolve("rgb");
+    java.util.Random rnd = new java.util.Random(7);
+    int[][] colours = {{200, 40, 40}, {40, 200, 40}, {40, 40, 200}};
+    for (String split : List.of("train", "test")) {
+      for (int e = 0; e < (split.equals("train") ? 600 : 150); e++) {
+        int c = e % 3;
+        BufferedImage img = new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB);
+        int x0 = rnd.nextInt(20);
+        int y0 = rnd.nextInt(20);
+        for (int y = 0; y < 32; y++) {
+          for (int x = 0; x < 32; x++) {
+            boolean in = x >= x0 && x < x0 + 12 && y >= y0 && y < y0 + 12;
+            int n = rnd.nextInt(60);
+            int r = in ? colours[c][0] : n;
+            int g = in ? colours[c][1] : n;
+            int b = in ? colours[c][2] : n;
+            img.setRGB(x, y, (r << 16) | (g << 8) | b);
+          }
+        }
+        Path f = root.resolve(split).resolve("c" + c).resolve(e + ".png");
+        Files.createDirectories(f.getParent());
+        ImageIO.write(img, "png", f.toFile());
+      }
+    }
+    Path cfg = CliTestBase.dir.resolve("rgb.yaml");
+    Files.writeString(cfg, """
+        version: 1
+        name: rgb
+        model: {zoo: lenet5, train: {epochs: 2, batch-size: 32}}
+        dataset:
+          format: image-folder
+          train: "%s"
+          test: "%s"
+          shape: [3, 32, 32]
+          normalize: {scale: 0.00392156862745098, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25]}
+        search:
+          - name: quant
+            quantize: {bits: [4, 8]}
+          - name: pruned
+            prune: {scope: global, sparsities: 0.5}
+            finetune: {epochs: 1}
+        objectives:
+          - {metric: accuracy, direction: maximize}
+          - {metric: encoded_bytes, direction: minimize}
+        """.formatted(root.resolve("train"), root.resolve("test")));
+    Path out = CliTestBase.dir.resolve("rgb-out");
+    Run r = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--master", "local[2]");
+    assertThat(r.code()).as(r.err() + r.out()).isZero();
+    List<Row> rows = io.modelpress.spark.ResultReader.table(reader(), out.toString(), "trials").collectAsList();
+    assertThat(rows).hasSize(4).allSatisfy(t -> assertThat(t.<String>getAs("status")).isEqualTo("ok"));
+    double base = rows.stream().filter(t -> t.<String>getAs("block").equals("base")).findFirst().orElseThrow()
+        .getAs("accuracy");
+    // the colour decides the class: a conv net that reads the three channels gets nearly all of them
+    assertThat(base).isGreaterThan(0.9);
+    // measured latency ran the conv net on 3×32×32 inputs in the runtime
+    assertThat(rows).allSatisfy(t -> assertThat(t.<Double>getAs("latency_b1_p50_ms")).isPositive());
+
+    // a sensitivity run and a distillation on the same images, the zoo model reused from the cache
+    String data = Files.readString(cfg).substring(Files.readString(cfg).indexOf("model:"),
+        Files.readString(cfg).indexOf("search:"));
+    Path sens = CliTestBase.dir.resolve("rgb-sens.yaml");
+    Files.writeString(sens, "version: 1\nname: rgb-sens\n" + data
+        + "prune: {methods: [magnitude], sparsities: [0.5]}\nquantize: {methods: [uniform], bits: [4]}\nseeds: 2\n");
+    Run s = cli("sensitivity", "--config", sens.toString(), "--out", out.toString(), "--master", "local[2]");
+    assertThat(s.code()).as(s.err() + s.out()).isZero();
+    assertThat(s.out()).contains("trials ").containsPattern("[0-9]+ ok, 0 failed");
+    Path distill = CliTestBase.dir.resolve("rgb-distill.yaml");
+    Files.writeString(distill, "version: 1\nname: rgb-distill\n" + data + "latency: {enabled: false}\nsearch:\n"
+        + "  - distill: {students: [mlp-16], temperatures: [4], alphas: [0.5], epochs: 2, batch-size: 32, validation: 60}\n");
+    Run d = cli("distill", "--config", distill.toString(), "--out", out.toString(), "--master", "local[2]");
+    assertThat(d.code()).as(d.err() + d.out()).isZero();
+    List<Row> students = io.modelpress.spark.ResultReader.table(reader(), out.toString(), "trials")
+        .where("run_id LIKE 'rgb-distill%' AND block <> 'base'").collectAsList();
+    assertThat(students).extracting(t -> t.<String>getAs("method")).containsExactlyInAnyOrder("student", "distill");
+    assertThat(students).allSatisfy(t -> assertThat(t.<String>getAs("status")).isEqualTo("ok"));
+    // the distilled student of the three-colour task beats chance (1/3) by far; the hard-label baseline gets
+    // only 34 steps on 540 images and may not (it stayed at 1/3 in the run that set this check)
+    assertThat(students).filteredOn(t -> t.<String>getAs("method").equals("distill")).singleElement()
+        .satisfies(t -> assertThat(t.<Double>getAs("accuracy")).isGreaterThan(0.6));
+  }
+
+  /**
+   * The decoder's conversions against values written out here: a binary column of PNGs equals the pixels
+   * written; a colour image read as grey follows L = 0.299 R + 0.587 G + 0.114 B (±1 for rounding); grey read
+   * as RGB repeats; a flat image resized stays flat; a flat JPEG decodes within 2 of its level.
+   */
+  @Test
+  void encodedImagesInAParquetColumnAndTheDecodersConversions() throws Exception {
+    LabeledImages idx = Datasets.test(new DatasetSpec("mnist", "", 0, 50), new Configuration());
+    List<Row> rows = new ArrayList<>();
+    for (int e = 0; e < idx.count(); e++) {
+      BufferedImage img = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+      img.getRaster().setDataElements(0, 0, 28, 28, Arrays.copyOfRange(idx.pixels(), e * 784, (e + 1) * 784));
+      var png = new java.io.ByteArrayOutputStream();
+      ImageIO.write(img, "png", png);
+      rows.add(RowFactory.create(png.toByteArray(), idx.labels()[e]));
+    }
+    StructType schema = new StructType().add("png", DataTypes.BinaryType).add("label", DataTypes.IntegerType);
+    Path dir = CliTestBase.dir.resolve("png-column");
+    writeParquet(reader(), dir.resolve("train.parquet"), schema, rows);
+    writeParquet(reader(), dir.resolve("test.parquet"), schema, rows);
+    DatasetSpec spec = new DatasetSpec("parquet", "", "", dir.resolve("train.parquet").toString(),
+        dir.resolve("test.parquet").toString(), "", "png", "label", List.of(1, 28, 28), 0, Optional.empty(), false, 0, 0);
+    LabeledImages read = DataReader.test(reader(), spec);
+    assertThat(read.pixels()).isEqualTo(idx.pixels());
+    assertThat(read.labels()).isEqualTo(idx.labels());
+
+    BufferedImage colour = new BufferedImage(4, 3, BufferedImage.TYPE_INT_RGB);
+    java.util.Random rnd = new java.util.Random(3);
+    for (int y = 0; y < 3; y++) {
+      for (int x = 0; x < 4; x++) {
+        colour.setRGB(x, y, rnd.nextInt(1 << 24));
+      }
+    }
+    byte[] grey = io.modelpress.data.ImageDecoder.decode(png(colour), 1, 3, 4, false);
+    byte[] rgb = io.modelpress.data.ImageDecoder.decode(png(colour), 3, 3, 4, false);
+    for (int y = 0; y < 3; y++) {
+      for (int x = 0; x < 4; x++) {
+        int p = colour.getRGB(x, y);
+        int r = (p >> 16) & 0xff;
+        int g = (p >> 8) & 0xff;
+        int b = p & 0xff;
+        assertThat((double) (grey[y * 4 + x] & 0xff)).isCloseTo(0.299 * r + 0.587 * g + 0.114 * b,
+            org.assertj.core.data.Offset.offset(1.0));
+        assertThat(new int[] {rgb[y * 4 + x] & 0xff, rgb[12 + y * 4 + x] & 0xff, rgb[24 + y * 4 + x] & 0xff})
+            .containsExactly(r, g, b);
+      }
+    }
+    BufferedImage flat = new BufferedImage(56, 56, BufferedImage.TYPE_BYTE_GRAY);
+    for (int y = 0; y < 56; y++) {
+      for (int x = 0; x < 56; x++) {
+        flat.getRaster().setSample(x, y, 0, 137);
+      }
+    }
+    byte[] resized = io.modelpress.data.ImageDecoder.decode(png(flat), 3, 28, 28, true);
+    for (byte v : resized) {
+      assertThat(v & 0xff).isEqualTo(137);
+    }
+    var jpeg = new java.io.ByteArrayOutputStream();
+    ImageIO.write(flat, "jpg", jpeg);
+    for (byte v : io.modelpress.data.ImageDecoder.decode(jpeg.toByteArray(), 1, 56, 56, false)) {
+      assertThat(v & 0xff).isBetween(135, 139);
+    }
+  }
+
+  static byte[] png(BufferedImage img) throws java.io.IOException {
+    var out = new java.io.ByteArrayOutputStream();
+    ImageIO.write(img, "png", out);
+    return out.toByteArray();
+  }
+
+  /** Every bad input of issue #20: exit 2, one line naming the key, file, column and row (or image), nothing written. */
+  @Test
+  void badDataIsOneLineNamingWhereAndNothingIsWritten() throws Exception {
+    LabeledImages idx = Datasets.test(new DatasetSpec("mnist", "", 0, 20), new Configuration());
+    Path root = CliTestBase.dir.resolve("bad");
+    StructType bytes = pixelsSchema(DataTypes.ByteType, DataTypes.IntegerType);
+    List<Row> good = new ArrayList<>();
+    for (int e = 0; e < idx.count(); e++) {
+      good.add(RowFactory.create(Arrays.copyOfRange(idx.pixels(), e * 784, (e + 1) * 784), idx.labels()[e]));
+    }
+    Path ok = root.resolve("ok");
+    writeParquet(reader(), ok.resolve("train.parquet"), bytes, good);
+    writeParquet(reader(), ok.resolve("test.parquet"), bytes, good);
+    String okPaths = "train: \"" + ok.resolve("train.parquet") + "\", test: \"" + ok.resolve("test.parquet") + "\"";
+
+    // a split whose row 3 is bad, the train split good
+    java.util.function.BiFunction<String, Row, String> withBadRow = (name, bad) -> {
+      List<Row> rows = new ArrayList<>(good);
+      rows.set(3, bad);
+      Path p = root.resolve(name);
+      writeParquet(reader(), p.resolve("test.parquet"), bytes, rows);
+      return "train: \"" + ok.resolve("train.parquet") + "\", test: \"" + p.resolve("test.parquet") + "\"";
+    };
+    String nullLabel = withBadRow.apply("null-label", RowFactory.create(good.get(3).get(0), null));
+    String negative = withBadRow.apply("negative", RowFactory.create(good.get(3).get(0), -1));
+    String tooLarge = withBadRow.apply("too-large", RowFactory.create(good.get(3).get(0), 12));
+    Path text = root.resolve("text");
+    writeParquet(reader(), text.resolve("test.parquet"), new StructType().add("pixels", DataTypes.StringType)
+        .add("label", DataTypes.IntegerType), List.of(RowFactory.create("0,0,0", 1)));
+    Path empty = root.resolve("empty");
+    writeParquet(reader(), empty.resolve("test.parquet"), bytes, List.of());
+
+    // image folders: one undecodable file, one image of another size, test classes unlike train's
+    BufferedImage small = new BufferedImage(20, 20, BufferedImage.TYPE_BYTE_GRAY);
+    BufferedImage right = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+    for (String c : List.of("a", "b")) {
+      for (String split : List.of("train", "garbled", "small")) {
+        Files.createDirectories(root.resolve("img").resolve(split).resolve(c));
+        ImageIO.write(right, "png", root.resolve("img").resolve(split).resolve(c).resolve("0.png").toFile());
+      }
+    }
+    Files.writeString(root.resolve("img/garbled/b/1.png"), "not a png");
+    ImageIO.write(small, "png", root.resolve("img/small/a/1.png").toFile());
+    Files.createDirectories(root.resolve("img/other/a"));
+    Files.createDirectories(root.resolve("img/other/c"));
+    ImageIO.write(right, "png", root.resolve("img/other/a/0.png").toFile());
+    ImageIO.write(right, "png", root.resolve("img/other/c/0.png").toFile());
+    String img = "format: image-folder, shape: [1, 28, 28], train: \"" + root.resolve("img/train") + "\", test: ";
+
+    String[][] cases = {
+        {"format: parquet, features: pix, " + okPaths + ", shape: [1, 28, 28]",
+            "'dataset.features' names column 'pix' but " + ok.resolve("test.parquet") + " has the columns [pixels, label]"},
+        {"format: parquet, features: pixels, train: \"" + ok.resolve("train.parquet") + "\", test: \""
+            + text.resolve("test.parquet") + "\", shape: [1, 28, 28]",
+            "'dataset.features' column 'pixels' of " + text.resolve("test.parquet") + " is string but must be an array of"},
+        {"format: parquet, features: pixels, " + okPaths + ", shape: [1, 28, 27]",
+            "row 0 of the split (in read order), column 'pixels': the array has 784 values but the shape [1, 28, 27] needs C·H·W = 756"},
+        {"format: parquet, features: pixels, " + nullLabel + ", shape: [1, 28, 28]",
+            "row 3 of the split (in read order), column 'label': the label is null"},
+        {"format: parquet, features: pixels, " + negative + ", shape: [1, 28, 28]",
+            "row 3 of the split (in read order), column 'label': the label -1 is outside [0, 10)"},
+        {"format: parquet, features: pixels, " + tooLarge + ", shape: [1, 28, 28], classes: 10",
+            "row 3 of the split (in read order), column 'label': the label 12 is outside [0, 10)"},
+        {"format: parquet, features: pixels, train: \"" + ok.resolve("train.parquet") + "\", test: \""
+            + empty.resolve("test.parquet") + "\", shape: [1, 28, 28]",
+            "'dataset.test' " + empty.resolve("test.parquet") + " holds no examples (an empty split)"},
+        {img + "\"" + root.resolve("img/garbled") + "\"", "/img/garbled/b/1.png is not an image ImageIO can decode"},
+        {img + "\"" + root.resolve("img/small") + "\"", "/img/small/a/1.png is 20×20 (W×H) but the dataset's shape is "
+            + "28×28; set 'dataset.resize: true' to scale images to it"},
+        {img + "\"" + root.resolve("img/other") + "\"",
+            "'dataset.test' class folders differ from 'dataset.train': only in train [b], only in test [c]"},
+        {"format: parquet, features: pixels, " + okPaths + ", shape: [1, 28, 28], normalize: {scale: 1, mean: [0.1, 0.2], std: [1, 1]}",
+            "'dataset.normalize' has 2 mean and std values but the data has 1 channel; give one per channel"},
+        {"format: parquet, features: pixels, " + okPaths + ", shape: [1, 28, 28], normalize: {scale: 1, mean: [0.5], std: [0]}",
+            "'dataset.normalize.std' is 0.0 (mean 0.5) for channel 0 but must be a finite number > 0"},
+        {"format: parquet, features: pixels, " + okPaths + ", shape: [1, 28, 28]",
+            "the model takes 100 input values but dataset 'parquet " + ok.resolve("test.parquet") + "' has 784 per example "
+            + "(1×28×28); use a model made for this data", model10x10.toString()},
+        {"format: parquet, features: pixels, " + okPaths + ", shape: [4, 14, 14]",
+            "the model takes 1×28×28 images but dataset 'parquet " + ok.resolve("test.parquet") + "' has 4×14×14",
+            lenet5().toString()},
+        {"format: parquet, features: pixels, " + okPaths + ", shape: [1, 28, 28], classes: 12",
+            "the model has 10 output classes but dataset 'parquet " + ok.resolve("test.parquet") + "' has 12"},
+    };
+    for (int i = 0; i < cases.length; i++) {
+      Path cfg = root.resolve("case" + i + ".yaml");
+      Files.writeString(cfg, config(cases[i].length > 2 ? cases[i][2] : model.toString(), "").replace("dataset: {name: mnist, test-limit: 1000, train-limit: 2000}",
+          "dataset: {" + cases[i][0] + "}"));
+      Path out = root.resolve("out" + i);
+      Run r = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--master", "local[1]");
+      assertThat(r.code()).as(cases[i][1] + "\n" + r.err()).isEqualTo(2);
+      assertThat(r.err()).as("case " + i).startsWith("modelpress: error: ").contains(cases[i][1]);
+      assertThat(r.err().strip().lines().count()).as(r.err()).isEqualTo(1);
+      assertThat(hasParquet(out)).as("case " + i + " wrote nothing").isFalse();
+    }
+  }
+
+  /** An untrained LeNet-5 for 1×28×28 images, saved. */
+  static Path lenet5() throws java.io.IOException {
+    Path p = SHARED.resolve("lenet5-untrained.zip");
+    if (!Files.exists(p)) {
+      Files.write(p, io.modelpress.model.dl4j.Dl4jBackend.INSTANCE.initialised("lenet5", 1).save());
+    }
+    return p;
+  }
+
+  static void writeParquet(SparkSession spark, Path path, StructType schema, List<Row> rows) {
+    spark.createDataFrame(rows, schema).coalesce(1).write().parquet(path.toString());
+  }
+
+  static StructType pixelsSchema(org.apache.spark.sql.types.DataType element, org.apache.spark.sql.types.DataType label) {
+    return new StructType().add("pixels", DataTypes.createArrayType(element, true), true).add("label", label, true);
+  }
+}

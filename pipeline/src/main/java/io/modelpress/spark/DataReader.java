@@ -1,0 +1,458 @@
+package io.modelpress.spark;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.input_file_name;
+
+import io.modelpress.data.Datasets;
+import io.modelpress.data.Fingerprints;
+import io.modelpress.data.ImageDecoder;
+import io.modelpress.data.LabeledImages;
+import io.modelpress.data.StorageErrors;
+import io.modelpress.spec.DatasetSpec;
+import io.modelpress.spec.Normalization;
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeSet;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.BinaryType;
+import org.apache.spark.sql.types.ByteType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DoubleType;
+import org.apache.spark.sql.types.FloatType;
+import org.apache.spark.sql.types.IntegerType;
+import org.apache.spark.sql.types.LongType;
+import org.apache.spark.sql.types.ShortType;
+import org.apache.spark.sql.types.StructField;
+import scala.Tuple2;
+
+/**
+ * Reads a split of any {@link DatasetSpec} format into {@link LabeledImages}: IDX on the driver
+ * ({@link Datasets}); Parquet through Spark from any Hadoop path, its rows converted and checked on the
+ * executors; image folders listed on the driver and decoded on the executors (ImageIO). Every bad input is
+ * an {@link IllegalArgumentException} of one line naming the key, the file, the column and the first
+ * offending row (or the image's path); nothing is returned then.
+ *
+ * <p>Parquet columns: {@code features} an array of tinyint (read as unsigned bytes, 0–255), smallint, int,
+ * bigint, float or double; {@code image} binary (encoded PNG/JPEG); {@code label} an integer type. Rows keep
+ * the order Spark reads them in (one file: the file's order). Image folders: the examples of the sorted
+ * class folders, each class's files sorted by name, taken round-robin over the classes (so a
+ * {@code test-limit} or a validation tail holds every class).
+ */
+public final class DataReader {
+
+  private DataReader() {}
+
+  public static LabeledImages train(SparkSession spark, DatasetSpec spec) {
+    return read(spark, spec, true);
+  }
+
+  public static LabeledImages test(SparkSession spark, DatasetSpec spec) {
+    return read(spark, spec, false);
+  }
+
+  /** How the run's provenance names the data: the spec's description, plus the class names of a folder. */
+  public static String describe(SparkSession spark, DatasetSpec spec) {
+    return spec.format().equals("image-folder") ? spec.describe() + " classes " + classNames(spark, spec) : spec.describe();
+  }
+
+  private static LabeledImages read(SparkSession spark, DatasetSpec spec, boolean train) {
+    String key = "dataset." + (train ? "train" : "test");
+    int limit = train ? spec.trainLimit() : spec.testLimit();
+    return switch (spec.format()) {
+      case "idx" -> train ? Datasets.train(spec, spark.sparkContext().hadoopConfiguration())
+          : Datasets.test(spec, spark.sparkContext().hadoopConfiguration());
+      case "parquet" -> parquet(spark, spec, train ? spec.train() : spec.test(), key, limit);
+      case "image-folder" -> folder(spark, spec, train ? spec.train() : spec.test(), key, limit);
+      default -> throw new IllegalArgumentException("unknown dataset format " + spec.format());
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------- Parquet
+
+  private static Dataset<Row> parquet(SparkSession spark, String path, String key) {
+    try {
+      return spark.read().parquet(path);
+    } catch (Exception e) { // AnalysisException (path does not exist) or a storage error
+      throw new IllegalArgumentException("'" + key + "' " + path + " cannot be read as Parquet: "
+          + StorageErrors.explain(e));
+    }
+  }
+
+  private static LabeledImages parquet(SparkSession spark, DatasetSpec spec, String path, String key, int limit) {
+    Dataset<Row> df = parquet(spark, path, key);
+    boolean images = !spec.image().isEmpty();
+    String valueKey = images ? "image" : "features";
+    String column = images ? spec.image() : spec.features();
+    StructField values = field(df, column, "dataset." + valueKey, path);
+    StructField label = field(df, spec.label(), "dataset.label", path);
+    Kind kind;
+    if (images) {
+      require(values.dataType() instanceof BinaryType, valueKey, column, path, values.dataType(), "binary (encoded images)");
+      kind = Kind.IMAGE;
+    } else {
+      DataType t = values.dataType() instanceof ArrayType a ? a.elementType() : null;
+      require(t != null && (t instanceof ByteType || integer(t) || t instanceof FloatType || t instanceof DoubleType),
+          valueKey, column, path, values.dataType(), "an array of tinyint, smallint, int, bigint, float or double");
+      kind = t instanceof ByteType ? Kind.UBYTE : integer(t) ? Kind.INTEGER : Kind.FLOAT;
+    }
+    require(integer(label.dataType()) || label.dataType() instanceof ByteType, "label", spec.label(), path,
+        label.dataType(), "an integer type");
+    int classes = spec.classes() > 0 ? spec.classes() : parquetClasses(spark, spec);
+    Dataset<Row> rows = df.select(col(column), col(spec.label()), input_file_name());
+    if (limit > 0) {
+      rows = rows.limit(limit);
+    }
+    int[] shape = spec.shapeArray();
+    Convert convert = new Convert(kind, shape, classes, spec.resize(), column, spec.label());
+    List<Chunk> chunks = rows.javaRDD().mapPartitionsWithIndex(convert, true).collect();
+    Normalization n = spec.normalize().orElse(kind == Kind.FLOAT ? Normalization.IDENTITY : Normalization.UNIT);
+    return assemble(chunks, shape, classes, kind == Kind.UBYTE || kind == Kind.IMAGE, n, key, path, List.of());
+  }
+
+  private static boolean integer(DataType t) {
+    return t instanceof ShortType || t instanceof IntegerType || t instanceof LongType;
+  }
+
+  /** max(label) + 1 over both splits (a column read of each). */
+  private static int parquetClasses(SparkSession spark, DatasetSpec spec) {
+    long max = -1;
+    for (String[] split : new String[][] {{spec.train(), "dataset.train"}, {spec.test(), "dataset.test"}}) {
+      Dataset<Row> df = parquet(spark, split[0], split[1]);
+      field(df, spec.label(), "dataset.label", split[0]);
+      Row r = df.agg(org.apache.spark.sql.functions.max(col(spec.label()))).first();
+      if (!r.isNullAt(0)) {
+        max = Math.max(max, ((Number) r.get(0)).longValue());
+      }
+    }
+    if (max > 1_000_000) {
+      throw new IllegalArgumentException("'dataset.label' has the label " + max + "; labels are classes 0 .. classes-1 "
+          + "(set 'dataset.classes' or fix the column)");
+    }
+    return (int) Math.max(2, max + 1);
+  }
+
+  private static StructField field(Dataset<Row> df, String column, String key, String path) {
+    for (StructField f : df.schema().fields()) {
+      if (f.name().equals(column)) {
+        return f;
+      }
+    }
+    throw new IllegalArgumentException("'" + key + "' names column '" + column + "' but " + path + " has the columns "
+        + Arrays.toString(df.schema().fieldNames()));
+  }
+
+  private static void require(boolean ok, String key, String column, String path, DataType got, String want) {
+    if (!ok) {
+      throw new IllegalArgumentException("'dataset." + key + "' column '" + column + "' of " + path + " is "
+          + got.simpleString() + " but must be " + want);
+    }
+  }
+
+  private enum Kind { UBYTE, INTEGER, FLOAT, IMAGE }
+
+  /** Rows of one partition, converted; {@code error} (with its row in the partition and file) stops it. */
+  private record Chunk(int partition, int count, byte[] pixels, float[] values, int[] labels, String error,
+      long errorRow, String errorFile) implements Serializable {}
+
+  /** Executor side: one partition's rows to a {@link Chunk}, stopping at the first bad row. */
+  private record Convert(Kind kind, int[] shape, int classes, boolean resize, String column, String labelColumn)
+      implements org.apache.spark.api.java.function.Function2<Integer, Iterator<Row>, Iterator<Chunk>> {
+
+    @Override
+    public Iterator<Chunk> call(Integer partition, Iterator<Row> it) {
+      int f = shape[0] * shape[1] * shape[2];
+      boolean bytes = kind == Kind.UBYTE || kind == Kind.IMAGE;
+      Growing out = new Growing(bytes, f);
+      long row = 0;
+      for (; it.hasNext(); row++) {
+        Row r = it.next();
+        String file = r.getString(2);
+        String problem = null;
+        try {
+          problem = label(r);
+          if (problem == null) {
+            problem = values(r, out, f);
+          }
+        } catch (IllegalArgumentException e) {
+          problem = "column '" + column + "': the image " + e.getMessage();
+        }
+        if (problem != null) {
+          return List.of(new Chunk(partition, 0, new byte[0], new float[0], new int[0], problem, row, file)).iterator();
+        }
+        out.labels.add(((Number) r.get(1)).intValue());
+      }
+      return List.of(out.chunk(partition)).iterator();
+    }
+
+    private String label(Row r) {
+      if (r.isNullAt(1)) {
+        return "column '" + labelColumn + "': the label is null";
+      }
+      long y = ((Number) r.get(1)).longValue();
+      if (y < 0 || y >= classes) {
+        return "column '" + labelColumn + "': the label " + y + " is outside [0, " + classes + ")";
+      }
+      return null;
+    }
+
+    private String values(Row r, Growing out, int f) {
+      if (r.isNullAt(0)) {
+        return "column '" + column + "': the value is null";
+      }
+      if (kind == Kind.IMAGE) {
+        out.add(ImageDecoder.decode((byte[]) r.get(0), shape[0], shape[1], shape[2], resize));
+        return null;
+      }
+      List<Object> v = r.getList(0);
+      if (v.size() != f) {
+        return "column '" + column + "': the array has " + v.size() + " values but the shape " + Arrays.toString(shape)
+            + " needs C·H·W = " + f;
+      }
+      for (int i = 0; i < f; i++) {
+        Object x = v.get(i);
+        if (x == null) {
+          return "column '" + column + "': value " + i + " of the array is null";
+        }
+        if (kind == Kind.UBYTE) {
+          out.pixel((Byte) x);
+        } else {
+          out.value(((Number) x).floatValue());
+        }
+      }
+      return null;
+    }
+  }
+
+  /** Growing arrays of one partition's values and labels. */
+  private static final class Growing {
+    final boolean bytes;
+    byte[] pixels;
+    float[] values;
+    int size;
+    final IntList labels = new IntList();
+
+    Growing(boolean bytes, int f) {
+      this.bytes = bytes;
+      this.pixels = new byte[bytes ? f * 64 : 0];
+      this.values = new float[bytes ? 0 : f * 64];
+    }
+
+    void add(byte[] image) {
+      for (byte b : image) {
+        pixel(b);
+      }
+    }
+
+    void pixel(byte b) {
+      if (size == pixels.length) {
+        pixels = Arrays.copyOf(pixels, pixels.length * 2);
+      }
+      pixels[size++] = b;
+    }
+
+    void value(float v) {
+      if (size == values.length) {
+        values = Arrays.copyOf(values, values.length * 2);
+      }
+      values[size++] = v;
+    }
+
+    Chunk chunk(int partition) {
+      return new Chunk(partition, labels.size, bytes ? Arrays.copyOf(pixels, size) : new byte[0],
+          bytes ? new float[0] : Arrays.copyOf(values, size), labels.toArray(), null, -1, null);
+    }
+  }
+
+  private static final class IntList {
+    int[] a = new int[64];
+    int size;
+
+    void add(int v) {
+      if (size == a.length) {
+        a = Arrays.copyOf(a, a.length * 2);
+      }
+      a[size++] = v;
+    }
+
+    int[] toArray() {
+      return Arrays.copyOf(a, size);
+    }
+  }
+
+  /** The chunks, in partition order, as one dataset; the first error (in read order) refused. */
+  private static LabeledImages assemble(List<Chunk> chunks, int[] shape, int classes, boolean bytes,
+      Normalization n, String key, String path, List<String> classNames) {
+    List<Chunk> ordered = new ArrayList<>(chunks);
+    ordered.sort(java.util.Comparator.comparingInt(Chunk::partition));
+    long before = 0;
+    int count = 0;
+    for (Chunk c : ordered) {
+      if (c.error() != null) {
+        throw new IllegalArgumentException("'" + key + "' " + c.errorFile() + ", row " + (before + c.errorRow())
+            + " of the split (in read order), " + c.error());
+      }
+      before += c.count();
+      count = Math.addExact(count, c.count());
+    }
+    if (count == 0) {
+      throw new IllegalArgumentException("'" + key + "' " + path + " holds no examples (an empty split)");
+    }
+    int f = shape[0] * shape[1] * shape[2];
+    byte[] pixels = new byte[bytes ? Math.multiplyExact(count, f) : 0];
+    float[] values = new float[bytes ? 0 : Math.multiplyExact(count, f)];
+    int[] labels = new int[count];
+    int at = 0;
+    for (Chunk c : ordered) {
+      if (bytes) {
+        System.arraycopy(c.pixels(), 0, pixels, at * f, c.count() * f);
+      } else {
+        System.arraycopy(c.values(), 0, values, at * f, c.count() * f);
+      }
+      System.arraycopy(c.labels(), 0, labels, at, c.count());
+      at += c.count();
+    }
+    LabeledImages raw = new LabeledImages(count, shape[0], shape[1], shape[2], classes, pixels, values, labels, n,
+        new byte[32]);
+    return raw.with(n, Fingerprints.of(raw, n, classNames));
+  }
+
+  // ----------------------------------------------------------------------------------------- image folders
+
+  private static final List<String> EXTENSIONS = List.of(".png", ".jpg", ".jpeg");
+
+  /** The sorted class folder names of {@code dir}; refused when it has none or one is empty of images. */
+  private static List<String> classFolders(SparkSession spark, String dir, String key) {
+    Path p = new Path(dir);
+    try {
+      FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (!fs.exists(p)) {
+        throw new IllegalArgumentException("'" + key + "' " + dir + " does not exist");
+      }
+      TreeSet<String> names = new TreeSet<>();
+      for (FileStatus s : fs.listStatus(p)) {
+        if (s.isDirectory() && !s.getPath().getName().startsWith(".")) {
+          boolean any = false;
+          for (FileStatus f : fs.listStatus(s.getPath())) {
+            any |= f.isFile() && image(f.getPath().getName());
+          }
+          if (!any) {
+            throw new IllegalArgumentException("'" + key + "' class folder " + s.getPath() + " holds no .png or .jpg image");
+          }
+          names.add(s.getPath().getName());
+        }
+      }
+      if (names.size() < 2) {
+        throw new IllegalArgumentException("'" + key + "' " + dir + " has " + names.size() + " class folder"
+            + (names.size() == 1 ? "" : "s") + "; an image folder holds one folder of images per class (at least 2)");
+      }
+      return List.copyOf(names);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("'" + key + "' " + dir + " cannot be listed: " + StorageErrors.explain(e));
+    }
+  }
+
+  private static boolean image(String name) {
+    String lower = name.toLowerCase(Locale.ROOT);
+    return !name.startsWith(".") && EXTENSIONS.stream().anyMatch(lower::endsWith);
+  }
+
+  /** The class names of an image folder: train's sorted folders, which test's must equal. */
+  public static List<String> classNames(SparkSession spark, DatasetSpec spec) {
+    if (!spec.format().equals("image-folder")) {
+      return List.of();
+    }
+    List<String> train = classFolders(spark, spec.train(), "dataset.train");
+    List<String> test = classFolders(spark, spec.test(), "dataset.test");
+    if (!train.equals(test)) {
+      TreeSet<String> onlyTrain = new TreeSet<>(train);
+      onlyTrain.removeAll(test);
+      TreeSet<String> onlyTest = new TreeSet<>(test);
+      onlyTest.removeAll(train);
+      throw new IllegalArgumentException("'dataset.test' class folders differ from 'dataset.train': only in train "
+          + onlyTrain + ", only in test " + onlyTest);
+    }
+    if (spec.classes() > 0 && spec.classes() != train.size()) {
+      throw new IllegalArgumentException("'dataset.classes' is " + spec.classes() + " but " + spec.train() + " has "
+          + train.size() + " class folders " + train);
+    }
+    return train;
+  }
+
+  /** One decoded image (or why not) with its path and class folder. */
+  private record Decoded(String path, String folder, byte[] values, String error) implements Serializable {}
+
+  private static LabeledImages folder(SparkSession spark, DatasetSpec spec, String dir, String key, int limit) {
+    List<String> classes = classNames(spark, spec);
+    int[] shape = spec.shapeArray();
+    boolean resize = spec.resize();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    String glob = dir.replaceAll("/+$", "") + "/*/*";
+    List<Decoded> all = jsc.binaryFiles(glob).mapPartitions(files -> {
+      List<Decoded> out = new ArrayList<>();
+      while (files.hasNext()) {
+        Tuple2<String, org.apache.spark.input.PortableDataStream> f = files.next();
+        Path p = new Path(f._1());
+        if (!image(p.getName()) || p.getParent().getName().startsWith(".")) {
+          continue;
+        }
+        try {
+          out.add(new Decoded(f._1(), p.getParent().getName(), ImageDecoder.decode(f._2().toArray(), shape[0], shape[1],
+              shape[2], resize), null));
+        } catch (IllegalArgumentException e) {
+          out.add(new Decoded(f._1(), p.getParent().getName(), null, e.getMessage()));
+        }
+      }
+      return out.iterator();
+    }).collect();
+    // the ImageFolder order (class, then file name), then round-robin over the classes
+    List<List<Decoded>> byClass = new ArrayList<>();
+    classes.forEach(c -> byClass.add(new ArrayList<>()));
+    List<Decoded> sorted = new ArrayList<>(all);
+    sorted.sort(java.util.Comparator.comparing(Decoded::path));
+    for (Decoded d : sorted) {
+      if (d.error() != null) {
+        throw new IllegalArgumentException("'" + key + "' image " + d.path() + " " + d.error());
+      }
+      int c = classes.indexOf(d.folder());
+      if (c >= 0) {
+        byClass.get(c).add(d);
+      }
+    }
+    List<Decoded> order = new ArrayList<>();
+    for (int i = 0; order.size() < sorted.size(); i++) {
+      boolean any = false;
+      for (List<Decoded> members : byClass) {
+        if (i < members.size()) {
+          order.add(members.get(i));
+          any = true;
+        }
+      }
+      if (!any) {
+        break;
+      }
+    }
+    int count = limit > 0 ? Math.min(limit, order.size()) : order.size();
+    int f = shape[0] * shape[1] * shape[2];
+    byte[] pixels = new byte[Math.multiplyExact(count, f)];
+    int[] labels = new int[count];
+    for (int i = 0; i < count; i++) {
+      System.arraycopy(order.get(i).values(), 0, pixels, i * f, f);
+      labels[i] = classes.indexOf(order.get(i).folder());
+    }
+    Chunk one = new Chunk(0, count, pixels, new float[0], labels, null, -1, null);
+    return assemble(List.of(one), shape, classes.size(), true, spec.normalize().orElse(Normalization.UNIT), key,
+        dir, classes);
+  }
+}
