@@ -21,7 +21,8 @@ public final class ModelFiles {
 
   /** The model file's bytes: read from its path, or the zoo model trained on the dataset (cached). */
   public static byte[] bytes(ModelSpec model, DatasetSpec dataset, Backend backend, SparkSession spark, PrintStream out) {
-    return bytes(model, dataset.describe(), () -> DataReader.train(spark, dataset), backend,
+    String train = dataset.format().equals("idx") ? dataset.name() : dataset.format() + " " + dataset.train();
+    return bytes(model, train, () -> DataReader.train(spark, dataset), backend,
         spark.sparkContext().hadoopConfiguration(), out);
   }
 

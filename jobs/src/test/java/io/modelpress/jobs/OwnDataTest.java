@@ -274,6 +274,8 @@ class OwnDataTest extends CliTestBase {
         .getAs("accuracy");
     // the colour decides the class: a conv net that reads the three channels gets nearly all of them
     assertThat(base).isGreaterThan(0.9);
+    assertThat(io.modelpress.spark.ResultReader.table(reader(), out.toString(), "runs").first().<String>getAs("dataset"))
+        .isEqualTo("image-folder " + root.resolve("test") + " classes [c0, c1, c2]");
     // measured latency ran the conv net on 3×32×32 inputs in the runtime
     assertThat(rows).allSatisfy(t -> assertThat(t.<Double>getAs("latency_b1_p50_ms")).isPositive());
 

@@ -185,4 +185,22 @@ class Dl4jNetworkTest {
     assertThatThrownBy(() -> m.inputs(small))
         .hasMessage("model input size 784 does not match the dataset's 4 features per example");
   }
+
+  @Test
+  void theZooIsBuiltForTheDataShapeAndClassesAndSaysWhenLeNet5CannotTakeIt() {
+    Network rgb = Dl4jBackend.INSTANCE.initialised("lenet5", 1, 3, 32, 32, 7);
+    assertThat(rgb.inputSize()).isEqualTo(3 * 32 * 32);
+    assertThat(rgb.outputSize()).isEqualTo(7);
+    // conv1 reads three channels: 20 filters of 3 × 5 × 5; fc1 reads 50 maps of ((32 − 4) / 2 − 4) / 2 = 5 × 5
+    assertThat(rgb.weights().layers().get(0).weights()).hasSize(20 * 3 * 5 * 5);
+    assertThat(rgb.weights().layers().get(2).weights()).hasSize(50 * 5 * 5 * 500);
+    assertThat(rgb.architecture().channels()).isEqualTo(3);
+    Network mlp = Dl4jBackend.INSTANCE.initialised("mlp-64-64", 1, 3, 8, 8, 4);
+    assertThat(mlp.inputSize()).isEqualTo(192);
+    assertThat(mlp.outputSize()).isEqualTo(4);
+    assertThat(Dl4jBackend.INSTANCE.initialised("lenet5", 1, 1, 16, 16, 10).outputSize()).isEqualTo(10);
+    assertThatThrownBy(() -> Dl4jBackend.INSTANCE.initialised("lenet5", 1, 1, 16, 15, 10))
+        .hasMessage("'model.zoo' lenet5 needs images of at least 16×16 (two 5×5 convolutions and 2×2 poolings) but the "
+            + "dataset's are 16×15; use an MLP (mlp-64-64, lenet-300-100) or larger images (dataset.resize)");
+  }
 }
