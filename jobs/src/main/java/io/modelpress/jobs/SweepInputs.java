@@ -29,7 +29,7 @@ import org.apache.spark.sql.SparkSession;
  * @param architecture null when latency is off; without ops when the runtime cannot execute the model
  */
 record SweepInputs(SweepSpec spec, List<DeviceProfile> devices, LabeledImages test, byte[] modelBytes,
-    byte[] fingerprint, ModelWeights weights, Architecture architecture) {
+    byte[] fingerprint, ModelWeights weights, Architecture architecture, DataReader.Split split) {
 
   /** Loads and checks everything; a caller's mistake is a {@link UserError} naming the key. */
   static SweepInputs load(SparkSession spark, SweepSpec spec, Backend backend, PrintStream out) {
@@ -38,7 +38,17 @@ record SweepInputs(SweepSpec spec, List<DeviceProfile> devices, LabeledImages te
       // device profiles first: a bad file is reported before a zoo model is trained
       List<DeviceProfile> devices = spec.devices().isEmpty() ? DeviceProfilesParser.bundled()
           : DeviceProfilesParser.parse(ConfigFiles.read(spec.devices().get(), "devices", hadoop), spec.devices().get());
-      LabeledImages test = DataReader.test(spark, spec.dataset());
+      DataReader.Split split = DataReader.testSplit(spark, spec.dataset(), spec.broadcastLimitMb());
+      LabeledImages test = split.images();
+      if (split.sharded()) {
+        out.printf(java.util.Locale.ROOT, "test split: %d examples in %d shards on the executors (more than "
+            + "evaluation.broadcast-limit-mb %s MiB)%n", split.count(), split.shards().getNumPartitions(),
+            spec.broadcastLimitMb());
+        if (spec.search().stream().anyMatch(b -> b instanceof SearchBlock.Distill)) {
+          throw new UserError("distillation does not take a test split in shards yet (it holds more than "
+              + "'evaluation.broadcast-limit-mb' " + spec.broadcastLimitMb() + " MiB); raise the limit");
+        }
+      }
       byte[] modelBytes = ModelFiles.bytes(spec.model(), spec.dataset(), backend, spark, out);
       byte[] fingerprint = ModelStore.sha256(modelBytes);
       Network model = ModelFiles.restore(spec.model(), backend, modelBytes);
@@ -50,7 +60,7 @@ record SweepInputs(SweepSpec spec, List<DeviceProfile> devices, LabeledImages te
       SpecResolver.Resolved resolved = SpecResolver.resolve(spec, ModelStore.hex(fingerprint), measurable,
           (results, runId) -> new ResultReader(spark, results).sensitivityRun(runId));
       resolved.notes().forEach(out::println);
-      return new SweepInputs(resolved.spec(), devices, test, modelBytes, fingerprint, weights, arch);
+      return new SweepInputs(resolved.spec(), devices, test, modelBytes, fingerprint, weights, arch, split);
     } catch (UserError | ConfigException e) {
       throw e;
     } catch (IllegalArgumentException e) {

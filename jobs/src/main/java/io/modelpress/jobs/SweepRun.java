@@ -166,7 +166,7 @@ public final class SweepRun {
         : Math.max(8 * spark.sparkContext().defaultParallelism(), (plan.size() + 9) / 10);
     long t1 = System.nanoTime();
     SparkSweepRunner.Inputs inputs = new SparkSweepRunner.Inputs(in.modelBytes(), in.fingerprint(), in.test(), train,
-        resolved.evalBatchSize(), resolved.latency(), in.architecture(), null);
+        resolved.evalBatchSize(), resolved.latency(), in.architecture(), null, in.split().shards());
     List<TrialResult> results = SweepLoop.run(spark, resolved, plan, state, inputs, in.weights().names(),
         in.weights().macs(), batch, target, Progress.sweep(spark, plan.size(), state.done()), log);
     double evalSeconds = (System.nanoTime() - t1) / 1e9;

@@ -33,7 +33,7 @@ class BadInputTest extends CliTestBase {
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
       malformed yaml   | MODEL | search: [{prune: {sparsities: [0.5]}       | config CFG is not valid YAML at line
-      unknown key      | MODEL | sead: 3                                    | unknown key 'sead'; valid keys at the top level: dataset, devices, eval-batch-size, latency, model, name, nightly, objectives, output, sample, search, seed, version
+      unknown key      | MODEL | sead: 3                                    | unknown key 'sead'; valid keys at the top level: dataset, devices, eval-batch-size, evaluation, latency, model, name, nightly, objectives, output, sample, search, seed, version
       wrong type       | MODEL | seed: forty-two                            | 'seed' is set to "forty-two" but must be an integer
       wrong list type  | MODEL | search: [{prune: {sparsities: {a: 1}}}]     | unknown key 'search[0].prune.sparsities.a'; valid keys in 'search[0].prune.sparsities': from, step, to
       sparsity 1.5     | MODEL | search: [{prune: {sparsities: [1.5]}}]      | 'search[0].prune.sparsities[0]' is set to 1.5 but must be in [0, 1)

@@ -217,6 +217,61 @@ class OwnDataTest extends CliTestBase {
     assertThat(run.<String>getAs("dataset")).isEqualTo("parquet " + pq.resolve("test.parquet"));
   }
 
+  /**
+   * A test split above 'evaluation.broadcast-limit-mb' is evaluated in shards (one per Parquet file here)
+   * and its rows equal those of the same split broadcast whole: accuracy, F1, bytes, status and trial ids
+   * (the fingerprint is the same whichever way the split is held). Pruned, structured, quantized and
+   * fine-tuned trials, with latency measured.
+   */
+  @Test
+  void aTestSplitInShardsGivesTheRowsOfTheSplitBroadcastWhole() throws Exception {
+    LabeledImages idx = Datasets.test(new DatasetSpec("mnist", "", 0, 2000), new Configuration());
+    List<Row> rows = new ArrayList<>();
+    for (int e = 0; e < idx.count(); e++) {
+      rows.add(RowFactory.create(Arrays.copyOfRange(idx.pixels(), e * 784, (e + 1) * 784), idx.labels()[e]));
+    }
+    Path dir = CliTestBase.dir.resolve("sharded");
+    StructType bytes = pixelsSchema(DataTypes.ByteType, DataTypes.IntegerType);
+    // four files of 500 rows: several partitions, several shards
+    reader().createDataFrame(rows, bytes).repartition(4).write().parquet(dir.resolve("test.parquet").toString());
+    Path train = converted().resolve("train.parquet");
+    String dataset = "dataset: {format: parquet, train: \"" + train + "\", test: \"" + dir.resolve("test.parquet")
+        + "\", features: pixels, shape: [1, 28, 28], train-limit: 2000}";
+    String search = """
+        search:
+          - name: single
+            prune: {scope: single-layer, sparsities: [0.5, 0.9]}
+          - name: structured
+            prune: {scope: layer, sparsities: 0.5, structure: structured}
+          - name: quant
+            quantize: {bits: [4, 8], granularity: [per-tensor, per-channel]}
+          - name: tuned
+            prune: {scope: global, sparsities: 0.9}
+            finetune: {epochs: 1, learning-rate: 0.001}
+        """;
+    Path out = CliTestBase.dir.resolve("sharded-out");
+    for (String[] run : new String[][] {{"whole", ""}, {"shards", "evaluation: {broadcast-limit-mb: 0.5}\n"}}) {
+      Path cfg = CliTestBase.dir.resolve(run[0] + ".yaml");
+      Files.writeString(cfg, "version: 1\nname: " + run[0] + "\nmodel: {path: \"" + model + "\"}\n" + dataset + "\n"
+          + search + run[1]);
+      Run r = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", run[0], "--master", "local[2]");
+      assertThat(r.code()).as(r.err() + r.out()).isZero();
+      if (run[0].equals("shards")) {
+        // 2000 examples × 784 bytes = 1.5 MiB > 0.5 MiB; Spark packs the four small files into two or more partitions
+        assertThat(r.out()).containsPattern("test split: 2000 examples in ([2-9]|[1-9][0-9]+) shards on the executors");
+      }
+    }
+    Map<String, Map<String, Object>> byRun = new HashMap<>();
+    for (Row r : io.modelpress.spark.ResultReader.table(reader(), out.toString(), "trials").collectAsList()) {
+      byRun.computeIfAbsent(r.getAs("run_id"), k -> new HashMap<>()).put(r.getAs("trial_id"),
+          List.of(r.getAs("status"), r.getAs("accuracy"), r.getAs("encoded_bytes"), r.getAs("macro_f1"),
+              r.getAs("examples")));
+    }
+    assertThat(byRun.get("whole")).hasSize(13);
+    assertThat(byRun.get("whole").values()).allSatisfy(v -> assertThat(((List<?>) v).get(4)).isEqualTo(2000L));
+    assertThat(byRun.get("shards")).isEqualTo(byRun.get("whole"));
+  }
+
   @Test
   void anRgbSetOfThreeByThirtyTwoByThirtyTwoGoesThroughASweepWithAConvNet() throws Exception {
     // synthetic, and said so: three classes of coloured squares on noise, written as PNG folders

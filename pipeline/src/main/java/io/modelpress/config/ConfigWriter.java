@@ -59,6 +59,9 @@ public final class ConfigWriter {
     o.put("output", s.output());
     o.put("eval-batch-size", s.evalBatchSize());
     o.put("sample", s.sample());
+    if (s.broadcastLimitMb() != io.modelpress.spec.Defaults.BROADCAST_LIMIT_MB) { // earlier runs' config_json unchanged
+      o.putObject("evaluation").put("broadcast-limit-mb", s.broadcastLimitMb());
+    }
     o.set("latency", latency(s.latency()));
     s.devices().ifPresent(v -> o.put("devices", v));
     return text(o);

@@ -51,6 +51,7 @@ public final class SweepConfigParser {
   public static SweepSpec parse(String yaml, String source) {
     Node top = new Node(YamlText.read(yaml, source), "");
     top.requireKeys("version", "name", "seed", "model", "dataset", "search", "objectives", "output", "eval-batch-size",
+        "evaluation",
         "sample", "latency", "devices", "nightly");
     version(top, source);
     if (top.has("nightly")) {
@@ -80,8 +81,11 @@ public final class SweepConfigParser {
     String output = top.string("output", Defaults.OUTPUT);
     int evalBatch = top.has("eval-batch-size") ? top.get("eval-batch-size").asInt() : Defaults.EVAL_BATCH_SIZE;
     int sample = top.has("sample") ? top.get("sample").asInt() : Defaults.SAMPLE;
+    Node ev = top.has("evaluation") ? top.get("evaluation").requireKeys("broadcast-limit-mb") : null;
+    double broadcastLimit = ev == null ? Defaults.BROADCAST_LIMIT_MB
+        : ev.number("broadcast-limit-mb", Defaults.BROADCAST_LIMIT_MB);
     return top.checked(() -> new SweepSpec(name, seed, model, dataset, search, objectives, output, evalBatch, sample,
-        latency, devices));
+        latency, devices, broadcastLimit));
   }
 
   /** Refuses a file without {@code version: 1}. */

@@ -8,12 +8,16 @@ import java.security.NoSuchAlgorithmException;
 import java.util.List;
 
 /**
- * Content fingerprints of data read from Parquet or image folders: SHA-256 over the shape, the values as
- * read (after decoding, before normalization: unsigned bytes as bytes, floats as their IEEE bits), the
- * labels, the class names when folders name them, and the normalization. The same values give the same
- * fingerprint whatever the files, so trial ids stay content-addressed.
+ * Content fingerprints of data read from Parquet or image folders: SHA-256 over a header (count, shape,
+ * classes, storage, normalization, class names) and then, in order, every example's own SHA-256 of its
+ * values as read (after decoding, before normalization: unsigned bytes as bytes, floats as their IEEE
+ * bits) and its label. The same values give the same fingerprint whatever the files, and whether the split
+ * is held in one piece or in shards: each shard digests its own examples.
  */
 public final class Fingerprints {
+
+  /** Bytes of one example's digest. */
+  public static final int DIGEST = 32;
 
   private Fingerprints() {}
 
@@ -25,29 +29,46 @@ public final class Fingerprints {
     }
   }
 
+  /** Example {@code e}'s digest: its {@code f} values (bytes, or floats when {@code pixels} is empty) and label. */
+  public static byte[] example(byte[] pixels, float[] values, int e, int f, int label, MessageDigest sha) {
+    sha.reset();
+    if (pixels.length > 0) {
+      sha.update(pixels, e * f, f);
+    } else {
+      ByteBuffer b = ByteBuffer.allocate(4 * f);
+      for (int i = 0; i < f; i++) {
+        b.putInt(Float.floatToIntBits(values[e * f + i]));
+      }
+      sha.update(b.array());
+    }
+    sha.update(ByteBuffer.allocate(4).putInt(label).array());
+    return sha.digest();
+  }
+
+  /** The digests of every example of {@code d}, concatenated. */
+  public static byte[] examples(LabeledImages d) {
+    MessageDigest sha = sha256();
+    byte[] out = new byte[DIGEST * d.count()];
+    for (int e = 0; e < d.count(); e++) {
+      System.arraycopy(example(d.pixels(), d.values(), e, d.features(), d.labels()[e], sha), 0, out, e * DIGEST, DIGEST);
+    }
+    return out;
+  }
+
+  /** The fingerprint of examples whose digests are {@code digests} (in order), shaped and normalized so. */
+  public static byte[] of(long count, String shape, int classes, boolean bytes, Normalization normalize,
+      List<String> classNames, List<byte[]> digests) {
+    MessageDigest sha = sha256();
+    sha.update(("modelpress-data-2;" + count + ";" + shape + ";" + classes + ";" + (bytes ? "u8" : "f32") + ";"
+        + normalize.canonical() + ";" + String.join("/", classNames) + ";").getBytes(StandardCharsets.UTF_8));
+    for (byte[] d : digests) {
+      sha.update(d);
+    }
+    return sha.digest();
+  }
+
   /** The fingerprint of {@code d}'s values and labels with {@code normalize} and {@code classNames}. */
   public static byte[] of(LabeledImages d, Normalization normalize, List<String> classNames) {
-    MessageDigest sha = sha256();
-    sha.update(("modelpress-data-1;" + d.count() + ";" + d.shape() + ";" + d.classes() + ";" + (d.bytes() ? "u8" : "f32")
-        + ";" + normalize.canonical() + ";" + String.join("/", classNames) + ";").getBytes(StandardCharsets.UTF_8));
-    if (d.bytes()) {
-      sha.update(d.pixels());
-    } else {
-      ByteBuffer b = ByteBuffer.allocate(1 << 16);
-      for (float v : d.values()) {
-        if (b.remaining() < 4) {
-          sha.update(b.array(), 0, b.position());
-          b.clear();
-        }
-        b.putInt(Float.floatToIntBits(v));
-      }
-      sha.update(b.array(), 0, b.position());
-    }
-    ByteBuffer labels = ByteBuffer.allocate(4 * d.labels().length);
-    for (int y : d.labels()) {
-      labels.putInt(y);
-    }
-    sha.update(labels.array());
-    return sha.digest();
+    return of(d.count(), d.shape(), d.classes(), d.bytes(), normalize, classNames, List.of(examples(d)));
   }
 }

@@ -90,7 +90,36 @@ public final class DataReader {
     }
   }
 
+  /**
+   * A test split as the sweep evaluates it: all of it ({@code shards} null), or, when it holds more than the
+   * broadcast limit in memory, its first examples (for the checks, the plan and the latency stage; with the
+   * whole split's fingerprint) and its shards, one per Parquet partition, kept on the executors.
+   */
+  public record Split(LabeledImages images, org.apache.spark.api.java.JavaPairRDD<Integer, LabeledImages> shards,
+      long count) {
+    public boolean sharded() {
+      return shards != null;
+    }
+  }
+
+  /** Examples the head of a sharded split holds. */
+  static final int HEAD = 256;
+
+  /** The test split, in shards when it holds more than {@code limitMb} MiB (Parquet only; the others whole). */
+  public static Split testSplit(SparkSession spark, DatasetSpec spec, double limitMb) {
+    if (!spec.format().equals("parquet")) {
+      LabeledImages all = test(spark, spec);
+      return new Split(all, null, all.count());
+    }
+    return parquetSplit(spark, spec, spec.test(), "dataset.test", spec.testLimit(), limitMb);
+  }
+
   private static LabeledImages parquet(SparkSession spark, DatasetSpec spec, String path, String key, int limit) {
+    return parquetSplit(spark, spec, path, key, limit, Double.POSITIVE_INFINITY).images();
+  }
+
+  private static Split parquetSplit(SparkSession spark, DatasetSpec spec, String path, String key, int limit,
+      double limitMb) {
     Dataset<Row> df = parquet(spark, path, key);
     boolean images = !spec.image().isEmpty();
     String valueKey = images ? "image" : "features";
@@ -116,9 +145,56 @@ public final class DataReader {
     }
     int[] shape = spec.shapeArray();
     Convert convert = new Convert(kind, shape, classes, spec.resize(), column, spec.label());
-    List<Chunk> chunks = rows.javaRDD().mapPartitionsWithIndex(convert, true).collect();
     Normalization n = spec.normalize().orElse(kind == Kind.FLOAT ? Normalization.IDENTITY : Normalization.UNIT);
-    return assemble(chunks, shape, classes, kind == Kind.UBYTE || kind == Kind.IMAGE, n, key, path, List.of());
+    boolean bytes = kind == Kind.UBYTE || kind == Kind.IMAGE;
+    org.apache.spark.api.java.JavaRDD<Chunk> chunks = rows.javaRDD().mapPartitionsWithIndex(convert, true)
+        .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK_SER());
+    boolean kept = false;
+    try {
+      // first the partitions' sizes, errors and example digests only: the values stay on the executors
+      List<Chunk> meta = chunks.map(Chunk::meta).collect();
+      long count = check(meta, key, path);
+      List<byte[]> digests = new ArrayList<>();
+      sorted(meta).forEach(c -> digests.add(c.digests()));
+      byte[] fingerprint = Fingerprints.of(count, shape[0] + "×" + shape[1] + "×" + shape[2], classes, bytes, n,
+          List.of(), digests);
+      long held = count * shape[0] * shape[1] * shape[2] * (bytes ? 1L : 4L);
+      if (held <= limitMb * (1 << 20)) {
+        return new Split(assemble(chunks.collect(), shape, classes, bytes, n, fingerprint), null, count);
+      }
+      org.apache.spark.api.java.JavaPairRDD<Integer, LabeledImages> shards = chunks.filter(c -> c.count() > 0)
+          .mapToPair(c -> new Tuple2<>(c.partition(), c.images(shape, classes, n, fingerprint)));
+      Chunk first = sorted(chunks.filter(c -> c.count() > 0).take(1)).get(0);
+      LabeledImages head = first.images(shape, classes, n, fingerprint).head(HEAD);
+      kept = true;
+      return new Split(head, shards, count);
+    } finally {
+      if (!kept) {
+        chunks.unpersist(false);
+      }
+    }
+  }
+
+  private static List<Chunk> sorted(List<Chunk> chunks) {
+    List<Chunk> ordered = new ArrayList<>(chunks);
+    ordered.sort(java.util.Comparator.comparingInt(Chunk::partition));
+    return ordered;
+  }
+
+  /** The examples of the chunks; the first error (in read order) and an empty split refused. */
+  private static long check(List<Chunk> chunks, String key, String path) {
+    long before = 0;
+    for (Chunk c : sorted(chunks)) {
+      if (c.error() != null) {
+        throw new IllegalArgumentException("'" + key + "' " + c.errorFile() + ", row " + (before + c.errorRow())
+            + " of the split (in read order), " + c.error());
+      }
+      before += c.count();
+    }
+    if (before == 0) {
+      throw new IllegalArgumentException("'" + key + "' " + path + " holds no examples (an empty split)");
+    }
+    return before;
   }
 
   private static boolean integer(DataType t) {
@@ -162,9 +238,22 @@ public final class DataReader {
 
   private enum Kind { UBYTE, INTEGER, FLOAT, IMAGE }
 
-  /** Rows of one partition, converted; {@code error} (with its row in the partition and file) stops it. */
-  private record Chunk(int partition, int count, byte[] pixels, float[] values, int[] labels, String error,
-      long errorRow, String errorFile) implements Serializable {}
+  /**
+   * Rows of one partition, converted, with each example's digest ({@link Fingerprints#example});
+   * {@code error} (with its row in the partition and file) stops it.
+   */
+  private record Chunk(int partition, int count, byte[] pixels, float[] values, int[] labels, byte[] digests,
+      String error, long errorRow, String errorFile) implements Serializable {
+
+    /** Without the values: what the driver needs to check and fingerprint the split. */
+    Chunk meta() {
+      return new Chunk(partition, count, new byte[0], new float[0], new int[0], digests, error, errorRow, errorFile);
+    }
+
+    LabeledImages images(int[] shape, int classes, Normalization n, byte[] fingerprint) {
+      return new LabeledImages(count, shape[0], shape[1], shape[2], classes, pixels, values, labels, n, fingerprint);
+    }
+  }
 
   /** Executor side: one partition's rows to a {@link Chunk}, stopping at the first bad row. */
   private record Convert(Kind kind, int[] shape, int classes, boolean resize, String column, String labelColumn)
@@ -189,11 +278,12 @@ public final class DataReader {
           problem = "column '" + column + "': the image " + e.getMessage();
         }
         if (problem != null) {
-          return List.of(new Chunk(partition, 0, new byte[0], new float[0], new int[0], problem, row, file)).iterator();
+          return List.of(new Chunk(partition, 0, new byte[0], new float[0], new int[0], new byte[0], problem, row, file))
+              .iterator();
         }
         out.labels.add(((Number) r.get(1)).intValue());
       }
-      return List.of(out.chunk(partition)).iterator();
+      return List.of(out.chunk(partition, f)).iterator();
     }
 
     private String label(Row r) {
@@ -269,9 +359,17 @@ public final class DataReader {
       values[size++] = v;
     }
 
-    Chunk chunk(int partition) {
-      return new Chunk(partition, labels.size, bytes ? Arrays.copyOf(pixels, size) : new byte[0],
-          bytes ? new float[0] : Arrays.copyOf(values, size), labels.toArray(), null, -1, null);
+    Chunk chunk(int partition, int f) {
+      byte[] px = bytes ? Arrays.copyOf(pixels, size) : new byte[0];
+      float[] vs = bytes ? new float[0] : Arrays.copyOf(values, size);
+      int[] ys = labels.toArray();
+      java.security.MessageDigest sha = Fingerprints.sha256();
+      byte[] digests = new byte[Fingerprints.DIGEST * ys.length];
+      for (int e = 0; e < ys.length; e++) {
+        System.arraycopy(Fingerprints.example(px, vs, e, f, ys[e], sha), 0, digests, e * Fingerprints.DIGEST,
+            Fingerprints.DIGEST);
+      }
+      return new Chunk(partition, ys.length, px, vs, ys, digests, null, -1, null);
     }
   }
 
@@ -291,24 +389,11 @@ public final class DataReader {
     }
   }
 
-  /** The chunks, in partition order, as one dataset; the first error (in read order) refused. */
-  private static LabeledImages assemble(List<Chunk> chunks, int[] shape, int classes, boolean bytes,
-      Normalization n, String key, String path, List<String> classNames) {
-    List<Chunk> ordered = new ArrayList<>(chunks);
-    ordered.sort(java.util.Comparator.comparingInt(Chunk::partition));
-    long before = 0;
-    int count = 0;
-    for (Chunk c : ordered) {
-      if (c.error() != null) {
-        throw new IllegalArgumentException("'" + key + "' " + c.errorFile() + ", row " + (before + c.errorRow())
-            + " of the split (in read order), " + c.error());
-      }
-      before += c.count();
-      count = Math.addExact(count, c.count());
-    }
-    if (count == 0) {
-      throw new IllegalArgumentException("'" + key + "' " + path + " holds no examples (an empty split)");
-    }
+  /** The checked chunks, in partition order, as one dataset with the given fingerprint. */
+  private static LabeledImages assemble(List<Chunk> chunks, int[] shape, int classes, boolean bytes, Normalization n,
+      byte[] fingerprint) {
+    List<Chunk> ordered = sorted(chunks);
+    int count = Math.toIntExact(ordered.stream().mapToLong(Chunk::count).sum());
     int f = shape[0] * shape[1] * shape[2];
     byte[] pixels = new byte[bytes ? Math.multiplyExact(count, f) : 0];
     float[] values = new float[bytes ? 0 : Math.multiplyExact(count, f)];
@@ -323,9 +408,7 @@ public final class DataReader {
       System.arraycopy(c.labels(), 0, labels, at, c.count());
       at += c.count();
     }
-    LabeledImages raw = new LabeledImages(count, shape[0], shape[1], shape[2], classes, pixels, values, labels, n,
-        new byte[32]);
-    return raw.with(n, Fingerprints.of(raw, n, classNames));
+    return new LabeledImages(count, shape[0], shape[1], shape[2], classes, pixels, values, labels, n, fingerprint);
   }
 
   // ----------------------------------------------------------------------------------------- image folders
@@ -451,8 +534,12 @@ public final class DataReader {
       System.arraycopy(order.get(i).values(), 0, pixels, i * f, f);
       labels[i] = classes.indexOf(order.get(i).folder());
     }
-    Chunk one = new Chunk(0, count, pixels, new float[0], labels, null, -1, null);
-    return assemble(List.of(one), shape, classes.size(), true, spec.normalize().orElse(Normalization.UNIT), key,
-        dir, classes);
+    LabeledImages raw = new LabeledImages(count, shape[0], shape[1], shape[2], classes.size(), pixels, new float[0],
+        labels, Normalization.UNIT, new byte[32]);
+    Normalization n = spec.normalize().orElse(Normalization.UNIT);
+    if (count == 0) {
+      throw new IllegalArgumentException("'" + key + "' " + dir + " holds no examples (an empty split)");
+    }
+    return raw.with(n, Fingerprints.of(raw, n, classes));
   }
 }

@@ -1,6 +1,7 @@
 package io.modelpress.spark;
 
 import io.modelpress.data.LabeledImages;
+import io.modelpress.measure.ClassificationMetrics;
 import io.modelpress.plan.PlannedTrial;
 import io.modelpress.plan.TrialGroups;
 import io.modelpress.plan.SweepPlan;
@@ -50,7 +51,15 @@ public final class SparkSweepRunner {
    * distillation trials need (null when no trial distills).
    */
   public record Inputs(byte[] modelBytes, byte[] modelFingerprint, LabeledImages eval, LabeledImages train,
-      int evalBatch, LatencySpec latency, Architecture architecture, TrialEvaluator.Students students) {
+      int evalBatch, LatencySpec latency, Architecture architecture, TrialEvaluator.Students students,
+      org.apache.spark.api.java.JavaPairRDD<Integer, LabeledImages> shards) {
+
+    /** With the evaluation set broadcast whole. */
+    public Inputs(byte[] modelBytes, byte[] modelFingerprint, LabeledImages eval, LabeledImages train, int evalBatch,
+        LatencySpec latency, Architecture architecture, TrialEvaluator.Students students) {
+      this(modelBytes, modelFingerprint, eval, train, evalBatch, latency, architecture, students, null);
+    }
+
     public Inputs {
       java.util.Objects.requireNonNull(modelBytes, "modelBytes");
       java.util.Objects.requireNonNull(modelFingerprint, "modelFingerprint");
@@ -95,6 +104,7 @@ public final class SparkSweepRunner {
     private final byte[] fingerprint;
     private final int evalBatch;
     private final int features; // inputs per example: sizes the students when tasks are scheduled
+    private final org.apache.spark.api.java.JavaPairRDD<Integer, LabeledImages> shards; // null: eval broadcast whole
     private final org.apache.spark.util.LongAccumulator done;
     private final org.apache.spark.util.LongAccumulator workDone;
     private volatile Map<Integer, Long> work = Map.of();
@@ -126,6 +136,7 @@ public final class SparkSweepRunner {
       this.students = students == null ? null : jsc.broadcast(students);
       this.fingerprint = in.modelFingerprint();
       this.evalBatch = evalBatch;
+      this.shards = in.shards();
       this.features = eval.features();
       this.done = jsc.sc().longAccumulator("modelpress trials done");
       this.workDone = jsc.sc().longAccumulator("modelpress work done");
@@ -141,7 +152,9 @@ public final class SparkSweepRunner {
      */
     public List<TrialResult> run(List<PlannedTrial> trials) {
       List<TrialResult> results;
-      if (!latency.enabled()) {
+      if (shards != null) {
+        results = sharded(trials);
+      } else if (!latency.enabled()) {
         results = new ArrayList<>(evaluate(grouped(trials), (ev, t) -> ev.evaluate(t, executorName())).collect());
       } else {
         // the compressed models stay on the executors (spilling to disk) between the two stages
@@ -170,6 +183,44 @@ public final class SparkSweepRunner {
       }
       results.sort(Comparator.comparingInt(r -> r.trial().index()));
       return results;
+    }
+
+    /**
+     * A batch whose test split is in shards: the trials are compressed and measured as usual (their
+     * quality on the split's head), their compressed models kept; then every (trial, shard) pair counts its
+     * correct predictions per class ({@link CountShard}), the counts are summed per trial, and the sums
+     * replace the head's accuracy, precision, recall and F1: exactly what the whole split broadcast gives.
+     */
+    private List<TrialResult> sharded(List<PlannedTrial> trials) {
+      JavaRDD<TrialEvaluator.Kept> kept = evaluate(grouped(trials), (ev, t) -> ev.evaluateKeeping(t, executorName()))
+          .persist(StorageLevel.MEMORY_AND_DISK_SER());
+      try {
+        List<TrialResult> results = new ArrayList<>(kept.map(TrialEvaluator.Kept::result).collect());
+        for (TrialResult r : results) {
+          if (r.isOk() && r.trial().spec().distill().isPresent()) {
+            throw new IllegalArgumentException("trial " + r.trial().trialId() + " distills, and a test split evaluated "
+                + "in shards (above 'evaluation.broadcast-limit-mb') does not take students yet; raise the limit");
+          }
+        }
+        jsc.setJobDescription("modelpress: count " + results.size() + " trials on " + shards.getNumPartitions()
+            + " test shards");
+        Map<Integer, ClassificationMetrics.Counts> counts = kept.filter(k -> k.model() != null)
+            .mapToPair(k -> new Tuple2<>(k.result().trial().index(), k.model()))
+            .cartesian(shards)
+            .mapPartitionsToPair(new CountShard(model, trainData, fingerprint, evalBatch))
+            .reduceByKey(ClassificationMetrics.Counts::plus)
+            .collectAsMap();
+        results.replaceAll(r -> r.isOk() ? r.withMetrics(counts.get(r.trial().index()).metrics()) : r);
+        if (latency.enabled()) {
+          Map<String, Latency> measured = measureLatency(kept);
+          results.replaceAll(r -> measured.containsKey(r.trial().trialId())
+              ? r.withLatency(measured.get(r.trial().trialId())) : r);
+          keepForms(results, kept);
+        }
+        return results;
+      } finally {
+        kept.unpersist(false);
+      }
     }
 
     /**
@@ -459,6 +510,43 @@ public final class SparkSweepRunner {
         }
       } finally {
         EvaluatorPool.release(key, ev);
+      }
+      return out.iterator();
+    }
+  }
+
+  /**
+   * Per (trial, shard) pair: the trial's compressed model on the shard's examples, as per-class counts. An
+   * evaluator per shard, made in the task and dropped after it, so an executor holds one shard at a time.
+   */
+  private static final class CountShard implements org.apache.spark.api.java.function.PairFlatMapFunction<
+      Iterator<Tuple2<Tuple2<Integer, io.modelpress.compress.CompressedModel>, Tuple2<Integer, LabeledImages>>>,
+      Integer, ClassificationMetrics.Counts> {
+    private final Broadcast<byte[]> model;
+    private final Broadcast<LabeledImages> train;
+    private final byte[] fingerprint;
+    private final int batch;
+
+    CountShard(Broadcast<byte[]> model, Broadcast<LabeledImages> train, byte[] fingerprint, int batch) {
+      this.model = model;
+      this.train = train;
+      this.fingerprint = fingerprint;
+      this.batch = batch;
+    }
+
+    @Override
+    public Iterator<Tuple2<Integer, ClassificationMetrics.Counts>> call(
+        Iterator<Tuple2<Tuple2<Integer, io.modelpress.compress.CompressedModel>, Tuple2<Integer, LabeledImages>>> pairs) {
+      List<Tuple2<Integer, ClassificationMetrics.Counts>> out = new ArrayList<>();
+      TrialEvaluator ev = null;
+      int shard = -1;
+      while (pairs.hasNext()) {
+        var p = pairs.next();
+        if (ev == null || p._2()._1() != shard) {
+          shard = p._2()._1();
+          ev = EvaluatorPool.create(model.value(), p._2()._2(), train == null ? null : train.value(), fingerprint, batch);
+        }
+        out.add(new Tuple2<>(p._1()._1(), ev.counts(p._1()._2())));
       }
       return out.iterator();
     }

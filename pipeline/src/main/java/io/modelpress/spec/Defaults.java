@@ -19,6 +19,9 @@ public final class Defaults {
   public static final int EVAL_BATCH_SIZE = 10_000;
   /** 0: every trial of the search space; n > 0: the base and n others drawn at random. */
   public static final int SAMPLE = 0;
+
+  /** A test split larger than this (MiB, as held in memory) is evaluated in shards instead of broadcast. */
+  public static final double BROADCAST_LIMIT_MB = 256;
   /** The objectives when latency is not measured (or an evolve block breeds from them). */
   public static final List<Objective> OBJECTIVES = List.of(
       new Objective("accuracy", true), new Objective("encoded_bytes", false), new Objective("macs", false));

@@ -22,13 +22,14 @@ public record SweepSpec(
     int evalBatchSize,
     int sample,
     LatencySpec latency,
-    Optional<String> devices) {
+    Optional<String> devices,
+    double broadcastLimitMb) {
 
   /** Every trial of the search space (no random sampling), latency not measured, explicit objectives. */
   public SweepSpec(String name, long seed, ModelSpec model, DatasetSpec dataset, List<SearchBlock> search,
       List<Objective> objectives, String output, int evalBatchSize) {
     this(name, seed, model, dataset, search, Optional.of(objectives), output, evalBatchSize, Defaults.SAMPLE,
-        LatencySpec.OFF, Optional.empty());
+        LatencySpec.OFF, Optional.empty(), Defaults.BROADCAST_LIMIT_MB);
   }
 
   public SweepSpec {
@@ -51,6 +52,8 @@ public record SweepSpec(
     }
     SpecException.require(sample >= 0, "sample", sample, ">= 0 (0: every trial)");
     SpecException.require(evalBatchSize >= 1, "eval-batch-size", evalBatchSize, ">= 1");
+    SpecException.require(broadcastLimitMb > 0 && Double.isFinite(broadcastLimitMb), "evaluation.broadcast-limit-mb",
+        broadcastLimitMb, "a number of MiB > 0");
     boolean evolves = search.stream().anyMatch(b -> b instanceof SearchBlock.Evolve);
     for (Objective o : explicitObjectives.orElse(List.of())) {
       if (o.metric().startsWith("latency_") && !latency.enabled()) {
@@ -78,25 +81,25 @@ public record SweepSpec(
   /** This sweep with other search blocks (allocations resolved). */
   public SweepSpec withSearch(List<SearchBlock> blocks) {
     return new SweepSpec(name, seed, model, dataset, blocks, explicitObjectives, output, evalBatchSize, sample, latency,
-        devices);
+        devices, broadcastLimitMb);
   }
 
   /** This sweep with these objectives, as if configured. */
   public SweepSpec withObjectives(List<Objective> o) {
     return new SweepSpec(name, seed, model, dataset, search, Optional.of(o), output, evalBatchSize, sample, latency,
-        devices);
+        devices, broadcastLimitMb);
   }
 
   /** This sweep with other latency settings. */
   public SweepSpec withLatency(LatencySpec l) {
     return new SweepSpec(name, seed, model, dataset, search, explicitObjectives, output, evalBatchSize, sample, l,
-        devices);
+        devices, broadcastLimitMb);
   }
 
   /** This sweep on another dataset. */
   public SweepSpec withDataset(DatasetSpec d) {
     return new SweepSpec(name, seed, model, d, search, explicitObjectives, output, evalBatchSize, sample, latency,
-        devices);
+        devices, broadcastLimitMb);
   }
 
   /**

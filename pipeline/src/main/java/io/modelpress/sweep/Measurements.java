@@ -64,6 +64,13 @@ public record Measurements(
     return new Measurements(q, size, energyEstimateUj, timings, workloads, latency);
   }
 
+  /** A copy whose accuracy, macro precision, recall, F1 and examples are {@code m}'s (the validation kept). */
+  public Measurements withMetrics(io.modelpress.measure.ClassificationMetrics m) {
+    Quality q = new Quality(m.accuracy(), quality.accuracyDrop(), m.macroPrecision(), m.macroRecall(), m.macroF1(),
+        m.examples(), quality.validationAccuracy(), quality.validationExamples());
+    return new Measurements(q, size, energyEstimateUj, timings, workloads, latency);
+  }
+
   /** A copy holding the latency measured in the sweep's latency stage. */
   public Measurements withLatency(Latency l) {
     return new Measurements(quality, size, energyEstimateUj, timings, workloads, l);

@@ -87,6 +87,12 @@ public final class TrialResult implements Serializable {
         executor, measuredIn) : this;
   }
 
+  /** A successful result with its quality measured on the whole test split in shards (failed ones as they are). */
+  public TrialResult withMetrics(io.modelpress.measure.ClassificationMetrics m) {
+    return isOk() ? new TrialResult(trial, status, errorClass, errorMessage, measurements.withMetrics(m), executor,
+        measuredIn) : this;
+  }
+
   /** A successful result with its measured latency added (failed results are returned as they are). */
   public TrialResult withLatency(Latency l) {
     return isOk() ? new TrialResult(trial, status, errorClass, errorMessage, measurements.withLatency(l), executor,

@@ -92,7 +92,7 @@ class SweepConfigParserTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
-      unknown top key   | version: 1\\nmodle: {zoo: mlp-64-64}                     | unknown key 'modle'; valid keys at the top level: dataset, devices, eval-batch-size, latency, model, name, nightly, objectives, output, sample, search, seed, version
+      unknown top key   | version: 1\\nmodle: {zoo: mlp-64-64}                     | unknown key 'modle'; valid keys at the top level: dataset, devices, eval-batch-size, evaluation, latency, model, name, nightly, objectives, output, sample, search, seed, version
       missing version   | name: x                                                   | missing key 'version' in t.yaml; add 'version: 1' as the first line
       wrong version     | version: 2                                                | 'version' is set to 2 but this modelpress reads version 1
       seed not a number | version: 1\\nseed: abc                                     | 'seed' is set to "abc" but must be an integer
@@ -184,6 +184,10 @@ class SweepConfigParserTest {
       SweepSpec back = SweepConfigParser.parse(ConfigWriter.json(s), "json");
       assertThat(back).as(ds).isEqualTo(s);
     }
+    SweepSpec limited = SweepConfigParser.parse(MINIMAL + "evaluation: {broadcast-limit-mb: 0.5}\n", "t.yaml");
+    assertThat(limited.broadcastLimitMb()).isEqualTo(0.5);
+    assertThat(SweepConfigParser.parse(ConfigWriter.json(limited), "json")).isEqualTo(limited);
+    assertThat(SweepConfigParser.parse(MINIMAL, "t.yaml").broadcastLimitMb()).isEqualTo(256);
     var d = SweepConfigParser.parse(MINIMAL.replace("dataset: mnist", "dataset: {format: parquet, train: a, test: b, "
         + "image: png, shape: [3, 32, 32], normalize: {scale: 0.5, mean: [0.1, 0.2, 0.3], std: [1, 2, 4]}}"), "t").dataset();
     assertThat(d.label()).isEqualTo("label");

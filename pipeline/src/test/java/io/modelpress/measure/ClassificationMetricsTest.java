@@ -27,6 +27,28 @@ class ClassificationMetricsTest {
   }
 
   @Test
+  void countsOfShardsSumToTheWholeSetsMetricsExactly() {
+    java.util.Random r = new java.util.Random(11);
+    int n = 1000;
+    int[] y = new int[n];
+    int[] p = new int[n];
+    for (int i = 0; i < n; i++) {
+      y[i] = r.nextInt(7);
+      p[i] = r.nextInt(10) < 6 ? y[i] : r.nextInt(7);
+    }
+    int[] cuts = {0, 13, 400, 401, 1000};
+    ClassificationMetrics.Counts sum = null;
+    for (int s = 0; s + 1 < cuts.length; s++) {
+      var c = ClassificationMetrics.Counts.of(java.util.Arrays.copyOfRange(y, cuts[s], cuts[s + 1]),
+          java.util.Arrays.copyOfRange(p, cuts[s], cuts[s + 1]), 7);
+      sum = sum == null ? c : c.plus(sum); // in another order than the examples'
+    }
+    // exactly equal, not just close: the shards' metrics must be the broadcast path's
+    assertThat(sum.metrics()).isEqualTo(ClassificationMetrics.of(y, p, 7));
+    assertThat(sum.metrics().examples()).isEqualTo(n);
+  }
+
+  @Test
   void refusesMismatchedOrOutOfRangeInput() {
     assertThatThrownBy(() -> ClassificationMetrics.of(new int[] {0}, new int[] {0, 1}, 2))
         .hasMessage("1 labels but 2 predictions");
