@@ -147,8 +147,8 @@ public final class DataReader {
     Convert convert = new Convert(kind, shape, classes, spec.resize(), column, spec.label());
     Normalization n = spec.normalize().orElse(kind == Kind.FLOAT ? Normalization.IDENTITY : Normalization.UNIT);
     boolean bytes = kind == Kind.UBYTE || kind == Kind.IMAGE;
-    org.apache.spark.api.java.JavaRDD<Chunk> chunks = rows.javaRDD().mapPartitionsWithIndex(convert, true)
-        .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK_SER());
+    org.apache.spark.api.java.JavaRDD<Chunk> chunks = partitioned(spark, df, rows, shape, bytes)
+        .mapPartitionsWithIndex(convert, true).persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK_SER());
     boolean kept = false;
     try {
       // first the partitions' sizes, errors and example digests only: the values stay on the executors
@@ -171,6 +171,44 @@ public final class DataReader {
     } finally {
       if (!kept) {
         chunks.unpersist(false);
+      }
+    }
+  }
+
+  /** In-memory bytes a partition of the converted values should hold at most: a shard an executor can take. */
+  static final long PARTITION_TARGET = 64L << 20;
+
+  /**
+   * The rows' RDD, read in partitions of at most {@link #PARTITION_TARGET} bytes once converted: files
+   * compress (Fashion-MNIST repeated: 12× on disk), so Spark's 128 MB of file per partition could be a
+   * gigabyte of values. Smaller files per partition keep the order: Spark packs its sorted file list
+   * consecutively whatever the size.
+   */
+  private static org.apache.spark.api.java.JavaRDD<Row> partitioned(SparkSession spark, Dataset<Row> df,
+      Dataset<Row> rows, int[] shape, boolean bytes) {
+    long inMemory = df.count() * shape[0] * shape[1] * shape[2] * (bytes ? 1L : 4L);
+    long onDisk = 0;
+    try {
+      for (String f : df.inputFiles()) {
+        Path p = new Path(f);
+        onDisk += p.getFileSystem(spark.sparkContext().hadoopConfiguration()).getFileStatus(p).getLen();
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot list " + Arrays.toString(df.inputFiles()) + ": " + StorageErrors.explain(e));
+    }
+    String key = "spark.sql.files.maxPartitionBytes";
+    scala.Option<String> before = spark.conf().getOption(key);
+    long max = inMemory <= PARTITION_TARGET ? -1 : Math.max(1 << 20, onDisk * PARTITION_TARGET / inMemory);
+    if (max > 0 && max < spark.sessionState().conf().filesMaxPartitionBytes()) {
+      spark.conf().set(key, max); // read when the scan is planned, below
+    }
+    try {
+      return rows.javaRDD();
+    } finally {
+      if (before.isDefined()) {
+        spark.conf().set(key, before.get());
+      } else {
+        spark.conf().unset(key);
       }
     }
   }
