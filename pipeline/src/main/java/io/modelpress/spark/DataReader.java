@@ -283,6 +283,9 @@ public final class DataReader {
   private record Chunk(int partition, int count, byte[] pixels, float[] values, int[] labels, byte[] digests,
       String error, long errorRow, String errorFile) implements Serializable {
 
+    /** Chunks a partition may be cut into: {@code partition} is the Spark partition × this + the chunk's index. */
+    static final int PER_PARTITION = 4096;
+
     /** Without the values: what the driver needs to check and fingerprint the split. */
     Chunk meta() {
       return new Chunk(partition, count, new byte[0], new float[0], new int[0], digests, error, errorRow, errorFile);
@@ -293,7 +296,14 @@ public final class DataReader {
     }
   }
 
-  /** Executor side: one partition's rows to a {@link Chunk}, stopping at the first bad row. */
+  /** Values a chunk holds at most, in bytes: a partition of any size is cut into chunks of this, one at a time. */
+  static final long CHUNK_TARGET = 16L << 20;
+
+  /**
+   * Executor side: one partition's rows to {@link Chunk}s of at most {@link #CHUNK_TARGET} bytes of values,
+   * made one at a time as Spark asks for them (so a task holds one chunk, whatever the partition's size),
+   * stopping at the first bad row.
+   */
   private record Convert(Kind kind, int[] shape, int classes, boolean resize, String column, String labelColumn)
       implements org.apache.spark.api.java.function.Function2<Integer, Iterator<Row>, Iterator<Chunk>> {
 
@@ -301,27 +311,46 @@ public final class DataReader {
     public Iterator<Chunk> call(Integer partition, Iterator<Row> it) {
       int f = shape[0] * shape[1] * shape[2];
       boolean bytes = kind == Kind.UBYTE || kind == Kind.IMAGE;
-      Growing out = new Growing(bytes, f);
-      long row = 0;
-      for (; it.hasNext(); row++) {
-        Row r = it.next();
-        String file = r.getString(2);
-        String problem = null;
-        try {
-          problem = label(r);
-          if (problem == null) {
-            problem = values(r, out, f);
+      int perChunk = (int) Math.max(1, CHUNK_TARGET / ((long) f * (bytes ? 1 : 4)));
+      return new Iterator<>() {
+        int sub;
+        boolean stopped;
+
+        @Override
+        public boolean hasNext() {
+          return !stopped && (sub == 0 || it.hasNext());
+        }
+
+        @Override
+        public Chunk next() {
+          if (sub >= Chunk.PER_PARTITION - 1) {
+            throw new IllegalStateException("partition " + partition + " has more than " + Chunk.PER_PARTITION
+                + " chunks; read the data in more partitions");
           }
-        } catch (IllegalArgumentException e) {
-          problem = "column '" + column + "': the image " + e.getMessage();
+          int key = partition * Chunk.PER_PARTITION + sub++;
+          Growing out = new Growing(bytes, f, perChunk);
+          long row = 0;
+          for (; it.hasNext() && out.labels.size < perChunk; row++) {
+            Row r = it.next();
+            String file = r.getString(2);
+            String problem = null;
+            try {
+              problem = label(r);
+              if (problem == null) {
+                problem = values(r, out, f);
+              }
+            } catch (IllegalArgumentException e) {
+              problem = "column '" + column + "': the image " + e.getMessage();
+            }
+            if (problem != null) {
+              stopped = true;
+              return new Chunk(key, 0, new byte[0], new float[0], new int[0], new byte[0], problem, row, file);
+            }
+            out.labels.add(((Number) r.get(1)).intValue());
+          }
+          return out.chunk(key, f);
         }
-        if (problem != null) {
-          return List.of(new Chunk(partition, 0, new byte[0], new float[0], new int[0], new byte[0], problem, row, file))
-              .iterator();
-        }
-        out.labels.add(((Number) r.get(1)).intValue());
-      }
-      return List.of(out.chunk(partition, f)).iterator();
+      };
     }
 
     private String label(Row r) {
@@ -371,10 +400,11 @@ public final class DataReader {
     int size;
     final IntList labels = new IntList();
 
-    Growing(boolean bytes, int f) {
+    Growing(boolean bytes, int f, int perChunk) {
       this.bytes = bytes;
-      this.pixels = new byte[bytes ? f * 64 : 0];
-      this.values = new float[bytes ? 0 : f * 64];
+      int start = f * Math.min(perChunk, 64);
+      this.pixels = new byte[bytes ? start : 0];
+      this.values = new float[bytes ? 0 : start];
     }
 
     void add(byte[] image) {
