@@ -147,8 +147,13 @@ public final class DataReader {
     Convert convert = new Convert(kind, shape, classes, spec.resize(), column, spec.label());
     Normalization n = spec.normalize().orElse(kind == Kind.FLOAT ? Normalization.IDENTITY : Normalization.UNIT);
     boolean bytes = kind == Kind.UBYTE || kind == Kind.IMAGE;
-    org.apache.spark.api.java.JavaRDD<Chunk> chunks = partitioned(spark, df, rows, shape, bytes)
-        .mapPartitionsWithIndex(convert, true).persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK_SER());
+    long inMemory = df.count() * shape[0] * shape[1] * shape[2] * (bytes ? 1L : 4L);
+    // a split too large to broadcast is too large for the executors' storage memory too: it waits on disk,
+    // read a shard at a time by each batch's counting stage
+    org.apache.spark.storage.StorageLevel level = inMemory > limitMb * (1 << 20)
+        ? org.apache.spark.storage.StorageLevel.DISK_ONLY() : org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK_SER();
+    org.apache.spark.api.java.JavaRDD<Chunk> chunks = partitioned(spark, df, rows, inMemory)
+        .mapPartitionsWithIndex(convert, true).persist(level);
     boolean kept = false;
     try {
       // first the partitions' sizes, errors and example digests only: the values stay on the executors
@@ -185,8 +190,7 @@ public final class DataReader {
    * consecutively whatever the size.
    */
   private static org.apache.spark.api.java.JavaRDD<Row> partitioned(SparkSession spark, Dataset<Row> df,
-      Dataset<Row> rows, int[] shape, boolean bytes) {
-    long inMemory = df.count() * shape[0] * shape[1] * shape[2] * (bytes ? 1L : 4L);
+      Dataset<Row> rows, long inMemory) {
     long onDisk = 0;
     try {
       for (String f : df.inputFiles()) {
