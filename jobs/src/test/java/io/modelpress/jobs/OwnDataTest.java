@@ -258,7 +258,7 @@ class OwnDataTest extends CliTestBase {
       assertThat(r.code()).as(r.err() + r.out()).isZero();
       if (run[0].equals("shards")) {
         // 2000 examples × 784 bytes = 1.5 MiB > 0.5 MiB; Spark packs the four small files into two or more partitions
-        assertThat(r.out()).containsPattern("test split: 2000 examples in ([2-9]|[1-9][0-9]+) shards on the executors");
+        assertThat(r.out()).containsPattern("test split: 2000 examples in ([2-9]|[1-9][0-9]+) partitions on the executors");
       }
     }
     Map<String, Map<String, Object>> byRun = new HashMap<>();
