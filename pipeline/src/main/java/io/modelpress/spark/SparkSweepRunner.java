@@ -15,7 +15,6 @@ import java.util.HashMap;
 import java.util.Map;
 import io.modelpress.compress.CompressedModel;
 import io.modelpress.runtime.Architecture;
-import io.modelpress.runtime.CompiledModel;
 import io.modelpress.runtime.LatencyMeter;
 import io.modelpress.spec.LatencySpec;
 import io.modelpress.runtime.Latency;
@@ -148,7 +147,7 @@ public final class SparkSweepRunner {
 
     /**
      * Evaluates trials (a batch of the plan); results in plan order, {@code accuracy_drop} not yet set.
-     * With latency on, a second stage measures the successful trials' latency ({@link MeasureLatency}).
+     * With latency on, a second stage measures the successful trials' latency ({@link LatencyTasks.MeasureLatency}).
      */
     public List<TrialResult> run(List<PlannedTrial> trials) {
       List<TrialResult> results;
@@ -225,7 +224,7 @@ public final class SparkSweepRunner {
 
     /**
      * The latency stage: one partition per executor, and on each executor one measurement at a time
-     * ({@link MeasureLatency#MEASURING}), so a timed run never shares its executor with another.
+     * ({@link LatencyTasks.MeasureLatency#MEASURING}), so a timed run never shares its executor with another.
      */
     private Map<String, Latency> measureLatency(JavaRDD<TrialEvaluator.Kept> kept) {
       int executors = Math.max(1, jsc.sc().statusTracker().getExecutorInfos().length - 1); // minus the driver
@@ -234,7 +233,7 @@ public final class SparkSweepRunner {
       for (Tuple2<String, Latency> t : kept.filter(k -> k.model() != null)
           .map(k -> new Tuple2<>(k.result().trial().trialId(), new Tuple2<>(k.model(), k.architecture())))
           .repartition(executors)
-          .mapPartitions(new MeasureLatency(arch, data, latency))
+          .mapPartitions(new LatencyTasks.MeasureLatency(arch, data, latency))
           .collect()) {
         out.put(t._1(), t._2());
       }
@@ -308,7 +307,7 @@ public final class SparkSweepRunner {
       }
       jsc.setJobDescription("modelpress: confirm the latency of " + models.size() + " frontier candidates");
       for (Tuple2<String, Latency.Confirmed> t : jsc.parallelize(models, 1)
-          .mapPartitions(new ConfirmLatency(arch, data, latency, rounds)).collect()) {
+          .mapPartitions(new LatencyTasks.ConfirmLatency(arch, data, latency, rounds)).collect()) {
         out.put(t._1(), t._2());
       }
       return out;
@@ -380,90 +379,6 @@ public final class SparkSweepRunner {
     R apply(TrialEvaluator evaluator, PlannedTrial trial);
   }
 
-  /** The executor side of the latency stage: compile each model for the runtime and time it. */
-  private static final class MeasureLatency
-      implements FlatMapFunction<Iterator<Tuple2<String, Tuple2<CompressedModel, Architecture>>>, Tuple2<String, Latency>> {
-    /** Held while timing: one measurement per executor JVM at a time, whatever the task slots. */
-    static final Object MEASURING = new Object();
-    /** Input rows the timed runs cycle through (real evaluation images). */
-    static final int ROWS = 256;
-
-    private final Architecture arch;
-    private final Broadcast<LabeledImages> data;
-    private final LatencySpec spec;
-
-    MeasureLatency(Architecture arch, Broadcast<LabeledImages> data, LatencySpec spec) {
-      this.arch = arch;
-      this.data = data;
-      this.spec = spec;
-    }
-
-    @Override
-    public Iterator<Tuple2<String, Latency>> call(Iterator<Tuple2<String, Tuple2<CompressedModel, Architecture>>> models) {
-      LabeledImages images = data.value();
-      int rows = Math.min(ROWS, images.count());
-      float[] x = images.features(0, rows);
-      List<Tuple2<String, Latency>> out = new ArrayList<>();
-      while (models.hasNext()) {
-        Tuple2<String, Tuple2<CompressedModel, Architecture>> m = models.next();
-        Latency l;
-        try {
-          synchronized (MEASURING) { // compiling allocates too: nothing of another measurement overlaps a timing
-            // a student runs as its own architecture; every other trial as the run's model
-            Architecture a = m._2()._2() != null ? m._2()._2() : arch;
-            CompiledModel compiled = CompiledModel.compile(m._2()._1(), a, CompiledModel.Mode.AUTO);
-            l = LatencyMeter.measure(compiled, x, rows, spec, executorName());
-          }
-        } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
-          l = Latency.failed(executorName(), e.getMessage() == null ? e.getClass().getName() : e.getMessage());
-        }
-        out.add(new Tuple2<>(m._1(), l));
-      }
-      return out.iterator();
-    }
-  }
-
-  /** The executor side of {@link Session#confirm}: compile every candidate, then time them interleaved. */
-  private static final class ConfirmLatency implements
-      FlatMapFunction<Iterator<Tuple2<String, Tuple2<CompressedModel, Architecture>>>, Tuple2<String, Latency.Confirmed>> {
-    private final Architecture arch;
-    private final Broadcast<LabeledImages> data;
-    private final LatencySpec spec;
-    private final int rounds;
-
-    ConfirmLatency(Architecture arch, Broadcast<LabeledImages> data, LatencySpec spec, int rounds) {
-      this.arch = arch;
-      this.data = data;
-      this.spec = spec;
-      this.rounds = rounds;
-    }
-
-    @Override
-    public Iterator<Tuple2<String, Latency.Confirmed>> call(
-        Iterator<Tuple2<String, Tuple2<CompressedModel, Architecture>>> models) {
-      LabeledImages images = data.value();
-      int rows = Math.min(MeasureLatency.ROWS, images.count());
-      float[] x = images.features(0, rows);
-      List<String> ids = new ArrayList<>();
-      List<CompiledModel> compiled = new ArrayList<>();
-      while (models.hasNext()) {
-        Tuple2<String, Tuple2<CompressedModel, Architecture>> m = models.next();
-        Architecture a = m._2()._2() != null ? m._2()._2() : arch;
-        ids.add(m._1());
-        compiled.add(CompiledModel.compile(m._2()._1(), a, CompiledModel.Mode.AUTO));
-      }
-      List<Latency.Confirmed> got;
-      synchronized (MeasureLatency.MEASURING) {
-        got = LatencyMeter.interleaved(compiled, x, rows, spec, rounds, executorName());
-      }
-      List<Tuple2<String, Latency.Confirmed>> out = new ArrayList<>();
-      for (int i = 0; i < ids.size(); i++) {
-        out.add(new Tuple2<>(ids.get(i), got.get(i)));
-      }
-      return out.iterator();
-    }
-  }
-
   /** The executor side: borrow an evaluator, run the partition's trials, give it back. */
   private static final class EvaluatePartition<R> implements FlatMapFunction<Iterator<PlannedTrial>, R> {
     private final String key;
@@ -515,47 +430,10 @@ public final class SparkSweepRunner {
     }
   }
 
-  /**
-   * Per (trial, shard) pair: the trial's compressed model on the shard's examples, as per-class counts. An
-   * evaluator per shard, made in the task and dropped after it, so an executor holds one shard at a time.
-   */
-  private static final class CountShard implements org.apache.spark.api.java.function.PairFlatMapFunction<
-      Iterator<Tuple2<Tuple2<Integer, io.modelpress.compress.CompressedModel>, Tuple2<Integer, LabeledImages>>>,
-      Integer, ClassificationMetrics.Counts> {
-    private final Broadcast<byte[]> model;
-    private final Broadcast<LabeledImages> train;
-    private final byte[] fingerprint;
-    private final int batch;
-
-    CountShard(Broadcast<byte[]> model, Broadcast<LabeledImages> train, byte[] fingerprint, int batch) {
-      this.model = model;
-      this.train = train;
-      this.fingerprint = fingerprint;
-      this.batch = batch;
-    }
-
-    @Override
-    public Iterator<Tuple2<Integer, ClassificationMetrics.Counts>> call(
-        Iterator<Tuple2<Tuple2<Integer, io.modelpress.compress.CompressedModel>, Tuple2<Integer, LabeledImages>>> pairs) {
-      List<Tuple2<Integer, ClassificationMetrics.Counts>> out = new ArrayList<>();
-      TrialEvaluator ev = null;
-      int shard = -1;
-      while (pairs.hasNext()) {
-        var p = pairs.next();
-        if (ev == null || p._2()._1() != shard) {
-          shard = p._2()._1();
-          ev = EvaluatorPool.create(model.value(), p._2()._2(), train == null ? null : train.value(), fingerprint, batch);
-        }
-        out.add(new Tuple2<>(p._1()._1(), ev.counts(p._1()._2())));
-      }
-      return out.iterator();
-    }
-  }
-
   private static volatile String executorName;
 
   /** host/executor-id of this JVM (looked up once: the host name lookup can be slow). */
-  private static String executorName() {
+  static String executorName() {
     String n = executorName;
     if (n == null) {
       n = lookUpExecutorName();
