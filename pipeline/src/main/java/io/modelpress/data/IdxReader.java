@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.zip.GZIPInputStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -31,7 +30,7 @@ public final class IdxReader {
    * @param classes labels must be in [0, classes)
    */
   public static LabeledImages read(Path images, Path labels, int limit, int classes, Configuration conf) {
-    MessageDigest sha = sha256();
+    MessageDigest sha = Fingerprints.sha256();
     byte[] pixels;
     int count;
     int rows;
@@ -128,13 +127,5 @@ public final class IdxReader {
       return new IllegalArgumentException("IDX file " + path + " is not valid gzip: " + e.getMessage());
     }
     return new IllegalArgumentException("cannot read IDX file " + path + ": " + StorageErrors.explain(e));
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

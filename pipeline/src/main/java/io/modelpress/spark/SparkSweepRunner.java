@@ -203,9 +203,11 @@ public final class SparkSweepRunner {
         }
         jsc.setJobDescription("modelpress: count " + results.size() + " trials on " + shards.getNumPartitions()
             + " test shards");
-        Map<Integer, ClassificationMetrics.Counts> counts = kept.filter(k -> k.model() != null)
-            .mapToPair(k -> new Tuple2<>(k.result().trial().index(), k.model()))
-            .cartesian(shards)
+        // shards outside, the batch's models inside (one partition): a task reads its shards once and makes one
+        // evaluator per shard, not one per (trial, shard) pair
+        var models = kept.filter(k -> k.model() != null)
+            .mapToPair(k -> new Tuple2<>(k.result().trial().index(), k.model())).coalesce(1);
+        Map<Integer, ClassificationMetrics.Counts> counts = shards.cartesian(models)
             .mapPartitionsToPair(new CountShard(model, trainData, fingerprint, evalBatch))
             .reduceByKey(ClassificationMetrics.Counts::plus)
             .collectAsMap();
