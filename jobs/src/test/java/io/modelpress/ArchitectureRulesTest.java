@@ -46,9 +46,17 @@ class ArchitectureRulesTest {
   @Test
   void thePureAlgorithmsImportNeitherSparkNorDl4jNorTheModelBackend() {
     noClasses().that().resideInAnyPackage("io.modelpress.plan..", "io.modelpress.pareto..", "io.modelpress.compress..",
-        "io.modelpress.encode..", "io.modelpress.runtime..")
+        "io.modelpress.encode..", "io.modelpress.runtime..", "io.modelpress.onnx..")
         .should().dependOnClassesThat().resideInAnyPackage("org.apache.spark..", "org.deeplearning4j..", "org.nd4j..",
             "io.modelpress.model.dl4j..", "io.modelpress.spark..")
+        .check(classes);
+  }
+
+  @Test
+  void onnxProtobufOnlyInTheOnnxPackage() {
+    noClasses().that().resideOutsideOfPackage("io.modelpress.onnx..")
+        .should().dependOnClassesThat().resideInAnyPackage("ai.onnx.proto..", "com.google.protobuf..", "ai.onnxruntime..")
+        .because("ONNX files are read and written in one place; the rest sees Architecture and ModelWeights")
         .check(classes);
   }
 

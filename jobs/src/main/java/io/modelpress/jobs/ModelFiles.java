@@ -7,6 +7,7 @@ import io.modelpress.data.LabeledImages;
 import io.modelpress.model.Backend;
 import io.modelpress.model.ModelStore;
 import io.modelpress.model.Network;
+import io.modelpress.onnx.OnnxImport;
 import io.modelpress.spec.DatasetSpec;
 import io.modelpress.spec.ModelSpec;
 import java.io.PrintStream;
@@ -32,6 +33,9 @@ public final class ModelFiles {
     if (model instanceof ModelSpec.Saved s) {
       return ModelStore.read(s.path(), hadoop);
     }
+    if (model instanceof ModelSpec.Onnx o) {
+      return imported(o, ModelStore.read(o.path(), hadoop), backend);
+    }
     ModelSpec.Zoo z = (ModelSpec.Zoo) model;
     LabeledImages train = trainData.get();
     return ModelStore.cachedZoo(z, train, Datasets.cacheDir(), () -> {
@@ -39,6 +43,19 @@ public final class ModelFiles {
           train.count(), dataset, z.train().epochs(), z.train().batchSize(), z.train().seed());
       return backend.trainer().train(z.name(), z.train(), train, Progress.epochs(out, z.train().epochs())).save();
     });
+  }
+
+  /**
+   * The backend's saved form of the ONNX model {@code onnx}: imported, built and saved (so that trial ids are
+   * content-addressed like those of any saved model); what the importer refuses is a user error naming the file.
+   */
+  static byte[] imported(ModelSpec.Onnx model, byte[] onnx, Backend backend) {
+    try {
+      OnnxImport.Imported in = OnnxImport.read(onnx);
+      return backend.build(in.architecture(), in.weights()).save();
+    } catch (IllegalArgumentException e) {
+      throw new UserError("'model.onnx' is set to " + model.path() + " but " + e.getMessage());
+    }
   }
 
   /** The network of {@code model} from its bytes; a file that is no model is a user error naming its path. */
@@ -56,6 +73,6 @@ public final class ModelFiles {
 
   /** "zoo:NAME" or the path: the runs table's {@code model}. */
   static String describe(ModelSpec m) {
-    return m instanceof ModelSpec.Zoo z ? "zoo:" + z.name() : ((ModelSpec.Saved) m).path();
+    return m.describe();
   }
 }

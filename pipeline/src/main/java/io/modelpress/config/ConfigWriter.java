@@ -102,6 +102,8 @@ public final class ConfigWriter {
     ObjectNode model = o.putObject("model");
     if (spec instanceof ModelSpec.Saved saved) {
       model.put("path", saved.path());
+    } else if (spec instanceof ModelSpec.Onnx onnx) {
+      model.put("onnx", onnx.path());
     } else {
       ModelSpec.Zoo z = (ModelSpec.Zoo) spec;
       model.put("zoo", z.name());

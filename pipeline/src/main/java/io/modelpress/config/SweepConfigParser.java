@@ -137,15 +137,19 @@ public final class SweepConfigParser {
   }
 
   static ModelSpec model(Node m, long seed) {
-    m.requireKeys("zoo", "path", "train");
-    if (m.has("zoo") == m.has("path")) {
-      throw new ConfigException("'model' needs exactly one of 'zoo' (one of " + Zoo.NAMES + ") or 'path' (a saved DL4J model)");
+    m.requireKeys("zoo", "path", "onnx", "train");
+    if ((m.has("zoo") ? 1 : 0) + (m.has("path") ? 1 : 0) + (m.has("onnx") ? 1 : 0) != 1) {
+      throw new ConfigException("'model' needs exactly one of 'zoo' (one of " + Zoo.NAMES + "), 'path' (a saved DL4J "
+          + "model) or 'onnx' (an ONNX file)");
+    }
+    if (!m.has("zoo") && m.has("train")) {
+      throw new ConfigException("'model.train' applies to 'model.zoo' only; remove it or use 'zoo'");
     }
     if (m.has("path")) {
-      if (m.has("train")) {
-        throw new ConfigException("'model.train' applies to 'model.zoo' only; remove it or use 'zoo'");
-      }
       return new ModelSpec.Saved(m.get("path").asText());
+    }
+    if (m.has("onnx")) {
+      return new ModelSpec.Onnx(m.get("onnx").asText());
     }
     String zoo = m.get("zoo").asText();
     if (!Zoo.NAMES.contains(zoo)) {

@@ -10,6 +10,12 @@ public interface Backend {
   /** Restores a saved network; bytes that are not one are an {@link IllegalArgumentException} saying so. */
   Network restore(byte[] saved);
 
+  /**
+   * A network computing {@code architecture} with {@code weights} (an imported model): trainable like a zoo
+   * model, its last layer the softmax output. Refuses, in one line, what the backend cannot build.
+   */
+  Network build(io.modelpress.runtime.Architecture architecture, io.modelpress.weights.ModelWeights weights);
+
   Trainer trainer();
 
   /**

@@ -30,7 +30,10 @@ public final class CompiledModel {
     }
   }
 
-  private static final List<String> ACTIVATIONS = List.of("relu", "identity", "tanh", "sigmoid", "softmax");
+  private static final List<String> ACTIVATIONS = List.of("relu", "relu6", "lrelu", "identity", "tanh", "sigmoid",
+      "softmax");
+  /** The slope of {@code lrelu} below zero: DL4J's ActivationLReLU default and PyTorch's LeakyReLU default. */
+  public static final float LEAKY_SLOPE = 0.01f;
 
   /** One layer: its kernel, then its activation (identity for pooling). */
   private record Step(Kernel kernel, String activation) {}
@@ -237,6 +240,16 @@ public final class CompiledModel {
       case "relu" -> {
         for (int i = 0; i < rows * width; i++) {
           y[i] = Math.max(0f, y[i]);
+        }
+      }
+      case "relu6" -> {
+        for (int i = 0; i < rows * width; i++) {
+          y[i] = Math.min(6f, Math.max(0f, y[i]));
+        }
+      }
+      case "lrelu" -> {
+        for (int i = 0; i < rows * width; i++) {
+          y[i] = y[i] < 0f ? LEAKY_SLOPE * y[i] : y[i];
         }
       }
       case "tanh" -> {

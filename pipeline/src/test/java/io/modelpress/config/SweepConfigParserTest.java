@@ -102,7 +102,8 @@ class SweepConfigParserTest {
       unknown scope     | BASE\\n  - prune: {scope: channel, sparsities: 0.5}        | 'search[1].prune.scope' is set to "channel" but must be one of [layer, global, threshold, single-layer]
       unknown scheme    | BASE\\n  - quantize: {bits: 4, scheme: log}                | 'search[1].quantize.scheme' is set to "log" but must be one of [symmetric, affine]
       unknown zoo       | version: 1\\nmodel: {zoo: resnet}\\ndataset: mnist           | 'model.zoo' is set to "resnet" but must be one of [mlp-64-64, lenet-300-100, lenet5, mlp-1200-1200]
-      zoo and path      | version: 1\\nmodel: {zoo: mlp-64-64, path: m.zip}          | 'model' needs exactly one of 'zoo' (one of [mlp-64-64, lenet-300-100, lenet5, mlp-1200-1200]) or 'path' (a saved DL4J model)
+      zoo and path      | version: 1\\nmodel: {zoo: mlp-64-64, path: m.zip}          | 'model' needs exactly one of 'zoo' (one of [mlp-64-64, lenet-300-100, lenet5, mlp-1200-1200]), 'path' (a saved DL4J model) or 'onnx' (an ONNX file)
+      onnx and train    | version: 1\\nmodel: {onnx: m.onnx, train: {epochs: 2}}   | 'model.train' applies to 'model.zoo' only; remove it or use 'zoo'
       unknown dataset   | version: 1\\nmodel: {zoo: mlp-64-64}\\ndataset: cifar        | 'dataset.name' is set to "cifar" but must be one of [mnist, fashion-mnist] (other data: 'format: parquet' or 'format: image-folder' with 'train' and 'test')
       no format         | version: 1\\nmodel: {zoo: mlp-64-64}\\ndataset: {train: a, test: b} | 'dataset.format' is missing; with 'train' and 'test' it must be one of [parquet, image-folder]
       no shape          | version: 1\\nmodel: {zoo: mlp-64-64}\\ndataset: {format: parquet, train: a, test: b, features: x} | 'dataset.shape' is missing; format parquet needs [C, H, W], e.g. 'shape: [1, 28, 28]'

@@ -1,12 +1,22 @@
 package io.modelpress.model.dl4j;
 
 import io.modelpress.runtime.Architecture;
+import io.modelpress.weights.LayerWeights;
+import io.modelpress.weights.ModelWeights;
 import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
@@ -15,7 +25,10 @@ import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
-/** A DL4J network's layer sequence as the pure-Java runtime executes it ({@link Architecture}). */
+/**
+ * A DL4J network's layer sequence as the pure-Java runtime executes it ({@link Architecture}), and the
+ * inverse: the DL4J configuration of an architecture and its weights (an imported ONNX model).
+ */
 final class Dl4jArchitecture {
 
   private Dl4jArchitecture() {}
@@ -76,6 +89,57 @@ final class Dl4jArchitecture {
       return new Architecture((int) p.getNumChannels(), (int) p.getInputHeight(), (int) p.getInputWidth(), ops);
     }
     return new Architecture(1, 1, inputSize, ops);
+  }
+
+  /**
+   * The DL4J configuration that computes {@code arch} with layers of {@code w}'s shapes and names: convolution,
+   * subsampling and dense layers, the last an output layer with softmax and cross-entropy (so the network
+   * trains, fine-tunes and distils like a zoo model).
+   */
+  static MultiLayerConfiguration config(Architecture arch, ModelWeights w) {
+    NeuralNetConfiguration.ListBuilder b = new NeuralNetConfiguration.Builder().seed(0).updater(new Adam(1e-3))
+        .weightInit(WeightInit.XAVIER).list();
+    int k = 0;
+    int pool = 0;
+    for (Architecture.Op op : arch.ops()) {
+      if (op instanceof Architecture.Pool p) {
+        b.layer(new SubsamplingLayer.Builder(p.max() ? PoolingType.MAX : PoolingType.AVG).name("pool" + (++pool))
+            .kernelSize(p.kernelH(), p.kernelW()).stride(p.strideH(), p.strideW()).padding(p.padH(), p.padW())
+            .convolutionMode(p.same() ? ConvolutionMode.Same : ConvolutionMode.Truncate)
+            .avgPoolIncludePadInDivisor(p.padInDivisor()).build());
+        continue;
+      }
+      LayerWeights l = w.layers().get(k++);
+      if (op instanceof Architecture.Conv c) {
+        int[] s = l.shape();
+        b.layer(new ConvolutionLayer.Builder(s[2], s[3]).name(l.name()).nIn(s[1]).nOut(s[0])
+            .stride(c.strideH(), c.strideW()).padding(c.padH(), c.padW())
+            .convolutionMode(c.same() ? ConvolutionMode.Same : ConvolutionMode.Truncate)
+            .activation(activation(c.activation())).build());
+      } else if (k == w.layers().size()) {
+        b.layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name(l.name()).nIn(l.shape()[0])
+            .nOut(l.shape()[1]).activation(Activation.SOFTMAX).build());
+      } else {
+        b.layer(new DenseLayer.Builder().name(l.name()).nIn(l.shape()[0]).nOut(l.shape()[1])
+            .activation(activation(((Architecture.Dense) op).activation())).build());
+      }
+    }
+    b.setInputType(arch.height() == 1 && arch.channels() == 1 && !(arch.ops().get(0) instanceof Architecture.Conv)
+        ? InputType.feedForward(arch.width()) : InputType.convolutionalFlat(arch.height(), arch.width(), arch.channels()));
+    return b.build();
+  }
+
+  private static Activation activation(String name) {
+    return switch (name) {
+      case "relu" -> Activation.RELU;
+      case "relu6" -> Activation.RELU6;
+      case "lrelu" -> Activation.LEAKYRELU;
+      case "tanh" -> Activation.TANH;
+      case "sigmoid" -> Activation.SIGMOID;
+      case "identity" -> Activation.IDENTITY;
+      case "softmax" -> Activation.SOFTMAX;
+      default -> throw new IllegalArgumentException("no DL4J activation for '" + name + "'");
+    };
   }
 
   /** Refuses the settings of a convolution or subsampling layer that the runtime does not execute. */

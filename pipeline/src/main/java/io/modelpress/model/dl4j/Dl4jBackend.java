@@ -28,6 +28,15 @@ public final class Dl4jBackend implements Backend {
   }
 
   @Override
+  public Network build(io.modelpress.runtime.Architecture architecture, io.modelpress.weights.ModelWeights weights) {
+    MultiLayerNetwork net = new MultiLayerNetwork(Dl4jArchitecture.config(architecture, weights));
+    net.init();
+    Dl4jNetwork out = new Dl4jNetwork(net);
+    out.load(weights);
+    return out;
+  }
+
+  @Override
   public Trainer trainer() {
     return Dl4jTrainer.INSTANCE;
   }
