@@ -13,6 +13,8 @@ import io.modelpress.model.Backend;
 import io.modelpress.model.Backends;
 import io.modelpress.model.ModelStore;
 import io.modelpress.model.Network;
+import io.modelpress.onnx.OnnxExport;
+import io.modelpress.onnx.OnnxRunner;
 import io.modelpress.plan.PlannedTrial;
 import io.modelpress.plan.SweepPlanner;
 import io.modelpress.spark.DataReader;
@@ -55,8 +57,9 @@ final class ExportJob implements Callable<Integer> {
       + "(16 hex digits)")
   String trialId;
 
-  @Option(names = "--out", required = true, paramLabel = "FILE", description = "where to write the artifact (.mpz), "
-      + "any Hadoop path")
+  @Option(names = "--out", required = true, paramLabel = "FILE", description = "where to write the model, any Hadoop "
+      + "path: FILE.onnx writes ONNX (opset 13, checked by ONNX Runtime on the test set), any other name the .mpz "
+      + "artifact")
   String file;
 
   @Option(names = "--results", paramLabel = "DIR", defaultValue = Defaults.OUTPUT, description = "the results "
@@ -146,9 +149,15 @@ final class ExportJob implements Callable<Integer> {
         throw new IllegalStateException("the network restored from the artifact scores " + restoredAccuracy
             + ", the trial " + rowAccuracy + "; nothing exported");
       }
-      ModelStore.write(e.artifact(), file, hadoop);
-      out.printf(Locale.ROOT, "exported trial %s of run %s (%s): accuracy %.2f %% (as in its row), %d bytes -> %s%n",
-          trialId, runId, spec.method(), 100 * rowAccuracy, e.artifact().length, file);
+      if (file.endsWith(".onnx")) {
+        onnx(out, restored.architecture(), e.model(), test, restored.predict(restored.inputs(test), evalBatch),
+            rowAccuracy, file, hadoop);
+        out.printf(Locale.ROOT, "  trial %s of run %s (%s)%n", trialId, runId, spec.method());
+      } else {
+        ModelStore.write(e.artifact(), file, hadoop);
+        out.printf(Locale.ROOT, "exported trial %s of run %s (%s): accuracy %.2f %% (as in its row), %d bytes -> %s%n",
+            trialId, runId, spec.method(), 100 * rowAccuracy, e.artifact().length, file);
+      }
       if (dl4j != null) {
         ModelStore.write(restored.save(), dl4j, hadoop);
         out.printf(Locale.ROOT, "restored DL4J network (%d parameters) -> %s%n", restored.numParams(), dl4j);
@@ -159,6 +168,38 @@ final class ExportJob implements Callable<Integer> {
     } finally {
       spark.stop();
     }
+  }
+
+  /** The largest accuracy difference, in points, between ONNX Runtime on the exported file and the trial's row. */
+  static final double ONNX_TOLERANCE_POINTS = 0.1;
+
+  /**
+   * Writes the trial as ONNX after ONNX Runtime has run the file on the whole test set: refused (nothing
+   * written, exit 1) unless its accuracy is within {@link #ONNX_TOLERANCE_POINTS} of the row's.
+   */
+  private static void onnx(PrintStream out, io.modelpress.runtime.Architecture arch,
+      io.modelpress.compress.CompressedModel model, LabeledImages test, int[] trialPredictions, double rowAccuracy,
+      String file, Configuration hadoop) {
+    byte[] onnx = OnnxExport.write(arch, model, test.channels(), test.height(), test.width(),
+        io.modelpress.model.Versions.code());
+    int[] pred;
+    try (OnnxRunner runner = new OnnxRunner(onnx)) {
+      pred = runner.predict(test, 500);
+    }
+    double accuracy = ClassificationMetrics.of(test.labels(), pred, test.classes()).accuracy();
+    int differ = 0;
+    for (int i = 0; i < pred.length; i++) {
+      differ += pred[i] != trialPredictions[i] ? 1 : 0;
+    }
+    if (Math.abs(accuracy - rowAccuracy) * 100 > ONNX_TOLERANCE_POINTS) {
+      throw new IllegalStateException(String.format(Locale.ROOT, "ONNX Runtime scores the exported file %.2f %% but "
+          + "the trial's row says %.2f %% (more than %.1f point apart; %d of %d predictions differ); nothing exported",
+          100 * accuracy, 100 * rowAccuracy, ONNX_TOLERANCE_POINTS, differ, pred.length));
+    }
+    ModelStore.write(onnx, file, hadoop);
+    out.printf(Locale.ROOT, "exported ONNX (opset %d): ONNX Runtime accuracy %.2f %% on %d test images (row: %.2f %%; "
+        + "%d predictions differ from the trial's), %d bytes -> %s%n", OnnxExport.OPSET, 100 * accuracy, pred.length,
+        100 * rowAccuracy, differ, onnx.length, file);
   }
 
   private static Row one(SparkSession spark, String results, String table, org.apache.spark.sql.Column where,

@@ -1,0 +1,121 @@
+package io.modelpress.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.onnx.proto.OnnxMl;
+import io.modelpress.data.Datasets;
+import io.modelpress.data.LabeledImages;
+import io.modelpress.model.Backends;
+import io.modelpress.spec.DatasetSpec;
+import io.modelpress.spec.TrainSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code modelpress export --out FILE.onnx} for every kind of trial of a trained LeNet-5 and of the MLP: the file
+ * is checked here by ONNX Runtime (a session of the test's own) against the trial's row, and its weights are
+ * stored in their compressed coding (uint8 codes, float16), so quantized files are a fraction of the fp32 one.
+ */
+class OnnxExportTest extends CliTestBase {
+
+  @Test
+  void everyKindOfTrialExportsToOnnxThatOnnxRuntimeScoresAsItsRow() throws Exception {
+    Path lenet = SHARED.resolve("lenet5-trained.zip");
+    if (!Files.exists(lenet)) {
+      LabeledImages train = Datasets.train(new DatasetSpec("mnist", "", 2000, 0), new Configuration());
+      Files.write(lenet, Backends.dl4j().trainer().train("lenet5", new TrainSpec(1, 64, 1e-3, 1), train, (e, s) -> { })
+          .save());
+    }
+    Map<String, Long> sizes = new HashMap<>();
+    for (Path model : List.of(lenet, model)) {
+      String name = model == lenet ? "lenet5" : "mlp";
+      Path cfg = dir.resolve("onnx-export-" + name + ".yaml");
+      Files.writeString(cfg, """
+          version: 1
+          name: onnx-export
+          model: {path: "%s"}
+          dataset: {name: mnist, test-limit: 500, train-limit: 1000}
+          search:
+            - name: fp32
+              quantize: {bits: 32}
+            - name: pruned
+              prune: {scope: global, sparsities: 0.9}
+            - name: structured
+              prune: {structure: structured, sparsities: 0.5}
+            - name: int8
+              quantize: {bits: 8, granularity: per-channel}
+            - name: int4
+              quantize: {bits: 4, scheme: affine, granularity: per-tensor}
+            - name: shared
+              quantize: {method: [kmeans, power-of-two], bits: 4}
+            - name: half
+              quantize: {bits: 16}
+          """.formatted(model));
+      Path out = dir.resolve("onnx-export-" + name);
+      Run sweep = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", name, "--master",
+          "local[2]");
+      assertThat(sweep.code()).as(sweep.err()).isZero();
+      List<Row> trials;
+      SparkSession spark = reader();
+      trials = spark.read().parquet(out + "/trials").where("run_id = '" + name + "'").collectAsList();
+      assertThat(trials.size()).as("the base and eight trials").isEqualTo(9);
+      LabeledImages test = Datasets.test(new DatasetSpec("mnist", "", 0, 500), new Configuration());
+      for (Row t : trials) {
+        String block = t.getAs("block");
+        String method = t.getAs("method");
+        Path file = dir.resolve("onnx-export-" + name + "-" + t.getAs("trial_index") + ".onnx");
+        Run export = cli("export", "--run-id", name, "--trial-id", t.getAs("trial_id"), "--results", out.toString(),
+            "--out", file.toString());
+        assertThat(export.code()).as(block + " " + method + "\n" + export.err()).isZero();
+        assertThat(export.out()).contains("exported ONNX (opset 13): ONNX Runtime accuracy");
+        byte[] bytes = Files.readAllBytes(file);
+        sizes.put(name + "/" + block + "/" + method, (long) bytes.length);
+
+        // ONNX Runtime, in a session of the test's own, scores the file as the trial's row (the export's tolerance)
+        float[] y = OnnxModelTest.onnxRuntime(bytes, test.features(0, test.count()), test.count());
+        int correct = 0;
+        for (int e = 0; e < test.count(); e++) {
+          int best = 0;
+          for (int j = 1; j < 10; j++) {
+            best = y[e * 10 + j] > y[e * 10 + best] ? j : best;
+          }
+          correct += best == test.labels()[e] ? 1 : 0;
+        }
+        assertThat(Math.abs(correct / (double) test.count() - t.<Double>getAs("accuracy")))
+            .as(block + " " + method + " ONNX Runtime vs row").isLessThanOrEqualTo(0.001);
+
+        // the weights are stored in the trial's coding
+        OnnxMl.GraphProto g = OnnxMl.ModelProto.parseFrom(bytes).getGraph();
+        List<Integer> types = g.getInitializerList().stream().filter(i -> i.getName().contains(".weight"))
+            .map(OnnxMl.TensorProto::getDataType).distinct().toList();
+        int expected = switch (block) {
+          case "int8", "int4", "shared" -> OnnxMl.TensorProto.DataType.UINT8_VALUE;
+          case "half" -> OnnxMl.TensorProto.DataType.FLOAT16_VALUE;
+          default -> OnnxMl.TensorProto.DataType.FLOAT_VALUE;
+        };
+        assertThat(types).as(block + " weight initializer types (codebooks aside)")
+            .containsAnyOf(expected);
+        if (expected != OnnxMl.TensorProto.DataType.FLOAT_VALUE) {
+          assertThat(g.getInitializerList().stream().filter(i -> i.getDataType() == OnnxMl.TensorProto.DataType.FLOAT_VALUE)
+              .mapToLong(i -> i.getRawData().size()).sum()).as(block + ": float bytes are biases, scales and codebooks")
+              .isLessThan(bytes.length / 10);
+        }
+      }
+      spark.stop();
+    }
+    for (String name : List.of("lenet5", "mlp")) {
+      long fp32 = sizes.get(name + "/fp32/fp32");
+      assertThat(sizes.get(name + "/int8/uniform")).as(name + " int8 vs fp32").isLessThanOrEqualTo((long) (0.3 * fp32));
+      assertThat(sizes.get(name + "/half/fp16")).as(name + " fp16 vs fp32").isLessThanOrEqualTo((long) (0.55 * fp32));
+      assertThat(sizes.get(name + "/structured/magnitude-structured")).as(name + " structured vs fp32")
+          .isLessThan((long) (0.7 * fp32));
+    }
+  }
+}
