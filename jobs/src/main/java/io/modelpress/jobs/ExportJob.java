@@ -1,6 +1,7 @@
 package io.modelpress.jobs;
 
 import io.modelpress.cli.Cli;
+import io.modelpress.cli.JobFailed;
 import io.modelpress.cli.RunIds;
 import io.modelpress.cli.SparkSessions;
 import io.modelpress.cli.UserError;
@@ -69,6 +70,10 @@ final class ExportJob implements Callable<Integer> {
   @Option(names = "--dl4j", paramLabel = "FILE", description = "also write the DL4J network restored from the artifact")
   String dl4j;
 
+  @Option(names = "--tolerance", paramLabel = "POINTS", defaultValue = "0.1", description = "ONNX only: the largest "
+      + "accuracy difference, in points, between ONNX Runtime on the file and the trial's row; default: ${DEFAULT-VALUE}")
+  double tolerance;
+
   @Option(names = "--master", paramLabel = "URL", defaultValue = "local[1]", description = "Spark master; default: "
       + "${DEFAULT-VALUE}")
   String master;
@@ -81,12 +86,20 @@ final class ExportJob implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    return export(out, runId, trialId, file, results, dl4j, master);
+    if (!(tolerance >= 0) || tolerance > 100) {
+      throw new UserError("'--tolerance' is set to " + tolerance + " but must be in [0, 100] (accuracy points)");
+    }
+    return export(out, runId, trialId, file, results, dl4j, master, tolerance);
   }
 
   /** Exports trial {@code trialId} of run {@code runId} under {@code results} to {@code file}. */
   static int export(PrintStream out, String runId, String trialId, String file, String results, String dl4j,
       String master) {
+    return export(out, runId, trialId, file, results, dl4j, master, ONNX_TOLERANCE_POINTS);
+  }
+
+  static int export(PrintStream out, String runId, String trialId, String file, String results, String dl4j,
+      String master, double tolerance) {
     RunIds.check(runId);
     if (!TRIAL_ID.matcher(trialId).matches()) {
       throw new UserError("'--trial-id' is set to \"" + Cli.oneLine(trialId) + "\" but trial ids are 16 hex digits");
@@ -151,7 +164,10 @@ final class ExportJob implements Callable<Integer> {
       }
       if (file.endsWith(".onnx")) {
         onnx(out, restored.architecture(), e.model(), test, restored.predict(restored.inputs(test), evalBatch),
-            rowAccuracy, file, hadoop);
+            rowAccuracy, tolerance, file, hadoop, OnnxExport.int8(e.model())
+                ? DataReader.train(spark, config.dataset().withLimits(config.dataset().trainLimit() > 0
+                    ? Math.min(config.dataset().trainLimit(), OnnxExport.CALIBRATION_IMAGES)
+                    : OnnxExport.CALIBRATION_IMAGES, 0)) : null);
         out.printf(Locale.ROOT, "  trial %s of run %s (%s)%n", trialId, runId, spec.method());
       } else {
         ModelStore.write(e.artifact(), file, hadoop);
@@ -170,7 +186,7 @@ final class ExportJob implements Callable<Integer> {
     }
   }
 
-  /** The largest accuracy difference, in points, between ONNX Runtime on the exported file and the trial's row. */
+  /** The default largest accuracy difference, in points, between ONNX Runtime on the file and the trial's row. */
   static final double ONNX_TOLERANCE_POINTS = 0.1;
 
   /**
@@ -179,9 +195,9 @@ final class ExportJob implements Callable<Integer> {
    */
   private static void onnx(PrintStream out, io.modelpress.runtime.Architecture arch,
       io.modelpress.compress.CompressedModel model, LabeledImages test, int[] trialPredictions, double rowAccuracy,
-      String file, Configuration hadoop) {
+      double tolerance, String file, Configuration hadoop, LabeledImages calibration) {
     byte[] onnx = OnnxExport.write(arch, model, test.channels(), test.height(), test.width(),
-        io.modelpress.model.Versions.code());
+        io.modelpress.model.Versions.code(), calibration);
     int[] pred;
     try (OnnxRunner runner = new OnnxRunner(onnx)) {
       pred = runner.predict(test, 500);
@@ -191,14 +207,18 @@ final class ExportJob implements Callable<Integer> {
     for (int i = 0; i < pred.length; i++) {
       differ += pred[i] != trialPredictions[i] ? 1 : 0;
     }
-    if (Math.abs(accuracy - rowAccuracy) * 100 > ONNX_TOLERANCE_POINTS) {
-      throw new IllegalStateException(String.format(Locale.ROOT, "ONNX Runtime scores the exported file %.2f %% but "
-          + "the trial's row says %.2f %% (more than %.1f point apart; %d of %d predictions differ); nothing exported",
-          100 * accuracy, 100 * rowAccuracy, ONNX_TOLERANCE_POINTS, differ, pred.length));
+    boolean int8 = calibration != null;
+    if (Math.abs(accuracy - rowAccuracy) * 100 > tolerance) {
+      throw new JobFailed(String.format(Locale.ROOT, "ONNX Runtime scores the exported %sfile %.2f %% but the trial's "
+          + "row says %.2f %% (more than --tolerance %s point apart; %d of %d predictions differ); nothing exported",
+          int8 ? "int8 QDQ " : "", 100 * accuracy, 100 * rowAccuracy, tolerance, differ, pred.length)
+          + (int8 ? "; the row was evaluated with fp32 activations, the file quantizes them to uint8" : ""));
     }
     ModelStore.write(onnx, file, hadoop);
-    out.printf(Locale.ROOT, "exported ONNX (opset %d): ONNX Runtime accuracy %.2f %% on %d test images (row: %.2f %%; "
-        + "%d predictions differ from the trial's), %d bytes -> %s%n", OnnxExport.OPSET, 100 * accuracy, pred.length,
+    out.printf(Locale.ROOT, "exported ONNX (opset %d%s): ONNX Runtime accuracy %.2f %% on %d test images (row: %.2f %%; "
+        + "%d predictions differ from the trial's), %d bytes -> %s%n", OnnxExport.OPSET,
+        int8 ? ", int8 QDQ calibrated on " + Math.min(OnnxExport.CALIBRATION_IMAGES, calibration.count()) + " training images"
+            : "", 100 * accuracy, pred.length,
         100 * rowAccuracy, differ, onnx.length, file);
   }
 

@@ -17,7 +17,11 @@ import io.modelpress.runtime.Architecture;
 import io.modelpress.weights.LayerWeights;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import io.modelpress.data.LabeledImages;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Writes a compressed trial as an ONNX model (opset 13, IR 7) that ONNX Runtime and the mobile runtimes load:
@@ -43,13 +47,73 @@ public final class OnnxExport {
 
   /**
    * The ONNX bytes of {@code model} computed as {@code arch}, for inputs of {@code channels × height × width}
-   * (the dataset's shape: a dense-only model flattens it first).
+   * (the dataset's shape: a dense-only model flattens it first). When every weighted layer is 8-bit symmetric
+   * uniform and {@code calibration} is given, the int8 QDQ form ({@link #int8}) is written; otherwise each layer
+   * in its own coding.
    */
   public static byte[] write(Architecture arch, CompressedModel model, int channels, int height, int width,
-      String producerVersion) {
+      String producerVersion, LabeledImages calibration) {
+    if (calibration != null && int8(model)) {
+      List<String> probes = new ArrayList<>();
+      byte[] probe = graph(arch, model, channels, height, width, producerVersion, probes, null);
+      return graph(arch, model, channels, height, width, producerVersion, null, ranges(probe, probes, calibration));
+    }
+    return graph(arch, model, channels, height, width, producerVersion, null, null);
+  }
+
+  /**
+   * Whether the int8 QDQ form applies: every weighted layer 8-bit uniform with the symmetric scheme (codes
+   * 127 ± 127, so int8 weights with zero point 0, as ONNX Runtime's QLinearConv and QGemm need per channel).
+   */
+  public static boolean int8(CompressedModel model) {
+    for (LayerWeights l : model.weights().layers()) {
+      if (!(model.coding(l.name()) instanceof ValueCoding.Uniform u) || u.bits() != 8) {
+        return false;
+      }
+      for (int zp : u.zeroPoints()) {
+        if (zp != 127) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** Calibration images, at most this many, give each activation tensor's range (min and max, with 0 inside). */
+  public static final int CALIBRATION_IMAGES = 1024;
+
+  /** Min and max of every probed tensor over the calibration images, in ONNX Runtime. */
+  private static Map<String, float[]> ranges(byte[] probe, List<String> probes, LabeledImages calibration) {
+    Map<String, float[]> r = new HashMap<>();
+    for (String p : probes) {
+      r.put(p, new float[] {0f, 0f});
+    }
+    int n = Math.min(CALIBRATION_IMAGES, calibration.count());
+    try (OnnxRunner runner = new OnnxRunner(probe)) {
+      for (int from = 0; from < n; from += 256) {
+        Map<String, float[]> y = runner.all(calibration, from, Math.min(n, from + 256));
+        for (String p : probes) {
+          float[] mm = r.get(p);
+          for (float v : y.get(p)) {
+            mm[0] = Math.min(mm[0], v);
+            mm[1] = Math.max(mm[1], v);
+          }
+        }
+      }
+    }
+    return r;
+  }
+
+  /**
+   * The graph. {@code probes} non-null: float weights, and every tensor the int8 form quantizes is also a
+   * graph output (named into {@code probes}); {@code ranges} non-null: the int8 QDQ form with those ranges.
+   */
+  private static byte[] graph(Architecture arch, CompressedModel model, int channels, int height, int width,
+      String producerVersion, List<String> probes, Map<String, float[]> ranges) {
     GraphProto.Builder g = GraphProto.newBuilder().setName("modelpress");
     g.addInput(value(INPUT, new long[] {-1, channels, height, width}));
-    String x = INPUT;
+    Emitter e = new Emitter(g, probes, ranges);
+    String x = e.qdq(INPUT);
     boolean flat = false;
     List<LayerWeights> layers = model.weights().layers();
     int k = 0;
@@ -65,42 +129,153 @@ public final class OnnxExport {
           pool.addAttribute(integer("count_include_pad", p.padInDivisor() ? 1 : 0));
         }
         g.addNode(pool);
-        x = "pool" + n;
+        x = e.qdq("pool" + n);
         continue;
       }
       LayerWeights l = layers.get(k++);
       String name = l.name();
+      boolean last = k == layers.size();
       if (op instanceof Architecture.Conv c) {
-        String w = weight(g, l, model.coding(name), l.weights(), l.shape());
-        g.addInitializer(floats(name + ".bias", new long[] {l.bias().length}, bias(l)));
-        NodeProto.Builder conv = node("Conv", name, x, name + ".out").addInput(w).addInput(name + ".bias")
+        String w = e.weight(l, model.coding(name), l.weights(), l.shape(), x);
+        NodeProto.Builder conv = node("Conv", name, x, name + ".out").addInput(w).addInput(e.bias(l, bias(l), x))
             .addAttribute(ints("strides", c.strideH(), c.strideW()));
         window(conv, c.same(), c.padH(), c.padW());
         g.addNode(conv);
-        x = activation(g, name, c.activation(), name + ".out");
+        x = e.qdq(activation(g, name, c.activation(), name + ".out"));
         continue;
       }
       if (!flat) {
         g.addNode(node("Flatten", "flatten", x, "flat").addAttribute(integer("axis", 1)));
-        x = "flat";
+        x = e.qdq("flat");
         flat = true;
       }
       int in = l.shape()[0];
       int out = l.shape()[1];
       // LayerWeights keeps dense weights [in, out]; Gemm with transB = 1 takes [out, in] (PyTorch's layout)
-      String w = weight(g, l, transposedCoding(model.coding(name), in, out), transpose(l.weights(), in, out),
-          new int[] {out, in});
-      g.addInitializer(floats(name + ".bias", new long[] {out}, bias(l)));
-      g.addNode(node("Gemm", name, x, name + ".out").addInput(w).addInput(name + ".bias")
+      String w = e.weight(l, transposedCoding(model.coding(name), in, out), transpose(l.weights(), in, out),
+          new int[] {out, in}, x);
+      g.addNode(node("Gemm", name, x, name + ".out").addInput(w).addInput(e.bias(l, bias(l), x))
           .addAttribute(integer("transB", 1)));
-      x = activation(g, name, ((Architecture.Dense) op).activation(), name + ".out");
+      String a = ((Architecture.Dense) op).activation();
+      // the softmax reads the quantized logits (so the Gemm fuses); other activations are quantized after
+      x = a.equals("softmax") ? activation(g, name, a, e.qdq(name + ".out"))
+          : e.qdq(activation(g, name, a, name + ".out"));
+      if (last && a.equals("softmax")) {
+        break;
+      }
     }
     g.addNode(node("Identity", "output", x, OUTPUT));
     int classes = layers.get(layers.size() - 1).outChannels();
     g.addOutput(value(OUTPUT, new long[] {-1, classes}));
+    if (probes != null) {
+      for (String p : probes) {
+        g.addOutput(ValueInfoProto.newBuilder().setName(p).setType(TypeProto.newBuilder().setTensorType(
+            TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE))));
+      }
+    }
     return ModelProto.newBuilder().setIrVersion(7).setProducerName("modelpress").setProducerVersion(producerVersion)
         .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET)).setGraph(g).build()
         .toByteArray();
+  }
+
+  /** Writes weights, biases and activation quantization in one of the three modes of {@link #graph}. */
+  private static final class Emitter {
+    private final GraphProto.Builder g;
+    private final List<String> probes;
+    private final Map<String, float[]> ranges;
+    /** The scale of each quantized activation tensor (by the name of its dequantized form). */
+    private final Map<String, Float> scales = new HashMap<>();
+
+    Emitter(GraphProto.Builder g, List<String> probes, Map<String, float[]> ranges) {
+      this.g = g;
+      this.probes = probes;
+      this.ranges = ranges;
+    }
+
+    /**
+     * In the int8 form, QuantizeLinear then DequantizeLinear of tensor {@code x} (uint8, asymmetric, the range
+     * from calibration); returns the dequantized tensor. While probing, records {@code x}; otherwise {@code x}.
+     */
+    String qdq(String x) {
+      if (probes != null) {
+        probes.add(x);
+        return x;
+      }
+      if (ranges == null) {
+        return x;
+      }
+      float[] mm = ranges.get(x);
+      float scale = mm[1] > mm[0] ? (mm[1] - mm[0]) / 255f : 1f;
+      int zp = Math.max(0, Math.min(255, Math.round(-mm[0] / scale)));
+      g.addInitializer(floats(x + ".scale", new long[0], new float[] {scale}));
+      g.addInitializer(tensor(x + ".zero_point", TensorProto.DataType.UINT8, new long[0], new byte[] {(byte) zp}));
+      g.addNode(node("QuantizeLinear", x + ".quantize", x, x + ".q").addInput(x + ".scale").addInput(x + ".zero_point"));
+      g.addNode(node("DequantizeLinear", x + ".dequantize", x + ".q", x + ".dq").addInput(x + ".scale")
+          .addInput(x + ".zero_point"));
+      scales.put(x + ".dq", scale);
+      return x + ".dq";
+    }
+
+    /** The layer's weight tensor: int8 QDQ, or the coding's form, or float (probing). */
+    String weight(LayerWeights l, ValueCoding coding, float[] values, int[] shape, String input) {
+      if (probes != null) {
+        return OnnxExport.weight(g, l, new ValueCoding.Fp32(), values, shape);
+      }
+      if (ranges == null) {
+        return OnnxExport.weight(g, l, coding, values, shape);
+      }
+      ValueCoding.Uniform u = (ValueCoding.Uniform) coding;
+      String name = l.name() + ".weight";
+      byte[] q = new byte[u.codes().length];
+      for (int i = 0; i < q.length; i++) {
+        q[i] = (byte) (u.codes()[i] - 127);
+      }
+      long[] dims = new long[shape.length];
+      for (int d = 0; d < shape.length; d++) {
+        dims[d] = shape[d];
+      }
+      long[] per = u.perChannel() ? new long[] {u.scales().length} : new long[0];
+      g.addInitializer(tensor(name + ".int8", TensorProto.DataType.INT8, dims, q));
+      weightScales.put(l.name(), u.scales());
+      g.addInitializer(floats(name + ".scale", per, u.scales()));
+      g.addInitializer(tensor(name + ".zero_point", TensorProto.DataType.INT8, per, new byte[u.scales().length]));
+      NodeProto.Builder dq = node("DequantizeLinear", name + ".dequantize", name + ".int8", name)
+          .addInput(name + ".scale").addInput(name + ".zero_point");
+      if (u.perChannel()) {
+        dq.addAttribute(integer("axis", 0));
+      }
+      g.addNode(dq);
+      return name;
+    }
+
+    /**
+     * The layer's bias: float, or in the int8 form int32 codes with scale (input scale × weight scale) per output
+     * channel and zero point 0, as QLinearConv and QGemm take it.
+     */
+    String bias(LayerWeights l, float[] b, String input) {
+      String name = l.name() + ".bias";
+      if (ranges == null || probes != null) {
+        g.addInitializer(floats(name, new long[] {b.length}, b));
+        return name;
+      }
+      float sx = scales.get(input);
+      float[] ws = weightScales.get(l.name());
+      float[] s = new float[b.length];
+      ByteBuffer q = ByteBuffer.allocate(b.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+      for (int c = 0; c < b.length; c++) {
+        s[c] = sx * ws[ws.length == 1 ? 0 : c];
+        q.putInt(Math.round(b[c] / s[c]));
+      }
+      g.addInitializer(tensor(name + ".int32", TensorProto.DataType.INT32, new long[] {b.length}, q.array()));
+      g.addInitializer(floats(name + ".scale", new long[] {b.length}, s));
+      g.addInitializer(tensor(name + ".zero_point", TensorProto.DataType.INT32, new long[] {b.length},
+          new byte[b.length * 4]));
+      g.addNode(node("DequantizeLinear", name + ".dequantize", name + ".int32", name).addInput(name + ".scale")
+          .addInput(name + ".zero_point").addAttribute(integer("axis", 0)));
+      return name;
+    }
+
+    private final Map<String, float[]> weightScales = new HashMap<>();
   }
 
   private static float[] bias(LayerWeights l) {

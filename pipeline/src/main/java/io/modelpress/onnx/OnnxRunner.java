@@ -48,6 +48,24 @@ public final class OnnxRunner implements AutoCloseable {
     }
   }
 
+  /** Every output of the model for examples [from, to), by name, flattened. */
+  public Map<String, float[]> all(LabeledImages data, int from, int to) {
+    long[] dims = {to - from, data.channels(), data.height(), data.width()};
+    Map<String, float[]> out = new java.util.HashMap<>();
+    try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(data.features(from, to)), dims);
+        OrtSession.Result r = session.run(Map.of(input, t))) {
+      for (Map.Entry<String, ai.onnxruntime.OnnxValue> e : r) {
+        FloatBuffer b = ((OnnxTensor) e.getValue()).getFloatBuffer();
+        float[] v = new float[b.remaining()];
+        b.get(v);
+        out.put(e.getKey(), v);
+      }
+      return out;
+    } catch (OrtException e) {
+      throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);
+    }
+  }
+
   /** Top-1 class of every example of {@code data}, run in batches of {@code batch}. */
   public int[] predict(LabeledImages data, int batch) {
     int[] out = new int[data.count()];
