@@ -66,6 +66,30 @@ public final class OnnxRunner implements AutoCloseable {
     }
   }
 
+  /**
+   * Wall-clock milliseconds of {@code runs} inferences of one batch (the first {@code batch} examples of
+   * {@code data}) after {@code warmup} untimed ones, in order: the session's settings above (one thread, no
+   * spinning) are the usual ones for latency.
+   */
+  public double[] latencyMs(LabeledImages data, int batch, int warmup, int runs) {
+    long[] dims = {batch, data.channels(), data.height(), data.width()};
+    double[] ms = new double[runs];
+    try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(data.features(0, batch)), dims)) {
+      Map<String, OnnxTensor> in = Map.of(input, t);
+      for (int i = 0; i < warmup + runs; i++) {
+        long t0 = System.nanoTime();
+        try (OrtSession.Result r = session.run(in)) {
+          if (i >= warmup) {
+            ms[i - warmup] = (System.nanoTime() - t0) / 1e6;
+          }
+        }
+      }
+      return ms;
+    } catch (OrtException e) {
+      throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);
+    }
+  }
+
   /** Top-1 class of every example of {@code data}, run in batches of {@code batch}. */
   public int[] predict(LabeledImages data, int batch) {
     int[] out = new int[data.count()];
