@@ -111,7 +111,7 @@ public final class OnnxImport {
       List<NodeProto> nodes = graph.getNodeList();
       for (int i = 0; i < nodes.size(); i++) {
         NodeProto n = nodes.get(i);
-        if (layers.ended()) {
+        if (layers.ended() && !n.getOpType().equals("Identity") && !n.getOpType().equals("Dropout")) {
           throw new IllegalArgumentException(describe(n, i) + " follows the final Softmax; modelpress imports "
               + "classifiers whose Softmax, if any, is the last node");
         }

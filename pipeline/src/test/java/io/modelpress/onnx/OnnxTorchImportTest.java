@@ -59,6 +59,19 @@ class OnnxTorchImportTest {
     float[] ortProbs = softmaxOut ? ort : softmax(ort, 10);
     assertThat(maxAbsDiff(probs, ortProbs)).as("runtime vs ONNX Runtime probabilities").isLessThanOrEqualTo(1e-5);
 
+    // exported again by modelpress (fp32): ONNX Runtime computes the PyTorch file's probabilities, and the
+    // re-import gives back exactly the imported layers
+    byte[] again = OnnxExport.write(imported.architecture(), TrialCompressor.quantize(imported.weights(),
+        Optional.empty(), 0), 1, 28, 28, "test", null);
+    assertThat(maxAbsDiff(TorchModels.onnxRuntime(again, x, n, 1, 28, 28), ortProbs))
+        .as("ONNX Runtime on modelpress's export vs on PyTorch's").isLessThanOrEqualTo(1e-5);
+    OnnxImport.Imported back = OnnxImport.read(again);
+    assertThat(back.architecture()).isEqualTo(imported.architecture());
+    for (int k = 0; k < back.weights().layers().size(); k++) {
+      assertThat(back.weights().layers().get(k).weights()).isEqualTo(imported.weights().layers().get(k).weights());
+      assertThat(back.weights().layers().get(k).bias()).isEqualTo(imported.weights().layers().get(k).bias());
+    }
+
     int[] pred = net.predict(net.inputs(test), 500);
     int differ = 0;
     for (int i = 0; i < n; i++) {
