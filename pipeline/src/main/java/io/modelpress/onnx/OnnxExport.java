@@ -136,7 +136,7 @@ public final class OnnxExport {
       String name = l.name();
       boolean last = k == layers.size();
       if (op instanceof Architecture.Conv c) {
-        String w = e.weight(l, model.coding(name), l.weights(), l.shape(), x);
+        String w = e.weight(l, model.coding(name), l.weights(), l.shape());
         NodeProto.Builder conv = node("Conv", name, x, name + ".out").addInput(w).addInput(e.bias(l, bias(l), x))
             .addAttribute(ints("strides", c.strideH(), c.strideW()));
         window(conv, c.same(), c.padH(), c.padW());
@@ -153,7 +153,7 @@ public final class OnnxExport {
       int out = l.shape()[1];
       // LayerWeights keeps dense weights [in, out]; Gemm with transB = 1 takes [out, in] (PyTorch's layout)
       String w = e.weight(l, transposedCoding(model.coding(name), in, out), transpose(l.weights(), in, out),
-          new int[] {out, in}, x);
+          new int[] {out, in});
       g.addNode(node("Gemm", name, x, name + ".out").addInput(w).addInput(e.bias(l, bias(l), x))
           .addAttribute(integer("transB", 1)));
       String a = ((Architecture.Dense) op).activation();
@@ -217,7 +217,7 @@ public final class OnnxExport {
     }
 
     /** The layer's weight tensor: int8 QDQ, or the coding's form, or float (probing). */
-    String weight(LayerWeights l, ValueCoding coding, float[] values, int[] shape, String input) {
+    String weight(LayerWeights l, ValueCoding coding, float[] values, int[] shape) {
       if (probes != null) {
         return OnnxExport.weight(g, l, new ValueCoding.Fp32(), values, shape);
       }
