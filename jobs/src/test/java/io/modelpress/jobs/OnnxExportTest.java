@@ -94,14 +94,7 @@ class OnnxExportTest extends CliTestBase {
 
         // ONNX Runtime, in a session of the test's own, scores the file as the trial's row (the export's tolerance)
         float[] y = OnnxModelTest.onnxRuntime(bytes, test.features(0, test.count()), test.count());
-        int correct = 0;
-        for (int e = 0; e < test.count(); e++) {
-          int best = 0;
-          for (int j = 1; j < 10; j++) {
-            best = y[e * 10 + j] > y[e * 10 + best] ? j : best;
-          }
-          correct += best == test.labels()[e] ? 1 : 0;
-        }
+        int correct = OnnxModelTest.scored(y, test.labels())[0];
         assertThat(Math.abs(correct / (double) test.count() - t.<Double>getAs("accuracy")))
             .as(block + " " + method + " ONNX Runtime vs row").isLessThanOrEqualTo(Double.parseDouble(tolerance) / 100);
 

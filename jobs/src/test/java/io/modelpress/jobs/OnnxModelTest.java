@@ -48,18 +48,9 @@ class OnnxModelTest extends CliTestBase {
 
     LabeledImages test = Datasets.test(new DatasetSpec("mnist", "", 0, 1000), new Configuration());
     float[] logits = onnxRuntime(Files.readAllBytes(onnx), test.features(0, test.count()), test.count());
-    int correct = 0;
-    int nearTies = 0;
-    for (int e = 0; e < test.count(); e++) {
-      int best = 0;
-      for (int j = 1; j < 10; j++) {
-        best = logits[e * 10 + j] > logits[e * 10 + best] ? j : best;
-      }
-      correct += best == test.labels()[e] ? 1 : 0;
-      for (int j = 0; j < 10; j++) {
-        nearTies += j != best && logits[e * 10 + best] - logits[e * 10 + j] < 1e-4 ? 1 : 0;
-      }
-    }
+    int[] scored = scored(logits, test.labels());
+    int correct = scored[0];
+    int nearTies = scored[1];
     SparkSession spark = reader();
     var run = spark.read().parquet(out + "/runs").where("run_id = 'onnx'").first();
     // DL4J and ONNX Runtime agree to 1e-4 (OnnxTorchImportTest): the top-1 can differ only at such near-ties
@@ -114,6 +105,26 @@ class OnnxModelTest extends CliTestBase {
       assertThat(r.err().strip().lines().count()).as(r.err()).isEqualTo(1);
       assertThat(hasParquet(out)).as("case " + i + " wrote nothing").isFalse();
     }
+  }
+
+  /**
+   * {correct top-1 predictions, outputs within 1e-4 of their example's top one} of 10-class outputs {@code y}
+   * against {@code labels}.
+   */
+  static int[] scored(float[] y, int[] labels) {
+    int correct = 0;
+    int nearTies = 0;
+    for (int e = 0; e < labels.length; e++) {
+      int best = 0;
+      for (int j = 1; j < 10; j++) {
+        best = y[e * 10 + j] > y[e * 10 + best] ? j : best;
+      }
+      correct += best == labels[e] ? 1 : 0;
+      for (int j = 0; j < 10; j++) {
+        nearTies += j != best && y[e * 10 + best] - y[e * 10 + j] < 1e-4 ? 1 : 0;
+      }
+    }
+    return new int[] {correct, nearTies};
   }
 
   private static LayerWeights slice(LayerWeights l, int outputs) {
