@@ -13,11 +13,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * ONNX Runtime 1.29 crashes (SIGSEGV) creating a session in a process whose command line is longer than about
- * 4 KB; bin/modelpress's classpath alone is 18 KB, so the launcher passes it in an argument file. This test
- * starts JVMs with this module's real classpath (about as long) both ways and loads a model in each: the
- * argument file must work; the plain command line shows the crash the launcher avoids (if a newer ONNX Runtime
- * stops crashing, that line fails and the workaround can go).
+ * ONNX Runtime 1.29 crashed (SIGSEGV) creating a session in a process started with a command line longer than
+ * about 4 KB (bin/modelpress export exited 139). Measured on the development machine: 3.1 KB works, 4.0 KB
+ * crashes, and with an environment variable named CI set (as CI runs have) it does not crash at all, which
+ * is how tests could miss it. bin/modelpress's classpath alone is 18 KB, so the launcher passes it in an
+ * argument file. This test starts a JVM with this module's real classpath in an argument file, as the
+ * launcher does, and loads a model in ONNX Runtime; and checks the launcher's line.
  */
 class OnnxRunnerLaunchTest {
 
@@ -43,8 +44,6 @@ class OnnxRunnerLaunchTest {
     Path args = dir.resolve("classpath.args");
     Files.writeString(args, "-cp \"" + cp + "\"\n");
     assertThat(run(List.of("@" + args, OnnxRunnerLaunchTest.class.getName(), model.toString()))).isZero();
-    assertThat(run(List.of("-cp", cp, OnnxRunnerLaunchTest.class.getName(), model.toString())))
-        .as("ONNX Runtime 1.29 with a long command line (SIGSEGV is 139)").isNotZero();
 
     String launcher = Files.readString(Path.of("..", "bin", "modelpress"));
     assertThat(launcher).contains("\"@$CP_ARGS\" io.modelpress.cli.Cli \"$@\"");
@@ -54,7 +53,9 @@ class OnnxRunnerLaunchTest {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(args);
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    ProcessBuilder b = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    b.environment().remove("CI"); // a user's shell: CI hides the crash (above)
+    Process p = b.start();
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
     return p.exitValue();
   }
