@@ -129,7 +129,10 @@ public final class OnnxExport {
           pool.addAttribute(integer("count_include_pad", p.padInDivisor() ? 1 : 0));
         }
         g.addNode(pool);
-        x = e.qdq("pool" + n);
+        // a max-pool's outputs are some of its inputs: quantized with the input's parameters, ONNX Runtime runs it
+        // on the uint8 tensor (it keeps a float MaxPool between a DequantizeLinear and a QuantizeLinear of
+        // different scales)
+        x = p.max() ? e.qdqLike("pool" + n, x) : e.qdq("pool" + n);
         continue;
       }
       LayerWeights l = layers.get(k++);
@@ -146,7 +149,7 @@ public final class OnnxExport {
       }
       if (!flat) {
         g.addNode(node("Flatten", "flatten", x, "flat").addAttribute(integer("axis", 1)));
-        x = e.qdq("flat");
+        x = e.qdqLike("flat", x);
         flat = true;
       }
       int in = l.shape()[0];
@@ -183,6 +186,8 @@ public final class OnnxExport {
     private final GraphProto.Builder g;
     private final List<String> probes;
     private final Map<String, float[]> ranges;
+    /** The calibrated range each quantized activation tensor was quantized with (by its dequantized name). */
+    private final Map<String, float[]> rangeOf = new HashMap<>();
     /** The scale of each quantized activation tensor (by the name of its dequantized form). */
     private final Map<String, Float> scales = new HashMap<>();
 
@@ -197,6 +202,14 @@ public final class OnnxExport {
      * from calibration); returns the dequantized tensor. While probing, records {@code x}; otherwise {@code x}.
      */
     String qdq(String x) {
+      return qdqLike(x, null);
+    }
+
+    /**
+     * As {@link #qdq}, with the range of the quantized tensor {@code like} (a dequantized name) instead of
+     * {@code x}'s own, when {@code like} is not null and was quantized.
+     */
+    String qdqLike(String x, String like) {
       if (probes != null) {
         probes.add(x);
         return x;
@@ -204,7 +217,7 @@ public final class OnnxExport {
       if (ranges == null) {
         return x;
       }
-      float[] mm = ranges.get(x);
+      float[] mm = like != null && rangeOf.containsKey(like) ? rangeOf.get(like) : ranges.get(x);
       float scale = mm[1] > mm[0] ? (mm[1] - mm[0]) / 255f : 1f;
       int zp = Math.max(0, Math.min(255, Math.round(-mm[0] / scale)));
       g.addInitializer(floats(x + ".scale", new long[0], new float[] {scale}));
@@ -213,6 +226,7 @@ public final class OnnxExport {
       g.addNode(node("DequantizeLinear", x + ".dequantize", x + ".q", x + ".dq").addInput(x + ".scale")
           .addInput(x + ".zero_point"));
       scales.put(x + ".dq", scale);
+      rangeOf.put(x + ".dq", mm);
       return x + ".dq";
     }
 
