@@ -156,14 +156,14 @@ final class ExportJob implements Callable<Integer> {
       }
       // the reader restores a network that predicts exactly as the evaluated one did
       Network restored = ArtifactReader.restore(backend, e.artifact(), modelBytes);
-      double restoredAccuracy = ClassificationMetrics.of(test.labels(),
-          restored.predict(restored.inputs(test), evalBatch), test.classes()).accuracy();
+      int[] restoredPredictions = restored.predict(restored.inputs(test), evalBatch);
+      double restoredAccuracy = ClassificationMetrics.of(test.labels(), restoredPredictions, test.classes()).accuracy();
       if (restoredAccuracy != rowAccuracy) {
         throw new IllegalStateException("the network restored from the artifact scores " + restoredAccuracy
             + ", the trial " + rowAccuracy + "; nothing exported");
       }
       if (file.endsWith(".onnx")) {
-        onnx(out, restored.architecture(), e.model(), test, restored.predict(restored.inputs(test), evalBatch),
+        onnx(out, restored.architecture(), e.model(), test, restoredPredictions,
             rowAccuracy, tolerance, file, hadoop, OnnxExport.int8(e.model())
                 ? DataReader.train(spark, config.dataset().withLimits(config.dataset().trainLimit() > 0
                     ? Math.min(config.dataset().trainLimit(), OnnxExport.CALIBRATION_IMAGES)
