@@ -41,16 +41,22 @@ final class SummaryPrinter {
           .forEach(e -> out.printf(Locale.ROOT, "  latency   not measured: %s%n", e));
       out.println();
     }
-    out.printf(Locale.ROOT, "  %-16s %-30s %-26s %-24s %9s %8s %11s %7s %9s%n", "trial_id", "method", "prune", "quantize",
-        "accuracy", "drop", "encoded_B", "ratio", "b1_p50_ms");
+    // the estimated latency of the objectives, when one is (on its device), beside the measured figure
+    var est = o.objectives().stream().filter(io.modelpress.pareto.Objective::estimated).findFirst();
+    out.printf(Locale.ROOT, "  %-16s %-30s %-26s %-24s %9s %8s %11s %7s %9s%s%n", "trial_id", "method", "prune", "quantize",
+        "accuracy", "drop", "encoded_B", "ratio", "b1_p50_ms", est.map(e -> String.format(Locale.ROOT, " %9s", "est_ms"))
+        .orElse(""));
     for (TrialResult r : frontier) {
       Measurements m = r.measurements().orElseThrow();
       String prune = TrialText.prune(r.trial().spec());
       String quant = TrialText.quant(r.trial().spec());
       double lat = m.metric("latency_b1_p50_ms");
-      out.printf(Locale.ROOT, "  %-16s %-30s %-26s %-24s %8.2f%% %7.2f%% %11d %6.1fx %9s%n", r.trial().trialId(),
+      String estimated = est.map(e -> String.format(Locale.ROOT, " %9.4f",
+          io.modelpress.sweep.Frontier.objectiveValues(r, List.of(e))[0])).orElse("");
+      out.printf(Locale.ROOT, "  %-16s %-30s %-26s %-24s %8.2f%% %7.2f%% %11d %6.1fx %9s%s%n", r.trial().trialId(),
           truncate(TrialText.method(r.trial().spec()), 30), truncate(prune, 26), truncate(quant, 24), 100 * m.accuracy(), 100 * m.accuracyDrop(),
-          m.encodedBytes(), m.size().compressionRatio(), Double.isNaN(lat) ? "-" : String.format(Locale.ROOT, "%.4f", lat));
+          m.encodedBytes(), m.size().compressionRatio(), Double.isNaN(lat) ? "-" : String.format(Locale.ROOT, "%.4f", lat),
+          estimated);
     }
     for (TrialResult r : results) {
       if (!r.isOk()) {

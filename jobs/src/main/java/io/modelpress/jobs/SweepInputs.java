@@ -57,7 +57,7 @@ record SweepInputs(SweepSpec spec, List<DeviceProfile> devices, LabeledImages te
       ModelWeights weights = model.weights();
       Architecture arch = architecture(model, spec, out);
       boolean measurable = arch == null || !arch.ops().isEmpty();
-      SpecResolver.Resolved resolved = SpecResolver.resolve(spec, ModelStore.hex(fingerprint), measurable,
+      SpecResolver.Resolved resolved = SpecResolver.resolve(spec, ModelStore.hex(fingerprint), measurable, devices,
           (results, runId) -> new ResultReader(spark, results).sensitivityRun(runId));
       resolved.notes().forEach(out::println);
       return new SweepInputs(resolved.spec(), devices, test, modelBytes, fingerprint, weights, arch, split);

@@ -39,6 +39,11 @@ class ResultsCommandTest extends CliTestBase {
         dataset: {name: mnist, test-limit: 500}
         search:
           - quantize: {bits: [2, 4, 8]}
+        # measured latency named as an objective: its confirmed figures must survive a rebuild
+        objectives:
+          - {metric: accuracy, direction: maximize}
+          - {metric: encoded_bytes, direction: minimize}
+          - {metric: latency_b1_p50_ms, direction: minimize}
         """.formatted(model));
     Path out = dir.resolve("out-results");
     for (String id : List.of("a1", "a2")) {

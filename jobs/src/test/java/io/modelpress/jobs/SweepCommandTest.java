@@ -87,9 +87,64 @@ class SweepCommandTest extends CliTestBase {
   }
 
   @Test
+  void theDefaultObjectivesAreExactSoTwoRunsOfOneConfigGiveOneFrontier() throws Exception {
+    // the config every user starts from: no objectives, latency measured (the default)
+    Path cfg = dir.resolve("repeat.yaml");
+    Files.writeString(cfg, config(model.toString(), ""));
+    Path out = dir.resolve("out-repeat");
+    for (String id : List.of("r1", "r2")) {
+      Run sweep = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", id, "--master",
+          "local[2]");
+      assertThat(sweep.code()).as(sweep.err()).isEqualTo(0);
+      assertThat(sweep.out()).contains("latency   measured for 13 of 13 successful trials");
+    }
+    SparkSession spark = reader();
+    try {
+      var runs = spark.read().parquet(out + "/runs");
+      assertThat(runs.select("objectives").distinct().collectAsList()).singleElement()
+          .satisfies(r -> assertThat(r.getString(0))
+              .isEqualTo("accuracy maximize, encoded_bytes minimize, est_latency_ms@phone-big-core minimize"));
+      var trials = io.modelpress.spark.ResultReader.table(spark, String.valueOf(out), "trials");
+      // measured latency is still there for every trial: measured and shown, not deciding
+      assertThat(trials.where("status = 'ok' and latency_b1_p50_ms is null").count()).isZero();
+      List<String> front1 = ids(spark, out, "r1");
+      List<String> front2 = ids(spark, out, "r2");
+      assertThat(front1).hasSizeBetween(2, 12).isEqualTo(front2);
+      assertThat(knee(trials, "r1")).isNotNull().isEqualTo(knee(trials, "r2"));
+      // the frontier, brute force: non-dominated in accuracy, encoded size and the phone's roofline estimate,
+      // read from the device_estimates table (every trial fits the phone, which has no weight-memory limit)
+      spark.read().parquet(out + "/device_estimates").where("run_id = 'r1' and device = 'phone-big-core'")
+          .createOrReplaceTempView("rep_est");
+      List<String> brute = spark.sql("select a.trial_id from rep_est a where not exists (select 1 from rep_est b "
+          + "where b.accuracy >= a.accuracy and b.encoded_bytes <= a.encoded_bytes and b.est_latency_ms <= a.est_latency_ms "
+          + "and (b.accuracy > a.accuracy or b.encoded_bytes < a.encoded_bytes or b.est_latency_ms < a.est_latency_ms)) "
+          + "order by a.trial_id").as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+      assertThat(brute).isEqualTo(front1);
+    } finally {
+      spark.stop();
+    }
+  }
+
+  private static List<String> ids(SparkSession spark, Path out, String runId) {
+    return spark.read().parquet(out + "/frontier").where("run_id = '" + runId + "'").select("trial_id")
+        .orderBy("trial_id").as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+  }
+
+  private static String knee(org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> trials, String runId) {
+    var k = trials.where("run_id = '" + runId + "' and knee").select("trial_id").collectAsList();
+    return k.size() == 1 ? k.get(0).getString(0) : null;
+  }
+
+  @Test
   void latencyIsMeasuredForEveryTrialAndSelectPicksPerDeviceAndConstraints() throws Exception {
     Path cfg = dir.resolve("latency.yaml");
-    Files.writeString(cfg, config(model.toString(), "latency: {runs: 60}"));
+    // measured latency as an objective, as a config names it (the default objectives are exact ones)
+    Files.writeString(cfg, config(model.toString(), """
+        latency: {runs: 60}
+        objectives:
+          - {metric: accuracy, direction: maximize}
+          - {metric: encoded_bytes, direction: minimize}
+          - {metric: latency_b1_p50_ms, direction: minimize}"""));
     Path out = dir.resolve("out-latency");
     Run sweep = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "lat", "--master",
         "local[2]");

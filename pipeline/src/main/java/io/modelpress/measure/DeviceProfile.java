@@ -23,7 +23,7 @@ import java.util.List;
  */
 public record DeviceProfile(String name, String description, double fp32Gmacs, double int8Gmacs, double memoryGbps,
     double sparseEfficiency, double overheadUs, double pjPerFp32Mac, double pjPerInt8Mac, double pjPerByte,
-    long weightMemoryBytes) implements Serializable {
+    long weightMemoryBytes) implements Serializable, io.modelpress.pareto.Objective.Device {
 
   /** The estimate of one model on this device. */
   public record Estimate(String device, double latencyMs, double energyUj, boolean computeBound, long weightBytes,

@@ -69,13 +69,12 @@ public record SweepSpec(
   }
 
   /**
-   * The objectives: as configured, or by default accuracy vs encoded size vs measured batch-1 latency when
-   * latency is measured and no evolve block breeds from them, else accuracy vs encoded size vs MACs.
+   * The objectives: as configured, or by default ({@link Defaults#OBJECTIVES}) accuracy vs encoded size vs
+   * the estimated batch-1 latency on the target device. An estimate is bound to its device profile by
+   * {@link io.modelpress.sweep.SpecResolver}.
    */
   public List<Objective> objectives() {
-    return explicitObjectives.orElseGet(() -> latency.enabled()
-        && search.stream().noneMatch(b -> b instanceof SearchBlock.Evolve)
-        ? Defaults.OBJECTIVES_WITH_LATENCY : Defaults.OBJECTIVES);
+    return explicitObjectives.orElse(Defaults.OBJECTIVES);
   }
 
   /** This sweep with other search blocks (allocations resolved). */

@@ -23,7 +23,8 @@ import java.util.Map;
  *       the two trials' noise, where a trial's noise is the larger of its form's median interquartile range
  *       (of the timed runs) and half the range of its form's medians (between measurements).</li>
  * </ol>
- * The other objectives (accuracy, sizes, MACs, estimates) are exact and compare exactly.
+ * The other objectives (accuracy, sizes, MACs, estimates such as {@code est_latency_ms}) are exact and
+ * compare exactly; the default objectives are all exact ({@link io.modelpress.spec.Defaults#OBJECTIVES}).
  */
 public final class Frontier {
 
@@ -256,9 +257,18 @@ public final class Frontier {
     Measurements m = r.measurements().orElseThrow();
     double[] p = new double[objectives.size()];
     for (int k = 0; k < p.length; k++) {
-      double v = m.metric(objectives.get(k).metric());
+      Objective o = objectives.get(k);
+      double v = o.estimated() ? estimated(m, o) : m.metric(o.metric());
       p[k] = !Double.isNaN(v) ? v : objectives.get(k).maximize() ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
     }
     return p;
+  }
+
+  /** The estimated batch-1 latency of a trial on the objective's device; NaN for a row without workloads. */
+  private static double estimated(Measurements m, Objective o) {
+    if (!(o.device() instanceof io.modelpress.measure.DeviceProfile d)) {
+      throw new IllegalStateException("objective '" + o.metric() + "' is not bound to a device profile");
+    }
+    return m.workloads() == null ? Double.NaN : d.estimate(m.workloads()).latencyMs();
   }
 }

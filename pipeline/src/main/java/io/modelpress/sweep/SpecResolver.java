@@ -1,8 +1,8 @@
 package io.modelpress.sweep;
 
+import io.modelpress.measure.DeviceProfile;
 import io.modelpress.pareto.Objective;
 import io.modelpress.plan.Allocator;
-import io.modelpress.spec.Defaults;
 import io.modelpress.spec.PruneSpec;
 import io.modelpress.spec.QuantSpec;
 import io.modelpress.spec.SearchBlock;
@@ -14,8 +14,8 @@ import java.util.Locale;
 /**
  * A sweep's spec resolved once, before planning, against what is known of its model: every
  * {@code allocate} block filled with the trials its sensitivity run gives ({@link Allocator#equalDrop}),
- * and the objectives settled when measured latency cannot be had (a model the runtime cannot execute: the
- * default objectives fall back to MACs, an explicit latency objective is refused). Pure: the sensitivity
+ * and the objectives settled: an estimated latency bound to its device profile, a measured latency refused
+ * when the runtime cannot execute the model. Pure: the sensitivity
  * runs are read by the caller's {@link SensitivitySource}.
  */
 public final class SpecResolver {
@@ -38,19 +38,18 @@ public final class SpecResolver {
    * @param modelFingerprint SHA-256 (hex) of the sweep's model: an allocation must come from a sensitivity
    *     run of the same model
    * @param latencyMeasurable whether the runtime can execute the model (latency objectives need it)
+   * @param devices the run's device profiles: an {@code est_latency_ms} objective is bound to one of them
    */
   public static Resolved resolve(SweepSpec spec, String modelFingerprint, boolean latencyMeasurable,
-      SensitivitySource sensitivity) {
+      List<DeviceProfile> devices, SensitivitySource sensitivity) {
     List<String> notes = new ArrayList<>();
+    if (!latencyMeasurable && spec.objectives().stream().anyMatch(Objective::measured)) {
+      throw new IllegalArgumentException("'objectives' name measured latency, but the runtime cannot execute this "
+          + "model (see the line above); use est_latency_ms, macs or effective_macs instead");
+    }
     SweepSpec out = spec;
-    if (!latencyMeasurable && spec.objectives().stream().anyMatch(o -> o.metric().startsWith("latency_"))) {
-      if (spec.explicitObjectives().isPresent()) {
-        throw new IllegalArgumentException("'objectives' name measured latency, but the runtime cannot execute this "
-            + "model (see the line above); use macs or effective_macs instead");
-      }
-      out = out.withObjectives(Defaults.OBJECTIVES);
-      notes.add("objectives: " + Defaults.OBJECTIVES.stream().map(Objective::metric)
-          .reduce((a, b) -> a + ", " + b).orElse("") + " (no measured latency for this model)");
+    if (spec.objectives().stream().anyMatch(Objective::estimated)) {
+      out = out.withObjectives(Objective.bound(spec.objectives(), devices));
     }
     List<SearchBlock> blocks = new ArrayList<>();
     for (SearchBlock b : out.search()) {

@@ -1,9 +1,10 @@
 package io.modelpress.config;
 
-import io.modelpress.spec.Defaults;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.modelpress.pareto.Objective;
+import io.modelpress.spec.Defaults;
 import io.modelpress.spec.ModelSpec;
 import io.modelpress.spec.SearchBlock;
 import io.modelpress.spec.SweepSpec;
@@ -25,15 +26,30 @@ class SweepConfigParserTest {
         - prune: {scope: global, sparsities: [0.5, 0.9]}
       """;
 
+  /** The documented default objectives (docs/config.md#objectives). */
+  private static final List<Objective> EXACT = List.of(new Objective("accuracy", true),
+      new Objective("encoded_bytes", false), new Objective("est_latency_ms", false));
+
+  @Test
+  void anEstimatedLatencyObjectiveMayNameItsDeviceAndOtherMetricsAreRefused() {
+    SweepSpec s = SweepConfigParser.parse(MINIMAL + "objectives: [{metric: accuracy, direction: maximize}, "
+        + "{metric: est_latency_ms@mcu-cortex-m7, direction: minimize}]\n", "t.yaml");
+    assertThat(s.objectives()).containsExactly(new Objective("accuracy", true),
+        new Objective("est_latency_ms@mcu-cortex-m7", false));
+    assertThatThrownBy(() -> SweepConfigParser.parse(MINIMAL + "objectives: [{metric: est_latency, "
+        + "direction: minimize}]\n", "t.yaml")).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("'objectives[0].metric' is set to \"est_latency\"");
+  }
+
   @Test
   void minimalConfigGetsTheDocumentedDefaults() {
     SweepSpec s = SweepConfigParser.parse(MINIMAL, "t.yaml");
     assertThat(s.name()).isEqualTo("sweep");
     assertThat(s.seed()).isEqualTo(Defaults.SEED);
     assertThat(s.output()).isEqualTo(Defaults.OUTPUT);
-    // latency is measured by default, and is then the third objective
+    // latency is measured by default, but the objectives are the exact ones, written out here
     assertThat(s.latency()).isEqualTo(Defaults.LATENCY);
-    assertThat(s.objectives()).isEqualTo(Defaults.OBJECTIVES_WITH_LATENCY);
+    assertThat(s.objectives()).isEqualTo(EXACT);
     assertThat(s.devices()).isEmpty();
     assertThat(s.explicitObjectives()).isEmpty();
     assertThat(((ModelSpec.Zoo) s.model()).train().epochs()).isEqualTo(3);
@@ -48,7 +64,7 @@ class SweepConfigParserTest {
     assertThat(s.devices()).contains("my.yaml");
     SweepSpec off = SweepConfigParser.parse(MINIMAL + "latency: {enabled: false}\n", "t.yaml");
     assertThat(off.latency().enabled()).isFalse();
-    assertThat(off.objectives()).isEqualTo(Defaults.OBJECTIVES);
+    assertThat(off.objectives()).isEqualTo(EXACT);
   }
 
   @Test
@@ -61,7 +77,7 @@ class SweepConfigParserTest {
           - name: evo
             evolve: {sparsities: [0, 0.5, 0.8], bits: [3, 5, 32], population: 4, generations: 2}
         """;
-    assertThat(SweepConfigParser.parse(evolve, "t.yaml").objectives()).isEqualTo(Defaults.OBJECTIVES);
+    assertThat(SweepConfigParser.parse(evolve, "t.yaml").objectives()).isEqualTo(EXACT);
     assertThatThrownBy(() -> SweepConfigParser.parse(evolve
         + "objectives: [{metric: accuracy, direction: maximize}, {metric: latency_b1_p50_ms, direction: minimize}]\n",
         "t.yaml")).isInstanceOf(ConfigException.class).hasMessageStartingWith("an 'evolve' block breeds from the "
@@ -116,7 +132,7 @@ class SweepConfigParserTest {
       mean for 3 on idx | version: 1\\nmodel: {zoo: mlp-64-64}\\ndataset: {name: mnist, normalize: {scale: 1, mean: [0, 0, 0], std: [1, 1, 1]}} | 'dataset.normalize' has 3 mean and std values but the data has 1 channel; give one per channel
       empty search      | version: 1\\nmodel: {zoo: mlp-64-64}\\ndataset: mnist\\nsearch: [] | 'search' is empty; add at least one block with 'prune', 'quantize' or 'distill'
       bad regex         | BASE\\n  - prune: {scope: layer, sparsities: 0.5, layers: {regex: 'fc['}} | 'search[1].prune.layers': 'layers.regex' is set to 'fc[' which is not a valid regular expression: Unclosed character class
-      unknown metric    | BASE\\nobjectives: [{metric: speed, direction: maximize}]  | 'objectives[0].metric' is set to "speed" but must be one of [accuracy, accuracy_drop, compression_ratio, effective_macs, encoded_bytes, energy_estimate_uj, latency_b1_p50_ms, latency_b1_p95_ms, latency_b32_p50_ms, latency_b32_p95_ms, macro_f1, macs, nonzero_params, params, sparsity]
+      unknown metric    | BASE\\nobjectives: [{metric: speed, direction: maximize}]  | 'objectives[0].metric' is set to "speed" but must be one of [accuracy, accuracy_drop, compression_ratio, effective_macs, encoded_bytes, energy_estimate_uj, est_latency_ms[@DEVICE], latency_b1_p50_ms, latency_b1_p95_ms, latency_b32_p50_ms, latency_b32_p95_ms, macro_f1, macs, nonzero_params, params, sparsity]
       agp without prune | BASE\\n  - finetune: {schedule: agp}                           | 'search[1].finetune.schedule' is agp, which ramps the sparsity of a 'prune' block with scope layer, global or single-layer; add one or use schedule one-shot
       finetune lr       | BASE\\n  - prune: {sparsities: 0.5}\\n    finetune: {learning-rate: 0} | 'search[1].finetune.learning-rate' is set to 0.0 but must be in (0, 10)
       epochs 0          | version: 1\\nmodel: {zoo: mlp-64-64, train: {epochs: 0}}\\ndataset: mnist   | 'model.train.epochs' is set to 0 but must be in 1..1000
