@@ -1,7 +1,11 @@
 package io.modelpress.jobs;
 
+import io.modelpress.cli.ConfigFiles;
+import io.modelpress.cli.Options;
 import io.modelpress.cli.Progress;
+import io.modelpress.cli.SparkSessions;
 import io.modelpress.cli.UserError;
+import io.modelpress.config.SweepConfigParser;
 import io.modelpress.data.Datasets;
 import io.modelpress.data.LabeledImages;
 import io.modelpress.measure.ClassificationMetrics;
@@ -9,6 +13,7 @@ import io.modelpress.model.Backends;
 import io.modelpress.model.ModelStore;
 import io.modelpress.model.Network;
 import io.modelpress.model.Zoo;
+import io.modelpress.spark.DataReader;
 import io.modelpress.spec.DatasetSpec;
 import io.modelpress.spec.Defaults;
 import io.modelpress.spec.SpecException;
@@ -17,12 +22,15 @@ import java.io.PrintStream;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code modelpress train}: trains a zoo model in this JVM (no Spark), prints its test accuracy and
- * saves it as a DL4J zip whose SHA-256 is its fingerprint.
+ * {@code modelpress train}: trains a zoo model, built for the data's shape and classes, in this JVM, prints its
+ * test accuracy and saves it as a DL4J zip whose SHA-256 is its fingerprint. The bundled IDX sets are read
+ * directly; {@code --config} takes any dataset block (Parquet, image folders) and reads it on Spark.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Train a zoo model, print its test accuracy, save it."})
@@ -32,9 +40,16 @@ final class TrainJob implements Callable<Integer> {
       + "lenet5, mlp-1200-1200")
   String zoo;
 
-  @Option(names = "--dataset", paramLabel = "NAME", defaultValue = "mnist", description = "mnist or fashion-mnist; "
-      + "default: ${DEFAULT-VALUE}")
+  @Option(names = "--dataset", paramLabel = "NAME", description = "mnist or fashion-mnist; default: mnist")
   String dataset;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "train on the data of this config's 'dataset' "
+      + "block instead (Parquet, image folders or IDX, any Hadoop path): a sweep, sensitivity or distillation "
+      + "config, or a file with only 'version' and 'dataset'; read on Spark")
+  String config;
+
+  @Mixin
+  Options.Master master;
 
   @Option(names = "--dataset-dir", paramLabel = "DIR", defaultValue = "", description = "the dataset's folder; "
       + "default: the cache that bin/fetch-data fills")
@@ -71,7 +86,13 @@ final class TrainJob implements Callable<Integer> {
     if (!Zoo.NAMES.contains(zoo)) {
       throw new UserError("'--model' is set to \"" + zoo + "\" but must be one of " + Zoo.NAMES);
     }
-    if (!Datasets.NAMES.contains(dataset)) {
+    if (config != null && dataset != null) {
+      throw new UserError("'--dataset' and '--config' both name the data; give one");
+    }
+    if (config == null && dataset == null) {
+      dataset = "mnist";
+    }
+    if (dataset != null && !Datasets.NAMES.contains(dataset)) {
       throw new UserError("'--dataset' is set to \"" + dataset + "\" but must be one of " + Datasets.NAMES);
     }
     TrainSpec spec;
@@ -80,19 +101,40 @@ final class TrainJob implements Callable<Integer> {
     } catch (SpecException e) {
       throw new UserError("'--" + e.key() + "' " + e.problem());
     }
-    String file = outFile != null ? outFile : "models/" + zoo + "-" + dataset + ".zip";
-    Configuration conf = new Configuration();
+    String name = dataset != null ? dataset
+        : java.nio.file.Path.of(config.replaceFirst("^[a-zA-Z][a-zA-Z0-9+.-]*:", "")).getFileName().toString()
+            .replaceFirst("\\.(ya?ml|json)$", "");
+    String file = outFile != null ? outFile : "models/" + zoo + "-" + name + ".zip";
     checkOutputFile(file);
-    DatasetSpec ds = new DatasetSpec(dataset, datasetDir, 0, 0);
+    return config != null ? trainOnSpark(spec, file) : train(spec, new DatasetSpec(dataset, datasetDir, 0, 0),
+        new Configuration(), null, file);
+  }
+
+  /** The data of {@code --config}'s dataset block, read on Spark (any format, any Hadoop path). */
+  private int trainOnSpark(TrainSpec spec, String file) {
+    String text = ConfigFiles.readLocalOrNull(config, "--config");
+    DatasetSpec ds = text == null ? null : SweepConfigParser.dataset(text, config);
+    SparkSession spark = SparkSessions.create("modelpress train", master.master);
+    try {
+      Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+      DatasetSpec d = ds != null ? ds : SweepConfigParser.dataset(ConfigFiles.readHadoop(config, hadoop), config);
+      return train(spec, d, hadoop, spark, file);
+    } finally {
+      spark.stop();
+    }
+  }
+
+  private int train(TrainSpec spec, DatasetSpec ds, Configuration conf, SparkSession spark, String file) {
     LabeledImages train;
     LabeledImages test;
     try {
-      train = Datasets.train(ds, conf);
-      test = Datasets.test(ds, conf);
+      train = spark == null ? Datasets.train(ds, conf) : DataReader.train(spark, ds);
+      test = spark == null ? Datasets.test(ds, conf) : DataReader.test(spark, ds);
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
-    out.printf(Locale.ROOT, "training %s on %d %s images (%d epochs, batch %d, lr %s, seed %d)%n", zoo, train.count(),
+    String dataset = ds.format().equals("idx") ? ds.name() : ds.format() + " " + ds.train() + " " + train.shape();
+    out.printf(Locale.ROOT, "training %s on %d %s examples (%d epochs, batch %d, lr %s, seed %d)%n", zoo, train.count(),
         dataset, spec.epochs(), spec.batchSize(), spec.learningRate(), spec.seed());
     Network model = Backends.dl4j().trainer().train(zoo, spec, train, Progress.epochs(out, spec.epochs()));
     ClassificationMetrics m = ClassificationMetrics.of(test.labels(), model.predict(model.inputs(test), 10_000), test.classes());

@@ -334,6 +334,27 @@ class OwnDataTest extends CliTestBase {
     // measured latency ran the conv net on 3×32×32 inputs in the runtime
     assertThat(rows).allSatisfy(t -> assertThat(t.<Double>getAs("latency_b1_p50_ms")).isPositive());
 
+    // modelpress train on the same images, from the sweep config's dataset block: the saved model takes
+    // 3×32×32 and 3 classes, and a sweep of it (another evaluator) finds the test accuracy train printed
+    Path trained = CliTestBase.dir.resolve("rgb-lenet5.zip");
+    Run tr = cli("train", "--model", "lenet5", "--config", cfg.toString(), "--epochs", "1", "--batch-size", "32",
+        "--out", trained.toString(), "--master", "local[2]");
+    assertThat(tr.code()).as(tr.err() + tr.out()).isZero();
+    assertThat(tr.out()).contains("training lenet5 on 600 image-folder " + root.resolve("train") + " 3×32×32 examples");
+    var printed = java.util.regex.Pattern.compile("test accuracy ([0-9.]+) % \\((\\d+)/150\\)").matcher(tr.out());
+    assertThat(printed.find()).as(tr.out()).isTrue();
+    Path again = CliTestBase.dir.resolve("rgb-trained.yaml");
+    Files.writeString(again, Files.readString(cfg).replace("model: {zoo: lenet5, train: {epochs: 2, batch-size: 32}}",
+        "model: {path: \"" + trained + "\"}").replace("name: rgb", "name: rgb-trained"));
+    Run swept = cli("sweep", "--config", again.toString(), "--out", out.toString(), "--master", "local[2]");
+    assertThat(swept.code()).as(swept.err() + swept.out()).isZero();
+    double sweptBase = io.modelpress.spark.ResultReader.table(reader(), out.toString(), "runs")
+        .where("name = 'rgb-trained'").first().getAs("base_accuracy");
+    assertThat(Math.round(sweptBase * 150)).isEqualTo(Long.parseLong(printed.group(2)));
+    Run both = cli("train", "--model", "lenet5", "--config", cfg.toString(), "--dataset", "mnist");
+    assertThat(both.code()).isEqualTo(2);
+    assertThat(both.err()).contains("'--dataset' and '--config' both name the data; give one");
+
     // a sensitivity run and a distillation on the same images, the zoo model reused from the cache
     String data = Files.readString(cfg).substring(Files.readString(cfg).indexOf("model:"),
         Files.readString(cfg).indexOf("search:"));

@@ -168,6 +168,20 @@ public final class SweepConfigParser {
     return new ModelSpec.Zoo(zoo, t.checked(() -> new TrainSpec(epochs, batch, lr, s)));
   }
 
+  /**
+   * The {@code dataset} block of any config file: a sweep, sensitivity or distillation config, or one that
+   * holds only {@code version} and {@code dataset}. The file's other keys are left to their own commands.
+   */
+  public static DatasetSpec dataset(String yaml, String source) {
+    Node top = new Node(YamlText.read(yaml, source), "");
+    version(top, source);
+    if (!top.has("dataset")) {
+      throw new ConfigException("missing key 'dataset' in " + source + ", e.g. 'dataset: {format: parquet, "
+          + "train: PATH, test: PATH, features: pixels, label: label, shape: [1, 28, 28]}'");
+    }
+    return dataset(top.get("dataset"));
+  }
+
   static DatasetSpec dataset(Node d) {
     if (d.json.isTextual()) {
       return dataset(new Node(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
