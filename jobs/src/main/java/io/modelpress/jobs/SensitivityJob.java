@@ -22,6 +22,7 @@ import io.modelpress.spark.DataReader;
 import io.modelpress.spark.ResultSchemas;
 import io.modelpress.spark.ResultTables;
 import io.modelpress.spark.SparkSweepRunner;
+import io.modelpress.spec.LatencySpec;
 import io.modelpress.spec.SensitivitySpec;
 import io.modelpress.sweep.RunInfo;
 import io.modelpress.sweep.Sensitivity;
@@ -86,6 +87,7 @@ final class SensitivityJob implements Callable<Integer> {
       SweepPlan plan;
       byte[] modelBytes;
       LabeledImages test;
+      DataReader.Split split;
       LabeledImages train;
       try {
         ResultTables.checkWritable(outDir, hadoop);
@@ -93,7 +95,11 @@ final class SensitivityJob implements Callable<Integer> {
           throw new UserError("run id '" + runId + "' already has results in " + outDir
               + "; pass --overwrite to replace them or choose another --run-id");
         }
-        test = DataReader.test(spark, spec.dataset());
+        split = DataReader.testSplit(spark, spec.dataset(), spec.broadcastLimitMb());
+        test = split.images();
+        if (split.sharded()) {
+          out.println(split.describe(spec.broadcastLimitMb()));
+        }
         modelBytes = ModelFiles.bytes(spec.model(), spec.dataset(), backend, spark, out);
         Network model = ModelFiles.restore(spec.model(), backend, modelBytes);
         SweepInputs.fits(model, test, spec.dataset(), "the model");
@@ -113,12 +119,13 @@ final class SensitivityJob implements Callable<Integer> {
       long rootSeed = spec.seed();
       int seeds = spec.seeds();
       List<Sensitivity.Outcome> outcomes;
-      try (SparkSweepRunner.Session session = SparkSweepRunner.open(spark, plan, SparkSweepRunner.Inputs.of(modelBytes,
-          ModelStore.sha256(modelBytes), test, train, spec.evalBatchSize()))) {
+      try (SparkSweepRunner.Session session = SparkSweepRunner.open(spark, plan, new SparkSweepRunner.Inputs(modelBytes,
+          ModelStore.sha256(modelBytes), test, train, spec.evalBatchSize(), LatencySpec.OFF, null, null,
+          split.shards()))) {
         Progress progress = Progress.start(plan.size(), 0, session::trialsDone);
         spark.sparkContext().addSparkListener(progress);
         try {
-          outcomes = new ArrayList<>(session.map(plan.trials(), (ev, t) -> ev.examples(t, rootSeed, seeds)));
+          outcomes = new ArrayList<>(session.sensitivity(plan.trials(), rootSeed, seeds));
         } finally {
           progress.close();
           spark.sparkContext().removeSparkListener(progress);

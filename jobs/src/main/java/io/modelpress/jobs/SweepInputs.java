@@ -41,9 +41,7 @@ record SweepInputs(SweepSpec spec, List<DeviceProfile> devices, LabeledImages te
       DataReader.Split split = DataReader.testSplit(spark, spec.dataset(), spec.broadcastLimitMb());
       LabeledImages test = split.images();
       if (split.sharded()) {
-        out.printf(java.util.Locale.ROOT, "test split: %d examples in %d partitions on the executors (more than "
-            + "evaluation.broadcast-limit-mb %s MiB)%n", split.count(), split.shards().getNumPartitions(),
-            spec.broadcastLimitMb());
+        out.println(split.describe(spec.broadcastLimitMb()));
         if (spec.search().stream().anyMatch(b -> b instanceof SearchBlock.Distill)) {
           throw new UserError("distillation does not take a test split in shards yet (it holds more than "
               + "'evaluation.broadcast-limit-mb' " + spec.broadcastLimitMb() + " MiB); raise the limit");

@@ -250,6 +250,21 @@ class OwnDataTest extends CliTestBase {
             finetune: {epochs: 1, learning-rate: 0.001}
         """;
     Path out = CliTestBase.dir.resolve("sharded-out");
+    // one Spark partition per file (each smaller than the split size, no packing cost): four shards to sum,
+    // where Spark's defaults would pack the four small files into one
+    System.setProperty("spark.sql.files.maxPartitionBytes", "65536");
+    System.setProperty("spark.sql.files.openCostInBytes", "0");
+    try {
+      shardedRuns(dataset, search, out);
+    } finally {
+      System.clearProperty("spark.sql.files.maxPartitionBytes");
+      System.clearProperty("spark.sql.files.openCostInBytes");
+      reader().conf().unset("spark.sql.files.maxPartitionBytes");
+      reader().conf().unset("spark.sql.files.openCostInBytes");
+    }
+  }
+
+  private static void shardedRuns(String dataset, String search, Path out) throws Exception {
     for (String[] run : new String[][] {{"whole", ""}, {"shards", "evaluation: {broadcast-limit-mb: 0.5}\n"}}) {
       Path cfg = CliTestBase.dir.resolve(run[0] + ".yaml");
       Files.writeString(cfg, "version: 1\nname: " + run[0] + "\nmodel: {path: \"" + model + "\"}\n" + dataset + "\n"
@@ -257,8 +272,8 @@ class OwnDataTest extends CliTestBase {
       Run r = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", run[0], "--master", "local[2]");
       assertThat(r.code()).as(r.err() + r.out()).isZero();
       if (run[0].equals("shards")) {
-        // 2000 examples × 784 bytes = 1.5 MiB > 0.5 MiB; Spark packs the four small files into two or more partitions
-        assertThat(r.out()).containsPattern("test split: 2000 examples in ([2-9]|[1-9][0-9]+) partitions on the executors");
+        // 2000 examples × 784 bytes = 1.5 MiB > 0.5 MiB, in the four files' shards
+        assertThat(r.out()).contains("test split: 2000 examples in 4 shards on the executors");
       }
     }
     Map<String, Map<String, Object>> byRun = new HashMap<>();
@@ -270,6 +285,36 @@ class OwnDataTest extends CliTestBase {
     assertThat(byRun.get("whole")).hasSize(13);
     assertThat(byRun.get("whole").values()).allSatisfy(v -> assertThat(((List<?>) v).get(4)).isEqualTo(2000L));
     assertThat(byRun.get("shards")).isEqualTo(byRun.get("whole"));
+
+    // a sensitivity run both ways: the bootstrap resamples are drawn over the whole split and summed per shard,
+    // so every row's accuracy is equal and its mean loss equal to float precision
+    Map<String, Map<String, double[]>> sens = new HashMap<>();
+    for (String[] run : new String[][] {{"sens-whole", ""}, {"sens-shards", "evaluation: {broadcast-limit-mb: 0.5}\n"}}) {
+      Path cfg = CliTestBase.dir.resolve(run[0] + ".yaml");
+      Files.writeString(cfg, "version: 1\nname: " + run[0] + "\nmodel: {path: \"" + model + "\"}\n" + dataset + "\n"
+          + "prune: {methods: [magnitude, magnitude-structured], sparsities: [0.5, 0.9]}\n"
+          + "quantize: {methods: [uniform, kmeans], bits: [3]}\nseeds: 3\n" + run[1]);
+      Run r = cli("sensitivity", "--config", cfg.toString(), "--out", out.toString(), "--run-id", run[0], "--master",
+          "local[2]");
+      assertThat(r.code()).as(r.err() + r.out()).isZero();
+      assertThat(r.out().contains("test split: 2000 examples in 4 shards")).isEqualTo(run[0].equals("sens-shards"));
+      for (Row x : io.modelpress.spark.ResultReader.table(reader(), out.toString(), "sensitivity")
+          .where("run_id = '" + run[0] + "'").collectAsList()) {
+        sens.computeIfAbsent(run[0], k -> new HashMap<>()).put(x.getAs("trial_id") + "/" + x.getAs("seed"),
+            new double[] {x.<Double>getAs("accuracy"), x.<Double>getAs("loss"), x.<Long>getAs("encoded_bytes")});
+      }
+    }
+    Map<String, double[]> whole = sens.get("sens-whole");
+    assertThat(whole).hasSizeGreaterThan(30);
+    assertThat(sens.get("sens-shards").keySet()).isEqualTo(whole.keySet());
+    // the resamples differ from one another, so a shard that ignored its offset would not match
+    assertThat(whole.values().stream().map(v -> v[0]).distinct().count()).isGreaterThan(10);
+    sens.get("sens-shards").forEach((k, v) -> {
+      assertThat(v[0]).as(k).isEqualTo(whole.get(k)[0]);
+      // float32 outputs of a shard's batches and of the whole split's differ in their last bits
+      assertThat(v[1]).as(k).isCloseTo(whole.get(k)[1], org.assertj.core.api.Assertions.withinPercentage(1e-4));
+      assertThat(v[2]).as(k).isEqualTo(whole.get(k)[2]);
+    });
   }
 
   @Test

@@ -87,6 +87,9 @@ public final class ConfigWriter {
     o.putObject("interactions").put("pairs", s.pairs());
     o.put("output", s.output());
     o.put("eval-batch-size", s.evalBatchSize());
+    if (s.broadcastLimitMb() != io.modelpress.spec.Defaults.BROADCAST_LIMIT_MB) { // earlier runs' config_json unchanged
+      o.putObject("evaluation").put("broadcast-limit-mb", s.broadcastLimitMb());
+    }
     return text(o);
   }
 

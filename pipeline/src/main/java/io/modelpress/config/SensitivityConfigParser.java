@@ -39,7 +39,7 @@ public final class SensitivityConfigParser {
   public static SensitivitySpec parse(String yaml, String source) {
     Node top = new Node(YamlText.read(yaml, source), "");
     top.requireKeys("version", "name", "seed", "model", "dataset", "layers", "prune", "quantize", "seeds",
-        "interactions", "output", "eval-batch-size");
+        "interactions", "output", "eval-batch-size", "evaluation");
     SweepConfigParser.version(top, source);
     String name = top.string("name", Defaults.SENSITIVITY_NAME);
     long seed = top.has("seed") ? top.get("seed").asLong() : Defaults.SEED;
@@ -77,6 +77,8 @@ public final class SensitivityConfigParser {
     }
     String output = top.string("output", Defaults.OUTPUT);
     int evalBatch = (int) top.integer("eval-batch-size", Defaults.EVAL_BATCH_SIZE);
+    double limit = top.has("evaluation") ? top.get("evaluation").requireKeys("broadcast-limit-mb")
+        .number("broadcast-limit-mb", Defaults.BROADCAST_LIMIT_MB) : Defaults.BROADCAST_LIMIT_MB;
     int p = pairs;
     int c = calibration;
     List<SensitivitySpec.PruneMethod> pm = pruneMethods;
@@ -84,7 +86,7 @@ public final class SensitivityConfigParser {
     List<QuantSpec.Algorithm> qm = quantMethods;
     List<Integer> b = bits;
     return top.checked(() -> new SensitivitySpec(name, seed, model, dataset, layers, pm, sp, qm, b, seeds, p, c, output,
-        evalBatch));
+        evalBatch, limit));
   }
 
   private static SensitivitySpec.PruneMethod pruneMethod(Node n) {

@@ -91,9 +91,15 @@ public final class DataReader {
    * whole split's fingerprint) and its shards, one per Parquet partition, kept on the executors.
    */
   public record Split(LabeledImages images, org.apache.spark.api.java.JavaPairRDD<Integer, LabeledImages> shards,
-      long count) {
+      long count, int pieces) {
     public boolean sharded() {
       return shards != null;
+    }
+
+    /** What a command prints of a split held in shards ({@code pieces} of them hold examples). */
+    public String describe(double limitMb) {
+      return String.format(java.util.Locale.ROOT, "test split: %d examples in %d shards on the executors (more "
+          + "than evaluation.broadcast-limit-mb %s MiB)", count, pieces, limitMb);
     }
   }
 
@@ -104,7 +110,7 @@ public final class DataReader {
   public static Split testSplit(SparkSession spark, DatasetSpec spec, double limitMb) {
     if (!spec.format().equals("parquet")) {
       LabeledImages all = test(spark, spec);
-      return new Split(all, null, all.count());
+      return new Split(all, null, all.count(), 1);
     }
     return parquetSplit(spark, spec, spec.test(), "dataset.test", spec.testLimit(), limitMb);
   }
@@ -160,14 +166,14 @@ public final class DataReader {
           List.of(), digests);
       long held = count * shape[0] * shape[1] * shape[2] * (bytes ? 1L : 4L);
       if (held <= limitMb * (1 << 20)) {
-        return new Split(assemble(chunks.collect(), shape, classes, bytes, n, fingerprint), null, count);
+        return new Split(assemble(chunks.collect(), shape, classes, bytes, n, fingerprint), null, count, 1);
       }
       org.apache.spark.api.java.JavaPairRDD<Integer, LabeledImages> shards = chunks.filter(c -> c.count() > 0)
           .mapToPair(c -> new Tuple2<>(c.partition(), c.images(shape, classes, n, fingerprint)));
       Chunk first = sorted(chunks.filter(c -> c.count() > 0).take(1)).get(0);
       LabeledImages head = first.images(shape, classes, n, fingerprint).head(HEAD);
       kept = true;
-      return new Split(head, shards, count);
+      return new Split(head, shards, count, (int) meta.stream().filter(c -> c.count() > 0).count());
     } finally {
       if (!kept) {
         chunks.unpersist(false);

@@ -6,6 +6,7 @@ import io.modelpress.plan.PlannedTrial;
 import io.modelpress.plan.TrialGroups;
 import io.modelpress.plan.SweepPlan;
 import io.modelpress.sweep.EvaluatorPool;
+import io.modelpress.sweep.Sensitivity;
 import io.modelpress.sweep.TrialEvaluator;
 import io.modelpress.sweep.TrialResult;
 import java.net.InetAddress;
@@ -187,7 +188,7 @@ public final class SparkSweepRunner {
     /**
      * A batch whose test split is in shards: the trials are compressed and measured as usual (their
      * quality on the split's head), their compressed models kept; then every (trial, shard) pair counts its
-     * correct predictions per class ({@link CountShard}), the counts are summed per trial, and the sums
+     * correct predictions per class ({@link ShardTask}), the counts are summed per trial, and the sums
      * replace the head's accuracy, precision, recall and F1: exactly what the whole split broadcast gives.
      */
     private List<TrialResult> sharded(List<PlannedTrial> trials) {
@@ -208,7 +209,7 @@ public final class SparkSweepRunner {
         var models = kept.filter(k -> k.model() != null)
             .mapToPair(k -> new Tuple2<>(k.result().trial().index(), k.model())).coalesce(1);
         Map<Integer, ClassificationMetrics.Counts> counts = shards.cartesian(models)
-            .mapPartitionsToPair(new CountShard(model, trainData, fingerprint, evalBatch))
+            .mapPartitionsToPair(new ShardTask<>(model, trainData, fingerprint, evalBatch, (ev, shard, m) -> ev.counts(m)))
             .reduceByKey(ClassificationMetrics.Counts::plus)
             .collectAsMap();
         results.replaceAll(r -> r.isOk() ? r.withMetrics(counts.get(r.trial().index()).metrics()) : r);
@@ -313,6 +314,47 @@ public final class SparkSweepRunner {
         out.put(t._1(), t._2());
       }
       return out;
+    }
+
+    /**
+     * The outcomes of a sensitivity run's trials (input order): with the test split broadcast, each trial's
+     * per-example results on the executors ({@link TrialEvaluator#examples}); in shards, each trial compressed
+     * once and its model kept, every (shard, trial) pair's per-example results summed with the shard's place
+     * in the split ({@link TrialEvaluator#sums}), the sums added per trial: the whole split's outcome.
+     */
+    public List<Sensitivity.Outcome> sensitivity(List<PlannedTrial> trials, long rootSeed, int seeds) {
+      if (shards == null) {
+        return map(trials, (ev, t) -> ev.examples(t, rootSeed, seeds));
+      }
+      JavaRDD<TrialEvaluator.Kept> kept = evaluate(TrialGroups.chunks(trials, jsc.defaultParallelism()),
+          (ev, t) -> ev.evaluateKeeping(t, executorName())).persist(StorageLevel.MEMORY_AND_DISK_SER());
+      try {
+        List<TrialResult> results = kept.map(TrialEvaluator.Kept::result).collect();
+        ShardTask.Offsets at = ShardTask.offsets(shards);
+        HashMap<Integer, Integer> offsets = at.first();
+        int total = at.total();
+        jsc.setJobDescription("modelpress: sum " + results.size() + " trials' examples on " + offsets.size()
+            + " test shards");
+        var models = kept.filter(k -> k.model() != null)
+            .mapToPair(k -> new Tuple2<>(k.result().trial().index(), k.model())).coalesce(1);
+        Map<Integer, Sensitivity.Sums> sums = shards.cartesian(models)
+            .mapPartitionsToPair(new ShardTask<>(model, trainData, fingerprint, evalBatch,
+                (ev, shard, m) -> ev.sums(m, offsets.get(shard), total, rootSeed, seeds)))
+            .reduceByKey(Sensitivity.Sums::plus)
+            .collectAsMap();
+        List<Sensitivity.Outcome> out = new ArrayList<>();
+        for (TrialResult r : results) {
+          out.add(r.isOk()
+              ? Sensitivity.outcome(r.trial(), sums.get(r.trial().index()), total, r.measurements().orElseThrow()
+                  .encodedBytes(), r.measurements().orElseThrow().size().params())
+              : new Sensitivity.Outcome(r.trial(), Double.NaN, Double.NaN, null, null, 0, 0, r.errorClass(),
+                  r.errorMessage()));
+        }
+        out.sort(Comparator.comparingInt(o -> o.trial().index()));
+        return out;
+      } finally {
+        kept.unpersist(false);
+      }
     }
 
     /** Applies {@code f} to every trial on the executors, each with a pooled evaluator; input order. */

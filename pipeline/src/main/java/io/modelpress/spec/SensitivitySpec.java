@@ -24,7 +24,8 @@ public record SensitivitySpec(
     int pairs,
     int calibrationBatches,
     String output,
-    int evalBatchSize) implements Serializable {
+    int evalBatchSize,
+    double broadcastLimitMb) implements Serializable {
 
 
   /** A pruning criterion with its structure, e.g. magnitude unstructured or taylor structured. */
@@ -36,6 +37,8 @@ public record SensitivitySpec(
 
   public SensitivitySpec {
     Objects.requireNonNull(name, "name");
+    SpecException.require(broadcastLimitMb > 0 && Double.isFinite(broadcastLimitMb), "evaluation.broadcast-limit-mb",
+        broadcastLimitMb, "a number of MiB > 0");
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(dataset, "dataset");
     Objects.requireNonNull(layers, "layers");

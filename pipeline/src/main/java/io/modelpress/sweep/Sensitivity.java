@@ -73,29 +73,66 @@ public final class Sensitivity {
     return idx;
   }
 
-  /** Accuracy and mean loss of per-example results on each resample. */
-  public static Outcome outcome(PlannedTrial t, boolean[] correct, float[] loss, long bytes, long params, long rootSeed,
-      int seeds) {
-    double[] acc = new double[seeds];
-    double[] l = new double[seeds];
+  /**
+   * A part of the test set's per-example results, summed: correct predictions and cross-entropy over its
+   * examples, and over its examples' draws in each bootstrap resample of the whole set. Parts add up, so a
+   * test set held in shards gives what the whole set gives: the counts exactly, the loss sums up to the
+   * order of floating-point additions.
+   */
+  public record Sums(long correct, double loss, long[] resampledCorrect, double[] resampledLoss)
+      implements Serializable {
+
+    public Sums plus(Sums o) {
+      long[] c = resampledCorrect.clone();
+      double[] l = resampledLoss.clone();
+      for (int k = 0; k < c.length; k++) {
+        c[k] += o.resampledCorrect[k];
+        l[k] += o.resampledLoss[k];
+      }
+      return new Sums(correct + o.correct, loss + o.loss, c, l);
+    }
+  }
+
+  /**
+   * The sums of the examples {@code offset .. offset + correct.length - 1} of a test set of {@code n}: each
+   * resample is drawn over all {@code n} ({@link #resample}), and the draws that fall in this part count.
+   */
+  public static Sums sums(boolean[] correct, float[] loss, int offset, int n, long rootSeed, int seeds) {
     long all = 0;
     double allLoss = 0;
     for (int i = 0; i < correct.length; i++) {
       all += correct[i] ? 1 : 0;
       allLoss += loss[i];
     }
+    long[] c = new long[seeds];
+    double[] l = new double[seeds];
     for (int k = 0; k < seeds; k++) {
-      int[] idx = resample(rootSeed, k, correct.length);
-      long c = 0;
-      double sum = 0;
-      for (int i : idx) {
-        c += correct[i] ? 1 : 0;
-        sum += loss[i];
+      for (int i : resample(rootSeed, k, n)) {
+        int j = i - offset;
+        if (j >= 0 && j < correct.length) {
+          c[k] += correct[j] ? 1 : 0;
+          l[k] += loss[j];
+        }
       }
-      acc[k] = (double) c / idx.length;
-      l[k] = sum / idx.length;
     }
-    return new Outcome(t, (double) all / correct.length, allLoss / correct.length, acc, l, bytes, params, null, null);
+    return new Sums(all, allLoss, c, l);
+  }
+
+  /** The outcome of a trial whose per-example results over a test set of {@code n} summed to {@code s}. */
+  public static Outcome outcome(PlannedTrial t, Sums s, int n, long bytes, long params) {
+    double[] acc = new double[s.resampledCorrect().length];
+    double[] l = new double[acc.length];
+    for (int k = 0; k < acc.length; k++) {
+      acc[k] = (double) s.resampledCorrect()[k] / n;
+      l[k] = s.resampledLoss()[k] / n;
+    }
+    return new Outcome(t, (double) s.correct() / n, s.loss() / n, acc, l, bytes, params, null, null);
+  }
+
+  /** Accuracy and mean loss of per-example results on each resample. */
+  public static Outcome outcome(PlannedTrial t, boolean[] correct, float[] loss, long bytes, long params, long rootSeed,
+      int seeds) {
+    return outcome(t, sums(correct, loss, 0, correct.length, rootSeed, seeds), correct.length, bytes, params);
   }
 
   /**

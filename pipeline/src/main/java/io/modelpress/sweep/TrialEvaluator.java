@@ -126,14 +126,45 @@ public final class TrialEvaluator {
    * shard's part of a trial's accuracy and F1 when the test split is evaluated in shards.
    */
   public io.modelpress.measure.ClassificationMetrics.Counts counts(CompressedModel m) {
+    return io.modelpress.measure.ClassificationMetrics.Counts.of(labels, loaded(m).predict(inputs, batch),
+        classes);
+  }
+
+  /**
+   * A compressed model's per-example results on this evaluator's examples, summed for a sensitivity run
+   * ({@link Sensitivity#sums}): one shard's part when the test split is in shards, its examples being
+   * {@code offset ..} of the {@code n} of the whole split.
+   */
+  public Sensitivity.Sums sums(CompressedModel m, int offset, int n, long rootSeed, int seeds) {
+    boolean[] correct = new boolean[labels.length];
+    float[] loss = new float[labels.length];
+    perExample(loaded(m).outputs(inputs, batch), correct, loss);
+    return Sensitivity.sums(correct, loss, offset, n, rootSeed, seeds);
+  }
+
+  /** The network with {@code m}'s weights loaded (rebuilt smaller when structured pruning removed units). */
+  private Network loaded(CompressedModel m) {
     boolean sameShapes = base.layers().size() == m.weights().layers().size();
     for (int i = 0; sameShapes && i < base.layers().size(); i++) {
       sameShapes = java.util.Arrays.equals(base.layers().get(i).shape(), m.weights().layers().get(i).shape());
     }
-    Network net = sameShapes ? model : model.rebuilt(m.weights()); // structured pruning removed units
+    Network net = sameShapes ? model : model.rebuilt(m.weights());
     net.load(m.weights());
-    return io.modelpress.measure.ClassificationMetrics.Counts.of(labels, net.predict(inputs, batch),
-        classes);
+    return net;
+  }
+
+  /** Whether each example is predicted right, and its cross-entropy, from the class probabilities {@code p}. */
+  private void perExample(float[] p, boolean[] correct, float[] loss) {
+    for (int i = 0; i < labels.length; i++) {
+      int best = 0;
+      for (int c = 1; c < classes; c++) {
+        if (p[i * classes + c] > p[i * classes + best]) {
+          best = c;
+        }
+      }
+      correct[i] = best == labels[i];
+      loss[i] = (float) -Math.log(Math.max(1e-12, p[i * classes + labels[i]]));
+    }
   }
 
   /** Whether a trial ended in a JVM error; such an evaluator is not reused. */
@@ -285,19 +316,9 @@ public final class TrialEvaluator {
     try {
       Compressed cn = compress(trial);
       cn.network().load(cn.model().weights());
-      float[] p = cn.network().outputs(inputs, batch);
       boolean[] correct = new boolean[labels.length];
       float[] loss = new float[labels.length];
-      for (int i = 0; i < labels.length; i++) {
-        int best = 0;
-        for (int c = 1; c < classes; c++) {
-          if (p[i * classes + c] > p[i * classes + best]) {
-            best = c;
-          }
-        }
-        correct[i] = best == labels[i];
-        loss[i] = (float) -Math.log(Math.max(1e-12, p[i * classes + labels[i]]));
-      }
+      perExample(cn.network().outputs(inputs, batch), correct, loss);
       long bytes = ArtifactEncoder.encode(cn.model(), fingerprint).length;
       return Sensitivity.outcome(trial, correct, loss, bytes, cn.model().weights().params(), rootSeed, seeds);
     } catch (RuntimeException e) {
