@@ -6,16 +6,13 @@ import io.modelpress.cli.RunIds;
 import io.modelpress.cli.SparkSessions;
 import io.modelpress.cli.UserError;
 import io.modelpress.config.SweepConfigParser;
-import io.modelpress.data.Datasets;
 import io.modelpress.data.LabeledImages;
 import io.modelpress.encode.ArtifactReader;
-import io.modelpress.measure.ClassificationMetrics;
 import io.modelpress.model.Backend;
 import io.modelpress.model.Backends;
 import io.modelpress.model.ModelStore;
 import io.modelpress.model.Network;
 import io.modelpress.onnx.OnnxExport;
-import io.modelpress.onnx.OnnxRunner;
 import io.modelpress.plan.PlannedTrial;
 import io.modelpress.plan.SweepPlanner;
 import io.modelpress.spark.DataReader;
@@ -117,7 +114,11 @@ final class ExportJob implements Callable<Integer> {
             + "); there is nothing to export");
       }
       SweepSpec config = SweepConfigParser.parse(run.getAs("config_json"), "the config_json of run " + runId);
-      LabeledImages test = DataReader.test(spark, config.dataset());
+      DataReader.Split split = DataReader.testSplit(spark, config.dataset(), config.broadcastLimitMb());
+      LabeledImages test = split.images(); // the head only, when the split is in shards
+      if (split.sharded()) {
+        out.println(split.describe(config.broadcastLimitMb()));
+      }
       String dataFp = run.getAs("dataset_fingerprint");
       if (!test.fingerprintHex().equals(dataFp)) {
         throw new UserError("the test data of dataset '" + config.dataset().describe() + "' changed since run " + runId
@@ -149,25 +150,37 @@ final class ExportJob implements Callable<Integer> {
       TrialEvaluator.Evaluated e = ev.measure(planned);
       double rowAccuracy = trial.getAs("accuracy");
       long rowBytes = trial.getAs("encoded_bytes");
-      if (e.measurements().accuracy() != rowAccuracy || e.artifact().length != rowBytes) {
+      // in shards, the evaluator held the split's head only: the restored network's count below is the check
+      if ((!split.sharded() && e.measurements().accuracy() != rowAccuracy) || e.artifact().length != rowBytes) {
         throw new IllegalStateException(String.format(Locale.ROOT, "re-running trial %s gave accuracy %.4f and %d bytes "
             + "but its row says %.4f and %d; nothing exported", trialId, e.measurements().accuracy(), e.artifact().length,
             rowAccuracy, rowBytes));
       }
-      // the reader restores a network that predicts exactly as the evaluated one did
       Network restored = ArtifactReader.restore(backend, e.artifact(), modelBytes);
-      int[] restoredPredictions = restored.predict(restored.inputs(test), evalBatch);
-      double restoredAccuracy = ClassificationMetrics.of(test.labels(), restoredPredictions, test.classes()).accuracy();
+      boolean toOnnx = file.endsWith(".onnx");
+      LabeledImages calibration = toOnnx && OnnxExport.int8(e.model())
+          ? DataReader.train(spark, config.dataset().withLimits(config.dataset().trainLimit() > 0
+              ? Math.min(config.dataset().trainLimit(), OnnxExport.CALIBRATION_IMAGES)
+              : OnnxExport.CALIBRATION_IMAGES, 0)) : null;
+      byte[] onnx = toOnnx ? OnnxExport.write(restored.architecture(), e.model(), test.channels(), test.height(),
+          test.width(), io.modelpress.model.Versions.code(), calibration) : null;
+      var jsc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext());
+      ExportCheck check = new ExportCheck(jsc.broadcast(modelBytes), jsc.broadcast(e.artifact()),
+          onnx == null ? null : jsc.broadcast(onnx), evalBatch);
+      ExportCheck.Counts c;
+      try {
+        c = split.sharded() ? split.shards().values().map(check).reduce(ExportCheck.Counts::plus) : check.call(test);
+      } catch (Exception x) {
+        throw x instanceof RuntimeException r ? r : new IllegalStateException(x);
+      }
+      // the reader restores a network that predicts exactly as the evaluated one did
+      double restoredAccuracy = (double) c.restoredCorrect() / c.examples();
       if (restoredAccuracy != rowAccuracy) {
         throw new IllegalStateException("the network restored from the artifact scores " + restoredAccuracy
             + ", the trial " + rowAccuracy + "; nothing exported");
       }
-      if (file.endsWith(".onnx")) {
-        onnx(out, restored.architecture(), e.model(), test, restoredPredictions,
-            rowAccuracy, tolerance, file, hadoop, OnnxExport.int8(e.model())
-                ? DataReader.train(spark, config.dataset().withLimits(config.dataset().trainLimit() > 0
-                    ? Math.min(config.dataset().trainLimit(), OnnxExport.CALIBRATION_IMAGES)
-                    : OnnxExport.CALIBRATION_IMAGES, 0)) : null);
+      if (onnx != null) {
+        onnx(out, onnx, c, rowAccuracy, tolerance, file, hadoop, calibration);
         out.printf(Locale.ROOT, "  trial %s of run %s (%s)%n", trialId, runId, spec.method());
       } else {
         ModelStore.write(e.artifact(), file, hadoop);
@@ -190,36 +203,25 @@ final class ExportJob implements Callable<Integer> {
   static final double ONNX_TOLERANCE_POINTS = 0.1;
 
   /**
-   * Writes the trial as ONNX after ONNX Runtime has run the file on the whole test set: refused (nothing
-   * written, exit 1) unless its accuracy is within {@link #ONNX_TOLERANCE_POINTS} of the row's.
+   * Writes the trial's ONNX file after ONNX Runtime has run it on the whole test set ({@code c}): refused
+   * (nothing written, exit 1) unless its accuracy is within {@code tolerance} points of the row's.
    */
-  private static void onnx(PrintStream out, io.modelpress.runtime.Architecture arch,
-      io.modelpress.compress.CompressedModel model, LabeledImages test, int[] trialPredictions, double rowAccuracy,
-      double tolerance, String file, Configuration hadoop, LabeledImages calibration) {
-    byte[] onnx = OnnxExport.write(arch, model, test.channels(), test.height(), test.width(),
-        io.modelpress.model.Versions.code(), calibration);
-    int[] pred;
-    try (OnnxRunner runner = new OnnxRunner(onnx)) {
-      pred = runner.predict(test, 500);
-    }
-    double accuracy = ClassificationMetrics.of(test.labels(), pred, test.classes()).accuracy();
-    int differ = 0;
-    for (int i = 0; i < pred.length; i++) {
-      differ += pred[i] != trialPredictions[i] ? 1 : 0;
-    }
+  private static void onnx(PrintStream out, byte[] onnx, ExportCheck.Counts c, double rowAccuracy, double tolerance,
+      String file, Configuration hadoop, LabeledImages calibration) {
     boolean int8 = calibration != null;
+    double accuracy = (double) c.onnxCorrect() / c.examples();
     if (Math.abs(accuracy - rowAccuracy) * 100 > tolerance) {
       throw new JobFailed(String.format(Locale.ROOT, "ONNX Runtime scores the exported %sfile %.2f %% but the trial's "
           + "row says %.2f %% (more than --tolerance %s point apart; %d of %d predictions differ); nothing exported",
-          int8 ? "int8 QDQ " : "", 100 * accuracy, 100 * rowAccuracy, tolerance, differ, pred.length)
+          int8 ? "int8 QDQ " : "", 100 * accuracy, 100 * rowAccuracy, tolerance, c.differ(), c.examples())
           + (int8 ? "; the row was evaluated with fp32 activations, the file quantizes them to uint8" : ""));
     }
     ModelStore.write(onnx, file, hadoop);
     out.printf(Locale.ROOT, "exported ONNX (opset %d%s): ONNX Runtime accuracy %.2f %% on %d test images (row: %.2f %%; "
         + "%d predictions differ from the trial's), %d bytes -> %s%n", OnnxExport.OPSET,
-        int8 ? ", int8 QDQ calibrated on " + Math.min(OnnxExport.CALIBRATION_IMAGES, calibration.count()) + " training images"
-            : "", 100 * accuracy, pred.length,
-        100 * rowAccuracy, differ, onnx.length, file);
+        int8 ? ", int8 QDQ calibrated on " + Math.min(OnnxExport.CALIBRATION_IMAGES, calibration.count())
+            + " training images" : "", 100 * accuracy, c.examples(), 100 * rowAccuracy,
+        c.differ(), onnx.length, file);
   }
 
   private static Row one(SparkSession spark, String results, String table, org.apache.spark.sql.Column where,

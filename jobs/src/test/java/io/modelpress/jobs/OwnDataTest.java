@@ -286,6 +286,24 @@ class OwnDataTest extends CliTestBase {
     assertThat(byRun.get("whole").values()).allSatisfy(v -> assertThat(((List<?>) v).get(4)).isEqualTo(2000L));
     assertThat(byRun.get("shards")).isEqualTo(byRun.get("whole"));
 
+    // export reads the split as the run did: the sharded run's trial, checked shard by shard (the restored
+    // network and ONNX Runtime), prints what the whole run's prints, file name aside
+    String quantized = byRun.get("whole").keySet().stream().sorted().filter(id -> io.modelpress.spark.ResultReader
+        .table(reader(), out.toString(), "trials").where("run_id = 'whole' and trial_id = '" + id + "' and quant_bits = 8")
+        .count() > 0).findFirst().orElseThrow();
+    Map<String, String> exported = new HashMap<>();
+    for (String run : List.of("whole", "shards")) {
+      Path file = CliTestBase.dir.resolve(run + ".onnx");
+      Run x = cli("export", "--run-id", run, "--trial-id", quantized, "--results", out.toString(), "--out",
+          file.toString(), "--master", "local[2]", "--tolerance", "2"); // int8 activations of a 1-epoch model
+      assertThat(x.code()).as(x.err() + x.out()).isZero();
+      assertThat(x.out().contains("test split: 2000 examples in 4 shards")).isEqualTo(run.equals("shards"));
+      exported.put(run, x.out().lines().filter(l -> l.startsWith("exported ONNX")).findFirst().orElseThrow()
+          .replace(file.toString(), "FILE"));
+    }
+    assertThat(exported.get("whole")).contains("on 2000 test images");
+    assertThat(exported.get("shards")).isEqualTo(exported.get("whole"));
+
     // a sensitivity run both ways: the bootstrap resamples are drawn over the whole split and summed per shard,
     // so every row's accuracy is equal and its mean loss equal to float precision
     Map<String, Map<String, double[]>> sens = new HashMap<>();
