@@ -42,10 +42,6 @@ record SweepInputs(SweepSpec spec, List<DeviceProfile> devices, LabeledImages te
       LabeledImages test = split.images();
       if (split.sharded()) {
         out.println(split.describe(spec.broadcastLimitMb()));
-        if (spec.search().stream().anyMatch(b -> b instanceof SearchBlock.Distill)) {
-          throw new UserError("distillation does not take a test split in shards yet (it holds more than "
-              + "'evaluation.broadcast-limit-mb' " + spec.broadcastLimitMb() + " MiB); raise the limit");
-        }
       }
       byte[] modelBytes = ModelFiles.bytes(spec.model(), spec.dataset(), backend, spark, out);
       byte[] fingerprint = ModelStore.sha256(modelBytes);

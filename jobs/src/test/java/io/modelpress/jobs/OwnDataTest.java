@@ -248,6 +248,9 @@ class OwnDataTest extends CliTestBase {
           - name: tuned
             prune: {scope: global, sparsities: 0.9}
             finetune: {epochs: 1, learning-rate: 0.001}
+          - name: students
+            distill: {students: [mlp-16], temperatures: [4], alphas: [0.5], epochs: 1, batch-size: 64, validation: 200}
+            quantize: {bits: [8]}
         """;
     Path out = CliTestBase.dir.resolve("sharded-out");
     // one Spark partition per file (each smaller than the split size, no packing cost): four shards to sum,
@@ -282,7 +285,7 @@ class OwnDataTest extends CliTestBase {
           List.of(r.getAs("status"), r.getAs("accuracy"), r.getAs("encoded_bytes"), r.getAs("macro_f1"),
               r.getAs("examples")));
     }
-    assertThat(byRun.get("whole")).hasSize(13);
+    assertThat(byRun.get("whole")).hasSize(17);
     assertThat(byRun.get("whole").values()).allSatisfy(v -> assertThat(((List<?>) v).get(4)).isEqualTo(2000L));
     assertThat(byRun.get("shards")).isEqualTo(byRun.get("whole"));
 

@@ -1,6 +1,5 @@
 package io.modelpress.spark;
 
-import io.modelpress.compress.CompressedModel;
 import io.modelpress.data.LabeledImages;
 import io.modelpress.sweep.EvaluatorPool;
 import io.modelpress.sweep.TrialEvaluator;
@@ -16,15 +15,16 @@ import scala.Tuple2;
  * cartesian's outer side); one evaluator per shard, made in the task and dropped after it, so an executor holds
  * one shard at a time.
  *
+ * @param <M> a trial's model as the pairs carry it (the compressed model, with a student's architecture)
  * @param <R> what a pair gives, keyed by the trial's index
  */
-final class ShardTask<R> implements org.apache.spark.api.java.function.PairFlatMapFunction<
-    Iterator<Tuple2<Tuple2<Integer, LabeledImages>, Tuple2<Integer, CompressedModel>>>, Integer, R> {
+final class ShardTask<M, R> implements org.apache.spark.api.java.function.PairFlatMapFunction<
+    Iterator<Tuple2<Tuple2<Integer, LabeledImages>, Tuple2<Integer, M>>>, Integer, R> {
 
   /** What a shard gives for one trial's model: its evaluator holds the shard's examples. */
   @FunctionalInterface
-  interface ShardFunction<R> extends java.io.Serializable {
-    R apply(TrialEvaluator shardEvaluator, int shard, CompressedModel model);
+  interface ShardFunction<M, R> extends java.io.Serializable {
+    R apply(TrialEvaluator shardEvaluator, int shard, M model);
   }
 
   /** Where each shard's examples start in the split, by shard number, and the split's size. */
@@ -45,9 +45,10 @@ final class ShardTask<R> implements org.apache.spark.api.java.function.PairFlatM
   private final Broadcast<LabeledImages> train;
   private final byte[] fingerprint;
   private final int batch;
-  private final ShardFunction<R> f;
+  private final ShardFunction<M, R> f;
 
-  ShardTask(Broadcast<byte[]> model, Broadcast<LabeledImages> train, byte[] fingerprint, int batch, ShardFunction<R> f) {
+  ShardTask(Broadcast<byte[]> model, Broadcast<LabeledImages> train, byte[] fingerprint, int batch,
+      ShardFunction<M, R> f) {
     this.model = model;
     this.train = train;
     this.fingerprint = fingerprint;
@@ -57,7 +58,7 @@ final class ShardTask<R> implements org.apache.spark.api.java.function.PairFlatM
 
   @Override
   public Iterator<Tuple2<Integer, R>> call(
-      Iterator<Tuple2<Tuple2<Integer, LabeledImages>, Tuple2<Integer, CompressedModel>>> pairs) {
+      Iterator<Tuple2<Tuple2<Integer, LabeledImages>, Tuple2<Integer, M>>> pairs) {
     List<Tuple2<Integer, R>> out = new ArrayList<>();
     TrialEvaluator ev = null;
     int shard = -1;

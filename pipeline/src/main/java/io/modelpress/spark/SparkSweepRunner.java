@@ -196,20 +196,15 @@ public final class SparkSweepRunner {
           .persist(StorageLevel.MEMORY_AND_DISK_SER());
       try {
         List<TrialResult> results = new ArrayList<>(kept.map(TrialEvaluator.Kept::result).collect());
-        for (TrialResult r : results) {
-          if (r.isOk() && r.trial().spec().distill().isPresent()) {
-            throw new IllegalArgumentException("trial " + r.trial().trialId() + " distills, and a test split evaluated "
-                + "in shards (above 'evaluation.broadcast-limit-mb') does not take students yet; raise the limit");
-          }
-        }
         jsc.setJobDescription("modelpress: count " + results.size() + " trials on " + shards.getNumPartitions()
             + " test shards");
         // shards outside, the batch's models inside (one partition): a task reads its shards once and makes one
         // evaluator per shard, not one per (trial, shard) pair
-        var models = kept.filter(k -> k.model() != null)
-            .mapToPair(k -> new Tuple2<>(k.result().trial().index(), k.model())).coalesce(1);
+        var models = kept.filter(k -> k.model() != null).mapToPair(k -> new Tuple2<>(k.result().trial().index(),
+            new Tuple2<>(k.model(), k.architecture()))).coalesce(1); // a student's architecture: its own network
         Map<Integer, ClassificationMetrics.Counts> counts = shards.cartesian(models)
-            .mapPartitionsToPair(new ShardTask<>(model, trainData, fingerprint, evalBatch, (ev, shard, m) -> ev.counts(m)))
+            .mapPartitionsToPair(new ShardTask<Tuple2<CompressedModel, Architecture>, ClassificationMetrics.Counts>(
+                model, trainData, fingerprint, evalBatch, (ev, shard, m) -> ev.counts(m._1(), m._2())))
             .reduceByKey(ClassificationMetrics.Counts::plus)
             .collectAsMap();
         results.replaceAll(r -> r.isOk() ? r.withMetrics(counts.get(r.trial().index()).metrics()) : r);
@@ -338,8 +333,8 @@ public final class SparkSweepRunner {
         var models = kept.filter(k -> k.model() != null)
             .mapToPair(k -> new Tuple2<>(k.result().trial().index(), k.model())).coalesce(1);
         Map<Integer, Sensitivity.Sums> sums = shards.cartesian(models)
-            .mapPartitionsToPair(new ShardTask<>(model, trainData, fingerprint, evalBatch,
-                (ev, shard, m) -> ev.sums(m, offsets.get(shard), total, rootSeed, seeds)))
+            .mapPartitionsToPair(new ShardTask<CompressedModel, Sensitivity.Sums>(model, trainData, fingerprint,
+                evalBatch, (ev, shard, m) -> ev.sums(m, offsets.get(shard), total, rootSeed, seeds)))
             .reduceByKey(Sensitivity.Sums::plus)
             .collectAsMap();
         List<Sensitivity.Outcome> out = new ArrayList<>();

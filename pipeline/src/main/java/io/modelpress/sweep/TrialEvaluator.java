@@ -122,12 +122,14 @@ public final class TrialEvaluator {
   }
 
   /**
-   * The per-class counts of a compressed model of this evaluator's network on its evaluation examples: one
-   * shard's part of a trial's accuracy and F1 when the test split is evaluated in shards.
+   * The per-class counts of a compressed model on this evaluator's evaluation examples: one shard's part of a
+   * trial's accuracy and F1 when the test split is evaluated in shards. {@code architecture}: null for a model
+   * of this evaluator's network, a distilled student's otherwise.
    */
-  public io.modelpress.measure.ClassificationMetrics.Counts counts(CompressedModel m) {
-    return io.modelpress.measure.ClassificationMetrics.Counts.of(labels, loaded(m).predict(inputs, batch),
-        classes);
+  public io.modelpress.measure.ClassificationMetrics.Counts counts(CompressedModel m,
+      io.modelpress.runtime.Architecture architecture) {
+    Network net = architecture == null ? loaded(m) : backend.build(architecture, m.weights()); // a student: its own
+    return io.modelpress.measure.ClassificationMetrics.Counts.of(labels, net.predict(inputs, batch), classes);
   }
 
   /**
