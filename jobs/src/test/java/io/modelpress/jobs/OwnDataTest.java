@@ -182,6 +182,27 @@ class OwnDataTest extends CliTestBase {
       }
     }
     assertThat(DataReader.describe(spark, spec)).contains("classes [eight, five, four, nine, one, seven, six, three, two, zero]");
+
+    // above the broadcast limit the folder stays on the executors in shards of consecutive examples: 200 × 784
+    // bytes against 0.05 MiB, shards of at most 0.025 MiB = 33 images, so 7 of them; in shard order they are
+    // the examples read whole, with the same fingerprint
+    DataReader.Split split = DataReader.testSplit(spark, spec, 0.05);
+    assertThat(split.sharded()).isTrue();
+    assertThat(split.count()).isEqualTo(200);
+    assertThat(split.pieces()).isEqualTo(7);
+    assertThat(split.images().fingerprintHex()).isEqualTo(read.fingerprintHex());
+    List<scala.Tuple2<Integer, LabeledImages>> shards = new ArrayList<>(split.shards().collect());
+    shards.sort(java.util.Comparator.comparingInt(scala.Tuple2::_1));
+    java.io.ByteArrayOutputStream px = new java.io.ByteArrayOutputStream();
+    List<Integer> labels = new ArrayList<>();
+    for (var t : shards) {
+      px.write(t._2().pixels());
+      Arrays.stream(t._2().labels()).forEach(labels::add);
+    }
+    assertThat(shards).hasSize(7);
+    assertThat(px.toByteArray()).isEqualTo(read.pixels());
+    assertThat(labels).isEqualTo(Arrays.stream(read.labels()).boxed().toList());
+    assertThat(DataReader.testSplit(spark, spec, 1).sharded()).isFalse(); // 0.15 MiB fits 1 MiB
   }
 
   @Test

@@ -106,8 +106,11 @@ public final class DataReader {
   /** Examples the head of a sharded split holds. */
   static final int HEAD = 256;
 
-  /** The test split, in shards when it holds more than {@code limitMb} MiB (Parquet only; the others whole). */
+  /** The test split, in shards when it holds more than {@code limitMb} MiB (Parquet, image folders; IDX whole). */
   public static Split testSplit(SparkSession spark, DatasetSpec spec, double limitMb) {
+    if (spec.format().equals("image-folder")) {
+      return ImageFolderReader.split(spark, spec, spec.test(), "dataset.test", spec.testLimit(), limitMb);
+    }
     if (!spec.format().equals("parquet")) {
       LabeledImages all = test(spark, spec);
       return new Split(all, null, all.count(), 1);
