@@ -131,6 +131,7 @@ public final class RunLease implements AutoCloseable {
   /** Stops the heartbeat and removes this attempt's lease (and the expired ones it took over). */
   @Override
   public void close() {
+    closed = true; // a heartbeat interrupted by the shutdown below is not a failure to renew
     heartbeat.shutdownNow();
     try {
       for (FileStatus s : fs.listStatus(file.getParent())) {
@@ -148,9 +149,13 @@ public final class RunLease implements AutoCloseable {
     try (FSDataOutputStream o = fs.create(file, true)) {
       o.write(holder);
     } catch (IOException | RuntimeException e) {
-      System.err.println("modelpress: could not renew the lease of run " + runId + ": " + e.getMessage());
+      if (!closed) {
+        System.err.println("modelpress: could not renew the lease of run " + runId + ": " + e.getMessage());
+      }
     }
   }
+
+  private volatile boolean closed;
 
   private static boolean createExclusively(FileSystem fs, Path file, byte[] content) throws IOException {
     if ("file".equals(fs.getUri().getScheme())) {
