@@ -313,7 +313,7 @@ class OwnDataTest extends CliTestBase {
     // export reads the split as the run did: the sharded run's trial, checked shard by shard (the restored
     // network and ONNX Runtime), prints what the whole run's prints, file name aside
     String quantized = byRun.get("whole").keySet().stream().sorted().filter(id -> io.modelpress.spark.ResultReader
-        .table(reader(), out.toString(), "trials").where("run_id = 'whole' and trial_id = '" + id + "' and quant_bits = 8")
+        .table(reader(), out.toString(), "trials").where("run_id = 'whole' and trial_id = '" + id + "' and block = 'quant' and quant_bits = 8")
         .count() > 0).findFirst().orElseThrow();
     Map<String, String> exported = new HashMap<>();
     for (String run : List.of("whole", "shards")) {
