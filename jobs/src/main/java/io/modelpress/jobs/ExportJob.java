@@ -7,6 +7,7 @@ import io.modelpress.cli.SparkSessions;
 import io.modelpress.cli.UserError;
 import io.modelpress.config.SweepConfigParser;
 import io.modelpress.data.LabeledImages;
+import io.modelpress.data.TrainingSplit;
 import io.modelpress.encode.ArtifactReader;
 import io.modelpress.model.Backend;
 import io.modelpress.model.Backends;
@@ -16,6 +17,7 @@ import io.modelpress.onnx.OnnxExport;
 import io.modelpress.plan.PlannedTrial;
 import io.modelpress.plan.SweepPlanner;
 import io.modelpress.spark.DataReader;
+import io.modelpress.spark.TrainingPieces;
 import io.modelpress.spark.ResultTables;
 import io.modelpress.spec.Defaults;
 import io.modelpress.spec.SweepSpec;
@@ -102,6 +104,7 @@ final class ExportJob implements Callable<Integer> {
       throw new UserError("'--trial-id' is set to \"" + Cli.oneLine(trialId) + "\" but trial ids are 16 hex digits");
     }
     SparkSession spark = SparkSessions.create("modelpress export", master);
+    TrainingSplit train = null; // a training split in pieces is deleted at the end
     try {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
       Row run = one(spark, results, ResultTables.RUNS, functions.col("run_id").equalTo(runId),
@@ -143,10 +146,17 @@ final class ExportJob implements Callable<Integer> {
       PlannedTrial planned = new PlannedTrial(trialId, trial.getAs("trial_index"), trial.getAs("block"),
           trial.getAs("seed"), spec);
       Network model = backend.restore(modelBytes);
-      LabeledImages train = spec.needsTrainingData() ? DataReader.train(spark, config.dataset()) : null;
+      if (spec.needsTrainingData()) {
+        TrainingPieces.Read read = TrainingPieces.read(spark, config.dataset(), config.broadcastLimitMb(),
+            TrainingPieces.scratch(results, runId + "-export"));
+        if (read.described() != null) {
+          out.println(read.described());
+        }
+        train = read.split();
+      }
       int evalBatch = config.evalBatchSize();
       TrialEvaluator ev = new TrialEvaluator(backend, model, model.weights(), test, train, ModelStore.sha256(modelBytes),
-          evalBatch);
+          evalBatch, null);
       TrialEvaluator.Evaluated e = ev.measure(planned);
       double rowAccuracy = trial.getAs("accuracy");
       long rowBytes = trial.getAs("encoded_bytes");
@@ -195,7 +205,11 @@ final class ExportJob implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     } finally {
-      spark.stop();
+      try {
+        TrainingPieces.delete(train, spark.sparkContext().hadoopConfiguration());
+      } finally {
+        spark.stop();
+      }
     }
   }
 

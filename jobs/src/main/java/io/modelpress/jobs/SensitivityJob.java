@@ -11,6 +11,7 @@ import io.modelpress.config.ConfigWriter;
 import io.modelpress.config.SensitivityConfigParser;
 import io.modelpress.data.Datasets;
 import io.modelpress.data.LabeledImages;
+import io.modelpress.data.TrainingSplit;
 import io.modelpress.model.Backend;
 import io.modelpress.model.Backends;
 import io.modelpress.model.ModelStore;
@@ -19,6 +20,7 @@ import io.modelpress.plan.SensitivityPlanner;
 import io.modelpress.plan.SweepPlan;
 import io.modelpress.report.SensitivityReport;
 import io.modelpress.spark.DataReader;
+import io.modelpress.spark.TrainingPieces;
 import io.modelpress.spark.ResultSchemas;
 import io.modelpress.spark.ResultTables;
 import io.modelpress.spark.SparkSweepRunner;
@@ -77,6 +79,7 @@ final class SensitivityJob implements Callable<Integer> {
     SensitivitySpec parsed = text == null ? null : SensitivityConfigParser.parse(text, config);
     Instant started = Instant.now();
     SparkSession spark = SparkSessions.create("modelpress sensitivity", master.master);
+    TrainingSplit[] stored = new TrainingSplit[1]; // a training split in pieces, deleted at the end
     try {
       Configuration hadoop = spark.sparkContext().hadoopConfiguration();
       SensitivitySpec spec = parsed != null ? parsed
@@ -88,7 +91,7 @@ final class SensitivityJob implements Callable<Integer> {
       byte[] modelBytes;
       LabeledImages test;
       DataReader.Split split;
-      LabeledImages train;
+      TrainingSplit train;
       try {
         ResultTables.checkWritable(outDir, hadoop);
         if (!run.overwrite && ResultTables.runExists(outDir, runId, hadoop)) {
@@ -105,8 +108,16 @@ final class SensitivityJob implements Callable<Integer> {
         SweepInputs.fits(model, test, spec.dataset(), "the model");
         plan = SensitivityPlanner.plan(spec, model.weights(), ModelStore.hex(ModelStore.sha256(modelBytes)),
             test.fingerprintHex());
-        train = plan.trials().stream().anyMatch(t -> t.spec().needsTrainingData()) ? DataReader.train(spark, spec.dataset())
-            : null;
+        if (plan.trials().stream().anyMatch(t -> t.spec().needsTrainingData())) {
+          TrainingPieces.Read read = TrainingPieces.read(spark, spec.dataset(), spec.broadcastLimitMb(),
+              TrainingPieces.scratch(outDir, runId));
+          if (read.described() != null) {
+            out.println(read.described());
+          }
+          train = stored[0] = read.split();
+        } else {
+          train = null;
+        }
       } catch (UserError e) {
         throw e;
       } catch (IllegalArgumentException e) {
@@ -155,7 +166,11 @@ final class SensitivityJob implements Callable<Integer> {
           new SensitivityReport(info, summaries)));
       return 0;
     } finally {
-      spark.stop();
+      try {
+        TrainingPieces.delete(stored[0], spark.sparkContext().hadoopConfiguration());
+      } finally {
+        spark.stop();
+      }
     }
   }
 

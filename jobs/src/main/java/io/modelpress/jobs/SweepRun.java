@@ -5,7 +5,7 @@ import io.modelpress.cli.UserError;
 import io.modelpress.config.ConfigWriter;
 import io.modelpress.config.RunIdentity;
 import io.modelpress.data.Datasets;
-import io.modelpress.data.LabeledImages;
+import io.modelpress.data.TrainingSplit;
 import io.modelpress.model.Backend;
 import io.modelpress.model.Backends;
 import io.modelpress.model.Versions;
@@ -13,6 +13,7 @@ import io.modelpress.plan.PlannedTrial;
 import io.modelpress.plan.SweepPlan;
 import io.modelpress.plan.SweepPlanner;
 import io.modelpress.spark.DataReader;
+import io.modelpress.spark.TrainingPieces;
 import io.modelpress.spark.ResultReader;
 import io.modelpress.spark.ResultTables;
 import io.modelpress.spark.RunLease;
@@ -79,7 +80,7 @@ public final class SweepRun {
     SweepInputs in = SweepInputs.load(spark, spec, backend, log);
     SweepSpec resolved = in.spec();
     SweepPlan plan;
-    LabeledImages train;
+    TrainingSplit train;
     try {
       plan = SweepPlanner.plan(resolved, in.weights(), in.modelFingerprint(), in.test().fingerprintHex(),
           in.test().features());
@@ -89,26 +90,49 @@ public final class SweepRun {
       boolean trains = plan.trials().stream().anyMatch(t -> t.spec().needsTrainingData())
           || resolved.search().stream().anyMatch(b -> b instanceof SearchBlock.Evolve e
               && e.evolve().pruneMethod().needsCalibration());
-      train = trains ? DataReader.train(spark, resolved.dataset()) : null;
+      train = trains ? training(spark, resolved, plan, o, log) : null;
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
     String configJson = ConfigWriter.json(spec);
     RunIdentity identity = new RunIdentity(configJson, Versions.content());
-    RunLease lease;
     try {
-      lease = RunLease.acquire(o.out(), o.runId(), hadoop);
-    } catch (RunLease.Held e) {
-      throw new UserError(e.getMessage());
+      RunLease lease;
+      try {
+        lease = RunLease.acquire(o.out(), o.runId(), hadoop);
+      } catch (RunLease.Held e) {
+        throw new UserError(e.getMessage());
+      }
+      try (lease) {
+        return attempt(spark, o, log, t0, hadoop, reader, in, resolved, plan, train, identity, lease);
+      }
+    } finally {
+      TrainingPieces.delete(train, hadoop);
     }
-    try (lease) {
-      return attempt(spark, o, log, t0, hadoop, reader, in, resolved, plan, train, identity, lease);
+  }
+
+  /**
+   * The training split: whole, or above the broadcast limit in pieces in a scratch folder under the results
+   * path. Distillation needs its soft targets over the whole split in memory: refused then, before any work.
+   */
+  private static TrainingSplit training(SparkSession spark, SweepSpec spec, SweepPlan plan, Options o, PrintStream log) {
+    TrainingPieces.Read read = TrainingPieces.read(spark, spec.dataset(), spec.broadcastLimitMb(),
+        TrainingPieces.scratch(o.out(), o.runId()));
+    if (read.described() != null) {
+      log.println(read.described());
+      if (plan.trials().stream().anyMatch(t -> t.spec().distill().isPresent())) {
+        TrainingPieces.delete(read.split(), spark.sparkContext().hadoopConfiguration());
+        throw new UserError("distillation needs the training split in memory (its soft targets cover every example), "
+            + "but it holds " + read.split().count() + " examples, more than evaluation.broadcast-limit-mb "
+            + spec.broadcastLimitMb() + " MiB; raise the limit or sweep without the distill block");
+      }
     }
+    return read.split();
   }
 
   /** The run under its lease: the earlier attempts' rows checked and taken over, the rest evaluated, the run finished. */
   private static Result attempt(SparkSession spark, Options o, PrintStream log, long t0, Configuration hadoop,
-      ResultReader reader, SweepInputs in, SweepSpec resolved, SweepPlan plan, LabeledImages train,
+      ResultReader reader, SweepInputs in, SweepSpec resolved, SweepPlan plan, TrainingSplit train,
       RunIdentity identity, RunLease lease) {
     String fingerprint = identity.fingerprint();
     if (!o.overwrite() && reader.finished(o.runId())) { // finished while this attempt waited for the lease

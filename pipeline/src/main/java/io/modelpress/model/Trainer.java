@@ -4,6 +4,7 @@ import io.modelpress.compress.Calibration;
 import io.modelpress.compress.GradientStep;
 import io.modelpress.weights.ModelWeights;
 import io.modelpress.data.LabeledImages;
+import io.modelpress.data.TrainingSplit;
 import io.modelpress.spec.DistillSpec;
 import io.modelpress.spec.TrainSpec;
 import java.util.Map;
@@ -28,16 +29,18 @@ public interface Trainer {
   /**
    * Trains a copy of {@code net}, starting from {@code start}, with Adam at {@code learningRate}, and
    * multiplies every masked layer's weights by its mask after each update, so masked weights are exactly
-   * zero whenever the weights are read.
+   * zero whenever the weights are read. A split in several pieces is read a piece at a time: each epoch
+   * visits the pieces in a shuffled order and each piece's examples shuffled, and no batch spans two pieces.
    */
-  Tuned fineTune(Network net, ModelWeights start, MaskSchedule schedule, LabeledImages train, int epochs,
+  Tuned fineTune(Network net, ModelWeights start, MaskSchedule schedule, TrainingSplit train, int epochs,
       double learningRate, int batchSize, long seed);
 
   /**
    * Gradient descent driven by {@code step}: for each shuffled mini-batch, ∂L/∂W at the current weights,
    * then {@code step} produces the next weights (QAT, codebook fine-tuning). Loads weights into {@code net}.
+   * Batches as in {@link #fineTune}.
    */
-  ModelWeights descend(Network net, ModelWeights start, GradientStep step, LabeledImages train, int epochs,
+  ModelWeights descend(Network net, ModelWeights start, GradientStep step, TrainingSplit train, int epochs,
       int batchSize, long seed);
 
   /**

@@ -43,7 +43,7 @@ public final class TrialWork {
    * is the base model's multiply-accumulates per example; {@code features} sizes the students.
    */
   public static Map<Integer, Long> of(List<PlannedTrial> trials, long baseMacs, int features, int evalExamples,
-      int trainExamples) {
+      long trainExamples) {
     Map<String, Integer> groupSizes = new HashMap<>();
     for (PlannedTrial t : trials) {
       String key = TrialGroups.studentKey(t);
@@ -58,10 +58,10 @@ public final class TrialWork {
       double work = evalNanos(evalExamples, macs);
       int epochs = t.spec().fineTune().map(FineTuneSpec::epochs).orElse(0)
           + t.spec().quant().filter(QuantSpec::trains).map(QuantSpec::trainEpochs).orElse(0);
-      work += trainNanos((long) trainExamples * epochs, macs);
+      work += trainNanos(trainExamples * epochs, macs);
       String key = TrialGroups.studentKey(t);
       if (key != null) {
-        work += trainNanos((long) trainExamples * d.epochs(), macs) / groupSizes.get(key);
+        work += trainNanos(trainExamples * d.epochs(), macs) / groupSizes.get(key);
       }
       out.put(t.index(), Math.max(1, Math.round(work)));
     }

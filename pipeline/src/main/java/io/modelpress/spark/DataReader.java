@@ -108,14 +108,22 @@ public final class DataReader {
 
   /** The test split, in shards when it holds more than {@code limitMb} MiB (Parquet, image folders; IDX whole). */
   public static Split testSplit(SparkSession spark, DatasetSpec spec, double limitMb) {
+    return split(spark, spec, false, limitMb);
+  }
+
+  /** The training or test split, in shards when it holds more than {@code limitMb} MiB. */
+  static Split split(SparkSession spark, DatasetSpec spec, boolean train, double limitMb) {
+    String path = train ? spec.train() : spec.test();
+    String key = train ? "dataset.train" : "dataset.test";
+    int limit = train ? spec.trainLimit() : spec.testLimit();
     if (spec.format().equals("image-folder")) {
-      return ImageFolderReader.split(spark, spec, spec.test(), "dataset.test", spec.testLimit(), limitMb);
+      return ImageFolderReader.split(spark, spec, path, key, limit, limitMb);
     }
     if (!spec.format().equals("parquet")) {
-      LabeledImages all = test(spark, spec);
+      LabeledImages all = read(spark, spec, train);
       return new Split(all, null, all.count(), 1);
     }
-    return parquetSplit(spark, spec, spec.test(), "dataset.test", spec.testLimit(), limitMb);
+    return parquetSplit(spark, spec, path, key, limit, limitMb);
   }
 
   private static LabeledImages parquet(SparkSession spark, DatasetSpec spec, String path, String key, int limit) {

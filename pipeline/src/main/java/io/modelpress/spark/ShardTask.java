@@ -1,6 +1,7 @@
 package io.modelpress.spark;
 
 import io.modelpress.data.LabeledImages;
+import io.modelpress.data.TrainingSplit;
 import io.modelpress.sweep.EvaluatorPool;
 import io.modelpress.sweep.TrialEvaluator;
 import java.util.ArrayList;
@@ -42,12 +43,12 @@ final class ShardTask<M, R> implements org.apache.spark.api.java.function.PairFl
   }
 
   private final Broadcast<byte[]> model;
-  private final Broadcast<LabeledImages> train;
+  private final Broadcast<TrainingSplit> train;
   private final byte[] fingerprint;
   private final int batch;
   private final ShardFunction<M, R> f;
 
-  ShardTask(Broadcast<byte[]> model, Broadcast<LabeledImages> train, byte[] fingerprint, int batch,
+  ShardTask(Broadcast<byte[]> model, Broadcast<TrainingSplit> train, byte[] fingerprint, int batch,
       ShardFunction<M, R> f) {
     this.model = model;
     this.train = train;

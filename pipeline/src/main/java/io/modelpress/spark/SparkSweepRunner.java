@@ -1,6 +1,7 @@
 package io.modelpress.spark;
 
 import io.modelpress.data.LabeledImages;
+import io.modelpress.data.TrainingSplit;
 import io.modelpress.measure.ClassificationMetrics;
 import io.modelpress.plan.PlannedTrial;
 import io.modelpress.plan.TrialGroups;
@@ -50,14 +51,14 @@ public final class SparkSweepRunner {
    * the latency settings with the architecture to execute (null when latency is off), and what
    * distillation trials need (null when no trial distills).
    */
-  public record Inputs(byte[] modelBytes, byte[] modelFingerprint, LabeledImages eval, LabeledImages train,
+  public record Inputs(byte[] modelBytes, byte[] modelFingerprint, LabeledImages eval, TrainingSplit train,
       int evalBatch, LatencySpec latency, Architecture architecture, TrialEvaluator.Students students,
       org.apache.spark.api.java.JavaPairRDD<Integer, LabeledImages> shards) {
 
     /** With the evaluation set broadcast whole. */
     public Inputs(byte[] modelBytes, byte[] modelFingerprint, LabeledImages eval, LabeledImages train, int evalBatch,
         LatencySpec latency, Architecture architecture, TrialEvaluator.Students students) {
-      this(modelBytes, modelFingerprint, eval, train, evalBatch, latency, architecture, students, null);
+      this(modelBytes, modelFingerprint, eval, TrainingSplit.of(train), evalBatch, latency, architecture, students, null);
     }
 
     public Inputs {
@@ -98,7 +99,7 @@ public final class SparkSweepRunner {
     private final JavaSparkContext jsc;
     private final Broadcast<byte[]> model;
     private final Broadcast<LabeledImages> data;
-    private final Broadcast<LabeledImages> trainData;
+    private final Broadcast<TrainingSplit> trainData;
     private final Broadcast<TrialEvaluator.Students> students;
     private final String key;
     private final byte[] fingerprint;
@@ -122,7 +123,7 @@ public final class SparkSweepRunner {
 
     private Session(SparkSession spark, SweepPlan plan, Inputs in) {
       LabeledImages eval = in.eval();
-      LabeledImages train = in.train();
+      TrainingSplit train = in.train();
       TrialEvaluator.Students students = in.students();
       byte[] modelBytes = in.modelBytes();
       int evalBatch = in.evalBatch();
@@ -423,7 +424,7 @@ public final class SparkSweepRunner {
     private final String key;
     private final Broadcast<byte[]> model;
     private final Broadcast<LabeledImages> data;
-    private final Broadcast<LabeledImages> train; // null when no trial fine-tunes
+    private final Broadcast<TrainingSplit> train; // null when no trial fine-tunes
     private final Broadcast<TrialEvaluator.Students> students; // null when no trial distills
     private final byte[] fingerprint;
     private final int batch;
@@ -433,7 +434,7 @@ public final class SparkSweepRunner {
     private final HashMap<Integer, Long> work;
 
     EvaluatePartition(String key, Broadcast<byte[]> model, Broadcast<LabeledImages> data,
-        Broadcast<LabeledImages> train, Broadcast<TrialEvaluator.Students> students, byte[] fingerprint, int batch,
+        Broadcast<TrainingSplit> train, Broadcast<TrialEvaluator.Students> students, byte[] fingerprint, int batch,
         TrialFunction<R> f, org.apache.spark.util.LongAccumulator done, org.apache.spark.util.LongAccumulator workDone,
         HashMap<Integer, Long> work) {
       this.students = students;

@@ -1,6 +1,7 @@
 package io.modelpress.spark;
 
 import io.modelpress.data.Datasets;
+import io.modelpress.data.LabeledImages;
 import io.modelpress.model.ModelStore;
 import io.modelpress.plan.Breeding;
 import io.modelpress.plan.PlannedTrial;
@@ -184,11 +185,12 @@ public final class SweepLoop {
       return null;
     }
     String teacher = ModelStore.hex(in.modelFingerprint());
-    float[] logits = Distillation.softTargets(spark, out, in.modelBytes(), teacher, in.train(), in.train().classes(), log);
+    LabeledImages train = in.train().whole("distillation");
+    float[] logits = Distillation.softTargets(spark, out, in.modelBytes(), teacher, train, train.classes(), log);
     List<DistillSpec> dataParallel = todo.stream().map(t -> t.spec().distill().orElse(null))
         .filter(d -> d != null && d.parallelism() == DistillSpec.Parallelism.DATA).distinct().toList();
     Map<String, TrialEvaluator.Pretrained> pretrained = dataParallel.isEmpty() ? Map.of()
-        : Distillation.trainDataParallel(spark, out, dataParallel, teacher, in.train(), logits, in.train().classes(),
+        : Distillation.trainDataParallel(spark, out, dataParallel, teacher, train, logits, train.classes(),
             DataParallelTrainer.Workers.of(spark), log);
     return new TrialEvaluator.Students(logits, pretrained);
   }

@@ -1,6 +1,7 @@
 package io.modelpress.sweep;
 
 import io.modelpress.data.LabeledImages;
+import io.modelpress.data.TrainingSplit;
 import io.modelpress.model.Backend;
 import io.modelpress.model.Backends;
 import io.modelpress.model.Network;
@@ -41,13 +42,13 @@ public final class EvaluatorPool {
    * Builds an evaluator from a saved model's bytes (restore + weights extraction happen here);
    * {@code train} is the training split for trials that fine-tune (null when none does).
    */
-  public static TrialEvaluator create(byte[] modelBytes, LabeledImages eval, LabeledImages train, byte[] fingerprint,
+  public static TrialEvaluator create(byte[] modelBytes, LabeledImages eval, TrainingSplit train, byte[] fingerprint,
       int batch) {
     return create(modelBytes, eval, train, fingerprint, batch, null);
   }
 
   /** As above, with what distillation trials need (null when no trial distills). */
-  public static TrialEvaluator create(byte[] modelBytes, LabeledImages eval, LabeledImages train, byte[] fingerprint,
+  public static TrialEvaluator create(byte[] modelBytes, LabeledImages eval, TrainingSplit train, byte[] fingerprint,
       int batch, TrialEvaluator.Students students) {
     Backend backend = Backends.dl4j();
     Network m = backend.restore(modelBytes);

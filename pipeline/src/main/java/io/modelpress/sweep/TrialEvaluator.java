@@ -4,6 +4,7 @@ import io.modelpress.spec.Defaults;
 import io.modelpress.compress.CompressedModel;
 import io.modelpress.compress.TrialCompressor;
 import io.modelpress.data.LabeledImages;
+import io.modelpress.data.TrainingSplit;
 import io.modelpress.encode.ArtifactEncoder;
 import io.modelpress.measure.ClassificationMetrics;
 import io.modelpress.measure.ModelSize;
@@ -39,7 +40,7 @@ public final class TrialEvaluator {
   private final int classes;
   private final byte[] fingerprint;
   private final int batch;
-  private final LabeledImages train; // null: trials that fine-tune fail with a clear message
+  private final TrainingSplit train; // null: trials that fine-tune fail with a clear message
   private volatile boolean sawError;
   private final Map<Integer, Calibration> calibrations = new java.util.HashMap<>();
   private final long baseDenseBytes; // the original fp32 model: the denominator of every compression ratio
@@ -76,11 +77,14 @@ public final class TrialEvaluator {
    */
   public TrialEvaluator(Backend backend, Network model, ModelWeights base, LabeledImages eval, LabeledImages train,
       byte[] fingerprint, int batch) {
-    this(backend, model, base, eval, train, fingerprint, batch, null);
+    this(backend, model, base, eval, TrainingSplit.of(train), fingerprint, batch, null);
   }
 
-  /** As above; {@code students} serves the trials that distill (null when none does). */
-  public TrialEvaluator(Backend backend, Network model, ModelWeights base, LabeledImages eval, LabeledImages train,
+  /**
+   * As above, with the training split in memory or in storage; {@code students} serves the trials that
+   * distill (null when none does).
+   */
+  public TrialEvaluator(Backend backend, Network model, ModelWeights base, LabeledImages eval, TrainingSplit train,
       byte[] fingerprint, int batch, Students students) {
     this.backend = backend;
     this.trainer = backend.trainer();
@@ -210,7 +214,8 @@ public final class TrialEvaluator {
     boolean agp = spec.fineTune().map(f -> f.schedule() == FineTuneSpec.Schedule.AGP).orElse(false);
     // AGP recalibrates on the training network at each pruning step; the others score the base model
     Calibration cal = p == null || !p.criterion().needsCalibration() || agp ? null
-        : isStudent ? trainer.calibrate(model, base, train, p.calibrationBatches(), PruneSpec.CALIBRATION_BATCH_SIZE)
+        : isStudent ? trainer.calibrate(model, base, calibrationExamples(p.calibrationBatches()), p.calibrationBatches(),
+            PruneSpec.CALIBRATION_BATCH_SIZE)
         : calibration(p.calibrationBatches());
     Network net = model;
     TrialCompressor.Pruned pruned;
@@ -247,7 +252,7 @@ public final class TrialEvaluator {
       long t0 = System.nanoTime();
       Pretrained saved = students.pretrained().get(key);
       io.modelpress.distill.HeldOut fit = saved != null ? null
-          : io.modelpress.distill.HeldOut.of(d, train, students.teacherLogits(), classes);
+          : io.modelpress.distill.HeldOut.of(d, train.whole("distillation"), students.teacherLogits(), classes);
       Network net = saved != null ? backend.restore(saved.model())
           : trainer.student(d, fit.fit(), fit.fitLogits(), classes, Trainer.EpochListener.NONE);
       s = new Student(net, net.weights(), saved != null ? saved.trainMs() : (System.nanoTime() - t0) / 1e6);
@@ -264,7 +269,12 @@ public final class TrialEvaluator {
   /** Statistics of the base model for data-driven criteria, computed once per batch count. */
   private Calibration calibration(int batches) {
     return calibrations.computeIfAbsent(batches,
-        b -> trainer.calibrate(model, base, train, b, PruneSpec.CALIBRATION_BATCH_SIZE));
+        b -> trainer.calibrate(model, base, calibrationExamples(b), b, PruneSpec.CALIBRATION_BATCH_SIZE));
+  }
+
+  /** The examples calibration reads: the training split's first batches (read order), whatever it is held in. */
+  private LabeledImages calibrationExamples(int batches) {
+    return train.head(batches * PruneSpec.CALIBRATION_BATCH_SIZE);
   }
 
   /** Prune (one-shot, or gradually along AGP), then fine-tune with the masks enforced. */
@@ -289,7 +299,7 @@ public final class TrialEvaluator {
       start = pruned.weights();
       schedule = (t, current) -> t == 0 ? pruned.masks() : null;
     } else {
-      long iterations = (long) ft.epochs() * ((train.count() + ft.batchSize() - 1) / ft.batchSize());
+      long iterations = ft.epochs() * train.batchesPerEpoch(ft.batchSize());
       // n steps Δt apart must end within the first three quarters of training, or the target is never reached
       int steps = (int) Math.max(1, Math.min(ft.pruneSteps(), 3 * iterations / 4));
       long interval = Math.max(1, (3 * iterations / 4) / steps);
@@ -301,7 +311,8 @@ public final class TrialEvaluator {
         }
         ModelWeights now = current.weights();
         Calibration c = p.criterion().needsCalibration()
-            ? trainer.calibrate(current, now, train, p.calibrationBatches(), PruneSpec.CALIBRATION_BATCH_SIZE) : null;
+            ? trainer.calibrate(current, now, calibrationExamples(p.calibrationBatches()), p.calibrationBatches(),
+                PruneSpec.CALIBRATION_BATCH_SIZE) : null;
         return WeightPruner.masks(now, p.withLevel(agp.sparsityAt(t)), c);
       };
     }
@@ -341,7 +352,8 @@ public final class TrialEvaluator {
     long t1 = System.nanoTime();
     cn.network().load(c.weights());
     ClassificationMetrics m = ClassificationMetrics.of(labels, cn.network().predict(inputs, batch), classes);
-    LabeledImages held = trial.spec().distill().map(d -> io.modelpress.distill.HeldOut.validation(d, train)).orElse(null);
+    LabeledImages held = trial.spec().distill()
+        .map(d -> io.modelpress.distill.HeldOut.validation(d, train.whole("distillation"))).orElse(null);
     double validationAccuracy = held == null ? Double.NaN
         : ClassificationMetrics.of(held.labels(), cn.network().predict(cn.network().inputs(held), batch), classes)
             .accuracy();

@@ -1,6 +1,9 @@
 package io.modelpress.model.dl4j;
 
 import io.modelpress.data.LabeledImages;
+import io.modelpress.data.TrainingSplit;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -54,5 +57,66 @@ final class Batches {
     }
     return new DataSet(Nd4j.create(x, new long[] {to - from, f}, 'c'),
         Nd4j.create(y, new long[] {to - from, classes}, 'c'));
+  }
+
+  /**
+   * Epoch after epoch of shuffled mini-batches of a training split, one random sequence throughout. A split
+   * held whole is one order of its examples shuffled on from epoch to epoch ({@link #epoch}); a split in
+   * pieces shuffles the order of its pieces, then reads each piece when its turn comes and shuffles its
+   * examples, so a trainer holds one piece at a time.
+   */
+  static final class Epochs {
+    private final TrainingSplit split;
+    private final int batchSize;
+    private final Random rnd;
+    private final int[] order; // the whole split's order; null for a split in pieces
+
+    Epochs(TrainingSplit split, int batchSize, Random rnd) {
+      this.split = split;
+      this.batchSize = batchSize;
+      this.rnd = rnd;
+      this.order = split instanceof TrainingSplit.Whole w ? identity(w.images().count()) : null;
+    }
+
+    /** The next epoch's batches, read lazily (a stored piece when the first of its batches is needed). */
+    Iterable<DataSet> next() {
+      if (order != null) {
+        return epoch(((TrainingSplit.Whole) split).images(), batchSize, rnd, order);
+      }
+      int[] pieces = identity(split.pieces());
+      shuffle(pieces, rnd);
+      return () -> new Iterator<>() {
+        private int piece = -1;
+        private LabeledImages data;
+        private int[] examples;
+        private int from;
+
+        @Override
+        public boolean hasNext() {
+          while (data == null || from >= data.count()) {
+            if (piece + 1 >= pieces.length) {
+              return false;
+            }
+            data = null; // let the piece before go first
+            data = split.piece(pieces[++piece]);
+            examples = identity(data.count());
+            shuffle(examples, rnd);
+            from = 0;
+          }
+          return true;
+        }
+
+        @Override
+        public DataSet next() {
+          if (!hasNext()) {
+            throw new NoSuchElementException();
+          }
+          int to = Math.min(data.count(), from + batchSize);
+          DataSet b = slice(data, examples, from, to);
+          from = to;
+          return b;
+        }
+      };
+    }
   }
 }

@@ -1,6 +1,7 @@
 package io.modelpress.model.dl4j;
 
 import io.modelpress.data.LabeledImages;
+import io.modelpress.data.TrainingSplit;
 import io.modelpress.compress.Calibration;
 import io.modelpress.compress.GradientStep;
 import io.modelpress.weights.LayerWeights;
@@ -57,7 +58,7 @@ final class Dl4jTrainer implements Trainer {
   }
 
   @Override
-  public Tuned fineTune(Network network, ModelWeights start, MaskSchedule schedule, LabeledImages train, int epochs,
+  public Tuned fineTune(Network network, ModelWeights start, MaskSchedule schedule, TrainingSplit train, int epochs,
       double learningRate, int batchSize, long seed) {
     Dl4jNetwork from = (Dl4jNetwork) network;
     MultiLayerConfiguration conf = from.net().getLayerWiseConfigurations().clone();
@@ -73,11 +74,10 @@ final class Dl4jTrainer implements Trainer {
     masks = masks == null ? Map.of() : masks;
     Map<Integer, INDArray> maskArrays = maskArrays(tuned, masks);
     applyMasks(tuned, maskArrays);
-    Random rnd = new Random(seed);
-    int[] order = Batches.identity(train.count());
+    Batches.Epochs batches = new Batches.Epochs(train, batchSize, new Random(seed));
     long t = 0;
     for (int epoch = 1; epoch <= epochs; epoch++) {
-      for (DataSet batch : Batches.epoch(train, batchSize, rnd, order)) {
+      for (DataSet batch : batches.next()) {
         ft.fit(batch);
         t++;
         Map<String, boolean[]> next = schedule.masksAt(t, tuned);
@@ -235,14 +235,13 @@ final class Dl4jTrainer implements Trainer {
   }
 
   @Override
-  public ModelWeights descend(Network network, ModelWeights start, GradientStep step, LabeledImages train, int epochs,
+  public ModelWeights descend(Network network, ModelWeights start, GradientStep step, TrainingSplit train, int epochs,
       int batchSize, long seed) {
     Dl4jNetwork n = (Dl4jNetwork) network;
     ModelWeights current = start;
-    Random rnd = new Random(seed);
-    int[] order = Batches.identity(train.count());
+    Batches.Epochs batches = new Batches.Epochs(train, batchSize, new Random(seed));
     for (int epoch = 1; epoch <= epochs; epoch++) {
-      for (DataSet batch : Batches.epoch(train, batchSize, rnd, order)) {
+      for (DataSet batch : batches.next()) {
         n.load(current);
         float[][] g = gradients(n, batch);
         Map<String, float[]> byName = new HashMap<>();
