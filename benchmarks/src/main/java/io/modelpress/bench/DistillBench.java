@@ -152,7 +152,7 @@ final class DistillBench implements java.util.concurrent.Callable<Integer> {
           List<Double> secs = new ArrayList<>();
           int f = freqs.get(0);
           DistillSpec dp = new DistillSpec(student, 4, 0.5, epochs, 1e-3, 128, 0, DistillSpec.Parallelism.DATA, f);
-          Network s = DataParallelTrainer.train(spark, dp, train, logits, Datasets.CLASSES,
+          Network s = DataParallelTrainer.train(spark, dp, io.modelpress.data.TrainingSplit.of(train), logits, Datasets.CLASSES,
               new DataParallelTrainer.Workers(workers, 2, true), (e, sec) -> secs.add(sec));
           String key = "data_parallel_local" + workers + "_avg" + f + "_driver_batches";
           record(md, report, key, "parameter averaging, local[" + workers + "], every " + f + " batches, " + student
@@ -162,7 +162,7 @@ final class DistillBench implements java.util.concurrent.Callable<Integer> {
         for (int f : freqs) {
           List<Double> secs = new ArrayList<>();
           DistillSpec dp = new DistillSpec(student, 4, 0.5, epochs, 1e-3, 128, 0, DistillSpec.Parallelism.DATA, f);
-          Network s = DataParallelTrainer.train(spark, dp, train, logits, Datasets.CLASSES,
+          Network s = DataParallelTrainer.train(spark, dp, io.modelpress.data.TrainingSplit.of(train), logits, Datasets.CLASSES,
               new DataParallelTrainer.Workers(workers, 2, false), (e, sec) -> secs.add(sec));
           String key = "data_parallel_local" + workers + "_avg" + f;
           record(md, report, key, "parameter averaging, local[" + workers + "], every " + f + " batches, " + student,

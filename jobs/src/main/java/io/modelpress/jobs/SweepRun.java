@@ -90,7 +90,7 @@ public final class SweepRun {
       boolean trains = plan.trials().stream().anyMatch(t -> t.spec().needsTrainingData())
           || resolved.search().stream().anyMatch(b -> b instanceof SearchBlock.Evolve e
               && e.evolve().pruneMethod().needsCalibration());
-      train = trains ? training(spark, resolved, plan, o, log) : null;
+      train = trains ? training(spark, resolved, o, log) : null;
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
@@ -111,21 +111,12 @@ public final class SweepRun {
     }
   }
 
-  /**
-   * The training split: whole, or above the broadcast limit in pieces in a scratch folder under the results
-   * path. Distillation needs its soft targets over the whole split in memory: refused then, before any work.
-   */
-  private static TrainingSplit training(SparkSession spark, SweepSpec spec, SweepPlan plan, Options o, PrintStream log) {
+  /** The training split: whole, or above the broadcast limit in pieces in a scratch folder under the results path. */
+  private static TrainingSplit training(SparkSession spark, SweepSpec spec, Options o, PrintStream log) {
     TrainingPieces.Read read = TrainingPieces.read(spark, spec.dataset(), spec.broadcastLimitMb(),
         TrainingPieces.scratch(o.out(), o.runId()));
     if (read.described() != null) {
       log.println(read.described());
-      if (plan.trials().stream().anyMatch(t -> t.spec().distill().isPresent())) {
-        TrainingPieces.delete(read.split(), spark.sparkContext().hadoopConfiguration());
-        throw new UserError("distillation needs the training split in memory (its soft targets cover every example), "
-            + "but it holds " + read.split().count() + " examples, more than evaluation.broadcast-limit-mb "
-            + spec.broadcastLimitMb() + " MiB; raise the limit or sweep without the distill block");
-      }
     }
     return read.split();
   }

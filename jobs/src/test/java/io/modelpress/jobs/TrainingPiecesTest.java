@@ -106,26 +106,78 @@ class TrainingPiecesTest extends CliTestBase {
       assertThat(Math.abs(pieces.get(trained) - whole.get(trained))).as(trained + " " + pieces + " vs " + whole)
           .isLessThan(0.06);
     }
+    // export re-runs a trained trial on the driver, reading the pieces again: the row's accuracy exactly
+    String tuned = io.modelpress.spark.ResultReader.table(reader(), out.toString(), "trials")
+        .where("run_id = 'pieces' and block = 'tuned'").first().getAs("trial_id");
+    Run x = cli("export", "--run-id", "pieces", "--trial-id", tuned, "--results", out.toString(), "--out",
+        dir.resolve("tuned.mpz").toString(), "--master", "local[2]");
+    assertThat(x.code()).as(x.err() + x.out()).isZero();
+    assertThat(x.out()).contains("training split: 2000 examples in 4 pieces");
+    assertThat(!Files.exists(scratch) || Files.list(scratch).findAny().isEmpty()).as("pieces left in " + scratch).isTrue();
     // and training happened: 95 % pruned without training is far below
     assertThat(pieces.get("tuned") - pieces.get("untuned")).as(pieces.toString()).isGreaterThan(0.10);
     assertThat(pieces.get("agp") - pieces.get("untuned")).as(pieces.toString()).isGreaterThan(0.10);
   }
 
+  /**
+   * Distillation on a split in pieces: the soft targets are computed a piece per task and equal the whole
+   * split's (same example indices, labels, logits); task- and data-parallel students train on the pieces and
+   * land near the whole split's students; the held-out validation examples are the split's last either way.
+   */
   @Test
-  void distillationAboveTheLimitIsRefusedBeforeAnyWork() throws Exception {
-    Path cfg = dir.resolve("distill-pieces.yaml");
-    Files.writeString(cfg, config("distill-pieces", """
+  void distillationReadsThePiecesForItsSoftTargetsAndStudents() throws Exception {
+    String search = """
         search:
           - name: students
-            distill: {students: [mlp-16], temperatures: [4], alphas: [0.5], epochs: 1, batch-size: 64, validation: 200}
-        """, "evaluation: {broadcast-limit-mb: 0.5}\n"));
-    Path out = dir.resolve("distill-out");
-    Run r = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", "d", "--master", "local[2]");
-    assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err().strip()).startsWith("modelpress: error: distillation needs the training split in memory")
-        .contains("2000 examples").doesNotContain("\n");
-    assertThat(Files.exists(out.resolve("trials"))).isFalse();
-    Path scratch = out.resolve("_scratch");
-    assertThat(!Files.exists(scratch) || Files.list(scratch).findAny().isEmpty()).isTrue();
+            distill: {students: [mlp-16], temperatures: [4], alphas: [0.5], epochs: 2, batch-size: 64, validation: 200}
+          - name: dp
+            distill: {students: [mlp-32], temperatures: [4], alphas: [0.5], epochs: 2, batch-size: 64, validation: 200,
+                      parallelism: data}
+        """;
+    Map<String, Map<String, Double>> accuracy = new HashMap<>(); // run -> block/student -> accuracy
+    Map<String, Map<Integer, List<Object>>> targets = new HashMap<>(); // run -> example -> label, logits
+    for (String[] run : new String[][] {{"dwhole", ""}, {"dpieces", "evaluation: {broadcast-limit-mb: 0.5}\n"}}) {
+      Path cfg = dir.resolve(run[0] + ".yaml");
+      Files.writeString(cfg, config(run[0], search, run[1]));
+      Path out = dir.resolve(run[0] + "-out"); // an output root each: each run computes its own soft targets
+      Run r = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", run[0], "--master", "local[2]");
+      assertThat(r.code()).as(r.err() + r.out()).isZero();
+      assertThat(r.out()).contains("soft targets: 2000 training examples computed on the executors");
+      assertThat(r.out().contains("training split: 2000 examples in 4 pieces")).isEqualTo(run[0].equals("dpieces"));
+      for (Row x : io.modelpress.spark.ResultReader.table(reader(), out.toString(), "trials").collectAsList()) {
+        assertThat(x.<String>getAs("status")).as(x.<String>getAs("block") + " " + x.getAs("error_message")).isEqualTo("ok");
+        accuracy.computeIfAbsent(run[0], k -> new HashMap<>()).put(x.getAs("block") + "/"
+            + x.getAs("distill_student") + "/" + x.getAs("distill_temperature"), x.getAs("accuracy"));
+      }
+      for (Row x : reader().read().parquet(out.resolve("soft_targets").toString()).collectAsList()) {
+        targets.computeIfAbsent(run[0], k -> new HashMap<>()).put(x.getAs("example_index"),
+            List.of(x.getAs("label"), x.getList(x.fieldIndex("logits"))));
+      }
+    }
+    Map<Integer, List<Object>> whole = targets.get("dwhole");
+    assertThat(whole).hasSize(2000);
+    assertThat(targets.get("dpieces").keySet()).isEqualTo(whole.keySet());
+    targets.get("dpieces").forEach((i, v) -> {
+      assertThat(v.get(0)).as("label of example " + i).isEqualTo(whole.get(i).get(0));
+      List<?> a = (List<?>) v.get(1);
+      List<?> b = (List<?>) whole.get(i).get(1);
+      for (int c = 0; c < b.size(); c++) { // the teacher's outputs in batches of another size: float rounding
+        assertThat((Float) a.get(c)).as("logit " + c + " of example " + i).isCloseTo((Float) b.get(c),
+            org.assertj.core.api.Assertions.within(1e-4f));
+      }
+    });
+    Map<String, Double> w = accuracy.get("dwhole");
+    assertThat(accuracy.get("dpieces").keySet()).isEqualTo(w.keySet());
+    assertThat(w).hasSizeGreaterThanOrEqualTo(3);
+    accuracy.get("dpieces").forEach((k, a) -> {
+      if (k.startsWith("students/")) { // trained in the task: the whole split's training in another batch order
+        assertThat(Math.abs(a - w.get(k))).as(k + ": " + accuracy).isLessThan(0.06);
+      } else if (!k.startsWith("base/")) {
+        // parameter averaging over two workers depends on the order their results arrive, and two epochs on
+        // 1,800 examples vary widely (seen for mlp-32 at T=4: 0.49 whole, 0.70 in pieces): trained, far above
+        // the 10 % of an untrained network, is what is checked
+        assertThat(a).as(k + ": " + accuracy).isGreaterThan(0.4);
+      }
+    });
   }
 }

@@ -68,6 +68,35 @@ public interface TrainingSplit extends Serializable {
     return parts.size() == 1 ? parts.get(0) : concat(parts);
   }
 
+  /** Examples before piece {@code i}: the place of its first example in the split. */
+  default long offset(int i) {
+    long at = 0;
+    for (int k = 0; k < i; k++) {
+      at += pieceCount(k);
+    }
+    return at;
+  }
+
+  /** The first {@code n} examples as a split of the same kind (a stored split's pieces are not read). */
+  TrainingSplit first(long n);
+
+  /** Examples [from, to) in memory, read from the pieces that hold them. */
+  default LabeledImages slice(long from, long to) {
+    List<LabeledImages> parts = new ArrayList<>();
+    for (int i = 0; i < pieces(); i++) {
+      long start = offset(i);
+      long end = start + pieceCount(i);
+      if (end > from && start < to) {
+        LabeledImages p = piece(i);
+        parts.add(p.slice((int) (Math.max(from, start) - start), (int) (Math.min(to, end) - start)));
+      }
+    }
+    if (parts.isEmpty()) {
+      throw new IndexOutOfBoundsException("examples [" + from + ", " + to + ") of " + count());
+    }
+    return parts.size() == 1 ? parts.get(0) : concat(parts);
+  }
+
   default String fingerprintHex() {
     return java.util.HexFormat.of().formatHex(fingerprint());
   }
@@ -123,6 +152,16 @@ public interface TrainingSplit extends Serializable {
     public LabeledImages head(int n) {
       return n >= images.count() ? images : images.head(n);
     }
+
+    @Override
+    public TrainingSplit first(long n) {
+      return n >= images.count() ? this : new Whole(images.head((int) n));
+    }
+
+    @Override
+    public LabeledImages slice(long from, long to) {
+      return images.slice((int) from, (int) to);
+    }
   }
 
   /**
@@ -174,13 +213,27 @@ public interface TrainingSplit extends Serializable {
             floats[k] = d.readFloat();
           }
         }
-        if (n != counts[i]) {
+        if (n < counts[i]) {
           throw new IllegalStateException("training piece " + p + " holds " + n + " examples, not " + counts[i]);
         }
-        return new LabeledImages(n, channels, height, width, classes, pixels, floats, labels, normalize, fingerprint);
+        LabeledImages all = new LabeledImages(n, channels, height, width, classes, pixels, floats, labels, normalize,
+            fingerprint);
+        return n == counts[i] ? all : all.head(counts[i]); // a split's first examples: the piece's head
       } catch (IOException e) {
         throw new UncheckedIOException("cannot read training piece " + p + ": " + StorageErrors.explain(e), e);
       }
+    }
+
+    @Override
+    public TrainingSplit first(long n) {
+      List<Integer> kept = new ArrayList<>();
+      long left = n;
+      for (int i = 0; i < counts.length && left > 0; i++) {
+        kept.add((int) Math.min(counts[i], left));
+        left -= counts[i];
+      }
+      return n >= count() ? this : new Stored(dir, kept.stream().mapToInt(Integer::intValue).toArray(), channels, height,
+          width, classes, normalize, fingerprint, hadoop);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.modelpress.distill;
 
 import io.modelpress.data.LabeledImages;
+import io.modelpress.data.TrainingSplit;
 import io.modelpress.spec.DistillSpec;
 import java.util.Arrays;
 
@@ -9,20 +10,20 @@ import java.util.Arrays;
  * training examples and their rows of the teacher's logits. The held-out examples (the last
  * {@code validation}) are what {@link #validation} returns; T and α are chosen on them, never on the test split.
  */
-public record HeldOut(LabeledImages fit, float[] fitLogits) {
+public record HeldOut(TrainingSplit fit, float[] fitLogits) {
 
   /** The part of {@code train} (and its logits, row-major [examples × classes]) that {@code d} trains on. */
-  public static HeldOut of(DistillSpec d, LabeledImages train, float[] teacherLogits, int classes) {
-    int n = d.trainingExamples(train.count());
+  public static HeldOut of(DistillSpec d, TrainingSplit train, float[] teacherLogits, int classes) {
+    int n = d.trainingExamples(Math.toIntExact(train.count()));
     if (n == train.count()) {
       return new HeldOut(train, teacherLogits);
     }
-    return new HeldOut(train.head(n), Arrays.copyOf(teacherLogits, n * classes));
+    return new HeldOut(train.first(n), Arrays.copyOf(teacherLogits, n * classes));
   }
 
-  /** The last {@code d.validation()} examples of {@code train} (null when it holds none out). */
-  public static LabeledImages validation(DistillSpec d, LabeledImages train) {
-    int n = d.trainingExamples(train.count());
+  /** The last {@code d.validation()} examples of {@code train} (null when it holds none out), in memory. */
+  public static LabeledImages validation(DistillSpec d, TrainingSplit train) {
+    int n = d.trainingExamples(Math.toIntExact(train.count()));
     return n == train.count() ? null : train.slice(n, train.count());
   }
 }

@@ -23,8 +23,15 @@ public interface Trainer {
   /**
    * Trains {@code d}'s student on {@code train} with the teacher's logits of every training example
    * ({@code teacherLogits}, row-major [examples × classes]); returns the deployable student (softmax output).
+   * A split in pieces is read as {@link #fineTune} reads it.
    */
-  Network student(DistillSpec d, LabeledImages train, float[] teacherLogits, int classes, EpochListener listener);
+  Network student(DistillSpec d, TrainingSplit train, float[] teacherLogits, int classes, EpochListener listener);
+
+  /** {@link #student} on a split held in memory. */
+  default Network student(DistillSpec d, LabeledImages train, float[] teacherLogits, int classes,
+      EpochListener listener) {
+    return student(d, TrainingSplit.of(train), teacherLogits, classes, listener);
+  }
 
   /**
    * Trains a copy of {@code net}, starting from {@code start}, with Adam at {@code learningRate}, and

@@ -1,6 +1,7 @@
 package io.modelpress.spark;
 
 import io.modelpress.data.LabeledImages;
+import io.modelpress.data.TrainingSplit;
 import io.modelpress.model.Network;
 import io.modelpress.model.Trainer;
 import io.modelpress.model.dl4j.Dl4jStudents;
@@ -48,8 +49,9 @@ public final class DataParallelTrainer {
    * task: parameter averaging runs one Spark job per averaging round, so each round re-shipped the whole
    * epoch, about 94 MB per task for MNIST, which made data-parallel training 2–3× slower than one JVM.)
    */
-  public static Network train(SparkSession spark, DistillSpec d, LabeledImages train, float[] teacherLogits,
+  public static Network train(SparkSession spark, DistillSpec d, TrainingSplit split, float[] teacherLogits,
       int classes, Workers workers, Trainer.EpochListener listener) {
+    LabeledImages train = split instanceof TrainingSplit.Whole w ? w.images() : null; // null: in pieces
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(d.batchSize())
         .batchSizePerWorker(d.batchSize())
@@ -62,21 +64,41 @@ public final class DataParallelTrainer {
         .saveUpdater(true)
         .rngSeed(d.trainingSeed())
         .build();
-    MultiLayerNetwork net = Dl4jStudents.network(d, train.features(), classes);
+    MultiLayerNetwork net = Dl4jStudents.network(d, split.features(), classes);
     SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(jsc, net, tm);
-    Broadcast<LabeledImages> data = workers.driverBatches() ? null : jsc.broadcast(train);
-    Broadcast<float[]> logits = workers.driverBatches() ? null : jsc.broadcast(teacherLogits);
+    boolean driver = workers.driverBatches() && train != null;
+    Broadcast<LabeledImages> data = driver || train == null ? null : jsc.broadcast(train);
+    Broadcast<TrainingSplit> pieces = train == null ? jsc.broadcast(split) : null;
+    Broadcast<float[]> logits = driver ? null : jsc.broadcast(teacherLogits);
     try {
       java.util.Random rnd = new java.util.Random(d.trainingSeed());
       for (int epoch = 1; epoch <= d.epochs(); epoch++) {
         long t0 = System.nanoTime();
-        List<int[]> batches = Dl4jStudents.epochOrder(train.count(), d.batchSize(), rnd.nextLong());
+        long seed = rnd.nextLong();
         jsc.setJobDescription("modelpress: data-parallel " + d.student() + " epoch " + epoch);
-        JavaRDD<DataSet> rdd = workers.driverBatches()
-            ? jsc.parallelize(batches.stream().map(e -> Dl4jStudents.batch(train, teacherLogits, classes, e)).toList(),
-                workers.workers())
-            : jsc.parallelize(batches, workers.workers())
-                .map(examples -> Dl4jStudents.batch(data.value(), logits.value(), classes, examples));
+        JavaRDD<DataSet> rdd;
+        if (train == null) {
+          // in pieces: the pieces in a shuffled order, each read and shuffled by the task that builds its batches
+          int[] order = java.util.stream.IntStream.range(0, split.pieces()).toArray();
+          java.util.Random r = new java.util.Random(seed);
+          for (int i = order.length - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+          }
+          List<Integer> pieceOrder = java.util.Arrays.stream(order).boxed().toList();
+          rdd = jsc.parallelize(pieceOrder, Math.min(workers.workers(), pieceOrder.size()))
+              .flatMap(p -> Dl4jStudents.pieceBatches(pieces.value(), p, logits.value(), classes, d.batchSize(),
+                  seed + p).iterator());
+        } else {
+          List<int[]> batches = Dl4jStudents.epochOrder(train.count(), d.batchSize(), seed);
+          rdd = driver
+              ? jsc.parallelize(batches.stream().map(e -> Dl4jStudents.batch(train, teacherLogits, classes, e)).toList(),
+                  workers.workers())
+              : jsc.parallelize(batches, workers.workers())
+                  .map(examples -> Dl4jStudents.batch(data.value(), logits.value(), classes, examples));
+        }
         try {
           sparkNet.fit(rdd);
         } finally {
@@ -85,9 +107,10 @@ public final class DataParallelTrainer {
         listener.epochDone(epoch, (System.nanoTime() - t0) / 1e9);
       }
     } finally {
-      if (data != null) {
-        data.destroy();
-        logits.destroy();
+      for (Broadcast<?> b : java.util.Arrays.asList(data, pieces, logits)) {
+        if (b != null) {
+          b.destroy();
+        }
       }
     }
     return Dl4jStudents.deployable(sparkNet.getNetwork());

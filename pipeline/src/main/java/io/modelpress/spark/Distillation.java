@@ -1,6 +1,7 @@
 package io.modelpress.spark;
 
 import io.modelpress.data.LabeledImages;
+import io.modelpress.data.TrainingSplit;
 import io.modelpress.model.Backends;
 import io.modelpress.model.Network;
 import io.modelpress.spec.DistillSpec;
@@ -62,7 +63,7 @@ public final class Distillation {
    * wrote; the values of every attempt are the same teacher's outputs.
    */
   public static float[] softTargets(SparkSession spark, String out, byte[] teacher, String teacherFingerprint,
-      LabeledImages train, int classes, PrintStream log) {
+      TrainingSplit train, int classes, PrintStream log) {
     Path table = new Path(out, ResultTables.SOFT_TARGETS);
     Path dir = new Path(new Path(table, "teacher_fingerprint=" + teacherFingerprint),
         "dataset_fingerprint=" + train.fingerprintHex() + "-n" + train.count());
@@ -74,14 +75,18 @@ public final class Distillation {
       Path attempt = new Path(new Path(table, "_attempts"), java.util.UUID.randomUUID().toString());
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       Broadcast<byte[]> model = jsc.broadcast(teacher);
-      Broadcast<LabeledImages> data = jsc.broadcast(train);
+      Broadcast<TrainingSplit> data = jsc.broadcast(train);
       try {
-        List<Integer> starts = new ArrayList<>();
-        for (int s = 0; s < train.count(); s += CHUNK) {
-          starts.add(s);
+        // held whole: a task per chunk of examples; in pieces: a task per piece, which it reads once
+        List<int[]> chunks = new ArrayList<>(); // piece, first example, end
+        for (int p = 0; p < train.pieces(); p++) {
+          int step = train.pieces() == 1 ? CHUNK : train.pieceCount(p);
+          for (int s = 0; s < train.pieceCount(p); s += step) {
+            chunks.add(new int[] {p, s, Math.min(train.pieceCount(p), s + step)});
+          }
         }
         jsc.setJobDescription("modelpress: soft targets of " + train.count() + " training examples");
-        JavaRDD<Row> rows = jsc.parallelize(starts, starts.size()).mapPartitions(new Logits(model, data));
+        JavaRDD<Row> rows = jsc.parallelize(chunks, chunks.size()).mapPartitions(new Logits(model, data));
         spark.createDataFrame(rows, SOFT_TARGETS_SCHEMA).repartition(1).write().mode(SaveMode.ErrorIfExists)
             .parquet(attempt.toString());
       } finally {
@@ -90,12 +95,16 @@ public final class Distillation {
       }
       read = publish(attempt, dir, conf);
     }
-    float[] logits = new float[train.count() * classes];
-    boolean[] seen = new boolean[train.count()];
+    int n = Math.toIntExact(train.count());
+    // the labels check that the table's rows are this split's examples, in its order (a stored split's pieces
+    // are read for their labels only when the targets were not computed from them just now)
+    int[] labels = train instanceof TrainingSplit.Whole w ? w.images().labels() : cached ? labels(train) : null;
+    float[] logits = new float[n * classes];
+    boolean[] seen = new boolean[n];
     for (Row r : spark.read().schema(SOFT_TARGETS_SCHEMA).parquet(read.toString()).collectAsList()) {
       int i = r.getInt(0);
       List<Float> z = r.getList(2);
-      if (i < 0 || i >= train.count() || z.size() != classes || r.getInt(1) != train.labels()[i] || seen[i]) {
+      if (i < 0 || i >= n || z.size() != classes || (labels != null && r.getInt(1) != labels[i]) || seen[i]) {
         throw new IllegalArgumentException(ResultTables.show(read) + " does not hold the soft targets of this "
             + "training split (example " + i + "); delete that folder to compute them again");
       }
@@ -114,6 +123,15 @@ public final class Distillation {
         cached ? "read from" : "computed on the executors and written to", ResultTables.show(dir),
         (System.nanoTime() - t0) / 1e9);
     return logits;
+  }
+
+  /** The labels of a stored split, read a piece at a time. */
+  private static int[] labels(TrainingSplit train) {
+    int[] out = new int[Math.toIntExact(train.count())];
+    for (int p = 0; p < train.pieces(); p++) {
+      System.arraycopy(train.piece(p).labels(), 0, out, (int) train.offset(p), train.pieceCount(p));
+    }
+    return out;
   }
 
   /** The one file of a soft-targets partition. */
@@ -158,7 +176,7 @@ public final class Distillation {
    * trial chained on it, committed before an interruption or after, sees the same weights.
    */
   public static Map<String, io.modelpress.sweep.TrialEvaluator.Pretrained> trainDataParallel(SparkSession spark,
-      String outDir, List<DistillSpec> specs, String teacherFingerprint, LabeledImages train, float[] teacherLogits,
+      String outDir, List<DistillSpec> specs, String teacherFingerprint, TrainingSplit train, float[] teacherLogits,
       int classes, DataParallelTrainer.Workers workers, PrintStream log) {
     org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
     Map<String, io.modelpress.sweep.TrialEvaluator.Pretrained> out = new LinkedHashMap<>();
@@ -209,28 +227,33 @@ public final class Distillation {
     return out;
   }
 
-  /** The executor side of the soft-target stage: one chunk of examples per element. */
-  private static final class Logits implements FlatMapFunction<Iterator<Integer>, Row> {
+  /** The executor side of the soft-target stage: one chunk (piece, first example, end) per element. */
+  private static final class Logits implements FlatMapFunction<Iterator<int[]>, Row> {
     private final Broadcast<byte[]> model;
-    private final Broadcast<LabeledImages> data;
+    private final Broadcast<TrainingSplit> data;
 
-    Logits(Broadcast<byte[]> model, Broadcast<LabeledImages> data) {
+    Logits(Broadcast<byte[]> model, Broadcast<TrainingSplit> data) {
       this.model = model;
       this.data = data;
     }
 
     @Override
-    public Iterator<Row> call(Iterator<Integer> starts) {
+    public Iterator<Row> call(Iterator<int[]> chunks) {
       Network teacher = Backends.dl4j().restore(model.value());
-      LabeledImages train = data.value();
+      TrainingSplit train = data.value();
       int k = teacher.outputSize();
       List<Row> out = new ArrayList<>();
-      while (starts.hasNext()) {
-        int from = starts.next();
-        int to = Math.min(train.count(), from + CHUNK);
-        float[] z = teacher.logits(train, from, to, 1000);
-        for (int i = from; i < to; i++) {
-          out.add(RowFactory.create(i, train.labels()[i], java.util.Arrays.copyOfRange(z, (i - from) * k, (i - from + 1) * k)));
+      while (chunks.hasNext()) {
+        int[] c = chunks.next();
+        LabeledImages piece = train.piece(c[0]);
+        int offset = (int) train.offset(c[0]);
+        for (int from = c[1]; from < c[2]; from += CHUNK) {
+          int to = Math.min(c[2], from + CHUNK);
+          float[] z = teacher.logits(piece, from, to, 1000);
+          for (int i = from; i < to; i++) {
+            out.add(RowFactory.create(offset + i, piece.labels()[i],
+                java.util.Arrays.copyOfRange(z, (i - from) * k, (i - from + 1) * k)));
+          }
         }
       }
       return out.iterator();

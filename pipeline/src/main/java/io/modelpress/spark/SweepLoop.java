@@ -1,7 +1,7 @@
 package io.modelpress.spark;
 
 import io.modelpress.data.Datasets;
-import io.modelpress.data.LabeledImages;
+import io.modelpress.data.TrainingSplit;
 import io.modelpress.model.ModelStore;
 import io.modelpress.plan.Breeding;
 import io.modelpress.plan.PlannedTrial;
@@ -185,7 +185,7 @@ public final class SweepLoop {
       return null;
     }
     String teacher = ModelStore.hex(in.modelFingerprint());
-    LabeledImages train = in.train().whole("distillation");
+    TrainingSplit train = in.train();
     float[] logits = Distillation.softTargets(spark, out, in.modelBytes(), teacher, train, train.classes(), log);
     List<DistillSpec> dataParallel = todo.stream().map(t -> t.spec().distill().orElse(null))
         .filter(d -> d != null && d.parallelism() == DistillSpec.Parallelism.DATA).distinct().toList();

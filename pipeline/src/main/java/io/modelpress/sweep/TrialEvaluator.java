@@ -252,7 +252,7 @@ public final class TrialEvaluator {
       long t0 = System.nanoTime();
       Pretrained saved = students.pretrained().get(key);
       io.modelpress.distill.HeldOut fit = saved != null ? null
-          : io.modelpress.distill.HeldOut.of(d, train.whole("distillation"), students.teacherLogits(), classes);
+          : io.modelpress.distill.HeldOut.of(d, train, students.teacherLogits(), classes);
       Network net = saved != null ? backend.restore(saved.model())
           : trainer.student(d, fit.fit(), fit.fitLogits(), classes, Trainer.EpochListener.NONE);
       s = new Student(net, net.weights(), saved != null ? saved.trainMs() : (System.nanoTime() - t0) / 1e6);
@@ -353,7 +353,7 @@ public final class TrialEvaluator {
     cn.network().load(c.weights());
     ClassificationMetrics m = ClassificationMetrics.of(labels, cn.network().predict(inputs, batch), classes);
     LabeledImages held = trial.spec().distill()
-        .map(d -> io.modelpress.distill.HeldOut.validation(d, train.whole("distillation"))).orElse(null);
+        .map(d -> io.modelpress.distill.HeldOut.validation(d, train)).orElse(null);
     double validationAccuracy = held == null ? Double.NaN
         : ClassificationMetrics.of(held.labels(), cn.network().predict(cn.network().inputs(held), batch), classes)
             .accuracy();

@@ -45,7 +45,7 @@ class SoftTargetsTest {
       for (int i = 0; i < 2; i++) {
         runs.add(pool.submit(() -> {
           go.await();
-          return Distillation.softTargets(spark, tmp.toString(), teacher, fp, train, 10,
+          return Distillation.softTargets(spark, tmp.toString(), teacher, fp, io.modelpress.data.TrainingSplit.of(train), 10,
               new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         }));
       }

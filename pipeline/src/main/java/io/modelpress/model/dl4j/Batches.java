@@ -70,24 +70,44 @@ final class Batches {
     private final int batchSize;
     private final Random rnd;
     private final int[] order; // the whole split's order; null for a split in pieces
+    private final Maker maker;
 
+    /** Makes the batch of examples {@code order[from..to)} of {@code piece}, whose first example is {@code offset}. */
+    @FunctionalInterface
+    interface Maker {
+      DataSet make(LabeledImages piece, long offset, int[] order, int from, int to);
+    }
+
+    /** Batches of inputs and one-hot labels. */
     Epochs(TrainingSplit split, int batchSize, Random rnd) {
+      this(split, batchSize, rnd, (piece, offset, order, from, to) -> slice(piece, order, from, to));
+    }
+
+    Epochs(TrainingSplit split, int batchSize, Random rnd, Maker maker) {
       this.split = split;
       this.batchSize = batchSize;
       this.rnd = rnd;
+      this.maker = maker;
       this.order = split instanceof TrainingSplit.Whole w ? identity(w.images().count()) : null;
     }
 
     /** The next epoch's batches, read lazily (a stored piece when the first of its batches is needed). */
     Iterable<DataSet> next() {
       if (order != null) {
-        return epoch(((TrainingSplit.Whole) split).images(), batchSize, rnd, order);
+        LabeledImages data = ((TrainingSplit.Whole) split).images();
+        shuffle(order, rnd);
+        List<DataSet> batches = new ArrayList<>();
+        for (int from = 0; from < data.count(); from += batchSize) {
+          batches.add(maker.make(data, 0, order, from, Math.min(data.count(), from + batchSize)));
+        }
+        return batches;
       }
       int[] pieces = identity(split.pieces());
       shuffle(pieces, rnd);
       return () -> new Iterator<>() {
         private int piece = -1;
         private LabeledImages data;
+        private long offset;
         private int[] examples;
         private int from;
 
@@ -99,6 +119,7 @@ final class Batches {
             }
             data = null; // let the piece before go first
             data = split.piece(pieces[++piece]);
+            offset = split.offset(pieces[piece]);
             examples = identity(data.count());
             shuffle(examples, rnd);
             from = 0;
@@ -112,7 +133,7 @@ final class Batches {
             throw new NoSuchElementException();
           }
           int to = Math.min(data.count(), from + batchSize);
-          DataSet b = slice(data, examples, from, to);
+          DataSet b = maker.make(data, offset, examples, from, to);
           from = to;
           return b;
         }

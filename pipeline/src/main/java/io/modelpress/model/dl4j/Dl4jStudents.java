@@ -1,6 +1,7 @@
 package io.modelpress.model.dl4j;
 
 import io.modelpress.data.LabeledImages;
+import io.modelpress.data.TrainingSplit;
 import io.modelpress.model.Trainer;
 
 import io.modelpress.spec.DistillSpec;
@@ -63,21 +64,38 @@ public final class Dl4jStudents {
    * depends on the replica seed only), with the teacher's logits of every training example
    * ({@code teacherLogits}, row-major [examples × classes]). Deterministic for a spec.
    */
-  static Dl4jNetwork train(DistillSpec d, LabeledImages train, float[] teacherLogits, int classes,
+  static Dl4jNetwork train(DistillSpec d, TrainingSplit train, float[] teacherLogits, int classes,
       Trainer.EpochListener listener) {
-    check(train, teacherLogits, classes);
+    check(train.count(), teacherLogits, classes);
     MultiLayerNetwork net = network(d, train.features(), classes);
-    Random rnd = new Random(d.trainingSeed());
-    int[] order = Batches.identity(train.count());
+    // a split held whole: one order reshuffled each epoch; in pieces: as fine-tuning reads them
+    Batches.Epochs epochs = new Batches.Epochs(train, d.batchSize(), new Random(d.trainingSeed()),
+        (piece, offset, order, from, to) -> batch(piece, teacherLogits, offset, classes, order, from, to));
     for (int epoch = 1; epoch <= d.epochs(); epoch++) {
       long t0 = System.nanoTime();
-      Batches.shuffle(order, rnd);
-      for (int from = 0; from < train.count(); from += d.batchSize()) {
-        net.fit(batch(train, teacherLogits, classes, order, from, Math.min(train.count(), from + d.batchSize())));
+      for (DataSet b : epochs.next()) {
+        net.fit(b);
       }
       listener.epochDone(epoch, (System.nanoTime() - t0) / 1e9);
     }
     return deployable(net);
+  }
+
+  /**
+   * Piece {@code piece} of a stored split as one data-parallel task's mini-batches: its examples shuffled by
+   * {@code seed}, with their rows of the teacher's logits (indexed over the whole split).
+   */
+  public static List<DataSet> pieceBatches(TrainingSplit train, int piece, float[] teacherLogits, int classes,
+      int batchSize, long seed) {
+    LabeledImages data = train.piece(piece);
+    long offset = train.offset(piece);
+    int[] order = Batches.identity(data.count());
+    Batches.shuffle(order, new Random(seed));
+    List<DataSet> out = new ArrayList<>();
+    for (int from = 0; from < data.count(); from += batchSize) {
+      out.add(batch(data, teacherLogits, offset, classes, order, from, Math.min(data.count(), from + batchSize)));
+    }
+    return out;
   }
 
   /**
@@ -98,8 +116,8 @@ public final class Dl4jStudents {
 
   /** The mini-batch of {@code examples}: pixels scaled to [0, 1], labels {@code [one-hot | teacher logits]}. */
   public static DataSet batch(LabeledImages train, float[] teacherLogits, int classes, int[] examples) {
-    check(train, teacherLogits, classes);
-    return batch(train, teacherLogits, classes, examples, 0, examples.length);
+    check(train.count(), teacherLogits, classes);
+    return batch(train, teacherLogits, 0, classes, examples, 0, examples.length);
   }
 
   /** The trained weights with a softmax output and cross-entropy loss: the student as deployed. */
@@ -115,14 +133,16 @@ public final class Dl4jStudents {
     return new Dl4jNetwork(net);
   }
 
-  private static void check(LabeledImages train, float[] teacherLogits, int classes) {
-    if (teacherLogits.length != (long) train.count() * classes) {
+  private static void check(long examples, float[] teacherLogits, int classes) {
+    if (teacherLogits.length != examples * classes) {
       throw new IllegalArgumentException("soft targets hold " + teacherLogits.length / Math.max(1, classes)
-          + " examples × " + classes + " classes but the training split has " + train.count() + " examples");
+          + " examples × " + classes + " classes but the training split has " + examples + " examples");
     }
   }
 
-  private static DataSet batch(LabeledImages data, float[] logits, int classes, int[] order, int from, int to) {
+  /** Examples {@code order[from..to)} of {@code data}, whose example 0 is example {@code offset} of the logits' split. */
+  private static DataSet batch(LabeledImages data, float[] logits, long offset, int classes, int[] order, int from,
+      int to) {
     int f = data.features();
     int n = to - from;
     float[] x = new float[n * f];
@@ -131,7 +151,7 @@ public final class Dl4jStudents {
       int e = order[from + r];
       data.example(e, x, r * f);
       y[r * 2 * classes + data.labels()[e]] = 1f;
-      System.arraycopy(logits, e * classes, y, r * 2 * classes + classes, classes);
+      System.arraycopy(logits, (int) ((offset + e) * classes), y, r * 2 * classes + classes, classes);
     }
     return new DataSet(Nd4j.create(x, new long[] {n, f}, 'c'), Nd4j.create(y, new long[] {n, 2L * classes}, 'c'));
   }

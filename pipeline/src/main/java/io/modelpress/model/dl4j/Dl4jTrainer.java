@@ -52,7 +52,7 @@ final class Dl4jTrainer implements Trainer {
   }
 
   @Override
-  public Network student(DistillSpec d, LabeledImages train, float[] teacherLogits, int classes,
+  public Network student(DistillSpec d, TrainingSplit train, float[] teacherLogits, int classes,
       EpochListener listener) {
     return Dl4jStudents.train(d, train, teacherLogits, classes, listener);
   }
