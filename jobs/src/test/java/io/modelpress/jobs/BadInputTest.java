@@ -111,7 +111,7 @@ class BadInputTest extends CliTestBase {
       List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
       cmd.addAll(Arrays.asList(SparkSessions.JAVA17_OPENS.split(" ")));
       cmd.addAll(List.of("-Dlog4j2.configurationFile=" + Path.of("..", "conf", "logging", "log4j2.properties").toAbsolutePath(),
-          "-cp", System.getProperty("java.class.path"), "io.modelpress.cli.Cli", "sweep", "--config", cfg.toString(),
+          classpathArgument(), "io.modelpress.cli.Cli", "sweep", "--config", cfg.toString(),
           "--out", out.toString(), "--master", "local[1]"));
       Path err = dir.resolve("own-jvm-" + c.get(0) + ".err");
       Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).redirectOutput(dir.resolve("own-jvm.out").toFile())

@@ -94,6 +94,24 @@ abstract class CliTestBase {
         """.formatted(modelPath, extra);
   }
 
+  /**
+   * This JVM's classpath as a java argument ({@code @FILE} holding {@code -cp "..."}), for the tests that start
+   * a CLI in a process of its own: as bin/modelpress does, because ONNX Runtime 1.29 crashes (SIGSEGV) in a
+   * process whose command line is longer than about 4 KB ({@code OnnxRunnerLaunchTest}), and the latency stage
+   * and export run it.
+   */
+  static synchronized String classpathArgument() {
+    Path args = SHARED.resolve("classpath.args");
+    try {
+      if (!Files.exists(args)) {
+        Files.writeString(args, "-cp \"" + System.getProperty("java.class.path") + "\"\n");
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return "@" + args;
+  }
+
   record Run(int code, String out, String err) {}
 
   static Run cli(String... args) {

@@ -98,7 +98,7 @@ class CrashSafetyTest extends CliTestBase {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     cmd.addAll(Arrays.asList(SparkSessions.JAVA17_OPENS.split(" ")));
     cmd.addAll(Arrays.asList(props));
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.modelpress.cli.Cli", "sweep", "--config",
+    cmd.addAll(List.of(classpathArgument(), "io.modelpress.cli.Cli", "sweep", "--config",
         cfg.toString(), "--out", out.toString(), "--run-id", "c", "--master", "local[2]", "--commit-every", "2"));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("OMP_NUM_THREADS", "1");

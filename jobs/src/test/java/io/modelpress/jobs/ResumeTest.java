@@ -41,7 +41,7 @@ class ResumeTest extends CliTestBase {
     // a real process, killed with SIGKILL as soon as its first batch of rows is committed
     List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     cmd.addAll(Arrays.asList(SparkSessions.JAVA17_OPENS.split(" ")));
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.modelpress.cli.Cli", "sweep", "--config",
+    cmd.addAll(List.of(classpathArgument(), "io.modelpress.cli.Cli", "sweep", "--config",
         cfg.toString(), "--out", out.toString(), "--run-id", "k1", "--master", "local[2]", "--commit-every", "2"));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("k1.log").toFile());
     pb.environment().put("OMP_NUM_THREADS", "1");

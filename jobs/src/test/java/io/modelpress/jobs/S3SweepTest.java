@@ -138,7 +138,7 @@ class S3SweepTest {
     for (String s : s3aSettings()) {
       cmd.add("-Dspark.hadoop." + s.replace(endpoint, endpointUrl));
     }
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.modelpress.cli.Cli"));
+    cmd.addAll(List.of(CliTestBase.classpathArgument(), "io.modelpress.cli.Cli"));
     cmd.addAll(Arrays.asList(args));
     return cmd;
   }

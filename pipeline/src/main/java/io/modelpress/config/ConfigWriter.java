@@ -272,6 +272,9 @@ public final class ConfigWriter {
       n.put("max-iqr-ratio", l.maxIqrRatio());
       n.put("retries", l.retries());
       n.put("confirm-rounds", l.confirmRounds());
+      if (l.engine() != LatencySpec.Engine.BOTH) { // the default left out: configs from before the key read the same
+        n.put("engine", l.engine().id());
+      }
     }
     return n;
   }

@@ -124,7 +124,8 @@ public final class SweepConfigParser {
 
   /** The {@code latency:} block; keys left out take {@link Defaults#LATENCY}'s values. */
   private static LatencySpec latency(Node l) {
-    l.requireKeys("enabled", "warmup", "runs", "min-runs", "budget-ms", "max-iqr-ratio", "retries", "confirm-rounds");
+    l.requireKeys("enabled", "warmup", "runs", "min-runs", "budget-ms", "max-iqr-ratio", "retries", "confirm-rounds",
+        "engine");
     LatencySpec d = Defaults.LATENCY;
     boolean enabled = !l.has("enabled") || l.get("enabled").asBoolean();
     if (!enabled) {
@@ -137,7 +138,9 @@ public final class SweepConfigParser {
     double iqr = l.number("max-iqr-ratio", d.maxIqrRatio());
     int retries = (int) l.integer("retries", d.retries());
     int confirm = (int) l.integer("confirm-rounds", d.confirmRounds());
-    return l.checked(() -> new LatencySpec(true, warmup, runs, minRuns, budget, iqr, retries, confirm));
+    String engine = l.string("engine", d.engine().id());
+    return l.checked(() -> new LatencySpec(true, warmup, runs, minRuns, budget, iqr, retries, confirm,
+        LatencySpec.Engine.of(engine)));
   }
 
   static ModelSpec model(Node m, long seed) {

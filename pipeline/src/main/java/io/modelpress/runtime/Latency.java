@@ -16,11 +16,37 @@ import java.util.Arrays;
  *     after the sweep interleaved with the other candidates on one executor (null otherwise)
  */
 public record Latency(String kinds, Stats batch1, Stats batch32, int attempts, boolean noisy, String host, String error,
-    Confirmed confirmed) implements Serializable {
+    Confirmed confirmed, Ort ort) implements Serializable {
 
   /** A latency-stage measurement, not (yet) confirmed. */
   public Latency(String kinds, Stats batch1, Stats batch32, int attempts, boolean noisy, String host, String error) {
-    this(kinds, batch1, batch32, attempts, noisy, host, error, null);
+    this(kinds, batch1, batch32, attempts, noisy, host, error, null, null);
+  }
+
+  /** Without an ONNX Runtime measurement. */
+  public Latency(String kinds, Stats batch1, Stats batch32, int attempts, boolean noisy, String host, String error,
+      Confirmed confirmed) {
+    this(kinds, batch1, batch32, attempts, noisy, host, error, confirmed, null);
+  }
+
+  /**
+   * The trial's ONNX form ({@code modelpress export --out FILE.onnx}'s graph) timed in ONNX Runtime on the same
+   * executor, one intra-op and one inter-op thread, sequential, no spinning: p50 and p95 of one batch at batch 1
+   * and 32, and the file's size; {@code error} set, and the figures null, when it could not be written or run.
+   */
+  public record Ort(Stats batch1, Stats batch32, long onnxBytes, String error) implements Serializable {
+    public static Ort failed(String error) {
+      return new Ort(null, null, 0, error);
+    }
+
+    public boolean isOk() {
+      return error == null;
+    }
+  }
+
+  /** This measurement with its ONNX Runtime figures. */
+  public Latency withOrt(Ort o) {
+    return new Latency(kinds, batch1, batch32, attempts, noisy, host, error, confirmed, o);
   }
 
   public static Latency failed(String host, String error) {
@@ -29,7 +55,7 @@ public record Latency(String kinds, Stats batch1, Stats batch32, int attempts, b
 
   /** This measurement with its confirmation. */
   public Latency confirmedBy(Confirmed c) {
-    return new Latency(kinds, batch1, batch32, attempts, noisy, host, error, c);
+    return new Latency(kinds, batch1, batch32, attempts, noisy, host, error, c, ort);
   }
 
   /** The batch-1 figure to compare: the confirmed one when there is one, else the stage's. */

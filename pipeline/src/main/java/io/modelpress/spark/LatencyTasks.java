@@ -1,6 +1,7 @@
 package io.modelpress.spark;
 
 import io.modelpress.data.LabeledImages;
+import io.modelpress.onnx.OnnxTiming;
 import java.util.ArrayList;
 import io.modelpress.compress.CompressedModel;
 import io.modelpress.runtime.Architecture;
@@ -46,15 +47,24 @@ final class LatencyTasks {
       while (models.hasNext()) {
         Tuple2<String, Tuple2<CompressedModel, Architecture>> m = models.next();
         Latency l;
+        // a student runs as its own architecture; every other trial as the run's model
+        Architecture a = m._2()._2() != null ? m._2()._2() : arch;
         try {
           synchronized (MEASURING) { // compiling allocates too: nothing of another measurement overlaps a timing
-            // a student runs as its own architecture; every other trial as the run's model
-            Architecture a = m._2()._2() != null ? m._2()._2() : arch;
-            CompiledModel compiled = CompiledModel.compile(m._2()._1(), a, CompiledModel.Mode.AUTO);
-            l = LatencyMeter.measure(compiled, x, rows, spec, SparkSweepRunner.executorName());
+            if (spec.engine().runtime()) {
+              CompiledModel compiled = CompiledModel.compile(m._2()._1(), a, CompiledModel.Mode.AUTO);
+              l = LatencyMeter.measure(compiled, x, rows, spec, SparkSweepRunner.executorName());
+            } else {
+              l = Latency.failed(SparkSweepRunner.executorName(), "not measured: latency.engine is onnxruntime");
+            }
           }
         } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
           l = Latency.failed(SparkSweepRunner.executorName(), e.getMessage() == null ? e.getClass().getName() : e.getMessage());
+        }
+        if (spec.engine().onnxRuntime()) {
+          synchronized (MEASURING) {
+            l = l.withOrt(OnnxTiming.measure(a, m._2()._1(), images, spec, io.modelpress.model.Versions.code()));
+          }
         }
         out.add(new Tuple2<>(m._1(), l));
       }

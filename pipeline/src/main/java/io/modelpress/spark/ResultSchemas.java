@@ -118,6 +118,13 @@ public final class ResultSchemas {
       f("latency_confirmed_b32_p95_ms", DataTypes.DoubleType, true),
       f("latency_confirmed_b32_iqr_ms", DataTypes.DoubleType, true),
       f("latency_confirmed_rounds", DataTypes.IntegerType, true),
+      // the trial's ONNX form timed in ONNX Runtime (latency.engine onnxruntime or both; null otherwise)
+      f("onnx_bytes", DataTypes.LongType, true),
+      f("ort_latency_b1_p50_ms", DataTypes.DoubleType, true),
+      f("ort_latency_b1_p95_ms", DataTypes.DoubleType, true),
+      f("ort_latency_b32_p50_ms", DataTypes.DoubleType, true),
+      f("ort_latency_b32_p95_ms", DataTypes.DoubleType, true),
+      f("ort_latency_error", DataTypes.StringType, true),
       // distillation trials (null otherwise): the student, its loss and training, the teacher (the run's model)
       f("distill_student", DataTypes.StringType, true),
       f("distill_temperature", DataTypes.DoubleType, true),
@@ -377,14 +384,33 @@ public final class ResultSchemas {
       return null;
     }
     if (row.getAs("latency_error") != null) {
-      return io.modelpress.runtime.Latency.failed(host, row.getAs("latency_error"));
+      return io.modelpress.runtime.Latency.failed(host, row.getAs("latency_error")).withOrt(ort(row));
     }
     return new io.modelpress.runtime.Latency(row.getAs("runtime_kinds"),
         new io.modelpress.runtime.Latency.Stats(d(row, "latency_b1_p50_ms"), d(row, "latency_b1_p95_ms"),
             d(row, "latency_b1_iqr_ms"), row.<Integer>getAs("latency_b1_runs")),
         new io.modelpress.runtime.Latency.Stats(d(row, "latency_b32_p50_ms"), d(row, "latency_b32_p95_ms"),
             d(row, "latency_b32_iqr_ms"), row.<Integer>getAs("latency_b32_runs")),
-        row.<Integer>getAs("latency_attempts"), row.<Boolean>getAs("latency_noisy"), host, null, confirmed(row, host));
+        row.<Integer>getAs("latency_attempts"), row.<Boolean>getAs("latency_noisy"), host, null, confirmed(row, host),
+        ort(row));
+  }
+
+  /** The ort_latency_* columns of a row; null when ONNX Runtime did not time it (or the table predates them). */
+  private static io.modelpress.runtime.Latency.Ort ort(Row row) {
+    if (row.schema().getFieldIndex("ort_latency_error").isEmpty()) {
+      return null;
+    }
+    if (row.getAs("ort_latency_error") != null) {
+      return io.modelpress.runtime.Latency.Ort.failed(row.getAs("ort_latency_error"));
+    }
+    Long bytes = row.getAs("onnx_bytes");
+    if (bytes == null) {
+      return null;
+    }
+    return new io.modelpress.runtime.Latency.Ort(
+        new io.modelpress.runtime.Latency.Stats(d(row, "ort_latency_b1_p50_ms"), d(row, "ort_latency_b1_p95_ms"), 0, 0),
+        new io.modelpress.runtime.Latency.Stats(d(row, "ort_latency_b32_p50_ms"), d(row, "ort_latency_b32_p95_ms"), 0, 0),
+        bytes, null);
   }
 
   /** The latency_confirmed_* columns of a trials or trial_ranks row; null when the trial was not re-measured. */
@@ -531,6 +557,14 @@ public final class ResultSchemas {
     v.add(l == null ? null : l.host());
     v.add(l == null ? null : l.error());
     v.addAll(confirmed(l));
+    io.modelpress.runtime.Latency.Ort o = l == null ? null : l.ort();
+    boolean ortOk = o != null && o.isOk();
+    v.add(ortOk ? o.onnxBytes() : null);
+    v.add(ortOk ? o.batch1().p50Ms() : null);
+    v.add(ortOk ? o.batch1().p95Ms() : null);
+    v.add(ortOk ? o.batch32().p50Ms() : null);
+    v.add(ortOk ? o.batch32().p95Ms() : null);
+    v.add(o == null ? null : o.error());
     io.modelpress.spec.DistillSpec ds = t.spec().distill().orElse(null);
     v.add(ds == null ? null : ds.student());
     v.add(ds == null || ds.baseline() ? null : ds.temperature());

@@ -13,9 +13,51 @@ import java.io.Serializable;
  * ({@link io.modelpress.sweep.Confirmation}); 0 turns that off.
  */
 public record LatencySpec(boolean enabled, int warmup, int runs, int minRuns, double budgetMs, double maxIqrRatio,
-    int retries, int confirmRounds) implements Serializable {
+    int retries, int confirmRounds, Engine engine) implements Serializable {
 
   public static final LatencySpec OFF = new LatencySpec(false, 0, 0, 0, 0, 0, 0, 0);
+
+  /**
+   * What times each trial: the pure-Java runtime ({@code latency_*} columns, the ones objectives and the
+   * frontier's confirmation use), ONNX Runtime on the trial's ONNX form ({@code ort_latency_*}, {@code onnx_bytes}),
+   * or both.
+   */
+  public enum Engine {
+    RUNTIME("runtime"), ONNXRUNTIME("onnxruntime"), BOTH("both");
+
+    private final String id;
+
+    Engine(String id) {
+      this.id = id;
+    }
+
+    public String id() {
+      return id;
+    }
+
+    public boolean runtime() {
+      return this != ONNXRUNTIME;
+    }
+
+    public boolean onnxRuntime() {
+      return this != RUNTIME;
+    }
+
+    public static Engine of(String id) {
+      for (Engine e : values()) {
+        if (e.id.equals(id)) {
+          return e;
+        }
+      }
+      throw new SpecException("engine", "is set to \"" + id + "\" but must be runtime, onnxruntime or both");
+    }
+  }
+
+  /** Both engines. */
+  public LatencySpec(boolean enabled, int warmup, int runs, int minRuns, double budgetMs, double maxIqrRatio,
+      int retries, int confirmRounds) {
+    this(enabled, warmup, runs, minRuns, budgetMs, maxIqrRatio, retries, confirmRounds, Engine.BOTH);
+  }
 
   /** Without re-measuring the frontier's candidates. */
   public LatencySpec(boolean enabled, int warmup, int runs, int minRuns, double budgetMs, double maxIqrRatio,
@@ -24,6 +66,7 @@ public record LatencySpec(boolean enabled, int warmup, int runs, int minRuns, do
   }
 
   public LatencySpec {
+    java.util.Objects.requireNonNull(engine, "engine");
     if (enabled) {
       require(warmup >= 0, "warmup", warmup, ">= 0");
       require(minRuns >= 5, "min-runs", minRuns, ">= 5 (quartiles of fewer runs mean nothing)");

@@ -60,6 +60,10 @@ public record SweepSpec(
         throw new IllegalArgumentException("objective '" + o.metric() + "' needs latency measurement, which is off ("
             + "'latency.enabled: false'); turn it on or choose another objective");
       }
+      if (o.metric().startsWith("latency_") && latency.enabled() && !latency.engine().runtime()) {
+        throw new IllegalArgumentException("objective '" + o.metric() + "' is the pure-Java runtime's latency, which "
+            + "'latency.engine: onnxruntime' does not measure; use engine runtime or both, or another objective");
+      }
       if (o.metric().startsWith("latency_") && evolves) {
         throw new IllegalArgumentException("an 'evolve' block breeds from the objectives, and measured latency ("
             + o.metric() + ") differs from run to run, so a resumed run would breed other children; give "

@@ -87,9 +87,10 @@ class SweepConfigParserTest {
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
       too few runs       | latency: {runs: 3}                    | 'latency.runs' is set to 3 but must be >= min-runs (20)
-      unknown key        | latency: {run: 3}                     | unknown key 'latency.run'; valid keys in 'latency': budget-ms, confirm-rounds, enabled, max-iqr-ratio, min-runs, retries, runs, warmup
+      unknown key        | latency: {run: 3}                     | unknown key 'latency.run'; valid keys in 'latency': budget-ms, confirm-rounds, enabled, engine, max-iqr-ratio, min-runs, retries, runs, warmup
       enabled not a flag | latency: {enabled: yes please}        | 'latency.enabled' is set to "yes please" but must be true or false
       zero ratio         | latency: {max-iqr-ratio: 0}           | 'latency.max-iqr-ratio' is set to 0.0 but must be > 0
+      unknown engine     | latency: {engine: tflite}             | 'latency.engine' is set to "tflite" but must be runtime, onnxruntime or both
       latency objective  | 'latency: {enabled: false}\\nobjectives: [{metric: latency_b1_p50_ms, direction: minimize}]' | objective 'latency_b1_p50_ms' needs latency measurement, which is off ('latency.enabled: false'); turn it on or choose another objective
       """)
   void badLatencySettingsNameTheKey(String name, String extra, String message) {
