@@ -36,16 +36,24 @@ final class SummaryPrinter {
           .orElse(false)).count();
       out.printf(Locale.ROOT, "  latency   measured for %d of %d successful trials by the pure-Java runtime (batch 1 "
           + "and 32), %d flagged noisy%n", measured, run.trials().ok(), noisy);
+      long ort = results.stream().filter(r -> ort(r) != null && ort(r).isOk()).count();
+      if (results.stream().anyMatch(r -> ort(r) != null)) {
+        out.printf(Locale.ROOT, "  latency   measured for %d of %d successful trials by ONNX Runtime on their ONNX form "
+            + "(batch 1 and 32)%n", ort, run.trials().ok());
+      }
       results.stream().flatMap(r -> r.measurements().stream()).map(Measurements::latency)
           .filter(l -> l != null && !l.isOk()).map(Latency::error).distinct().limit(3)
           .forEach(e -> out.printf(Locale.ROOT, "  latency   not measured: %s%n", e));
+      results.stream().map(SummaryPrinter::ort).filter(x -> x != null && !x.isOk()).map(Latency.Ort::error).distinct()
+          .limit(3).forEach(e -> out.printf(Locale.ROOT, "  latency   not measured by ONNX Runtime: %s%n", e));
       out.println();
     }
     // the estimated latency of the objectives, when one is (on its device), beside the measured figure
     var est = o.objectives().stream().filter(io.modelpress.pareto.Objective::estimated).findFirst();
-    out.printf(Locale.ROOT, "  %-16s %-30s %-26s %-24s %9s %8s %11s %7s %9s%s%n", "trial_id", "method", "prune", "quantize",
+    boolean ortShown = frontier.stream().anyMatch(r -> ort(r) != null && ort(r).isOk());
+    out.printf(Locale.ROOT, "  %-16s %-30s %-26s %-24s %9s %8s %11s %7s %9s%s%s%n", "trial_id", "method", "prune", "quantize",
         "accuracy", "drop", "encoded_B", "ratio", "b1_p50_ms", est.map(e -> String.format(Locale.ROOT, " %9s", "est_ms"))
-        .orElse(""));
+        .orElse(""), ortShown ? String.format(Locale.ROOT, " %10s %11s", "ort_b1_ms", "onnx_B") : "");
     for (TrialResult r : frontier) {
       Measurements m = r.measurements().orElseThrow();
       String prune = TrialText.prune(r.trial().spec());
@@ -53,10 +61,13 @@ final class SummaryPrinter {
       double lat = m.metric("latency_b1_p50_ms");
       String estimated = est.map(e -> String.format(Locale.ROOT, " %9.4f",
           io.modelpress.sweep.Frontier.objectiveValues(r, List.of(e))[0])).orElse("");
-      out.printf(Locale.ROOT, "  %-16s %-30s %-26s %-24s %8.2f%% %7.2f%% %11d %6.1fx %9s%s%n", r.trial().trialId(),
+      Latency.Ort t = ort(r);
+      String onnx = !ortShown ? "" : t == null || !t.isOk() ? String.format(Locale.ROOT, " %10s %11s", "-", "-")
+          : String.format(Locale.ROOT, " %10.4f %11d", t.batch1().p50Ms(), t.onnxBytes());
+      out.printf(Locale.ROOT, "  %-16s %-30s %-26s %-24s %8.2f%% %7.2f%% %11d %6.1fx %9s%s%s%n", r.trial().trialId(),
           truncate(TrialText.method(r.trial().spec()), 30), truncate(prune, 26), truncate(quant, 24), 100 * m.accuracy(), 100 * m.accuracyDrop(),
           m.encodedBytes(), m.size().compressionRatio(), Double.isNaN(lat) ? "-" : String.format(Locale.ROOT, "%.4f", lat),
-          estimated);
+          estimated, onnx);
     }
     for (TrialResult r : results) {
       if (!r.isOk()) {
@@ -66,6 +77,11 @@ final class SummaryPrinter {
     printDistillation(out, DistillSummary.of(results));
     out.printf(Locale.ROOT, "%n  tables    %s/{trials,frontier,device_estimates,runs}/run_id=%s (Parquet)%n", outDir,
         run.runId());
+  }
+
+  /** A trial's ONNX Runtime timing, or null when it has none. */
+  private static Latency.Ort ort(TrialResult r) {
+    return r.measurements().map(Measurements::latency).map(Latency::ort).orElse(null);
   }
 
   /**

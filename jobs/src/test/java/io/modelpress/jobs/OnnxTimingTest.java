@@ -35,6 +35,9 @@ class OnnxTimingTest extends CliTestBase {
         + "latency: {warmup: 3, runs: 20, min-runs: 5, budget-ms: 50, confirm-rounds: 0" + engine + "}\n");
     Run r = cli("sweep", "--config", cfg.toString(), "--out", out.toString(), "--run-id", name, "--master", "local[2]");
     assertThat(r.code()).as(r.err() + r.out()).isZero();
+    assertThat(r.out().contains("measured for 4 of 4 successful trials by ONNX Runtime on their ONNX form"))
+        .as(r.out()).isEqualTo(!engine.equals(", engine: runtime"));
+    assertThat(r.out().contains("ort_b1_ms")).isEqualTo(!engine.equals(", engine: runtime"));
     return out;
   }
 
