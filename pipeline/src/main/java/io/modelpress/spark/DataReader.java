@@ -86,9 +86,8 @@ public final class DataReader {
   }
 
   /**
-   * A test split as the sweep evaluates it: all of it ({@code shards} null), or, when it holds more than the
-   * broadcast limit in memory, its first examples (for the checks, the plan and the latency stage; with the
-   * whole split's fingerprint) and its shards, one per Parquet partition, kept on the executors.
+   * A split as read: all of it ({@code shards} null), or, above the broadcast limit, its first examples (for the
+   * checks, the plan and the latency stage; with the whole split's fingerprint) and its shards on the executors.
    */
   public record Split(LabeledImages images, org.apache.spark.api.java.JavaPairRDD<Integer, LabeledImages> shards,
       long count, int pieces) {
@@ -103,8 +102,7 @@ public final class DataReader {
     }
   }
 
-  /** Examples the head of a sharded split holds. */
-  static final int HEAD = 256;
+  static final int HEAD = 256; // examples the head of a sharded split holds
 
   /** The test split, in shards when it holds more than {@code limitMb} MiB (Parquet, image folders; IDX whole). */
   public static Split testSplit(SparkSession spark, DatasetSpec spec, double limitMb) {
