@@ -160,18 +160,18 @@ final class ExportJob implements Callable<Integer> {
       TrialEvaluator.Evaluated e = ev.measure(planned);
       double rowAccuracy = trial.getAs("accuracy");
       long rowBytes = trial.getAs("encoded_bytes");
-      // in shards, the evaluator held the split's head only: the restored network's count below is the check
-      if ((!split.sharded() && e.measurements().accuracy() != rowAccuracy) || e.artifact().length != rowBytes) {
+      // in shards, the evaluator held the split's head only: the restored network's count below is the check. A run
+      // evaluated by ONNX Runtime has that engine's accuracy in its row: the file's check below compares with it
+      boolean dl4jRow = config.evalEngine() == io.modelpress.spec.EvalEngine.DL4J;
+      double dl4jAccuracy = dl4jRow ? rowAccuracy : e.measurements().accuracy();
+      if ((dl4jRow && !split.sharded() && e.measurements().accuracy() != rowAccuracy) || e.artifact().length != rowBytes) {
         throw new IllegalStateException(String.format(Locale.ROOT, "re-running trial %s gave accuracy %.4f and %d bytes "
             + "but its row says %.4f and %d; nothing exported", trialId, e.measurements().accuracy(), e.artifact().length,
             rowAccuracy, rowBytes));
       }
       Network restored = ArtifactReader.restore(backend, e.artifact(), modelBytes);
       boolean toOnnx = file.endsWith(".onnx");
-      LabeledImages calibration = toOnnx && OnnxExport.int8(e.model())
-          ? DataReader.train(spark, config.dataset().withLimits(config.dataset().trainLimit() > 0
-              ? Math.min(config.dataset().trainLimit(), OnnxExport.CALIBRATION_IMAGES)
-              : OnnxExport.CALIBRATION_IMAGES, 0)) : null;
+      LabeledImages calibration = toOnnx && OnnxExport.int8(e.model()) ? calibrationImages(spark, config.dataset()) : null;
       byte[] onnx = toOnnx ? OnnxExport.write(restored.architecture(), e.model(), test.channels(), test.height(),
           test.width(), io.modelpress.model.Versions.code(), calibration) : null;
       var jsc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -185,9 +185,9 @@ final class ExportJob implements Callable<Integer> {
       }
       // the reader restores a network that predicts exactly as the evaluated one did
       double restoredAccuracy = (double) c.restoredCorrect() / c.examples();
-      if (restoredAccuracy != rowAccuracy) {
+      if (restoredAccuracy != dl4jAccuracy) {
         throw new IllegalStateException("the network restored from the artifact scores " + restoredAccuracy
-            + ", the trial " + rowAccuracy + "; nothing exported");
+            + ", the trial " + dl4jAccuracy + " in DL4J; nothing exported");
       }
       if (onnx != null) {
         onnx(out, onnx, c, rowAccuracy, tolerance, file, hadoop, calibration);
@@ -211,6 +211,15 @@ final class ExportJob implements Callable<Integer> {
         spark.stop();
       }
     }
+  }
+
+  /**
+   * The images int8 activations are calibrated on: the training split's first {@link OnnxExport#CALIBRATION_IMAGES}
+   * (fewer with a smaller {@code train-limit}), as the sweep's ONNX Runtime evaluation calibrates.
+   */
+  static LabeledImages calibrationImages(SparkSession spark, io.modelpress.spec.DatasetSpec dataset) {
+    return DataReader.train(spark, dataset.withLimits(dataset.trainLimit() > 0
+        ? Math.min(dataset.trainLimit(), OnnxExport.CALIBRATION_IMAGES) : OnnxExport.CALIBRATION_IMAGES, 0));
   }
 
   /** The default largest accuracy difference, in points, between ONNX Runtime on the file and the trial's row. */

@@ -132,7 +132,7 @@ final class SensitivityJob implements Callable<Integer> {
       List<Sensitivity.Outcome> outcomes;
       try (SparkSweepRunner.Session session = SparkSweepRunner.open(spark, plan, new SparkSweepRunner.Inputs(modelBytes,
           ModelStore.sha256(modelBytes), test, train, spec.evalBatchSize(), LatencySpec.OFF, null, null,
-          split.shards()))) {
+          split.shards(), io.modelpress.spec.EvalEngine.DL4J))) {
         Progress progress = Progress.start(plan.size(), 0, session::trialsDone);
         spark.sparkContext().addSparkListener(progress);
         try {

@@ -19,6 +19,7 @@ import io.modelpress.spark.ResultTables;
 import io.modelpress.spark.RunLease;
 import io.modelpress.spark.SparkSweepRunner;
 import io.modelpress.spark.SweepLoop;
+import io.modelpress.spec.EvalEngine;
 import io.modelpress.spec.SearchBlock;
 import io.modelpress.spec.SweepSpec;
 import io.modelpress.sweep.ResumeState;
@@ -91,6 +92,15 @@ public final class SweepRun {
           || resolved.search().stream().anyMatch(b -> b instanceof SearchBlock.Evolve e
               && e.evolve().pruneMethod().needsCalibration());
       train = trains ? training(spark, resolved, o, log) : null;
+      if (resolved.evalEngine() == EvalEngine.ONNXRUNTIME) {
+        if (in.split().sharded()) {
+          throw new UserError("evaluation.engine onnxruntime does not yet evaluate a test split in shards (above "
+              + "evaluation.broadcast-limit-mb); use engine dl4j, or raise the limit");
+        }
+        if (train == null) { // int8 forms calibrate their activations on training images, as export does
+          train = TrainingSplit.of(ExportJob.calibrationImages(spark, resolved.dataset()));
+        }
+      }
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
@@ -181,7 +191,7 @@ public final class SweepRun {
         : Math.max(8 * spark.sparkContext().defaultParallelism(), (plan.size() + 9) / 10);
     long t1 = System.nanoTime();
     SparkSweepRunner.Inputs inputs = new SparkSweepRunner.Inputs(in.modelBytes(), in.fingerprint(), in.test(), train,
-        resolved.evalBatchSize(), resolved.latency(), in.architecture(), null, in.split().shards());
+        resolved.evalBatchSize(), resolved.latency(), in.architecture(), null, in.split().shards(), resolved.evalEngine());
     List<TrialResult> results = SweepLoop.run(spark, resolved, plan, state, inputs, in.weights().names(),
         in.weights().macs(), batch, target, Progress.sweep(spark, plan.size(), state.done()), log);
     double evalSeconds = (System.nanoTime() - t1) / 1e9;

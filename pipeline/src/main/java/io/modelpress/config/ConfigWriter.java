@@ -62,6 +62,10 @@ public final class ConfigWriter {
     if (s.broadcastLimitMb() != io.modelpress.spec.Defaults.BROADCAST_LIMIT_MB) { // earlier runs' config_json unchanged
       o.putObject("evaluation").put("broadcast-limit-mb", s.broadcastLimitMb());
     }
+    if (s.evalEngine() != io.modelpress.spec.EvalEngine.DL4J) {
+      (o.has("evaluation") ? (ObjectNode) o.get("evaluation") : o.putObject("evaluation"))
+          .put("engine", s.evalEngine().id());
+    }
     o.set("latency", latency(s.latency()));
     s.devices().ifPresent(v -> o.put("devices", v));
     return text(o);

@@ -10,6 +10,7 @@ import io.modelpress.spec.Defaults;
 import io.modelpress.spec.DistillSpec;
 import io.modelpress.spec.EvolveSpec;
 import io.modelpress.spec.FineTuneSpec;
+import io.modelpress.spec.EvalEngine;
 import io.modelpress.spec.LatencySpec;
 import io.modelpress.spec.LayerSelector;
 import io.modelpress.spec.ModelSpec;
@@ -85,11 +86,13 @@ public final class SweepConfigParser {
     String output = top.string("output", Defaults.OUTPUT);
     int evalBatch = top.has("eval-batch-size") ? top.get("eval-batch-size").asInt() : Defaults.EVAL_BATCH_SIZE;
     int sample = top.has("sample") ? top.get("sample").asInt() : Defaults.SAMPLE;
-    Node ev = top.has("evaluation") ? top.get("evaluation").requireKeys("broadcast-limit-mb") : null;
+    Node ev = top.has("evaluation") ? top.get("evaluation").requireKeys("broadcast-limit-mb", "engine") : null;
     double broadcastLimit = ev == null ? Defaults.BROADCAST_LIMIT_MB
         : ev.number("broadcast-limit-mb", Defaults.BROADCAST_LIMIT_MB);
+    EvalEngine engine = ev == null ? EvalEngine.DL4J
+        : ev.checked(() -> EvalEngine.of(ev.string("engine", EvalEngine.DL4J.id())));
     return top.checked(() -> new SweepSpec(name, seed, model, dataset, search, objectives, output, evalBatch, sample,
-        latency, devices, broadcastLimit));
+        latency, devices, broadcastLimit, engine));
   }
 
   /** Refuses a file without {@code version: 1}. */

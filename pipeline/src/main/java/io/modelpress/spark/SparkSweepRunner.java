@@ -2,6 +2,7 @@ package io.modelpress.spark;
 
 import io.modelpress.data.LabeledImages;
 import io.modelpress.data.TrainingSplit;
+import io.modelpress.spec.EvalEngine;
 import io.modelpress.measure.ClassificationMetrics;
 import io.modelpress.plan.PlannedTrial;
 import io.modelpress.plan.TrialGroups;
@@ -53,12 +54,13 @@ public final class SparkSweepRunner {
    */
   public record Inputs(byte[] modelBytes, byte[] modelFingerprint, LabeledImages eval, TrainingSplit train,
       int evalBatch, LatencySpec latency, Architecture architecture, TrialEvaluator.Students students,
-      org.apache.spark.api.java.JavaPairRDD<Integer, LabeledImages> shards) {
+      org.apache.spark.api.java.JavaPairRDD<Integer, LabeledImages> shards, EvalEngine engine) {
 
     /** With the evaluation set broadcast whole. */
     public Inputs(byte[] modelBytes, byte[] modelFingerprint, LabeledImages eval, LabeledImages train, int evalBatch,
         LatencySpec latency, Architecture architecture, TrialEvaluator.Students students) {
-      this(modelBytes, modelFingerprint, eval, TrainingSplit.of(train), evalBatch, latency, architecture, students, null);
+      this(modelBytes, modelFingerprint, eval, TrainingSplit.of(train), evalBatch, latency, architecture, students, null,
+          EvalEngine.DL4J);
     }
 
     public Inputs {
@@ -66,6 +68,7 @@ public final class SparkSweepRunner {
       java.util.Objects.requireNonNull(modelFingerprint, "modelFingerprint");
       java.util.Objects.requireNonNull(eval, "eval");
       java.util.Objects.requireNonNull(latency, "latency");
+      java.util.Objects.requireNonNull(engine, "engine");
       if (latency.enabled() && architecture == null) {
         throw new IllegalArgumentException("latency measurement needs the model's architecture");
       }
@@ -106,6 +109,7 @@ public final class SparkSweepRunner {
     private final int evalBatch;
     private final int features; // inputs per example: sizes the students when tasks are scheduled
     private final org.apache.spark.api.java.JavaPairRDD<Integer, LabeledImages> shards; // null: eval broadcast whole
+    private final EvalEngine engine;
     private final org.apache.spark.util.LongAccumulator done;
     private final org.apache.spark.util.LongAccumulator workDone;
     private volatile Map<Integer, Long> work = Map.of();
@@ -138,12 +142,13 @@ public final class SparkSweepRunner {
       this.fingerprint = in.modelFingerprint();
       this.evalBatch = evalBatch;
       this.shards = in.shards();
+      this.engine = in.engine();
       this.features = eval.features();
       this.done = jsc.sc().longAccumulator("modelpress trials done");
       this.workDone = jsc.sc().longAccumulator("modelpress work done");
       this.key = plan.modelFingerprint() + "/" + plan.datasetFingerprint() + "/" + eval.count()
           + "/" + (train == null ? "-" : train.fingerprintHex() + train.count())
-          + "/" + evalBatch + "/" + jsc.sc().applicationId()
+          + "/" + evalBatch + "/" + in.engine().id() + "/" + jsc.sc().applicationId()
           + (students == null ? "" : "/students-" + java.util.UUID.randomUUID());
     }
 
@@ -377,7 +382,7 @@ public final class SparkSweepRunner {
       // one list per partition (parallelize cuts n elements into n slices of one), flattened in place
       return jsc.parallelize(partitions, Math.max(1, partitions.size()))
           .flatMap(List::iterator)
-          .mapPartitions(new EvaluatePartition<>(key, model, data, trainData, students, fingerprint, evalBatch, f, done,
+          .mapPartitions(new EvaluatePartition<>(key, model, data, trainData, students, fingerprint, evalBatch, engine, f, done,
               workDone, weights));
     }
 
@@ -432,11 +437,13 @@ public final class SparkSweepRunner {
     private final org.apache.spark.util.LongAccumulator done;
     private final org.apache.spark.util.LongAccumulator workDone;
     private final HashMap<Integer, Long> work;
+    private final EvalEngine engine;
 
     EvaluatePartition(String key, Broadcast<byte[]> model, Broadcast<LabeledImages> data,
         Broadcast<TrainingSplit> train, Broadcast<TrialEvaluator.Students> students, byte[] fingerprint, int batch,
-        TrialFunction<R> f, org.apache.spark.util.LongAccumulator done, org.apache.spark.util.LongAccumulator workDone,
-        HashMap<Integer, Long> work) {
+        EvalEngine engine, TrialFunction<R> f, org.apache.spark.util.LongAccumulator done,
+        org.apache.spark.util.LongAccumulator workDone, HashMap<Integer, Long> work) {
+      this.engine = engine;
       this.students = students;
       this.key = key;
       this.model = model;
@@ -454,7 +461,7 @@ public final class SparkSweepRunner {
     public Iterator<R> call(Iterator<PlannedTrial> trials) {
       TrialEvaluator ev = EvaluatorPool.borrow(key,
           () -> EvaluatorPool.create(model.value(), data.value(), train == null ? null : train.value(), fingerprint,
-              batch, students == null ? null : students.value()));
+              batch, students == null ? null : students.value(), engine));
       List<R> out = new ArrayList<>();
       try {
         while (trials.hasNext()) {

@@ -77,7 +77,7 @@ public final class SweepLoop {
     List<PlannedTrial> pending = state.todo();
     SparkSweepRunner.Inputs in = new SparkSweepRunner.Inputs(inputs.modelBytes(), inputs.modelFingerprint(),
         inputs.eval(), inputs.train(), inputs.evalBatch(), inputs.latency(), inputs.architecture(),
-        students(spark, pending, inputs, target.out(), log), inputs.shards());
+        students(spark, pending, inputs, target.out(), log), inputs.shards(), inputs.engine());
     try (SparkSweepRunner.Session session = SparkSweepRunner.open(spark, plan, in)) {
       Map<Integer, Long> work = TrialWork.of(pending, macs, inputs.eval().features(), inputs.eval().count(),
           inputs.train() == null ? 0 : inputs.train().count());

@@ -23,13 +23,22 @@ public record SweepSpec(
     int sample,
     LatencySpec latency,
     Optional<String> devices,
-    double broadcastLimitMb) {
+    double broadcastLimitMb,
+    EvalEngine evalEngine) {
+
+  /** Evaluated by DL4J. */
+  public SweepSpec(String name, long seed, ModelSpec model, DatasetSpec dataset, List<SearchBlock> search,
+      Optional<List<Objective>> explicitObjectives, String output, int evalBatchSize, int sample, LatencySpec latency,
+      Optional<String> devices, double broadcastLimitMb) {
+    this(name, seed, model, dataset, search, explicitObjectives, output, evalBatchSize, sample, latency, devices,
+        broadcastLimitMb, EvalEngine.DL4J);
+  }
 
   /** Every trial of the search space (no random sampling), latency not measured, explicit objectives. */
   public SweepSpec(String name, long seed, ModelSpec model, DatasetSpec dataset, List<SearchBlock> search,
       List<Objective> objectives, String output, int evalBatchSize) {
     this(name, seed, model, dataset, search, Optional.of(objectives), output, evalBatchSize, Defaults.SAMPLE,
-        LatencySpec.OFF, Optional.empty(), Defaults.BROADCAST_LIMIT_MB);
+        LatencySpec.OFF, Optional.empty(), Defaults.BROADCAST_LIMIT_MB, EvalEngine.DL4J);
   }
 
   public SweepSpec {
@@ -41,6 +50,7 @@ public record SweepSpec(
     Objects.requireNonNull(output, "output");
     Objects.requireNonNull(latency, "latency");
     Objects.requireNonNull(devices, "devices");
+    Objects.requireNonNull(evalEngine, "evalEngine");
     if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
       throw new SpecException("name", "is set to \"" + name + "\" but must be letters, digits, '.', '_' or '-'");
     }
@@ -84,25 +94,25 @@ public record SweepSpec(
   /** This sweep with other search blocks (allocations resolved). */
   public SweepSpec withSearch(List<SearchBlock> blocks) {
     return new SweepSpec(name, seed, model, dataset, blocks, explicitObjectives, output, evalBatchSize, sample, latency,
-        devices, broadcastLimitMb);
+        devices, broadcastLimitMb, evalEngine);
   }
 
   /** This sweep with these objectives, as if configured. */
   public SweepSpec withObjectives(List<Objective> o) {
     return new SweepSpec(name, seed, model, dataset, search, Optional.of(o), output, evalBatchSize, sample, latency,
-        devices, broadcastLimitMb);
+        devices, broadcastLimitMb, evalEngine);
   }
 
   /** This sweep with other latency settings. */
   public SweepSpec withLatency(LatencySpec l) {
     return new SweepSpec(name, seed, model, dataset, search, explicitObjectives, output, evalBatchSize, sample, l,
-        devices, broadcastLimitMb);
+        devices, broadcastLimitMb, evalEngine);
   }
 
   /** This sweep on another dataset. */
   public SweepSpec withDataset(DatasetSpec d) {
     return new SweepSpec(name, seed, model, d, search, explicitObjectives, output, evalBatchSize, sample, latency,
-        devices, broadcastLimitMb);
+        devices, broadcastLimitMb, evalEngine);
   }
 
   /**

@@ -50,9 +50,15 @@ public final class EvaluatorPool {
   /** As above, with what distillation trials need (null when no trial distills). */
   public static TrialEvaluator create(byte[] modelBytes, LabeledImages eval, TrainingSplit train, byte[] fingerprint,
       int batch, TrialEvaluator.Students students) {
+    return create(modelBytes, eval, train, fingerprint, batch, students, io.modelpress.spec.EvalEngine.DL4J);
+  }
+
+  /** As above, accuracy computed by {@code engine}. */
+  public static TrialEvaluator create(byte[] modelBytes, LabeledImages eval, TrainingSplit train, byte[] fingerprint,
+      int batch, TrialEvaluator.Students students, io.modelpress.spec.EvalEngine engine) {
     Backend backend = Backends.dl4j();
     Network m = backend.restore(modelBytes);
     ModelWeights base = m.weights();
-    return new TrialEvaluator(backend, m, base, eval, train, fingerprint, batch, students);
+    return new TrialEvaluator(backend, m, base, eval, train, fingerprint, batch, students, engine);
   }
 }

@@ -5,6 +5,9 @@ import io.modelpress.compress.CompressedModel;
 import io.modelpress.compress.TrialCompressor;
 import io.modelpress.data.LabeledImages;
 import io.modelpress.data.TrainingSplit;
+import io.modelpress.onnx.OnnxExport;
+import io.modelpress.onnx.OnnxRunner;
+import io.modelpress.spec.EvalEngine;
 import io.modelpress.encode.ArtifactEncoder;
 import io.modelpress.measure.ClassificationMetrics;
 import io.modelpress.measure.ModelSize;
@@ -41,6 +44,8 @@ public final class TrialEvaluator {
   private final byte[] fingerprint;
   private final int batch;
   private final TrainingSplit train; // null: trials that fine-tune fail with a clear message
+  private final LabeledImages eval; // the evaluation images, as ONNX Runtime reads them
+  private final EvalEngine engine;
   private volatile boolean sawError;
   private final Map<Integer, Calibration> calibrations = new java.util.HashMap<>();
   private final long baseDenseBytes; // the original fp32 model: the denominator of every compression ratio
@@ -86,6 +91,22 @@ public final class TrialEvaluator {
    */
   public TrialEvaluator(Backend backend, Network model, ModelWeights base, LabeledImages eval, TrainingSplit train,
       byte[] fingerprint, int batch, Students students) {
+    this(backend, model, base, eval, train, fingerprint, batch, students, EvalEngine.DL4J);
+  }
+
+  /**
+   * As above, with the engine that computes accuracy: with {@link EvalEngine#ONNXRUNTIME} every trial's ONNX form
+   * is run in ONNX Runtime, its int8 activations calibrated on the training split's first
+   * {@link OnnxExport#CALIBRATION_IMAGES} examples (as {@code export} calibrates), so {@code train} is required.
+   */
+  public TrialEvaluator(Backend backend, Network model, ModelWeights base, LabeledImages eval, TrainingSplit train,
+      byte[] fingerprint, int batch, Students students, EvalEngine engine) {
+    if (engine == EvalEngine.ONNXRUNTIME && train == null) {
+      throw new IllegalArgumentException("evaluation.engine onnxruntime calibrates int8 activations on training "
+          + "images, but the evaluator was given no training split");
+    }
+    this.engine = engine;
+    this.eval = eval;
     this.backend = backend;
     this.trainer = backend.trainer();
     this.students = students;
@@ -344,19 +365,45 @@ public final class TrialEvaluator {
   public record Evaluated(Measurements measurements, byte[] artifact, CompressedModel model,
       io.modelpress.runtime.Architecture architecture) {}
 
+  /**
+   * The predictions of the trial's ONNX form (the graph {@code export} writes) in ONNX Runtime, on the evaluation
+   * images and on {@code held} (null when none).
+   */
+  private int[][] onnxPredictions(Compressed cn, LabeledImages held) {
+    io.modelpress.runtime.Architecture arch;
+    try {
+      arch = cn.network().architecture();
+    } catch (IllegalArgumentException e) {
+      return null; // a network without an ONNX form (nor a runtime one): DL4J evaluates it
+    }
+    LabeledImages calibration = train.head(OnnxExport.CALIBRATION_IMAGES);
+    byte[] onnx = OnnxExport.write(arch, cn.model(), eval.channels(), eval.height(),
+        eval.width(), io.modelpress.model.Versions.code(), calibration);
+    try (OnnxRunner runner = new OnnxRunner(onnx)) {
+      return new int[][] {runner.predict(eval, ONNX_BATCH), held == null ? null : runner.predict(held, ONNX_BATCH)};
+    }
+  }
+
+  /** Examples per ONNX Runtime call when evaluating (export's check uses the same). */
+  private static final int ONNX_BATCH = 500;
+
   /** Runs a trial and keeps its artifact (exceptions propagate: for export, not for sweeps). */
   public Evaluated measure(PlannedTrial trial) {
     long t0 = System.nanoTime();
     Compressed cn = compress(trial);
     CompressedModel c = cn.model();
     long t1 = System.nanoTime();
-    cn.network().load(c.weights());
-    ClassificationMetrics m = ClassificationMetrics.of(labels, cn.network().predict(inputs, batch), classes);
     LabeledImages held = trial.spec().distill()
         .map(d -> io.modelpress.distill.HeldOut.validation(d, train)).orElse(null);
+    int[][] predicted = engine == EvalEngine.ONNXRUNTIME ? onnxPredictions(cn, held) : null;
+    if (predicted == null) {
+      cn.network().load(c.weights());
+      predicted = new int[][] {cn.network().predict(inputs, batch),
+          held == null ? null : cn.network().predict(cn.network().inputs(held), batch)};
+    }
+    ClassificationMetrics m = ClassificationMetrics.of(labels, predicted[0], classes);
     double validationAccuracy = held == null ? Double.NaN
-        : ClassificationMetrics.of(held.labels(), cn.network().predict(cn.network().inputs(held), batch), classes)
-            .accuracy();
+        : ClassificationMetrics.of(held.labels(), predicted[1], classes).accuracy();
     long t2 = System.nanoTime();
     byte[] artifact = ArtifactEncoder.encode(c, fingerprint);
     long t3 = System.nanoTime();

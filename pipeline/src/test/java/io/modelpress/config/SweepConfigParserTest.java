@@ -206,6 +206,16 @@ class SweepConfigParserTest {
     assertThat(limited.broadcastLimitMb()).isEqualTo(0.5);
     assertThat(SweepConfigParser.parse(ConfigWriter.json(limited), "json")).isEqualTo(limited);
     assertThat(SweepConfigParser.parse(MINIMAL, "t.yaml").broadcastLimitMb()).isEqualTo(256);
+    // the evaluation engine and the latency engine read back from the config_json a run keeps
+    SweepSpec engines = SweepConfigParser.parse(MINIMAL + "evaluation: {engine: onnxruntime, broadcast-limit-mb: 2}\n"
+        + "latency: {engine: onnxruntime}\n", "t.yaml");
+    assertThat(engines.evalEngine()).isEqualTo(io.modelpress.spec.EvalEngine.ONNXRUNTIME);
+    assertThat(engines.latency().engine()).isEqualTo(io.modelpress.spec.LatencySpec.Engine.ONNXRUNTIME);
+    assertThat(SweepConfigParser.parse(ConfigWriter.json(engines), "json")).isEqualTo(engines);
+    assertThat(SweepConfigParser.parse(MINIMAL, "t.yaml").evalEngine()).isEqualTo(io.modelpress.spec.EvalEngine.DL4J);
+    assertThatThrownBy(() -> SweepConfigParser.parse(MINIMAL + "evaluation: {engine: tensorrt}\n", "t.yaml"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("'evaluation.engine' is set to \"tensorrt\" but must be dl4j or onnxruntime");
     var d = SweepConfigParser.parse(MINIMAL.replace("dataset: mnist", "dataset: {format: parquet, train: a, test: b, "
         + "image: png, shape: [3, 32, 32], normalize: {scale: 0.5, mean: [0.1, 0.2, 0.3], std: [1, 2, 4]}}"), "t").dataset();
     assertThat(d.label()).isEqualTo("label");
