@@ -48,6 +48,12 @@ public final class TrialEvaluator {
   private final EvalEngine engine;
   private volatile boolean sawError;
   private final Map<Integer, Calibration> calibrations = new java.util.HashMap<>();
+  /**
+   * The training split's first examples by count (calibration, int8 activation ranges) and a student's held-out
+   * tail by its size, read once per evaluator: from a split in pieces each read is a file read.
+   */
+  private final Map<Integer, LabeledImages> heads = new java.util.HashMap<>();
+  private final Map<Integer, LabeledImages> validations = new java.util.HashMap<>();
   private final long baseDenseBytes; // the original fp32 model: the denominator of every compression ratio
   private final Students students; // null: trials that distill fail with a clear message
   /** Students trained by this evaluator, most recent last: the trials chained on one student reuse it. */
@@ -295,7 +301,11 @@ public final class TrialEvaluator {
 
   /** The examples calibration reads: the training split's first batches (read order), whatever it is held in. */
   private LabeledImages calibrationExamples(int batches) {
-    return train.head(batches * PruneSpec.CALIBRATION_BATCH_SIZE);
+    return trainHead(batches * PruneSpec.CALIBRATION_BATCH_SIZE);
+  }
+
+  private LabeledImages trainHead(int n) {
+    return heads.computeIfAbsent(n, train::head);
   }
 
   /** Prune (one-shot, or gradually along AGP), then fine-tune with the masks enforced. */
@@ -376,7 +386,7 @@ public final class TrialEvaluator {
     } catch (IllegalArgumentException e) {
       return null; // a network without an ONNX form (nor a runtime one): DL4J evaluates it
     }
-    LabeledImages calibration = train.head(OnnxExport.CALIBRATION_IMAGES);
+    LabeledImages calibration = trainHead(OnnxExport.CALIBRATION_IMAGES);
     byte[] onnx = OnnxExport.write(arch, cn.model(), eval.channels(), eval.height(),
         eval.width(), io.modelpress.model.Versions.code(), calibration);
     try (OnnxRunner runner = new OnnxRunner(onnx)) {
@@ -394,7 +404,8 @@ public final class TrialEvaluator {
     CompressedModel c = cn.model();
     long t1 = System.nanoTime();
     LabeledImages held = trial.spec().distill()
-        .map(d -> io.modelpress.distill.HeldOut.validation(d, train)).orElse(null);
+        .map(d -> validations.computeIfAbsent(d.validation(), v -> io.modelpress.distill.HeldOut.validation(d, train)))
+        .orElse(null);
     int[][] predicted = engine == EvalEngine.ONNXRUNTIME ? onnxPredictions(cn, held) : null;
     if (predicted == null) {
       cn.network().load(c.weights());
